@@ -1,0 +1,36 @@
+"""Hand the conversation over to a human agent, with everything the bot knows."""
+
+from __future__ import annotations
+
+from actions.protocol import ActionContext, Slot
+from actions.tickets import transcript_excerpt
+from bot.domain import Reply
+from bot.messages import t
+
+MINUTES_PER_WAITING_USER = 4
+
+
+class HandOff:
+    name = "handoff"
+    slots: tuple[Slot, ...] = ()
+    confirm = False
+
+    def summary(self, context: ActionContext) -> str:
+        return ""
+
+    async def run(self, context: ActionContext) -> list[Reply]:
+        conversation = context.conversation
+        state = conversation.state
+        ahead = await context.tickets.waiting_escalations()
+        await context.tickets.escalate(
+            conversation_id=conversation.id, requester=conversation.user_id,
+            reason=context.slots.get("reason", "user_request"),
+            summary={"transcript": transcript_excerpt(context, turns=50),
+                     "last_intent": state.last_intent, "last_problem": state.last_problem,
+                     "articles_offered": state.offered_articles},
+        )
+        state.handed_off = True
+        language = context.language
+        return [Reply(text=t("handoff", language,
+                             waiting=t("handoff_queue", language, position=ahead + 1),
+                             minutes=(ahead + 1) * MINUTES_PER_WAITING_USER))]

@@ -1,0 +1,43 @@
+"""`create_app(settings)`: the FastAPI application. Nothing heavy happens at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from bot import __version__
+from bot.api import conversations, health
+from bot.api.errors import install_error_handlers
+from bot.services import Services, open_services
+from bot.settings import Settings
+from connectors.rasa_rest import routes as rasa_rest
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    """The app; `services` lets a caller that already opened them share them (tests, CLI)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = services or await open_services(settings)
+        app.state.services = opened
+        try:
+            yield
+        finally:
+            if services is None:
+                await opened.close()
+
+    app = FastAPI(title="Guichet", version=__version__, lifespan=lifespan,
+                  description="Bilingual IT-support assistant: chat, knowledge base, tickets.")
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(conversations.router)
+    app.include_router(rasa_rest.router)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

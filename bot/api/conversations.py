@@ -1,0 +1,43 @@
+"""Conversations over plain JSON: start one, send messages, read the transcript."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from bot.api.deps import EngineDep, ServicesDep
+from bot.api.schemas import (
+    ConversationDetail,
+    ConversationOut,
+    MessageOut,
+    NewConversation,
+    NewMessage,
+)
+from bot.domain import Conversation
+
+router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
+
+
+def _out(conversation: Conversation) -> dict[str, object]:
+    return {**conversation.model_dump(exclude={"state", "transcript", "user_id"}),
+            "user": conversation.user_id}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationOut)
+async def start_conversation(body: NewConversation, engine: EngineDep) -> dict[str, object]:
+    conversation = await engine.start(channel=body.channel, user_id=body.user,
+                                      language=body.language)
+    return _out(conversation)
+
+
+@router.post("/{conversation_id}/messages", response_model=MessageOut)
+async def post_message(conversation_id: str, body: NewMessage, engine: EngineDep) -> MessageOut:
+    replies = await engine.handle(conversation_id, body.text, language=body.language)
+    conversation = await engine.conversations.get(conversation_id)
+    return MessageOut(conversation_id=conversation_id, language=conversation.language,
+                      replies=replies)
+
+
+@router.get("/{conversation_id}", response_model=ConversationDetail)
+async def get_conversation(conversation_id: str, services: ServicesDep) -> dict[str, object]:
+    conversation = await services.conversations.get(conversation_id)
+    return {**_out(conversation), "transcript": conversation.transcript}

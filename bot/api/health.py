@@ -1,0 +1,35 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """Database reachable, index and models loaded."""
+    services = getattr(request.app.state, "services", None)
+    checks: dict[str, str] = {}
+    if services is None:
+        checks["startup"] = "not finished"
+    else:
+        try:
+            await services.database.ping()
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready, and says why
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        manifest = services.knowledge.index.manifest
+        checks["index"] = f"ok ({manifest.entries} entries, {manifest.embedder})"
+        checks["model"] = f"ok ({services.embedder.name})"
+    ready = all(value.startswith("ok") for value in checks.values())
+    return JSONResponse(status_code=200 if ready else 503,
+                        content={"status": "ready" if ready else "not ready", "checks": checks})

@@ -1,0 +1,48 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.domain import Reply, Turn
+from bot.settings import Language
+
+MAX_MESSAGE_CHARS = 4000
+
+
+class NewConversation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user: str = Field(min_length=1, max_length=255, description="The employee's id or e-mail.")
+    channel: str = Field("api", min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")
+    language: Language | None = Field(
+        None, description="Fix the reply language; detected from each message when absent.")
+
+
+class ConversationOut(BaseModel):
+    id: str
+    channel: str
+    user: str
+    language: Language
+    language_locked: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConversationDetail(ConversationOut):
+    transcript: list[Turn]
+
+
+class NewMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    language: Language | None = Field(None, description="Switch and fix the reply language.")
+
+
+class MessageOut(BaseModel):
+    conversation_id: str
+    language: Language
+    replies: list[Reply]

@@ -1,0 +1,215 @@
+"""The `guichet` command: serve, build the index, train, chat in the terminal, check set-up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.errors import GuichetError
+from bot.settings import Language, Settings, load_settings
+
+app = typer.Typer(help="Guichet, the bilingual IT-support assistant.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+index_app = typer.Typer(help="Build and inspect the knowledge index.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+console = Console()
+
+
+def main() -> None:
+    """Entry point: Guichet's own errors end the command with their message, not a traceback."""
+    try:
+        app()
+    except GuichetError as exc:
+        console.print(f"[red]Error:[/red] {exc}", markup=True, highlight=False)
+        raise SystemExit(1) from exc
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except GuichetError as exc:
+        console.print(f"[red]Invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        task = progress.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+@app.command()
+def serve(host: Annotated[str | None, typer.Option(help="Overrides GUICHET_HOST.")] = None,
+          port: Annotated[int | None, typer.Option(help="Overrides GUICHET_PORT.")] = None) -> None:
+    """Start the HTTP service."""
+    import uvicorn
+
+    from bot.api.app import create_app
+
+    settings = _settings()
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                log_level=settings.log_level.lower())
+
+
+@index_app.command("build")
+def index_build(force: Annotated[bool, typer.Option(help="Rebuild even if up to date.")] = False,
+                ) -> None:
+    """Build the knowledge index of the configured knowledge base."""
+    from knowledge_index.embedders import load_embedder
+    from knowledge_index.service import build_index
+
+    settings = _settings()
+    embedder = load_embedder(settings.knowledge.embedder)
+    with _progress("Embedding passages") as update:
+        index = build_index(settings.knowledge.kb_dir, settings.index_dir, embedder,
+                            force=force, progress=update)
+    manifest = index.manifest
+    console.print(f"Index at {settings.index_dir}: {manifest.entries} entries, "
+                  f"{manifest.passages} passages, embedder {manifest.embedder} "
+                  f"({manifest.dimension} dimensions), built {manifest.built_at:%Y-%m-%d %H:%M}.")
+
+
+@app.command()
+def train(force: Annotated[bool, typer.Option(help="Retrain even if up to date.")] = False,
+          ) -> None:
+    """Train the intent model from the NLU data files."""
+    from knowledge_index.embedders import load_embedder
+    from nlu.data import load_training_data
+    from nlu.embedded import load_or_train
+
+    settings = _settings()
+    data = load_training_data(settings.nlu.data_dir)
+    with _progress("Embedding examples") as update:
+        model = load_or_train(data, load_embedder(settings.knowledge.embedder),
+                              settings.model_dir, progress=update, force=force)
+    console.print(f"Intent model: {len(data.examples)} examples, {len(model.labels)} intents, "
+                  f"saved in {settings.model_dir}.")
+
+
+@app.command()
+def chat(user: Annotated[str, typer.Option(help="Who you are.")] = "you@example.org",
+         language: Annotated[str | None, typer.Option(help="en or fr; detected if absent.")] = None,
+         ) -> None:
+    """Talk to the bot in the terminal. Type a button's number to press it; Ctrl-D to quit."""
+    if language not in (None, "en", "fr"):
+        console.print("[red]--language must be 'en' or 'fr'[/red]")
+        raise typer.Exit(2)
+    asyncio.run(_chat(_settings(), user, language))  # type: ignore[arg-type]
+
+
+async def _chat(settings: Settings, user: str, language: Language | None) -> None:
+    from bot.services import open_services
+
+    services = await open_services(settings)
+    try:
+        conversation = await services.engine.start(channel="cli", user_id=user,
+                                                   language=language)
+        console.print("[dim]Guichet is listening (Ctrl-D to quit).[/dim]")
+        buttons: list[str] = []
+        while True:
+            try:
+                text = await asyncio.to_thread(console.input, "[bold]> [/bold]")
+            except (EOFError, KeyboardInterrupt):
+                break
+            text = text.strip()
+            if not text:
+                continue
+            if text.isdigit() and 0 < int(text) <= len(buttons):
+                text = buttons[int(text) - 1]
+            replies = await services.engine.handle(conversation.id, text)
+            buttons = []
+            for reply in replies:
+                console.print(f"[cyan]Guichet:[/cyan] {reply.text}", markup=False,
+                              highlight=False) if False else console.print(
+                    "[cyan]Guichet:[/cyan] " + reply.text.replace("[", "\\["))
+                for link in reply.links:
+                    console.print(f"   🔗 {link.title}: {link.url}", markup=False)
+                for button in reply.buttons:
+                    buttons.append(button.payload)
+                    console.print(f"   [{len(buttons)}] {button.title}", markup=False)
+    finally:
+        await services.close()
+
+
+@app.command()
+def doctor() -> None:
+    """Check settings, database, model, NLU data and index; say what is wrong."""
+    table = Table("check", "result")
+    failures = asyncio.run(_doctor(table))
+    console.print(table)
+    if failures:
+        console.print(f"[red]{failures} problem(s) found.[/red]")
+        raise typer.Exit(1)
+    console.print("[green]Everything looks fine.[/green]")
+
+
+async def _doctor(table: Table) -> int:
+    from bot.storage.database import Database
+    from knowledge_index.embedders import load_embedder
+    from knowledge_index.index import KnowledgeIndex
+    from knowledge_index.service import KnowledgeContent
+    from nlu.data import load_training_data
+
+    failures = 0
+
+    def report(name: str, ok: bool, detail: str) -> None:
+        nonlocal failures
+        failures += not ok
+        table.add_row(name, ("[green]ok[/green] " if ok else "[red]FAIL[/red] ") + detail)
+
+    try:
+        settings = load_settings()
+    except GuichetError as exc:
+        report("settings", False, str(exc))
+        return failures
+    report("settings", True, f"environment {settings.environment}")
+    database = Database(settings.effective_database_url)
+    try:
+        await database.ping()
+        report("database", True, database.engine.url.render_as_string(hide_password=True))
+    except Exception as exc:  # noqa: BLE001 - the doctor reports every failure
+        report("database", False, f"{type(exc).__name__}: {exc}. Check GUICHET_DATABASE_URL.")
+    finally:
+        await database.close()
+    embedder = None
+    try:
+        embedder = load_embedder(settings.knowledge.embedder)
+        report("model", True, f"{embedder.name}, {embedder.dimension} dimensions")
+    except Exception as exc:  # noqa: BLE001
+        report("model", False, f"{type(exc).__name__}: {exc}")
+    try:
+        data = load_training_data(settings.nlu.data_dir)
+        report("nlu data", True, f"{len(data.examples)} examples, {len(data.intents)} intents")
+    except GuichetError as exc:
+        report("nlu data", False, str(exc))
+    try:
+        content = KnowledgeContent.load(settings.knowledge.kb_dir)
+        report("knowledge base", True, f"{len(content.articles)} articles, "
+                                       f"{len(content.catalog)} catalog items")
+    except GuichetError as exc:
+        report("knowledge base", False, str(exc))
+    manifest = KnowledgeIndex.read_manifest(settings.index_dir)
+    if manifest is None:
+        report("index", False, f"none at {settings.index_dir}: run `guichet index build`")
+    elif embedder is not None and manifest.embedder != embedder.name:
+        report("index", False, f"built with {manifest.embedder}, configured {embedder.name}: "
+                               "run `guichet index build`")
+    else:
+        report("index", True, f"{manifest.entries} entries, built {manifest.built_at:%Y-%m-%d}")
+    return failures

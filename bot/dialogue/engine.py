@@ -1,0 +1,327 @@
+"""The dialogue engine: one user message in, the bot's replies out, state persisted."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from dataclasses import dataclass
+
+from actions.protocol import Action, ActionContext, SlotKind
+from bot.dialogue import forms
+from bot.dialogue.payloads import parse_payload, payload
+from bot.domain import Button, Conversation, DialogueState, Link, Reply, Turn
+from bot.messages import t
+from bot.registry import Registry
+from bot.settings import Language
+from bot.storage.conversations import ConversationStore
+from bot.storage.tickets import TicketStore
+from knowledge_index.index import Hit
+from knowledge_index.service import KnowledgeBase
+from nlu.entities import fold
+from nlu.language import LanguageDetector
+from nlu.protocol import FALLBACK_INTENT, IntentParser, ParseResult
+
+SMALL_TALK = {"greet", "goodbye", "thank", "bot_challenge", "help"}
+PROBLEMS = {"password_reset", "account_locked", "mfa_problem", "vpn_problem", "wifi_problem",
+            "email_problem", "printer_problem", "hardware_problem", "software_problem",
+            "access_request"}
+ORDERS = {"order_equipment", "software_request"}
+CANCEL_WORDS = {"cancel", "annuler", "annule", "stop", "abort", "laisse tomber", "forget it"}
+ARTICLE_TYPES = ("procedure", "faq", "known_error")
+FAILURES_BEFORE_AGENT = 2
+FORM_INTENTS = {"inform", "affirm", "deny", FALLBACK_INTENT}
+DIGRESSION_CONFIDENCE = 0.75
+OUTAGE_IMPACT = "organisation"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    intent: float = 0.5
+    answer: float = 0.45
+    suggest: float = 0.3
+    language_switch: float = 0.7
+
+
+class DialogueEngine:
+    def __init__(self, *, parser: IntentParser, knowledge: KnowledgeBase,
+                 actions: Registry[Action], conversations: ConversationStore,
+                 tickets: TicketStore, languages: LanguageDetector,
+                 default_language: Language = "en", thresholds: Thresholds = Thresholds()) -> None:
+        self.parser = parser
+        self.knowledge = knowledge
+        self.actions = actions
+        self.conversations = conversations
+        self.tickets = tickets
+        self.languages = languages
+        self.default_language = default_language
+        self.thresholds = thresholds
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary())
+
+    async def start(self, *, channel: str, user_id: str,
+                    language: Language | None = None) -> Conversation:
+        return await self.conversations.create(
+            channel=channel, user_id=user_id, language=language or self.default_language,
+            language_locked=language is not None)
+
+    async def handle(self, conversation_id: str, text: str,
+                     language: Language | None = None) -> list[Reply]:
+        """Process one message; messages of one conversation are handled one at a time."""
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[conversation_id] = lock
+        async with lock:
+            conversation = await self.conversations.get(conversation_id)
+            self._set_language(conversation, text, language)
+            parse = parse_payload(text) or await self.parser.parse(
+                text, language=conversation.language)
+            user_turn = Turn(role="user", text=text, language=conversation.language,
+                             intent=parse.intent, confidence=round(parse.confidence, 4))
+            conversation.transcript.append(user_turn)
+            replies = await self._respond(conversation, parse)
+            bot_turns = [Turn(role="bot", text=r.text, language=conversation.language,
+                              buttons=r.buttons, links=r.links) for r in replies]
+            conversation.transcript.extend(bot_turns)
+            await self.conversations.save(conversation, [user_turn, *bot_turns])
+            return replies
+
+    def _set_language(self, conversation: Conversation, text: str,
+                      override: Language | None) -> None:
+        if override is not None:
+            conversation.language, conversation.language_locked = override, True
+            return
+        if conversation.language_locked or text.startswith("/"):
+            return
+        detection = self.languages.detect(text)
+        needed = self.thresholds.language_switch if len(text.split()) >= 3 else 0.8
+        if detection.confidence >= needed:
+            conversation.language = detection.language
+
+    # -- routing ---------------------------------------------------------------------------
+
+    async def _respond(self, conversation: Conversation, parse: ParseResult) -> list[Reply]:
+        state = conversation.state
+        if self._is_cancel(parse):
+            if state.active_action is None:
+                return [Reply(text=t("nothing_to_cancel", conversation.language))]
+            self._reset_form(state)
+            return [Reply(text=t("cancelled", conversation.language))]
+        if parse.intent == "human_handoff":
+            return await self._run(conversation, "handoff")
+        if state.active_action is not None:
+            return await self._continue_form(conversation, parse)
+        if state.awaiting_feedback and parse.intent in {"affirm", "deny"}:
+            return await self._feedback(conversation, parse.intent == "affirm")
+        state.awaiting_feedback = False
+        return await self._route(conversation, parse)
+
+    def _is_cancel(self, parse: ParseResult) -> bool:
+        return parse.intent == "cancel" or fold(parse.text).strip(" !.") in CANCEL_WORDS
+
+    async def _route(self, conversation: Conversation, parse: ParseResult) -> list[Reply]:
+        state, language, intent = conversation.state, conversation.language, parse.intent
+        if intent in SMALL_TALK:
+            state.consecutive_failures = 0
+            return [Reply(text=t(intent, language), buttons=self._menu(language)
+                          if intent in {"greet", "help"} else [])]
+        if intent == "out_of_scope":
+            return [Reply(text=t("out_of_scope", language), buttons=self._menu(language))]
+        if intent == "article":
+            return self._show_article(conversation, parse.entity("article") or "")
+        if intent in PROBLEMS:
+            state.last_problem, state.last_intent = parse.text, intent
+            return await self._answer(conversation, parse.text, confident_intent=True)
+        if intent == "open_incident":
+            description = (parse.text if len(parse.text.split()) >= 6
+                           and not parse.text.startswith("/") else state.last_problem)
+            return await self._start(conversation, "create_ticket", parse,
+                                     prefill={"description": description})
+        if intent == "report_outage":
+            state.last_problem, state.last_intent = parse.text, intent
+            return await self._start(conversation, "create_ticket", parse, prefill={
+                "description": parse.text, "impact": OUTAGE_IMPACT})
+        if intent in ORDERS:
+            state.last_intent = intent
+            return await self._start(conversation, "order_item", parse)
+        if intent == "incident_status":
+            return await self._start(conversation, "ticket_status", parse)
+        if intent in {"affirm", "deny"}:
+            return [Reply(text=t("affirm_idle", language), buttons=self._menu(language))]
+        return await self._answer(conversation, parse.text, confident_intent=False)
+
+    def _menu(self, language: str) -> list[Button]:
+        return [Button(title=t("button_my_tickets", language), payload="/incident_status"),
+                Button(title=t("button_order", language), payload="/order_equipment"),
+                Button(title=t("button_ticket", language), payload="/open_incident"),
+                Button(title=t("button_agent", language), payload="/human_handoff")]
+
+    # -- knowledge-base answers ----------------------------------------------------------------
+
+    async def _answer(self, conversation: Conversation, text: str, *,
+                      confident_intent: bool) -> list[Reply]:
+        state, language = conversation.state, conversation.language
+        hits = await self.knowledge.search(text, language=language, limit=3, types=ARTICLE_TYPES)
+        if hits and hits[0].score >= self.thresholds.answer:
+            state.consecutive_failures = 0
+            return self._article_reply(conversation, hits[0])
+        if not confident_intent:
+            state.consecutive_failures += 1
+        state.last_problem = state.last_problem or text
+        escalate = [Button(title=t("button_agent", language), payload="/human_handoff"),
+                    Button(title=t("button_ticket", language), payload="/open_incident")]
+        suggestions = [h for h in hits if h.score >= self.thresholds.suggest]
+        if suggestions:
+            buttons = [Button(title=h.entry.title, payload=payload("article", article=h.entry.group))
+                       for h in suggestions]
+            return [Reply(text=t("kb_choices", language), buttons=buttons + escalate)]
+        if state.consecutive_failures >= FAILURES_BEFORE_AGENT:
+            return [Reply(text=t("not_understood_again", language), buttons=escalate)]
+        return [Reply(text=t("not_understood", language))]
+
+    def _article_reply(self, conversation: Conversation, hit: Hit) -> list[Reply]:
+        state, language = conversation.state, conversation.language
+        state.offered_articles = [*state.offered_articles, hit.entry.id][-10:]
+        state.awaiting_feedback = True
+        return [
+            Reply(text=t("kb_answer", language, title=hit.entry.title, snippet=hit.snippet()),
+                  links=[Link(title=hit.entry.title, url=hit.entry.url)]),
+            Reply(text=t("kb_feedback", language),
+                  buttons=[Button(title=t("button_solved", language), payload="/affirm"),
+                           Button(title=t("button_not_solved", language), payload="/deny")]),
+        ]
+
+    def _show_article(self, conversation: Conversation, group: str) -> list[Reply]:
+        entry = self.knowledge.entry(group, conversation.language)
+        if entry is None:
+            return [Reply(text=t("not_understood", conversation.language))]
+        return self._article_reply(conversation, Hit(entry=entry, passage=entry.body, score=1.0))
+
+    async def _feedback(self, conversation: Conversation, solved: bool) -> list[Reply]:
+        state, language = conversation.state, conversation.language
+        state.awaiting_feedback = False
+        if solved:
+            state.slots["resolved_by_kb"] = True
+            return [Reply(text=t("solved", language))]
+        intro = Reply(text=t("not_solved", language))
+        replies = await self._start(conversation, "create_ticket", None,
+                                    prefill={"description": state.last_problem})
+        return [intro, *replies]
+
+    # -- forms ---------------------------------------------------------------------------------
+
+    def _context(self, conversation: Conversation) -> ActionContext:
+        return ActionContext(conversation=conversation, tickets=self.tickets,
+                             knowledge=self.knowledge)
+
+    @staticmethod
+    def _reset_form(state: DialogueState) -> None:
+        state.active_action = state.requested_slot = None
+        state.awaiting_confirmation = False
+        state.slot_retries = 0
+        state.slots = {k: v for k, v in state.slots.items() if k == "resolved_by_kb"}
+
+    async def _start(self, conversation: Conversation, name: str, parse: ParseResult | None,
+                     prefill: dict[str, str | None] | None = None) -> list[Reply]:
+        state = conversation.state
+        self._reset_form(state)
+        state.active_action = name
+        state.slots.update({k: v for k, v in (prefill or {}).items() if v})
+        if parse is not None:
+            await self._fill_from(conversation, parse, text_slots=False)
+        return await self._advance(conversation, hint=parse)
+
+    async def _fill_from(self, conversation: Conversation, parse: ParseResult, *,
+                         text_slots: bool) -> bool:
+        """Fill or correct every slot the message gives a value for; true if any changed."""
+        action = self.actions.get(conversation.state.active_action or "")
+        slots, changed = conversation.state.slots, False
+        for slot in action.slots:
+            value = forms.entity_value(slot, parse)
+            if (value is None and slot.kind is SlotKind.CATALOG_ITEM
+                    and not parse.text.startswith("/")
+                    and (not slots.get(slot.name) or slot.name == conversation.state.requested_slot)):
+                value, _ = await forms.catalog_choice(self.knowledge, parse.text,
+                                                      conversation.language)
+            if value is None and text_slots and slot.kind is SlotKind.TEXT \
+                    and slot.name == conversation.state.requested_slot:
+                value = parse.text.strip() or None
+            if value is not None and slots.get(slot.name) != value:
+                slots[slot.name], changed = value, True
+        return changed
+
+    async def _continue_form(self, conversation: Conversation,
+                             parse: ParseResult) -> list[Reply]:
+        state, language = conversation.state, conversation.language
+        action = self.actions.get(state.active_action or "")
+        if parse.intent == "change" and parse.entity("slot"):
+            state.slots.pop(parse.entity("slot") or "", None)
+            state.awaiting_confirmation = False
+            return await self._advance(conversation)
+        if state.awaiting_confirmation:
+            if parse.intent == "affirm":
+                return await self._run(conversation, action.name)
+            if await self._fill_from(conversation, parse, text_slots=False):
+                return [Reply(text=t("updated", language)), *await self._advance(conversation)]
+            if parse.intent == "deny":
+                return [Reply(text=t("ask_what_to_change", language),
+                              buttons=forms.change_buttons(action, language))]
+            return [forms.confirmation(action, self._context(conversation), language)]
+        requested = state.requested_slot
+        before = dict(state.slots)
+        await self._fill_from(conversation, parse, text_slots=not parse.text.startswith("/"))
+        if requested and not state.slots.get(requested):
+            if parse.intent not in FORM_INTENTS and parse.confidence >= DIGRESSION_CONFIDENCE:
+                # The user moved on to something else: drop the form, serve the new request.
+                self._reset_form(state)
+                return await self._route(conversation, parse)
+            state.slot_retries += 1
+            slot = next(s for s in action.slots if s.name == requested)
+            buttons = await self._slot_choices(conversation, slot, parse)
+            if state.slot_retries >= FAILURES_BEFORE_AGENT:
+                buttons = [*buttons, Button(title=t("button_agent", language),
+                                            payload="/human_handoff")]
+            return [forms.question(slot, language, again=True, buttons=buttons)]
+        state.slot_retries = 0
+        corrected = [k for k, v in before.items() if k != requested and state.slots.get(k) != v]
+        prefix = [Reply(text=t("updated", language))] if corrected else []
+        return prefix + await self._advance(conversation)
+
+    async def _slot_choices(self, conversation: Conversation, slot: forms.Slot,
+                            parse: ParseResult) -> list[Button]:
+        if slot.kind is SlotKind.CATALOG_ITEM and not parse.text.startswith("/"):
+            _, buttons = await forms.catalog_choice(self.knowledge, parse.text,
+                                                    conversation.language)
+            return buttons
+        return forms.slot_buttons(slot, conversation.language)
+
+    async def _advance(self, conversation: Conversation,
+                       hint: ParseResult | None = None) -> list[Reply]:
+        """Ask for the next missing slot, ask for confirmation, or run the action.
+
+        `hint` is the message that started the action: its closest catalog items become the
+        buttons of the question when the item was not clear.
+        """
+        state, language = conversation.state, conversation.language
+        action = self.actions.get(state.active_action or "")
+        context = self._context(conversation)
+        missing = forms.next_missing(action, context)
+        if missing is not None:
+            state.requested_slot = missing.name
+            buttons = (await self._slot_choices(conversation, missing, hint)
+                       if hint is not None else None)
+            return [forms.question(missing, language, buttons=buttons)]
+        state.requested_slot = None
+        if action.confirm:
+            state.awaiting_confirmation = True
+            return [forms.confirmation(action, context, language)]
+        return await self._run(conversation, action.name)
+
+    async def _run(self, conversation: Conversation, name: str) -> list[Reply]:
+        action = self.actions.get(name)
+        if conversation.state.active_action != name:
+            self._reset_form(conversation.state)
+        replies = await action.run(self._context(conversation))
+        self._reset_form(conversation.state)
+        conversation.state.consecutive_failures = 0
+        return replies

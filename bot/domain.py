@@ -1,0 +1,73 @@
+"""Guichet's own conversation types, shared by the engine, the store and every channel."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from bot.settings import Language
+
+Role = Literal["user", "bot", "agent"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Button(BaseModel):
+    """A choice offered to the user; `payload` is sent back as the user's next message."""
+
+    title: str
+    payload: str
+
+
+class Link(BaseModel):
+    title: str
+    url: str
+
+
+class Reply(BaseModel):
+    text: str
+    buttons: list[Button] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+
+
+class Turn(BaseModel):
+    role: Role
+    text: str
+    at: datetime = Field(default_factory=utcnow)
+    language: Language | None = None
+    buttons: list[Button] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    intent: str | None = None
+    confidence: float | None = None
+
+
+class DialogueState(BaseModel):
+    """What the engine remembers between turns."""
+
+    active_action: str | None = None
+    requested_slot: str | None = None
+    awaiting_confirmation: bool = False
+    slots: dict[str, Any] = Field(default_factory=dict)
+    last_problem: str | None = None
+    last_intent: str | None = None
+    offered_articles: list[str] = Field(default_factory=list)
+    awaiting_feedback: bool = False
+    consecutive_failures: int = 0
+    slot_retries: int = 0
+    handed_off: bool = False
+
+
+class Conversation(BaseModel):
+    id: str
+    channel: str
+    user_id: str
+    language: Language
+    language_locked: bool = False
+    state: DialogueState = Field(default_factory=DialogueState)
+    transcript: list[Turn] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,55 @@
+"""Guichet's error tree. Each error carries structured fields; HTTP mapping lives in bot.api.errors."""
+
+from __future__ import annotations
+
+
+class GuichetError(Exception):
+    """Root of every error Guichet raises on purpose."""
+
+    message = "Guichet error"
+
+    def __init__(self, **fields: object) -> None:
+        self.fields = fields
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        return self.message.format(**self.fields)
+
+
+class SettingsInvalid(GuichetError):
+    message = "setting {setting} {problem}: expected {expected}"
+
+
+class NotFound(GuichetError):
+    message = "{kind} {key!r} not found"
+
+
+class ConversationNotFound(NotFound):
+    def __init__(self, *, conversation_id: str) -> None:
+        super().__init__(kind="conversation", key=conversation_id)
+
+
+class TicketNotFound(NotFound):
+    def __init__(self, *, reference: str) -> None:
+        super().__init__(kind="ticket", key=reference)
+
+
+class InvalidRequest(GuichetError):
+    message = "{field}: {problem}"
+
+
+class NotReady(GuichetError):
+    """A component the request needs is not loaded (index missing, model not trained)."""
+
+    message = "{component} is not ready: {reason}"
+
+
+class IndexMismatch(NotReady):
+    def __init__(self, *, built_with: str, configured: str) -> None:
+        super().__init__(
+            component="knowledge index",
+            reason=(
+                f"it was built with embedder {built_with!r} but {configured!r} is configured; "
+                "run `guichet index build` to rebuild it"
+            ),
+        )

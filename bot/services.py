@@ -1,0 +1,65 @@
+"""Everything the service needs at run time, opened once and handed out to routes and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import anyio
+
+from actions.registry import default_actions
+from bot.dialogue.engine import DialogueEngine, Thresholds
+from bot.settings import Settings
+from bot.storage.conversations import ConversationStore
+from bot.storage.database import Database
+from bot.storage.tickets import TicketStore
+from knowledge_index.embedders import Embedder, load_embedder
+from knowledge_index.service import IndexedKnowledgeBase, open_knowledge_base
+from nlu.data import load_training_data
+from nlu.language import LanguageDetector
+from nlu.protocol import IntentParser
+from nlu.registry import PARSERS, ParserContext
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    database: Database
+    conversations: ConversationStore
+    tickets: TicketStore
+    embedder: Embedder
+    knowledge: IndexedKnowledgeBase
+    parser: IntentParser
+    engine: DialogueEngine
+
+    async def close(self) -> None:
+        await self.database.close()
+
+
+async def open_services(settings: Settings, *, index_progress: Progress | None = None,
+                        train_progress: Progress | None = None) -> Services:
+    """Migrate the database, load the model, (re)build the index and train the NLU if stale."""
+    database = Database(settings.effective_database_url)
+    await database.migrate()
+    embedder = await anyio.to_thread.run_sync(load_embedder, settings.knowledge.embedder)
+    knowledge = await anyio.to_thread.run_sync(
+        lambda: open_knowledge_base(settings.knowledge.kb_dir, settings.index_dir, embedder,
+                                    progress=index_progress))
+    data = await anyio.to_thread.run_sync(load_training_data, settings.nlu.data_dir)
+    parser = await PARSERS.get(settings.nlu.engine)(
+        ParserContext(settings=settings, embedder=embedder, data=data, progress=train_progress))
+    languages = await anyio.to_thread.run_sync(LanguageDetector, data)
+    conversations, tickets = ConversationStore(database), TicketStore(database)
+    engine = DialogueEngine(
+        parser=parser, knowledge=knowledge, actions=default_actions(),
+        conversations=conversations, tickets=tickets, languages=languages,
+        default_language=settings.default_language,
+        thresholds=Thresholds(intent=settings.nlu.confidence_threshold,
+                              answer=settings.knowledge.answer_threshold,
+                              suggest=settings.knowledge.suggest_threshold),
+    )
+    return Services(settings=settings, database=database, conversations=conversations,
+                    tickets=tickets, embedder=embedder, knowledge=knowledge, parser=parser,
+                    engine=engine)

@@ -1,0 +1,127 @@
+"""The one typed settings object, read once at start-up.
+
+Values come, highest priority first, from keyword arguments, environment variables
+(`GUICHET_*`, nested with `__`, e.g. `GUICHET_NLU__ENGINE`), then an optional `guichet.toml`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from bot.errors import SettingsInvalid
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_KB_DIR = PACKAGE_ROOT / "knowledge_index" / "sample_kb"
+SAMPLE_NLU_DIR = PACKAGE_ROOT / "nlu" / "data"
+DEFAULT_SECRET = "change-me-in-production"  # noqa: S105 - the development default, refused elsewhere
+
+Language = Literal["en", "fr"]
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class NluSettings(BaseModel):
+    engine: str = "embedded"
+    data_dir: Path = SAMPLE_NLU_DIR
+    confidence_threshold: float = Field(0.5, ge=0.0, le=1.0)
+
+
+class KnowledgeSettings(BaseModel):
+    kb_dir: Path = SAMPLE_KB_DIR
+    embedder: str = "use-multilingual"
+    answer_threshold: float = Field(0.45, ge=0.0, le=1.0)
+    suggest_threshold: float = Field(0.3, ge=0.0, le=1.0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GUICHET_",
+        env_nested_delimiter="__",
+        toml_file="guichet.toml",
+        extra="forbid",
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    default_language: Language = "en"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    nlu: NluSettings = NluSettings()
+    knowledge: KnowledgeSettings = KnowledgeSettings()
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+psycopg://")):
+            raise ValueError(
+                "expected 'sqlite+aiosqlite:///PATH' or "
+                "'postgresql+psycopg://USER@HOST:PORT/DB'"
+            )
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'guichet.db'}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    def check_secrets(self) -> None:
+        """Refuse a default secret outside development."""
+        if (
+            self.environment is not Environment.DEVELOPMENT
+            and self.secret_key.get_secret_value() == DEFAULT_SECRET
+        ):
+            raise SettingsInvalid(
+                setting="GUICHET_SECRET_KEY",
+                problem="is the development default",
+                expected="a long random value set in the environment",
+            )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings once; a wrong value raises SettingsInvalid naming the setting."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = "__".join(str(part) for part in first["loc"]).upper()
+        raise SettingsInvalid(
+            setting=f"GUICHET_{path}",
+            problem=f"got {first.get('input')!r}" if "input" in first else "is invalid",
+            expected=str(first["msg"]),
+        ) from exc
+    settings.check_secrets()
+    return settings

@@ -1,0 +1,184 @@
+"""Content of the knowledge base: Markdown articles with front matter and the service catalog."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+import frontmatter
+import yaml
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
+
+from bot.errors import GuichetError
+from bot.settings import Language
+
+# YAML reads a tag such as 0x800f0922 or 2026 as a number: tags are always text.
+Tag = Annotated[str, BeforeValidator(str)]
+
+EntryType = Literal[
+    "procedure", "faq", "known_error", "catalog_item", "action", "incident_notice"
+]
+
+
+class ContentInvalid(GuichetError):
+    message = "{path}: {problem}"
+
+
+class Article(BaseModel):
+    id: str
+    slug: str
+    title: str
+    lang: Language
+    type: Literal["procedure", "faq", "known_error"]
+    category: str
+    tags: list[Tag] = Field(default_factory=list)
+    updated: date
+    symptom: str | None = None
+    cause: str | None = None
+    workaround: str | None = None
+    body: str = ""
+
+
+class Localised(BaseModel):
+    en: str
+    fr: str
+
+    def get(self, language: Language) -> str:
+        return self.fr if language == "fr" else self.en
+
+
+class FieldOption(BaseModel):
+    value: str
+    en: str
+    fr: str
+
+
+class CatalogField(BaseModel):
+    name: str
+    label: Localised
+    type: Literal["choice", "text"]
+    required: bool = True
+    options: list[FieldOption] = Field(default_factory=list)
+
+
+class CatalogItem(BaseModel):
+    id: str
+    category: str
+    title: Localised
+    description: Localised
+    tags: list[Tag] = Field(default_factory=list)
+    requires_approval: bool = False
+    approver: str = "none"
+    delivery_days: int = 0
+    cost_eur: float = 0
+    fields: list[CatalogField] = Field(default_factory=list)
+
+
+class Entry(BaseModel):
+    """One searchable thing in one language; `group` ties translations of the same thing."""
+
+    id: str
+    group: str
+    title: str
+    language: Language
+    type: EntryType
+    category: str
+    tags: list[str]
+    url: str
+    body: str
+    updated: date | None = None
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+
+def load_articles(directory: Path) -> list[Article]:
+    articles: list[Article] = []
+    for path in sorted(directory.rglob("*.md")):
+        post = frontmatter.load(path)
+        try:
+            article = Article(**post.metadata, body=post.content)
+        except ValidationError as exc:
+            raise ContentInvalid(path=str(path), problem=str(exc.errors()[0]["msg"]) + " at "
+                                 + ".".join(map(str, exc.errors()[0]["loc"]))) from exc
+        articles.append(article)
+    ids = [a.id for a in articles]
+    if len(ids) != len(set(ids)):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise ContentInvalid(path=str(directory), problem=f"article id {dup!r} is used twice")
+    return articles
+
+
+def load_catalog(path: Path) -> list[CatalogItem]:
+    if not path.exists():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        return [CatalogItem.model_validate(item) for item in data.get("items", [])]
+    except ValidationError as exc:
+        raise ContentInvalid(path=str(path), problem=str(exc)) from exc
+
+
+def article_entry(article: Article) -> Entry:
+    body = article.body
+    if article.type == "known_error":
+        body = (f"{article.symptom or ''}\n{article.cause or ''}\n{article.workaround or ''}\n\n"
+                + body)
+    return Entry(
+        id=article.id, group=article.slug, title=article.title, language=article.lang,
+        type=article.type, category=article.category, tags=article.tags,
+        url=f"/kb/{article.lang}/{article.slug}", body=body, updated=article.updated,
+    )
+
+
+def catalog_entries(item: CatalogItem) -> list[Entry]:
+    return [
+        Entry(
+            id=f"{language}-catalog-{item.id}", group=f"catalog-{item.id}",
+            title=item.title.get(language), language=language, type="catalog_item",
+            category=item.category, tags=item.tags, url=f"/catalog/{item.id}",
+            body=item.description.get(language),
+        )
+        for language in ("en", "fr")
+    ]
+
+
+class KnowledgeContent(BaseModel):
+    articles: list[Article]
+    catalog: list[CatalogItem]
+
+    @classmethod
+    def load(cls, kb_dir: Path) -> KnowledgeContent:
+        if not kb_dir.is_dir():
+            raise ContentInvalid(path=str(kb_dir), problem="is not a directory; set "
+                                 "GUICHET_KNOWLEDGE__KB_DIR to the knowledge-base folder")
+        return cls(articles=load_articles(kb_dir / "articles"),
+                   catalog=load_catalog(kb_dir / "catalog.yaml"))
+
+    def entries(self) -> list[Entry]:
+        entries = [article_entry(a) for a in self.articles]
+        for item in self.catalog:
+            entries.extend(catalog_entries(item))
+        return entries
+
+    def catalog_item(self, item_id: str) -> CatalogItem | None:
+        return next((item for item in self.catalog if item.id == item_id), None)
+
+
+_HEADING = re.compile(r"^#{1,3} ", re.MULTILINE)
+
+
+def passages(entry: Entry, max_words: int = 160) -> list[str]:
+    """Split an entry's body at its headings, then into chunks of at most `max_words` words."""
+    chunks: list[str] = []
+    for section in _HEADING.split(entry.body):
+        words = section.split()
+        for start in range(0, len(words), max_words):
+            chunk = " ".join(words[start:start + max_words])
+            if chunk:
+                chunks.append(chunk)
+    return chunks or [entry.title]
