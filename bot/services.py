@@ -24,25 +24,39 @@ Progress = Callable[[int, int], None]
 
 
 @dataclass
+class Components:
+    """The heavy, read-only parts: loaded once per process and shared by every request."""
+
+    embedder: Embedder
+    knowledge: IndexedKnowledgeBase
+    parser: IntentParser
+    languages: LanguageDetector
+
+
+@dataclass
 class Services:
     settings: Settings
     database: Database
     conversations: ConversationStore
     tickets: TicketStore
-    embedder: Embedder
-    knowledge: IndexedKnowledgeBase
-    parser: IntentParser
+    components: Components
     engine: DialogueEngine
+
+    @property
+    def knowledge(self) -> IndexedKnowledgeBase:
+        return self.components.knowledge
+
+    @property
+    def embedder(self) -> Embedder:
+        return self.components.embedder
 
     async def close(self) -> None:
         await self.database.close()
 
 
-async def open_services(settings: Settings, *, index_progress: Progress | None = None,
-                        train_progress: Progress | None = None) -> Services:
-    """Migrate the database, load the model, (re)build the index and train the NLU if stale."""
-    database = Database(settings.effective_database_url)
-    await database.migrate()
+async def load_components(settings: Settings, *, index_progress: Progress | None = None,
+                          train_progress: Progress | None = None) -> Components:
+    """Load the model, (re)build the index and train the NLU when their inputs changed."""
     embedder = await anyio.to_thread.run_sync(load_embedder, settings.knowledge.embedder)
     knowledge = await anyio.to_thread.run_sync(
         lambda: open_knowledge_base(settings.knowledge.kb_dir, settings.index_dir, embedder,
@@ -51,15 +65,22 @@ async def open_services(settings: Settings, *, index_progress: Progress | None =
     parser = await PARSERS.get(settings.nlu.engine)(
         ParserContext(settings=settings, embedder=embedder, data=data, progress=train_progress))
     languages = await anyio.to_thread.run_sync(LanguageDetector, data)
+    return Components(embedder=embedder, knowledge=knowledge, parser=parser, languages=languages)
+
+
+async def open_services(settings: Settings, components: Components | None = None) -> Services:
+    """Migrate the database and wire the engine; loads the components unless given."""
+    database = Database(settings.effective_database_url)
+    await database.migrate()
+    components = components or await load_components(settings)
     conversations, tickets = ConversationStore(database), TicketStore(database)
     engine = DialogueEngine(
-        parser=parser, knowledge=knowledge, actions=default_actions(),
-        conversations=conversations, tickets=tickets, languages=languages,
+        parser=components.parser, knowledge=components.knowledge, actions=default_actions(),
+        conversations=conversations, tickets=tickets, languages=components.languages,
         default_language=settings.default_language,
         thresholds=Thresholds(intent=settings.nlu.confidence_threshold,
                               answer=settings.knowledge.answer_threshold,
                               suggest=settings.knowledge.suggest_threshold),
     )
     return Services(settings=settings, database=database, conversations=conversations,
-                    tickets=tickets, embedder=embedder, knowledge=knowledge, parser=parser,
-                    engine=engine)
+                    tickets=tickets, components=components, engine=engine)

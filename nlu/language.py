@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from lingua import Language as LinguaLanguage
 from lingua import LanguageDetectorBuilder
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.naive_bayes import MultinomialNB
+from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
 from bot.settings import Language
 from nlu.data import TrainingData
+
+_EPSILON = 1e-4
 
 
 @dataclass(frozen=True)
@@ -20,21 +23,27 @@ class Detection:
     confidence: float
 
 
-class LanguageDetector:
-    """Averages lingua's general model with a character n-gram model of our own training data.
+def _logit(p: float) -> float:
+    p = min(max(p, _EPSILON), 1 - _EPSILON)
+    return math.log(p / (1 - p))
 
-    Lingua alone reads "mon outlook crash" as English; the in-domain model knows that "mon"
-    and "marche pas" are French even among English product names.
+
+class LanguageDetector:
+    """Adds the evidence of lingua's general model and of a model of our own training data.
+
+    Lingua alone reads "mon outlook crash" as English and is unsure of "oui"; the in-domain
+    naive Bayes model (words and character n-grams of the NLU examples) knows both are French.
     """
 
     def __init__(self, data: TrainingData) -> None:
         self._lingua = LanguageDetectorBuilder.from_languages(
             LinguaLanguage.ENGLISH, LinguaLanguage.FRENCH).build()
         examples = [e for e in data.examples if e.language in ("en", "fr")]
-        self._domain: Pipeline = make_pipeline(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True),
-            LogisticRegression(C=4.0, max_iter=2000),
-        )
+        features = FeatureUnion([
+            ("words", TfidfVectorizer(analyzer="word", token_pattern=r"(?u)\b\w+\b")),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4))),
+        ])
+        self._domain: Pipeline = make_pipeline(features, MultinomialNB(alpha=0.1))
         self._domain.fit([e.text.lower() for e in examples], [e.language for e in examples])
         self._french_column = list(self._domain.classes_).index("fr")
 
@@ -42,7 +51,7 @@ class LanguageDetector:
         values = self._lingua.compute_language_confidence_values(text)
         lingua_fr = next((v.value for v in values if v.language == LinguaLanguage.FRENCH), 0.5)
         domain_fr = float(self._domain.predict_proba([text.lower()])[0][self._french_column])
-        french = (lingua_fr + domain_fr) / 2
+        french = 1 / (1 + math.exp(-(_logit(lingua_fr) + _logit(domain_fr))))
         if french >= 0.5:
             return Detection("fr", french)
         return Detection("en", 1 - french)

@@ -31,7 +31,24 @@ ARTICLE_TYPES = ("procedure", "faq", "known_error")
 FAILURES_BEFORE_AGENT = 2
 FORM_INTENTS = {"inform", "affirm", "deny", FALLBACK_INTENT}
 DIGRESSION_CONFIDENCE = 0.75
+TICKET_SECOND_INTENT = 0.2
+SHORT_MESSAGE_WORDS = 3
 OUTAGE_IMPACT = "organisation"
+
+
+# Words of a bare "open a ticket" request; what else a message says describes the problem.
+TICKET_REQUEST_WORDS = set(
+    "i i'd id want would like to need please can you could open create log raise make file "
+    "submit a an new the ticket tickets incident request support it help desk helpdesk for me "
+    "je j veux voudrais voudrai aimerais souhaite ouvrir creer créer faire declarer déclarer "
+    "signaler un une le la nouveau nouvel nouvelle ticket incident demande svp stp merci s'il "
+    "vous plait plaît pour moi bonjour hello hi".split())
+
+
+def describes_a_problem(text: str) -> bool:
+    words = [w.strip(",.;:!?'\"") for w in fold(text).replace("'", "' ").split()]
+    return not text.startswith("/") and sum(
+        1 for w in words if w and w not in TICKET_REQUEST_WORDS) >= 3
 
 
 @dataclass(frozen=True)
@@ -39,7 +56,7 @@ class Thresholds:
     intent: float = 0.5
     answer: float = 0.45
     suggest: float = 0.3
-    language_switch: float = 0.7
+    language_switch: float = 0.8
 
 
 class DialogueEngine:
@@ -94,8 +111,10 @@ class DialogueEngine:
         if conversation.language_locked or text.startswith("/"):
             return
         detection = self.languages.detect(text)
-        needed = self.thresholds.language_switch if len(text.split()) >= 3 else 0.8
-        if detection.confidence >= needed:
+        first_message = not any(turn.role == "user" for turn in conversation.transcript)
+        # "ok" or "Outlook" in the middle of a French conversation says nothing of the language.
+        if (first_message or len(text.split()) >= SHORT_MESSAGE_WORDS) and (
+                detection.confidence >= self.thresholds.language_switch):
             conversation.language = detection.language
 
     # -- routing ---------------------------------------------------------------------------
@@ -116,6 +135,11 @@ class DialogueEngine:
         state.awaiting_feedback = False
         return await self._route(conversation, parse)
 
+    @staticmethod
+    def _also_asks_for_a_ticket(parse: ParseResult) -> bool:
+        return any(score.name == "open_incident" and score.confidence >= TICKET_SECOND_INTENT
+                   for score in parse.ranking[:2])
+
     def _is_cancel(self, parse: ParseResult) -> bool:
         return parse.intent == "cancel" or fold(parse.text).strip(" !.") in CANCEL_WORDS
 
@@ -129,12 +153,18 @@ class DialogueEngine:
             return [Reply(text=t("out_of_scope", language), buttons=self._menu(language))]
         if intent == "article":
             return self._show_article(conversation, parse.entity("article") or "")
+        if intent in PROBLEMS | {FALLBACK_INTENT} and self._also_asks_for_a_ticket(parse):
+            # "Open a ticket: the printer is jammed" - do what was asked, keep the category.
+            state.last_problem = parse.text
+            state.last_intent = intent if intent in PROBLEMS else state.last_intent
+            return await self._start(conversation, "create_ticket", parse,
+                                     prefill={"description": parse.text})
         if intent in PROBLEMS:
             state.last_problem, state.last_intent = parse.text, intent
             return await self._answer(conversation, parse.text, confident_intent=True)
         if intent == "open_incident":
-            description = (parse.text if len(parse.text.split()) >= 6
-                           and not parse.text.startswith("/") else state.last_problem)
+            description = (parse.text if describes_a_problem(parse.text)
+                           else state.last_problem)
             return await self._start(conversation, "create_ticket", parse,
                                      prefill={"description": description})
         if intent == "report_outage":

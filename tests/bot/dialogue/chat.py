@@ -1,0 +1,43 @@
+"""A small driver that talks to the engine the way a channel does, for readable tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.domain import Reply
+from bot.services import Services
+from bot.settings import Language
+
+
+@dataclass
+class Chat:
+    services: Services
+    conversation_id: str
+    replies: list[Reply] = field(default_factory=list)
+
+    @classmethod
+    async def start(cls, services: Services, user: str = "alice@norvane.example",
+                    language: Language | None = None, channel: str = "api") -> Chat:
+        conversation = await services.engine.start(channel=channel, user_id=user,
+                                                   language=language)
+        return cls(services, conversation.id)
+
+    async def say(self, text: str, language: Language | None = None) -> str:
+        self.replies = await self.services.engine.handle(self.conversation_id, text,
+                                                         language=language)
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return "\n".join(reply.text for reply in self.replies)
+
+    @property
+    def buttons(self) -> dict[str, str]:
+        return {b.title: b.payload for reply in self.replies for b in reply.buttons}
+
+    async def press(self, title: str) -> str:
+        return await self.say(self.buttons[title])
+
+    async def state(self) -> tuple[str, dict[str, object]]:
+        conversation = await self.services.conversations.get(self.conversation_id)
+        return conversation.language, conversation.state.slots

@@ -1,0 +1,162 @@
+"""The dialogue engine end to end: real NLU, real index, real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.services import Components, open_services
+from bot.settings import load_settings
+from tests.bot.dialogue.chat import Chat
+
+pytestmark = pytest.mark.slow
+
+
+async def test_greeting_in_each_language(services) -> None:
+    chat = await Chat.start(services)
+    assert "Guichet" in await chat.say("hello")
+    assert "Talk to an agent" in chat.buttons
+    chat = await Chat.start(services)
+    assert "Bonjour" in await chat.say("bonjour !")
+    assert "Parler à un technicien" in chat.buttons
+    assert "Bonjour" in await chat.say("hello")  # a short word does not switch mid-conversation
+
+
+async def test_kb_question_is_answered_with_a_link_and_feedback(services) -> None:
+    chat = await Chat.start(services)
+    await chat.say("my vpn keeps disconnecting every few minutes at the hotel")
+    assert "VPN" in chat.replies[0].text
+    assert chat.replies[0].links[0].url == "/kb/en/vpn-hotel-wifi-drops"
+    assert set(chat.buttons) == {"Yes, solved", "No, still a problem"}
+    assert "glad" in await chat.press("Yes, solved")
+
+
+async def test_french_question_gets_the_french_article(services) -> None:
+    chat = await Chat.start(services)
+    await chat.say("j'ai oublié mon mot de passe, comment le réinitialiser ?")
+    assert chat.replies[0].links[0].url == "/kb/fr/reset-password"
+    language, _ = await chat.state()
+    assert language == "fr"
+
+
+async def test_ticket_created_after_asking_for_missing_details(services) -> None:
+    chat = await Chat.start(services, user="bob@norvane.example")
+    assert "describe" in await chat.say("I want to open a ticket")
+    assert "Who is affected" in await chat.say("The screen of my laptop flickers all the time")
+    assert "How urgent" in await chat.say("only me")
+    summary = await chat.say("it blocks my work")
+    assert "flickers" in summary and "P4" in summary
+    created = await chat.say("yes")
+    assert "INC-" in created
+    reference = created.split("Ticket ")[1].split()[0]
+    ticket = await services.tickets.get(reference)
+    assert (ticket.requester, ticket.impact, ticket.urgency, ticket.priority) == (
+        "bob@norvane.example", "person", "high", "P4")
+    assert ticket.status == "new"
+    assert any("flickers" in turn["text"] for turn in ticket.details["transcript"])
+    assert reference in await chat.say("where is my ticket?")
+
+
+async def test_ticket_in_french_with_buttons_and_entities_up_front(services) -> None:
+    chat = await Chat.start(services, user="chloe@norvane.example")
+    await chat.say("je veux créer un ticket, l'imprimante du 3e étage n'imprime plus rien, "
+                   "toute l'équipe est bloquée")
+    language, slots = await chat.state()
+    assert language == "fr" and slots["impact"] == "team"
+    assert "urgence" in chat.text
+    summary = await chat.press("Ça bloque mon travail")
+    assert "P3" in summary and "Je valide" in summary
+    assert "est créé" in await chat.press("Oui")
+
+
+async def test_cancel_in_the_middle_forgets_the_form(services) -> None:
+    chat = await Chat.start(services)
+    await chat.say("open a ticket please")
+    await chat.say("Excel crashes when I open the budget file")
+    assert "cancelled" in await chat.say("cancel")
+    _, slots = await chat.state()
+    assert "description" not in slots
+    assert await services.tickets.open_for("alice@norvane.example") == []
+    chat_fr = await Chat.start(services, language="fr")
+    await chat_fr.say("je veux ouvrir un ticket")
+    assert "annulé" in await chat_fr.say("annuler")
+
+
+async def test_correction_before_confirmation(services) -> None:
+    chat = await Chat.start(services)
+    await chat.say("I'd like to log a ticket: the docking station does not charge my laptop")
+    await chat.press("Only me")
+    await chat.press("It can wait")
+    assert "P5" in chat.text
+    corrected = await chat.say("actually the whole team is affected")
+    assert "Updated" in corrected and "P4" in corrected
+    await chat.press("Change something")
+    assert "How urgent is it?" in chat.buttons
+    await chat.press("How urgent is it?")
+    assert "P2" in await chat.press("Critical")
+    assert "INC-" in await chat.say("yes")
+
+
+async def test_kb_did_not_help_leads_to_a_ticket(services) -> None:
+    chat = await Chat.start(services)
+    await chat.say("Outlook crashes at startup")
+    await chat.press("No, still a problem")
+    assert "Who is affected" in chat.text
+    _, slots = await chat.state()
+    assert slots["description"] == "Outlook crashes at startup"
+
+
+async def test_unsure_offers_articles_then_an_agent(services) -> None:
+    chat = await Chat.start(services)
+    await chat.say("zorglub frobnicate quux")
+    await chat.say("blorp wibble")
+    assert "Talk to an agent" in chat.buttons
+    await chat.press("Talk to an agent")
+    assert "agent" in chat.text and "queue" in chat.text
+
+
+async def test_out_of_scope_is_not_an_it_answer(services) -> None:
+    chat = await Chat.start(services)
+    assert "only help with IT" in await chat.say("what's on the canteen menu today?")
+
+
+async def test_order_from_the_catalog(services) -> None:
+    chat = await Chat.start(services, user="dan@norvane.example")
+    await chat.say("I need a wireless headset for my calls")
+    assert "headset" in chat.text.lower() and "Shall I go ahead?" in chat.text
+    created = await chat.press("Yes")
+    assert "REQ-" in created
+    reference = created.split("Request ")[1].split()[0]
+    ticket = await services.tickets.get(reference)
+    assert ticket.kind == "request" and ticket.details["catalog_item"]
+
+
+async def test_language_is_sticky_and_can_be_overridden(services) -> None:
+    chat = await Chat.start(services)
+    await chat.say("bonjour, mon VPN ne marche plus depuis ce matin")
+    assert (await chat.state())[0] == "fr"
+    await chat.say("ok")  # too short to switch
+    assert (await chat.state())[0] == "fr"
+    await chat.say("merci", language="en")
+    assert (await chat.state())[0] == "en"
+    await chat.say("bonjour tout le monde, je suis là")  # locked by the override
+    assert (await chat.state())[0] == "en"
+
+
+async def test_restart_loses_nothing(components: Components, database_url: str,
+                                     tmp_path: Path) -> None:
+    settings = load_settings(data_dir=tmp_path, database_url=database_url)
+    first = await open_services(settings, components)
+    chat = await Chat.start(first)
+    await chat.say("please create a ticket, my keyboard has stopped working")
+    await first.close()
+    second = await open_services(settings, components)
+    try:
+        resumed = Chat(second, chat.conversation_id)
+        assert "How urgent" in await resumed.say("only me")
+        conversation = await second.conversations.get(chat.conversation_id)
+        assert [turn.role for turn in conversation.transcript] == ["user", "bot", "user", "bot"]
+        assert conversation.transcript[0].at <= conversation.transcript[-1].at
+    finally:
+        await second.close()
