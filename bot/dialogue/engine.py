@@ -90,9 +90,9 @@ class DialogueEngine:
             self._locks[conversation_id] = lock
         async with lock:
             conversation = await self.conversations.get(conversation_id)
-            self._set_language(conversation, text, language)
             parse = parse_payload(text) or await self.parser.parse(
                 text, language=conversation.language)
+            self._set_language(conversation, parse, language)
             user_turn = Turn(role="user", text=text, language=conversation.language,
                              intent=parse.intent, confidence=round(parse.confidence, 4))
             conversation.transcript.append(user_turn)
@@ -103,17 +103,21 @@ class DialogueEngine:
             await self.conversations.save(conversation, [user_turn, *bot_turns])
             return replies
 
-    def _set_language(self, conversation: Conversation, text: str,
+    def _set_language(self, conversation: Conversation, parse: ParseResult,
                       override: Language | None) -> None:
         if override is not None:
             conversation.language, conversation.language_locked = override, True
             return
+        text = parse.text
         if conversation.language_locked or text.startswith("/"):
             return
         detection = self.languages.detect(text)
         first_message = not any(turn.role == "user" for turn in conversation.transcript)
-        # "ok" or "Outlook" in the middle of a French conversation says nothing of the language.
-        if (first_message or len(text.split()) >= SHORT_MESSAGE_WORDS) and (
+        # "ok" or "Outlook" in the middle of a French conversation says nothing of the
+        # language, but "bonjour" or "thanks" does.
+        telling = (first_message or len(text.split()) >= SHORT_MESSAGE_WORDS
+                   or parse.intent in {"greet", "goodbye", "thank"})
+        if telling and (
                 detection.confidence >= self.thresholds.language_switch):
             conversation.language = detection.language
 
@@ -125,6 +129,7 @@ class DialogueEngine:
             if state.active_action is None:
                 return [Reply(text=t("nothing_to_cancel", conversation.language))]
             self._reset_form(state)
+            state.last_problem = None
             return [Reply(text=t("cancelled", conversation.language))]
         if parse.intent == "human_handoff":
             return await self._run(conversation, "handoff")
@@ -160,7 +165,7 @@ class DialogueEngine:
             return await self._start(conversation, "create_ticket", parse,
                                      prefill={"description": parse.text})
         if intent in PROBLEMS:
-            state.last_problem, state.last_intent = parse.text, intent
+            state.last_intent = intent
             return await self._answer(conversation, parse.text, confident_intent=True)
         if intent == "open_incident":
             description = (parse.text if describes_a_problem(parse.text)
@@ -191,13 +196,13 @@ class DialogueEngine:
     async def _answer(self, conversation: Conversation, text: str, *,
                       confident_intent: bool) -> list[Reply]:
         state, language = conversation.state, conversation.language
+        state.last_problem = text
         hits = await self.knowledge.search(text, language=language, limit=3, types=ARTICLE_TYPES)
         if hits and hits[0].score >= self.thresholds.answer:
             state.consecutive_failures = 0
             return self._article_reply(conversation, hits[0])
         if not confident_intent:
             state.consecutive_failures += 1
-        state.last_problem = state.last_problem or text
         escalate = [Button(title=t("button_agent", language), payload="/human_handoff"),
                     Button(title=t("button_ticket", language), payload="/open_incident")]
         suggestions = [h for h in hits if h.score >= self.thresholds.suggest]

@@ -20,7 +20,8 @@ async def test_greeting_in_each_language(services) -> None:
     chat = await Chat.start(services)
     assert "Bonjour" in await chat.say("bonjour !")
     assert "Parler à un technicien" in chat.buttons
-    assert "Bonjour" in await chat.say("hello")  # a short word does not switch mid-conversation
+    assert "Entendu" in await chat.say("ok")  # a short word does not switch mid-conversation
+    assert "Hello" in await chat.say("hello")  # but a greeting does
 
 
 async def test_kb_question_is_answered_with_a_link_and_feedback(services) -> None:
