@@ -23,14 +23,25 @@ class HandOff:
         state = conversation.state
         ahead = await context.tickets.waiting_escalations()
         await context.tickets.escalate(
-            conversation_id=conversation.id, requester=conversation.user_id,
+            conversation_id=conversation.id,
+            requester=conversation.user_id,
             reason=context.slots.get("reason", "user_request"),
-            summary={"transcript": transcript_excerpt(context, turns=50),
-                     "last_intent": state.last_intent, "last_problem": state.last_problem,
-                     "articles_offered": state.offered_articles},
+            summary={
+                "transcript": transcript_excerpt(context, turns=50),
+                "last_intent": state.last_intent,
+                "last_problem": state.last_problem,
+                "articles_offered": state.offered_articles,
+            },
         )
         state.handed_off = True
         language = context.language
-        return [Reply(text=t("handoff", language,
-                             waiting=t("handoff_queue", language, position=ahead + 1),
-                             minutes=(ahead + 1) * MINUTES_PER_WAITING_USER))]
+        return [
+            Reply(
+                text=t(
+                    "handoff",
+                    language,
+                    waiting=t("handoff_queue", language, position=ahead + 1),
+                    minutes=(ahead + 1) * MINUTES_PER_WAITING_USER,
+                )
+            )
+        ]

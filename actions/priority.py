@@ -12,11 +12,19 @@ DEFAULT_MATRIX: dict[str, dict[str, str]] = {
 }
 
 CATEGORY_BY_INTENT: dict[str, str] = {
-    "password_reset": "access", "account_locked": "access", "mfa_problem": "security",
-    "access_request": "access", "vpn_problem": "network", "wifi_problem": "network",
-    "report_outage": "network", "email_problem": "software", "software_problem": "software",
-    "software_request": "request", "printer_problem": "hardware",
-    "hardware_problem": "hardware", "order_equipment": "request",
+    "password_reset": "access",
+    "account_locked": "access",
+    "mfa_problem": "security",
+    "access_request": "access",
+    "vpn_problem": "network",
+    "wifi_problem": "network",
+    "report_outage": "network",
+    "email_problem": "software",
+    "software_problem": "software",
+    "software_request": "request",
+    "printer_problem": "hardware",
+    "hardware_problem": "hardware",
+    "order_equipment": "request",
 }
 
 

@@ -50,9 +50,14 @@ class Action(Protocol):
     `run` must not ask further questions: it does the work and says what happened.
     """
 
-    name: str
-    slots: Sequence[Slot]
-    confirm: bool
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def slots(self) -> Sequence[Slot]: ...
+
+    @property
+    def confirm(self) -> bool: ...
 
     def summary(self, context: ActionContext) -> str: ...
 

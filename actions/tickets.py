@@ -18,39 +18,64 @@ def ticket_title(description: str, limit: int = 80) -> str:
 
 
 def transcript_excerpt(context: ActionContext, turns: int = 20) -> list[dict[str, str]]:
-    return [{"role": turn.role, "text": turn.text, "at": turn.at.isoformat()}
-            for turn in context.conversation.transcript[-turns:]]
+    return [
+        {"role": turn.role, "text": turn.text, "at": turn.at.isoformat()}
+        for turn in context.conversation.transcript[-turns:]
+    ]
 
 
 class CreateTicket:
     name = "create_ticket"
-    slots = (Slot("description", SlotKind.TEXT), Slot("impact", SlotKind.IMPACT),
-             Slot("urgency", SlotKind.URGENCY))
+    slots = (
+        Slot("description", SlotKind.TEXT),
+        Slot("impact", SlotKind.IMPACT),
+        Slot("urgency", SlotKind.URGENCY),
+    )
     confirm = True
 
     def summary(self, context: ActionContext) -> str:
         slots, language = context.slots, context.language
-        return t("ticket_summary", language, description=slots["description"],
-                 impact=t(f"impact_{slots['impact']}", language),
-                 urgency=t(f"urgency_{slots['urgency']}", language),
-                 priority=priority(slots["impact"], slots["urgency"]))
+        return t(
+            "ticket_summary",
+            language,
+            description=slots["description"],
+            impact=t(f"impact_{slots['impact']}", language),
+            urgency=t(f"urgency_{slots['urgency']}", language),
+            priority=priority(slots["impact"], slots["urgency"]),
+        )
 
     async def run(self, context: ActionContext) -> list[Reply]:
         slots, conversation = context.slots, context.conversation
-        ticket = await context.tickets.create(NewTicket(
-            kind="incident", requester=conversation.user_id, channel=conversation.channel,
-            conversation_id=conversation.id, title=ticket_title(slots["description"]),
-            description=slots["description"],
-            category=CATEGORY_BY_INTENT.get(conversation.state.last_intent or "", "other"),
-            impact=slots["impact"], urgency=slots["urgency"],
-            priority=priority(slots["impact"], slots["urgency"]),
-            language=conversation.language,
-            details={"transcript": transcript_excerpt(context),
-                     "articles_offered": conversation.state.offered_articles},
-        ))
-        return [Reply(text=t("ticket_created", context.language, reference=ticket.reference,
-                             priority=ticket.priority),
-                      links=[Link(title=ticket.reference, url=f"/tickets/{ticket.reference}")])]
+        ticket = await context.tickets.create(
+            NewTicket(
+                kind="incident",
+                requester=conversation.user_id,
+                channel=conversation.channel,
+                conversation_id=conversation.id,
+                title=ticket_title(slots["description"]),
+                description=slots["description"],
+                category=CATEGORY_BY_INTENT.get(conversation.state.last_intent or "", "other"),
+                impact=slots["impact"],
+                urgency=slots["urgency"],
+                priority=priority(slots["impact"], slots["urgency"]),
+                language=conversation.language,
+                details={
+                    "transcript": transcript_excerpt(context),
+                    "articles_offered": conversation.state.offered_articles,
+                },
+            )
+        )
+        return [
+            Reply(
+                text=t(
+                    "ticket_created",
+                    context.language,
+                    reference=ticket.reference,
+                    priority=ticket.priority,
+                ),
+                links=[Link(title=ticket.reference, url=f"/tickets/{ticket.reference}")],
+            )
+        ]
 
 
 def normalise_reference(raw: str) -> str:
@@ -79,18 +104,37 @@ class TicketStatus:
             except TicketNotFound:
                 ticket = None
             if ticket is None or ticket.requester != user:
-                return [Reply(text=t("ticket_unknown", language, reference=reference),
-                              buttons=[Button(title=t("button_my_tickets", language),
-                                              payload="/incident_status")])]
+                return [
+                    Reply(
+                        text=t("ticket_unknown", language, reference=reference),
+                        buttons=[
+                            Button(
+                                title=t("button_my_tickets", language), payload="/incident_status"
+                            )
+                        ],
+                    )
+                ]
             tickets = [ticket]
         else:
             tickets = await context.tickets.open_for(user)
             if not tickets:
                 return [Reply(text=t("no_open_tickets", language))]
-        lines = [t("ticket_status", language, reference=tk.reference, title=tk.title,
-                   status=t(f"status_{tk.status}", language), priority=tk.priority,
-                   opened=tk.created_at.strftime("%Y-%m-%d %H:%M")) for tk in tickets]
+        lines = [
+            t(
+                "ticket_status",
+                language,
+                reference=tk.reference,
+                title=tk.title,
+                status=t(f"status_{tk.status}", language),
+                priority=tk.priority,
+                opened=tk.created_at.strftime("%Y-%m-%d %H:%M"),
+            )
+            for tk in tickets
+        ]
         header = [] if number else [t("open_tickets", language)]
-        return [Reply(text="\n".join(header + lines),
-                      links=[Link(title=tk.reference, url=f"/tickets/{tk.reference}")
-                             for tk in tickets])]
+        return [
+            Reply(
+                text="\n".join(header + lines),
+                links=[Link(title=tk.reference, url=f"/tickets/{tk.reference}") for tk in tickets],
+            )
+        ]

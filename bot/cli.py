@@ -16,8 +16,11 @@ from rich.table import Table
 from bot.errors import GuichetError
 from bot.settings import Language, Settings, load_settings
 
-app = typer.Typer(help="Guichet, the bilingual IT-support assistant.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Guichet, the bilingual IT-support assistant.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 index_app = typer.Typer(help="Build and inspect the knowledge index.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 console = Console()
@@ -42,8 +45,14 @@ def _settings() -> Settings:
 
 @contextmanager
 def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=False) as progress:
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
         task = progress.add_task(label, total=None)
 
         def update(done: int, total: int) -> None:
@@ -53,23 +62,31 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 
 
 @app.command()
-def serve(host: Annotated[str | None, typer.Option(help="Overrides GUICHET_HOST.")] = None,
-          port: Annotated[int | None, typer.Option(help="Overrides GUICHET_PORT.")] = None) -> None:
+def serve(
+    host: Annotated[str | None, typer.Option(help="Overrides GUICHET_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Overrides GUICHET_PORT.")] = None,
+) -> None:
     """Start the HTTP service."""
     import uvicorn
 
     from bot.api.app import create_app
 
     settings = _settings()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level=settings.log_level.lower())
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+    )
 
 
 @index_app.command("build")
-def index_build(force: Annotated[bool, typer.Option(help="Rebuild even if up to date.")] = False,
-                ) -> None:
+def index_build(
+    force: Annotated[bool, typer.Option(help="Rebuild even if up to date.")] = False,
+) -> None:
     """Build the knowledge index of the configured knowledge base."""
     from knowledge_index.embedders import load_embedder
     from knowledge_index.service import build_index
@@ -77,17 +94,21 @@ def index_build(force: Annotated[bool, typer.Option(help="Rebuild even if up to 
     settings = _settings()
     embedder = load_embedder(settings.knowledge.embedder)
     with _progress("Embedding passages") as update:
-        index = build_index(settings.knowledge.kb_dir, settings.index_dir, embedder,
-                            force=force, progress=update)
+        index = build_index(
+            settings.knowledge.kb_dir, settings.index_dir, embedder, force=force, progress=update
+        )
     manifest = index.manifest
-    console.print(f"Index at {settings.index_dir}: {manifest.entries} entries, "
-                  f"{manifest.passages} passages, embedder {manifest.embedder} "
-                  f"({manifest.dimension} dimensions), built {manifest.built_at:%Y-%m-%d %H:%M}.")
+    console.print(
+        f"Index at {settings.index_dir}: {manifest.entries} entries, "
+        f"{manifest.passages} passages, embedder {manifest.embedder} "
+        f"({manifest.dimension} dimensions), built {manifest.built_at:%Y-%m-%d %H:%M}."
+    )
 
 
 @app.command()
-def train(force: Annotated[bool, typer.Option(help="Retrain even if up to date.")] = False,
-          ) -> None:
+def train(
+    force: Annotated[bool, typer.Option(help="Retrain even if up to date.")] = False,
+) -> None:
     """Train the intent model from the NLU data files."""
     from knowledge_index.embedders import load_embedder
     from nlu.data import load_training_data
@@ -96,16 +117,24 @@ def train(force: Annotated[bool, typer.Option(help="Retrain even if up to date."
     settings = _settings()
     data = load_training_data(settings.nlu.data_dir)
     with _progress("Embedding examples") as update:
-        model = load_or_train(data, load_embedder(settings.knowledge.embedder),
-                              settings.model_dir, progress=update, force=force)
-    console.print(f"Intent model: {len(data.examples)} examples, {len(model.labels)} intents, "
-                  f"saved in {settings.model_dir}.")
+        model = load_or_train(
+            data,
+            load_embedder(settings.knowledge.embedder),
+            settings.model_dir,
+            progress=update,
+            force=force,
+        )
+    console.print(
+        f"Intent model: {len(data.examples)} examples, {len(model.labels)} intents, "
+        f"saved in {settings.model_dir}."
+    )
 
 
 @app.command()
-def chat(user: Annotated[str, typer.Option(help="Who you are.")] = "you@example.org",
-         language: Annotated[str | None, typer.Option(help="en or fr; detected if absent.")] = None,
-         ) -> None:
+def chat(
+    user: Annotated[str, typer.Option(help="Who you are.")] = "you@example.org",
+    language: Annotated[str | None, typer.Option(help="en or fr; detected if absent.")] = None,
+) -> None:
     """Talk to the bot in the terminal. Type a button's number to press it; Ctrl-D to quit."""
     if language not in (None, "en", "fr"):
         console.print("[red]--language must be 'en' or 'fr'[/red]")
@@ -118,8 +147,7 @@ async def _chat(settings: Settings, user: str, language: Language | None) -> Non
 
     services = await open_services(settings)
     try:
-        conversation = await services.engine.start(channel="cli", user_id=user,
-                                                   language=language)
+        conversation = await services.engine.start(channel="cli", user_id=user, language=language)
         console.print("[dim]Guichet is listening (Ctrl-D to quit).[/dim]")
         buttons: list[str] = []
         while True:
@@ -135,9 +163,11 @@ async def _chat(settings: Settings, user: str, language: Language | None) -> Non
             replies = await services.engine.handle(conversation.id, text)
             buttons = []
             for reply in replies:
-                console.print(f"[cyan]Guichet:[/cyan] {reply.text}", markup=False,
-                              highlight=False) if False else console.print(
-                    "[cyan]Guichet:[/cyan] " + reply.text.replace("[", "\\["))
+                console.print(
+                    f"[cyan]Guichet:[/cyan] {reply.text}", markup=False, highlight=False
+                ) if False else console.print(
+                    "[cyan]Guichet:[/cyan] " + reply.text.replace("[", "\\[")
+                )
                 for link in reply.links:
                     console.print(f"   🔗 {link.title}: {link.url}", markup=False)
                 for button in reply.buttons:
@@ -161,9 +191,9 @@ def doctor() -> None:
 
 async def _doctor(table: Table) -> int:
     from bot.storage.database import Database
+    from knowledge_index.documents import KnowledgeContent
     from knowledge_index.embedders import load_embedder
     from knowledge_index.index import KnowledgeIndex
-    from knowledge_index.service import KnowledgeContent
     from nlu.data import load_training_data
 
     failures = 0
@@ -183,7 +213,7 @@ async def _doctor(table: Table) -> int:
     try:
         await database.ping()
         report("database", True, database.engine.url.render_as_string(hide_password=True))
-    except Exception as exc:  # noqa: BLE001 - the doctor reports every failure
+    except Exception as exc:
         report("database", False, f"{type(exc).__name__}: {exc}. Check GUICHET_DATABASE_URL.")
     finally:
         await database.close()
@@ -191,7 +221,7 @@ async def _doctor(table: Table) -> int:
     try:
         embedder = load_embedder(settings.knowledge.embedder)
         report("model", True, f"{embedder.name}, {embedder.dimension} dimensions")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         report("model", False, f"{type(exc).__name__}: {exc}")
     try:
         data = load_training_data(settings.nlu.data_dir)
@@ -200,16 +230,23 @@ async def _doctor(table: Table) -> int:
         report("nlu data", False, str(exc))
     try:
         content = KnowledgeContent.load(settings.knowledge.kb_dir)
-        report("knowledge base", True, f"{len(content.articles)} articles, "
-                                       f"{len(content.catalog)} catalog items")
+        report(
+            "knowledge base",
+            True,
+            f"{len(content.articles)} articles, {len(content.catalog)} catalog items",
+        )
     except GuichetError as exc:
         report("knowledge base", False, str(exc))
     manifest = KnowledgeIndex.read_manifest(settings.index_dir)
     if manifest is None:
         report("index", False, f"none at {settings.index_dir}: run `guichet index build`")
     elif embedder is not None and manifest.embedder != embedder.name:
-        report("index", False, f"built with {manifest.embedder}, configured {embedder.name}: "
-                               "run `guichet index build`")
+        report(
+            "index",
+            False,
+            f"built with {manifest.embedder}, configured {embedder.name}: "
+            "run `guichet index build`",
+        )
     else:
         report("index", True, f"{manifest.entries} entries, built {manifest.built_at:%Y-%m-%d}")
     return failures

@@ -1,4 +1,4 @@
-"""Guichet's error tree. Each error carries structured fields; HTTP mapping lives in bot.api.errors."""
+"""Guichet's error tree. Errors carry structured fields; bot.api.errors maps them to HTTP."""
 
 from __future__ import annotations
 

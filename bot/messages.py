@@ -2,123 +2,157 @@
 
 from __future__ import annotations
 
-from bot.settings import Language
-
-MESSAGES: dict[str, dict[Language, str]] = {
+MESSAGES: dict[str, dict[str, str]] = {
     "greet": {
         "en": "Hello! I'm Guichet, the IT help desk assistant. Tell me about your problem or "
-              "what you need.",
+        "what you need.",
         "fr": "Bonjour ! Je suis Guichet, l'assistant du support informatique. Décrivez-moi "
-              "votre problème ou ce dont vous avez besoin.",
+        "votre problème ou ce dont vous avez besoin.",
     },
     "goodbye": {"en": "Goodbye, and have a good day!", "fr": "Au revoir et bonne journée !"},
-    "thank": {"en": "You're welcome! Anything else I can do?",
-              "fr": "Avec plaisir ! Puis-je faire autre chose pour vous ?"},
+    "thank": {
+        "en": "You're welcome! Anything else I can do?",
+        "fr": "Avec plaisir ! Puis-je faire autre chose pour vous ?",
+    },
     "bot_challenge": {
         "en": "I'm a bot, Guichet, the IT help desk assistant. I can put you in touch with a "
-              "human agent at any time.",
+        "human agent at any time.",
         "fr": "Je suis un robot, Guichet, l'assistant du support informatique. Je peux vous "
-              "mettre en relation avec un technicien à tout moment.",
+        "mettre en relation avec un technicien à tout moment.",
     },
     "help": {
         "en": "I can answer IT questions from the knowledge base, create a ticket, tell you "
-              "where your tickets are, order equipment or software, or put you through to an "
-              "agent.",
+        "where your tickets are, order equipment or software, or put you through to an "
+        "agent.",
         "fr": "Je peux répondre à vos questions informatiques à partir de la base de "
-              "connaissances, créer un ticket, vous dire où en sont vos tickets, commander du "
-              "matériel ou un logiciel, ou vous passer un technicien.",
+        "connaissances, créer un ticket, vous dire où en sont vos tickets, commander du "
+        "matériel ou un logiciel, ou vous passer un technicien.",
     },
     "out_of_scope": {
         "en": "Sorry, I can only help with IT matters (accounts, computers, software, network, "
-              "equipment). For anything else, please contact the relevant department.",
+        "equipment). For anything else, please contact the relevant department.",
         "fr": "Désolé, je ne peux aider que pour l'informatique (comptes, postes, logiciels, "
-              "réseau, matériel). Pour le reste, adressez-vous au service concerné.",
+        "réseau, matériel). Pour le reste, adressez-vous au service concerné.",
     },
-    "affirm_idle": {"en": "All right. What can I do for you?",
-                    "fr": "Entendu. Que puis-je faire pour vous ?"},
-    "kb_answer": {"en": "This article should help: **{title}**\n{snippet}",
-                  "fr": "Cet article devrait vous aider : **{title}**\n{snippet}"},
-    "kb_feedback": {"en": "Did that solve your problem?",
-                    "fr": "Est-ce que cela a résolu votre problème ?"},
-    "kb_choices": {"en": "I'm not sure I understood. Is it one of these?",
-                   "fr": "Je ne suis pas sûr d'avoir compris. S'agit-il de l'un de ces sujets ?"},
+    "affirm_idle": {
+        "en": "All right. What can I do for you?",
+        "fr": "Entendu. Que puis-je faire pour vous ?",
+    },
+    "kb_answer": {
+        "en": "This article should help: **{title}**\n{snippet}",
+        "fr": "Cet article devrait vous aider : **{title}**\n{snippet}",
+    },
+    "kb_feedback": {
+        "en": "Did that solve your problem?",
+        "fr": "Est-ce que cela a résolu votre problème ?",
+    },
+    "kb_choices": {
+        "en": "I'm not sure I understood. Is it one of these?",
+        "fr": "Je ne suis pas sûr d'avoir compris. S'agit-il de l'un de ces sujets ?",
+    },
     "not_understood": {
         "en": "Sorry, I didn't understand. Could you describe your problem in other words?",
         "fr": "Désolé, je n'ai pas compris. Pouvez-vous décrire votre problème autrement ?",
     },
     "not_understood_again": {
         "en": "I still can't find an answer. Would you like to talk to an agent or create a "
-              "ticket?",
+        "ticket?",
         "fr": "Je ne trouve toujours pas de réponse. Voulez-vous parler à un technicien ou "
-              "créer un ticket ?",
+        "créer un ticket ?",
     },
-    "solved": {"en": "Great, glad it's solved! Anything else?",
-               "fr": "Parfait, ravi que ce soit réglé ! Autre chose ?"},
-    "not_solved": {"en": "Sorry it didn't help. Let's create a ticket so that a technician "
-                         "takes over.",
-                   "fr": "Désolé que cela n'ait pas suffi. Créons un ticket pour qu'un "
-                         "technicien prenne le relais."},
-    "cancelled": {"en": "OK, I've cancelled that. What else can I do for you?",
-                  "fr": "D'accord, j'ai annulé. Que puis-je faire d'autre pour vous ?"},
-    "nothing_to_cancel": {"en": "There is nothing in progress to cancel.",
-                          "fr": "Il n'y a rien en cours à annuler."},
-    "ask_description": {"en": "Please describe the problem in a few words.",
-                        "fr": "Décrivez le problème en quelques mots, s'il vous plaît."},
+    "solved": {
+        "en": "Great, glad it's solved! Anything else?",
+        "fr": "Parfait, ravi que ce soit réglé ! Autre chose ?",
+    },
+    "not_solved": {
+        "en": "Sorry it didn't help. Let's create a ticket so that a technician takes over.",
+        "fr": "Désolé que cela n'ait pas suffi. Créons un ticket pour qu'un "
+        "technicien prenne le relais.",
+    },
+    "cancelled": {
+        "en": "OK, I've cancelled that. What else can I do for you?",
+        "fr": "D'accord, j'ai annulé. Que puis-je faire d'autre pour vous ?",
+    },
+    "nothing_to_cancel": {
+        "en": "There is nothing in progress to cancel.",
+        "fr": "Il n'y a rien en cours à annuler.",
+    },
+    "ask_description": {
+        "en": "Please describe the problem in a few words.",
+        "fr": "Décrivez le problème en quelques mots, s'il vous plaît.",
+    },
     "ask_impact": {"en": "Who is affected?", "fr": "Qui est concerné ?"},
     "ask_urgency": {"en": "How urgent is it?", "fr": "Quelle est l'urgence ?"},
-    "ask_catalog_item": {"en": "What would you like to order?",
-                         "fr": "Que souhaitez-vous commander ?"},
-    "choose_catalog_item": {"en": "Which of these items do you mean?",
-                            "fr": "Duquel de ces articles s'agit-il ?"},
-    "ask_ticket_number": {"en": "What is the ticket number (for example INC-000123)?",
-                          "fr": "Quel est le numéro du ticket (par exemple INC-000123) ?"},
+    "ask_catalog_item": {
+        "en": "What would you like to order?",
+        "fr": "Que souhaitez-vous commander ?",
+    },
+    "choose_catalog_item": {
+        "en": "Which of these items do you mean?",
+        "fr": "Duquel de ces articles s'agit-il ?",
+    },
+    "ask_ticket_number": {
+        "en": "What is the ticket number (for example INC-000123)?",
+        "fr": "Quel est le numéro du ticket (par exemple INC-000123) ?",
+    },
     "ask_again": {"en": "Sorry, I didn't get that. ", "fr": "Désolé, je n'ai pas saisi. "},
     "confirm": {"en": "{summary}\nShall I go ahead?", "fr": "{summary}\nJe valide ?"},
     "updated": {"en": "Updated.", "fr": "C'est modifié."},
-    "ask_what_to_change": {"en": "What would you like to change?",
-                           "fr": "Que voulez-vous modifier ?"},
+    "ask_what_to_change": {
+        "en": "What would you like to change?",
+        "fr": "Que voulez-vous modifier ?",
+    },
     "ticket_summary": {
         "en": "I'll create a ticket:\n- Problem: {description}\n- Affected: {impact}\n"
-              "- Urgency: {urgency}\n- Priority: {priority}",
+        "- Urgency: {urgency}\n- Priority: {priority}",
         "fr": "Je vais créer un ticket :\n- Problème : {description}\n- Personnes touchées : "
-              "{impact}\n- Urgence : {urgency}\n- Priorité : {priority}",
+        "{impact}\n- Urgence : {urgency}\n- Priorité : {priority}",
     },
     "ticket_created": {
         "en": "Ticket {reference} is created with priority {priority}. The service desk will "
-              "get back to you; you can ask me \"where is my ticket?\" at any time.",
+        'get back to you; you can ask me "where is my ticket?" at any time.',
         "fr": "Le ticket {reference} est créé avec la priorité {priority}. Le support vous "
-              "recontactera ; demandez-moi « où en est mon ticket ? » à tout moment.",
+        "recontactera ; demandez-moi « où en est mon ticket ? » à tout moment.",
     },
     "order_summary": {
         "en": "I'll order: {item}{approval}. Expected delivery: {days} working days.",
         "fr": "Je vais commander : {item}{approval}. Délai prévu : {days} jours ouvrés.",
     },
-    "order_needs_approval": {"en": " (needs your {approver}'s approval)",
-                             "fr": " (soumis à l'approbation : {approver})"},
+    "order_needs_approval": {
+        "en": " (needs your {approver}'s approval)",
+        "fr": " (soumis à l'approbation : {approver})",
+    },
     "order_created": {
         "en": "Request {reference} is registered for {item}.{next_step}",
         "fr": "La demande {reference} est enregistrée pour {item}.{next_step}",
     },
-    "order_awaiting_approval": {"en": " It now awaits approval.",
-                                "fr": " Elle attend maintenant l'approbation."},
-    "ticket_status": {
-        "en": "{reference} \"{title}\": status {status}, priority {priority}, opened {opened}.",
-        "fr": "{reference} « {title} » : statut {status}, priorité {priority}, ouvert le "
-              "{opened}.",
+    "order_awaiting_approval": {
+        "en": " It now awaits approval.",
+        "fr": " Elle attend maintenant l'approbation.",
     },
-    "ticket_unknown": {"en": "I can't find a ticket {reference} opened by you.",
-                       "fr": "Je ne trouve pas de ticket {reference} ouvert à votre nom."},
-    "no_open_tickets": {"en": "You have no open ticket.",
-                        "fr": "Vous n'avez aucun ticket en cours."},
+    "ticket_status": {
+        "en": '{reference} "{title}": status {status}, priority {priority}, opened {opened}.',
+        "fr": "{reference} « {title} » : statut {status}, priorité {priority}, ouvert le {opened}.",
+    },
+    "ticket_unknown": {
+        "en": "I can't find a ticket {reference} opened by you.",
+        "fr": "Je ne trouve pas de ticket {reference} ouvert à votre nom.",
+    },
+    "no_open_tickets": {
+        "en": "You have no open ticket.",
+        "fr": "Vous n'avez aucun ticket en cours.",
+    },
     "open_tickets": {"en": "Your open tickets:", "fr": "Vos tickets en cours :"},
     "handoff": {
         "en": "I'm passing you to a human agent with our conversation so far. {waiting} "
-              "Expected wait: about {minutes} minutes (service desk hours Mon-Fri 8:00-18:00).",
+        "Expected wait: about {minutes} minutes (service desk hours Mon-Fri 8:00-18:00).",
         "fr": "Je vous passe à un technicien avec notre échange. {waiting} Attente estimée : "
-              "environ {minutes} minutes (support ouvert du lundi au vendredi, 8 h-18 h).",
+        "environ {minutes} minutes (support ouvert du lundi au vendredi, 8 h-18 h).",
     },
-    "handoff_queue": {"en": "You are number {position} in the queue.",
-                      "fr": "Vous êtes en position {position} dans la file."},
+    "handoff_queue": {
+        "en": "You are number {position} in the queue.",
+        "fr": "Vous êtes en position {position} dans la file.",
+    },
     "button_yes": {"en": "Yes", "fr": "Oui"},
     "button_no": {"en": "No", "fr": "Non"},
     "button_change": {"en": "Change something", "fr": "Modifier"},
@@ -137,20 +171,24 @@ MESSAGES: dict[str, dict[Language, str]] = {
     "status_new": {"en": "new", "fr": "nouveau"},
     "status_assigned": {"en": "assigned", "fr": "assigné"},
     "status_in_progress": {"en": "in progress", "fr": "en cours"},
-    "status_awaiting_information": {"en": "awaiting information",
-                                    "fr": "en attente d'informations"},
+    "status_awaiting_information": {
+        "en": "awaiting information",
+        "fr": "en attente d'informations",
+    },
     "status_pending": {"en": "pending", "fr": "en suspens"},
     "status_resolved": {"en": "resolved", "fr": "résolu"},
     "status_closed": {"en": "closed", "fr": "clos"},
     "status_rejected": {"en": "rejected", "fr": "rejeté"},
     "status_reopened": {"en": "reopened", "fr": "rouvert"},
-    "language_switched": {"en": "I'll answer in English from now on.",
-                          "fr": "Je vous réponds en français désormais."},
+    "language_switched": {
+        "en": "I'll answer in English from now on.",
+        "fr": "Je vous réponds en français désormais.",
+    },
 }
 
 
 def t(key: str, language: str, **values: object) -> str:
     """The message `key` in `language` (English if the language is unknown), filled in."""
     texts = MESSAGES[key]
-    text = texts.get(language, texts["en"])  # type: ignore[call-overload]
+    text = texts.get(language, texts["en"])
     return text.format(**values) if values else text

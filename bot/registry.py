@@ -33,8 +33,9 @@ class Registry(Generic[T]):
         try:
             return self._entries[name]
         except KeyError:
-            raise UnknownPlugin(kind=self.kind, name=name,
-                                known=", ".join(sorted(self._entries))) from None
+            raise UnknownPlugin(
+                kind=self.kind, name=name, known=", ".join(sorted(self._entries))
+            ) from None
 
     def names(self) -> list[str]:
         return sorted(self._entries)

@@ -54,16 +54,23 @@ class Services:
         await self.database.close()
 
 
-async def load_components(settings: Settings, *, index_progress: Progress | None = None,
-                          train_progress: Progress | None = None) -> Components:
+async def load_components(
+    settings: Settings,
+    *,
+    index_progress: Progress | None = None,
+    train_progress: Progress | None = None,
+) -> Components:
     """Load the model, (re)build the index and train the NLU when their inputs changed."""
     embedder = await anyio.to_thread.run_sync(load_embedder, settings.knowledge.embedder)
     knowledge = await anyio.to_thread.run_sync(
-        lambda: open_knowledge_base(settings.knowledge.kb_dir, settings.index_dir, embedder,
-                                    progress=index_progress))
+        lambda: open_knowledge_base(
+            settings.knowledge.kb_dir, settings.index_dir, embedder, progress=index_progress
+        )
+    )
     data = await anyio.to_thread.run_sync(load_training_data, settings.nlu.data_dir)
     parser = await PARSERS.get(settings.nlu.engine)(
-        ParserContext(settings=settings, embedder=embedder, data=data, progress=train_progress))
+        ParserContext(settings=settings, embedder=embedder, data=data, progress=train_progress)
+    )
     languages = await anyio.to_thread.run_sync(LanguageDetector, data)
     return Components(embedder=embedder, knowledge=knowledge, parser=parser, languages=languages)
 
@@ -75,12 +82,24 @@ async def open_services(settings: Settings, components: Components | None = None
     components = components or await load_components(settings)
     conversations, tickets = ConversationStore(database), TicketStore(database)
     engine = DialogueEngine(
-        parser=components.parser, knowledge=components.knowledge, actions=default_actions(),
-        conversations=conversations, tickets=tickets, languages=components.languages,
+        parser=components.parser,
+        knowledge=components.knowledge,
+        actions=default_actions(),
+        conversations=conversations,
+        tickets=tickets,
+        languages=components.languages,
         default_language=settings.default_language,
-        thresholds=Thresholds(intent=settings.nlu.confidence_threshold,
-                              answer=settings.knowledge.answer_threshold,
-                              suggest=settings.knowledge.suggest_threshold),
+        thresholds=Thresholds(
+            intent=settings.nlu.confidence_threshold,
+            answer=settings.knowledge.answer_threshold,
+            suggest=settings.knowledge.suggest_threshold,
+        ),
     )
-    return Services(settings=settings, database=database, conversations=conversations,
-                    tickets=tickets, components=components, engine=engine)
+    return Services(
+        settings=settings,
+        database=database,
+        conversations=conversations,
+        tickets=tickets,
+        components=components,
+        engine=engine,
+    )

@@ -23,7 +23,7 @@ from bot.errors import SettingsInvalid
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KB_DIR = PACKAGE_ROOT / "knowledge_index" / "sample_kb"
 SAMPLE_NLU_DIR = PACKAGE_ROOT / "nlu" / "data"
-DEFAULT_SECRET = "change-me-in-production"  # noqa: S105 - the development default, refused elsewhere
+DEFAULT_SECRET = "change-me-in-production"
 
 Language = Literal["en", "fr"]
 
@@ -70,8 +70,7 @@ class Settings(BaseSettings):
     def _known_driver(cls, value: str) -> str:
         if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+psycopg://")):
             raise ValueError(
-                "expected 'sqlite+aiosqlite:///PATH' or "
-                "'postgresql+psycopg://USER@HOST:PORT/DB'"
+                "expected 'sqlite+aiosqlite:///PATH' or 'postgresql+psycopg://USER@HOST:PORT/DB'"
             )
         return value
 

@@ -18,9 +18,7 @@ from bot.settings import Language
 # YAML reads a tag such as 0x800f0922 or 2026 as a number: tags are always text.
 Tag = Annotated[str, BeforeValidator(str)]
 
-EntryType = Literal[
-    "procedure", "faq", "known_error", "catalog_item", "action", "incident_notice"
-]
+EntryType = Literal["procedure", "faq", "known_error", "catalog_item", "action", "incident_notice"]
 
 
 class ContentInvalid(GuichetError):
@@ -103,8 +101,12 @@ def load_articles(directory: Path) -> list[Article]:
         try:
             article = Article(**post.metadata, body=post.content)
         except ValidationError as exc:
-            raise ContentInvalid(path=str(path), problem=str(exc.errors()[0]["msg"]) + " at "
-                                 + ".".join(map(str, exc.errors()[0]["loc"]))) from exc
+            raise ContentInvalid(
+                path=str(path),
+                problem=str(exc.errors()[0]["msg"])
+                + " at "
+                + ".".join(map(str, exc.errors()[0]["loc"])),
+            ) from exc
         articles.append(article)
     ids = [a.id for a in articles]
     if len(ids) != len(set(ids)):
@@ -126,21 +128,34 @@ def load_catalog(path: Path) -> list[CatalogItem]:
 def article_entry(article: Article) -> Entry:
     body = article.body
     if article.type == "known_error":
-        body = (f"{article.symptom or ''}\n{article.cause or ''}\n{article.workaround or ''}\n\n"
-                + body)
+        body = (
+            f"{article.symptom or ''}\n{article.cause or ''}\n{article.workaround or ''}\n\n" + body
+        )
     return Entry(
-        id=article.id, group=article.slug, title=article.title, language=article.lang,
-        type=article.type, category=article.category, tags=article.tags,
-        url=f"/kb/{article.lang}/{article.slug}", body=body, updated=article.updated,
+        id=article.id,
+        group=article.slug,
+        title=article.title,
+        language=article.lang,
+        type=article.type,
+        category=article.category,
+        tags=article.tags,
+        url=f"/kb/{article.lang}/{article.slug}",
+        body=body,
+        updated=article.updated,
     )
 
 
 def catalog_entries(item: CatalogItem) -> list[Entry]:
     return [
         Entry(
-            id=f"{language}-catalog-{item.id}", group=f"catalog-{item.id}",
-            title=item.title.get(language), language=language, type="catalog_item",
-            category=item.category, tags=item.tags, url=f"/catalog/{item.id}",
+            id=f"{language}-catalog-{item.id}",
+            group=f"catalog-{item.id}",
+            title=item.title.get(language),
+            language=language,
+            type="catalog_item",
+            category=item.category,
+            tags=item.tags,
+            url=f"/catalog/{item.id}",
             body=item.description.get(language),
         )
         for language in ("en", "fr")
@@ -154,10 +169,15 @@ class KnowledgeContent(BaseModel):
     @classmethod
     def load(cls, kb_dir: Path) -> KnowledgeContent:
         if not kb_dir.is_dir():
-            raise ContentInvalid(path=str(kb_dir), problem="is not a directory; set "
-                                 "GUICHET_KNOWLEDGE__KB_DIR to the knowledge-base folder")
-        return cls(articles=load_articles(kb_dir / "articles"),
-                   catalog=load_catalog(kb_dir / "catalog.yaml"))
+            raise ContentInvalid(
+                path=str(kb_dir),
+                problem="is not a directory; set "
+                "GUICHET_KNOWLEDGE__KB_DIR to the knowledge-base folder",
+            )
+        return cls(
+            articles=load_articles(kb_dir / "articles"),
+            catalog=load_catalog(kb_dir / "catalog.yaml"),
+        )
 
     def entries(self) -> list[Entry]:
         entries = [article_entry(a) for a in self.articles]
@@ -178,7 +198,7 @@ def passages(entry: Entry, max_words: int = 160) -> list[str]:
     for section in _HEADING.split(entry.body):
         words = section.split()
         for start in range(0, len(words), max_words):
-            chunk = " ".join(words[start:start + max_words])
+            chunk = " ".join(words[start : start + max_words])
             if chunk:
                 chunks.append(chunk)
     return chunks or [entry.title]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -59,53 +58,76 @@ def content_hash(entries: Sequence[Entry], embedder: Embedder) -> str:
 class KnowledgeIndex:
     """Passages of every entry, their vectors in faiss, and a manifest naming the embedder."""
 
-    def __init__(self, manifest: Manifest, entries: list[Entry], passage_list: list[Passage],
-                 vectors: faiss.Index) -> None:
+    def __init__(
+        self,
+        manifest: Manifest,
+        entries: list[Entry],
+        passage_list: list[Passage],
+        vectors: faiss.Index,
+    ) -> None:
         self.manifest = manifest
         self.entries = entries
         self.passages = passage_list
         self._faiss = vectors
 
     @classmethod
-    def build(cls, entries: Sequence[Entry], embedder: Embedder,
-              progress: Progress | None = None, batch: int = 64) -> KnowledgeIndex:
+    def build(
+        cls,
+        entries: Sequence[Entry],
+        embedder: Embedder,
+        progress: Progress | None = None,
+        batch: int = 64,
+    ) -> KnowledgeIndex:
         passage_list = [
             Passage(entry=i, text=text)
-            for i, entry in enumerate(entries) for text in passages(entry)
+            for i, entry in enumerate(entries)
+            for text in passages(entry)
         ]
         texts = [f"{entries[p.entry].title}. {p.text}" for p in passage_list]
         texts += [entry.title for entry in entries]  # the title alone is a strong signal
         passage_list += [Passage(entry=i, text=passages(e)[0]) for i, e in enumerate(entries)]
         vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
         for start in range(0, len(texts), batch):
-            vectors[start:start + batch] = embedder.embed(texts[start:start + batch])
+            vectors[start : start + batch] = embedder.embed(texts[start : start + batch])
             if progress:
                 progress(min(start + batch, len(texts)), len(texts))
         index = faiss.IndexFlatIP(embedder.dimension)
         index.add(vectors)
         manifest = Manifest(
-            embedder=embedder.name, dimension=embedder.dimension,
-            content_hash=content_hash(entries, embedder), entries=len(entries),
-            passages=len(passage_list), built_at=datetime.now(UTC),
+            embedder=embedder.name,
+            dimension=embedder.dimension,
+            content_hash=content_hash(entries, embedder),
+            entries=len(entries),
+            passages=len(passage_list),
+            built_at=datetime.now(UTC),
         )
         return cls(manifest, list(entries), passage_list, index)
 
     def save(self, directory: Path) -> None:
-        """Write into a sibling folder, then swap it in with one rename."""
+        """Write a new version beside the served one, then repoint `directory` at it.
+
+        `directory` is a symbolic link replaced in one atomic rename, so a reader sees either
+        the old index or the new one, never a half-written one.
+        """
         directory.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".index-", dir=directory.parent))
-        faiss.write_index(self._faiss, str(staging / "vectors.faiss"))
-        (staging / "entries.json").write_text(
-            json.dumps([e.model_dump(mode="json") for e in self.entries]), encoding="utf-8")
-        (staging / "passages.json").write_text(
-            json.dumps([p.model_dump() for p in self.passages]), encoding="utf-8")
-        (staging / MANIFEST).write_text(self.manifest.model_dump_json(indent=2), encoding="utf-8")
-        previous = directory.with_name(directory.name + ".old")
-        if directory.exists():
+        version = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+        faiss.write_index(self._faiss, str(version / "vectors.faiss"))
+        (version / "entries.json").write_text(
+            json.dumps([e.model_dump(mode="json") for e in self.entries]), encoding="utf-8"
+        )
+        (version / "passages.json").write_text(
+            json.dumps([p.model_dump() for p in self.passages]), encoding="utf-8"
+        )
+        (version / MANIFEST).write_text(self.manifest.model_dump_json(indent=2), encoding="utf-8")
+        previous = directory.resolve() if directory.is_symlink() else None
+        if directory.exists() and not directory.is_symlink():
+            shutil.rmtree(directory)  # an index written by hand or by an older release
+        link = directory.with_name(f".{directory.name}.link")
+        link.unlink(missing_ok=True)
+        link.symlink_to(version.name)
+        link.replace(directory)
+        if previous is not None and previous != version:
             shutil.rmtree(previous, ignore_errors=True)
-            os.replace(directory, previous)
-        os.replace(staging, directory)
-        shutil.rmtree(previous, ignore_errors=True)
 
     @staticmethod
     def read_manifest(directory: Path) -> Manifest | None:
@@ -116,19 +138,35 @@ class KnowledgeIndex:
     def load(cls, directory: Path, embedder: Embedder) -> KnowledgeIndex:
         manifest = cls.read_manifest(directory)
         if manifest is None:
-            raise NotReady(component="knowledge index",
-                           reason=f"nothing at {directory}; run `guichet index build`")
+            raise NotReady(
+                component="knowledge index",
+                reason=f"nothing at {directory}; run `guichet index build`",
+            )
         if (manifest.embedder, manifest.dimension) != (embedder.name, embedder.dimension):
-            raise IndexMismatch(built_with=f"{manifest.embedder} ({manifest.dimension})",
-                                configured=f"{embedder.name} ({embedder.dimension})")
-        entries = [Entry.model_validate(e)
-                   for e in json.loads((directory / "entries.json").read_text("utf-8"))]
-        passage_list = [Passage.model_validate(p)
-                        for p in json.loads((directory / "passages.json").read_text("utf-8"))]
-        return cls(manifest, entries, passage_list, faiss.read_index(str(directory / "vectors.faiss")))
+            raise IndexMismatch(
+                built_with=f"{manifest.embedder} ({manifest.dimension})",
+                configured=f"{embedder.name} ({embedder.dimension})",
+            )
+        entries = [
+            Entry.model_validate(e)
+            for e in json.loads((directory / "entries.json").read_text("utf-8"))
+        ]
+        passage_list = [
+            Passage.model_validate(p)
+            for p in json.loads((directory / "passages.json").read_text("utf-8"))
+        ]
+        return cls(
+            manifest, entries, passage_list, faiss.read_index(str(directory / "vectors.faiss"))
+        )
 
-    def search_vector(self, query: np.ndarray, *, language: Language, limit: int = 5,
-                      types: Sequence[EntryType] | None = None) -> list[Hit]:
+    def search_vector(
+        self,
+        query: np.ndarray,
+        *,
+        language: Language,
+        limit: int = 5,
+        types: Sequence[EntryType] | None = None,
+    ) -> list[Hit]:
         """Best entries for a query vector, one per group, in the user's language if it exists."""
         depth = min(len(self.passages), max(limit * 12, 60))
         scores, ids = self._faiss.search(query.reshape(1, -1).astype(np.float32), depth)
@@ -150,8 +188,9 @@ class KnowledgeIndex:
     def _in_language(self, hit: Hit, language: Language) -> Hit:
         if hit.entry.language == language:
             return hit
-        twin = next((e for e in self.entries
-                     if e.group == hit.entry.group and e.language == language), None)
+        twin = next(
+            (e for e in self.entries if e.group == hit.entry.group and e.language == language), None
+        )
         if twin is None:
             return hit
         return Hit(entry=twin, passage=passages(twin)[0], score=hit.score)

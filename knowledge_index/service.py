@@ -21,8 +21,14 @@ class KnowledgeBase(Protocol):
     when a translation exists.
     """
 
-    async def search(self, query: str, *, language: Language, limit: int = 5,
-                     types: Sequence[EntryType] | None = None) -> list[Hit]: ...
+    async def search(
+        self,
+        query: str,
+        *,
+        language: Language,
+        limit: int = 5,
+        types: Sequence[EntryType] | None = None,
+    ) -> list[Hit]: ...
 
     def catalog_item(self, item_id: str) -> CatalogItem | None: ...
 
@@ -31,14 +37,21 @@ class KnowledgeBase(Protocol):
 
 
 class IndexedKnowledgeBase:
-    def __init__(self, index: KnowledgeIndex, embedder: Embedder,
-                 content: KnowledgeContent) -> None:
+    def __init__(
+        self, index: KnowledgeIndex, embedder: Embedder, content: KnowledgeContent
+    ) -> None:
         self.index = index
         self.embedder = embedder
         self.content = content
 
-    async def search(self, query: str, *, language: Language, limit: int = 5,
-                     types: Sequence[EntryType] | None = None) -> list[Hit]:
+    async def search(
+        self,
+        query: str,
+        *,
+        language: Language,
+        limit: int = 5,
+        types: Sequence[EntryType] | None = None,
+    ) -> list[Hit]:
         if not query.strip():
             return []
         vector = await anyio.to_thread.run_sync(self.embedder.embed, [query])
@@ -49,25 +62,36 @@ class IndexedKnowledgeBase:
 
     def entry(self, group: str, language: Language) -> Entry | None:
         candidates = [e for e in self.index.entries if e.group == group]
-        return next((e for e in candidates if e.language == language),
-                    candidates[0] if candidates else None)
+        return next(
+            (e for e in candidates if e.language == language), candidates[0] if candidates else None
+        )
 
 
-def build_index(kb_dir: Path, index_dir: Path, embedder: Embedder, *,
-                force: bool = False, progress: Progress | None = None) -> KnowledgeIndex:
+def build_index(
+    kb_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> KnowledgeIndex:
     """Load the index when it matches the content and embedder, otherwise rebuild and save it."""
     content = KnowledgeContent.load(kb_dir)
     entries = content.entries()
     manifest = KnowledgeIndex.read_manifest(index_dir)
-    if (not force and manifest is not None
-            and manifest.content_hash == content_hash(entries, embedder)):
+    if (
+        not force
+        and manifest is not None
+        and manifest.content_hash == content_hash(entries, embedder)
+    ):
         return KnowledgeIndex.load(index_dir, embedder)
     index = KnowledgeIndex.build(entries, embedder, progress=progress)
     index.save(index_dir)
     return index
 
 
-def open_knowledge_base(kb_dir: Path, index_dir: Path, embedder: Embedder,
-                        progress: Progress | None = None) -> IndexedKnowledgeBase:
+def open_knowledge_base(
+    kb_dir: Path, index_dir: Path, embedder: Embedder, progress: Progress | None = None
+) -> IndexedKnowledgeBase:
     index = build_index(kb_dir, index_dir, embedder, progress=progress)
     return IndexedKnowledgeBase(index, embedder, KnowledgeContent.load(kb_dir))

@@ -51,15 +51,22 @@ def parse_example(raw: str, intent: str, language: str) -> Example:
     """Strip Rasa entity annotations, keeping their spans and normalised values."""
     text, spans, cursor = "", [], 0
     for match in _ANNOTATION.finditer(raw):
-        text += raw[cursor:match.start()]
+        text += raw[cursor : match.start()]
         surface = match["text"]
         if match["json"]:
             spec = json.loads(match["json"])
             name, value = spec["entity"], str(spec.get("value", surface))
         else:
             name, value = match["name"], surface
-        spans.append(EntitySpan(entity=name, start=len(text), end=len(text) + len(surface),
-                                text=surface, value=value))
+        spans.append(
+            EntitySpan(
+                entity=name,
+                start=len(text),
+                end=len(text) + len(surface),
+                text=surface,
+                value=value,
+            )
+        )
         text += surface
         cursor = match.end()
     text += raw[cursor:]
@@ -67,16 +74,20 @@ def parse_example(raw: str, intent: str, language: str) -> Example:
 
 
 def _items(block: str) -> list[str]:
-    return [line.strip()[2:].strip() for line in block.splitlines()
-            if line.strip().startswith("- ")]
+    return [
+        line.strip()[2:].strip() for line in block.splitlines() if line.strip().startswith("- ")
+    ]
 
 
 def load_training_data(directory: Path) -> TrainingData:
     """Every `*.yml` under `directory/<language>/`; the folder name is the language."""
     files = sorted(directory.glob("*/*.yml"))
     if not files:
-        raise TrainingDataInvalid(path=str(directory), problem="no <language>/*.yml NLU files; "
-                                  "set GUICHET_NLU__DATA_DIR to the folder holding them")
+        raise TrainingDataInvalid(
+            path=str(directory),
+            problem="no <language>/*.yml NLU files; "
+            "set GUICHET_NLU__DATA_DIR to the folder holding them",
+        )
     data = TrainingData()
     digest = hashlib.sha256()
     for path in files:
@@ -89,16 +100,20 @@ def load_training_data(directory: Path) -> TrainingData:
         language = path.parent.name
         for block in document.get("nlu", []):
             if "intent" in block:
-                data.examples.extend(parse_example(item, block["intent"], language)
-                                     for item in _items(block.get("examples", "")))
+                data.examples.extend(
+                    parse_example(item, block["intent"], language)
+                    for item in _items(block.get("examples", ""))
+                )
             elif "synonym" in block:
                 for item in _items(block.get("examples", "")):
                     data.synonyms[item.casefold()] = str(block["synonym"])
             elif "regex" in block:
                 data.regexes.setdefault(block["regex"], []).extend(
-                    _items(block.get("examples", "")))
+                    _items(block.get("examples", ""))
+                )
             elif "lookup" in block:
                 data.lookups.setdefault(block["lookup"], []).extend(
-                    _items(block.get("examples", "")))
+                    _items(block.get("examples", ""))
+                )
     data.fingerprint = digest.hexdigest()
     return data

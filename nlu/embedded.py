@@ -29,23 +29,33 @@ class IntentModel:
     classifier: LogisticRegression
 
 
-def train_intent_model(data: TrainingData, embedder: Embedder,
-                       progress: Progress | None = None, batch: int = 128) -> IntentModel:
+def train_intent_model(
+    data: TrainingData, embedder: Embedder, progress: Progress | None = None, batch: int = 128
+) -> IntentModel:
     texts = [example.text for example in data.examples]
     vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     for start in range(0, len(texts), batch):
-        vectors[start:start + batch] = embedder.embed(texts[start:start + batch])
+        vectors[start : start + batch] = embedder.embed(texts[start : start + batch])
         if progress:
             progress(min(start + batch, len(texts)), len(texts))
     labels = [example.intent for example in data.examples]
     classifier = LogisticRegression(C=8.0, max_iter=3000, class_weight="balanced")
     classifier.fit(vectors, labels)
-    return IntentModel(fingerprint=data.fingerprint, embedder=embedder.name,
-                       labels=[str(c) for c in classifier.classes_], classifier=classifier)
+    return IntentModel(
+        fingerprint=data.fingerprint,
+        embedder=embedder.name,
+        labels=[str(c) for c in classifier.classes_],
+        classifier=classifier,
+    )
 
 
-def load_or_train(data: TrainingData, embedder: Embedder, model_dir: Path,
-                  progress: Progress | None = None, force: bool = False) -> IntentModel:
+def load_or_train(
+    data: TrainingData,
+    embedder: Embedder,
+    model_dir: Path,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> IntentModel:
     """Reuse the saved model when the data and embedder are unchanged, else retrain and save."""
     path = model_dir / MODEL_FILE
     if path.exists() and not force:
@@ -63,8 +73,9 @@ def load_or_train(data: TrainingData, embedder: Embedder, model_dir: Path,
 class EmbeddedIntentParser:
     name = "embedded"
 
-    def __init__(self, model: IntentModel, embedder: Embedder, data: TrainingData,
-                 threshold: float) -> None:
+    def __init__(
+        self, model: IntentModel, embedder: Embedder, data: TrainingData, threshold: float
+    ) -> None:
         self._model = model
         self._embedder = embedder
         self._entities = GazetteerExtractor(data)
@@ -74,9 +85,16 @@ class EmbeddedIntentParser:
         vector = await anyio.to_thread.run_sync(self._embedder.embed, [text])
         probabilities = self._model.classifier.predict_proba(vector)[0]
         order = np.argsort(probabilities)[::-1]
-        ranking = [IntentScore(name=self._model.labels[i], confidence=float(probabilities[i]))
-                   for i in order[:10]]
+        ranking = [
+            IntentScore(name=self._model.labels[i], confidence=float(probabilities[i]))
+            for i in order[:10]
+        ]
         best = ranking[0]
         intent = best.name if best.confidence >= self._threshold else FALLBACK_INTENT
-        return ParseResult(text=text, intent=intent, confidence=best.confidence,
-                           entities=self._entities.extract(text), ranking=ranking)
+        return ParseResult(
+            text=text,
+            intent=intent,
+            confidence=best.confidence,
+            entities=self._entities.extract(text),
+            ranking=ranking,
+        )

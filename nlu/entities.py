@@ -19,8 +19,11 @@ class GazetteerExtractor:
     """Finds known phrases (accent- and case-insensitive, whole words), longest first."""
 
     def __init__(self, data: TrainingData) -> None:
-        self._regexes = [(name, re.compile(pattern, re.IGNORECASE))
-                         for name, patterns in data.regexes.items() for pattern in patterns]
+        self._regexes = [
+            (name, re.compile(pattern, re.IGNORECASE))
+            for name, patterns in data.regexes.items()
+            for pattern in patterns
+        ]
         phrases: dict[str, tuple[str, str]] = {}
         for name, values in data.lookups.items():
             for value in values:
@@ -33,9 +36,13 @@ class GazetteerExtractor:
                 phrases.setdefault(fold(span.text), (span.entity, value))
         ordered = sorted(phrases, key=len, reverse=True)
         self._phrases = phrases
-        self._pattern = re.compile(
-            r"(?<!\w)(" + "|".join(re.escape(p) for p in ordered if p.strip()) + r")(?!\w)"
-        ) if ordered else None
+        self._pattern = (
+            re.compile(
+                r"(?<!\w)(" + "|".join(re.escape(p) for p in ordered if p.strip()) + r")(?!\w)"
+            )
+            if ordered
+            else None
+        )
 
     def extract(self, text: str) -> list[Entity]:
         found: list[Entity] = []
@@ -49,16 +56,30 @@ class GazetteerExtractor:
                 if free(*match.span()):
                     taken.append(match.span())
                     value = match.group(0).upper() if name == "ticket_number" else match.group(0)
-                    found.append(Entity(entity=name, value=value, text=match.group(0),
-                                        start=match.start(), end=match.end(), extractor="regex"))
+                    found.append(
+                        Entity(
+                            entity=name,
+                            value=value,
+                            text=match.group(0),
+                            start=match.start(),
+                            end=match.end(),
+                            extractor="regex",
+                        )
+                    )
         folded = fold(text)
         if self._pattern is not None and len(folded) == len(text):
             for match in self._pattern.finditer(folded):
                 if free(*match.span()):
                     taken.append(match.span())
                     name, value = self._phrases[match.group(1)]
-                    found.append(Entity(entity=name, value=value,
-                                        text=text[match.start():match.end()],
-                                        start=match.start(), end=match.end(),
-                                        extractor="gazetteer"))
+                    found.append(
+                        Entity(
+                            entity=name,
+                            value=value,
+                            text=text[match.start() : match.end()],
+                            start=match.start(),
+                            end=match.end(),
+                            extractor="gazetteer",
+                        )
+                    )
         return sorted(found, key=lambda e: e.start)

@@ -37,12 +37,15 @@ class LanguageDetector:
 
     def __init__(self, data: TrainingData) -> None:
         self._lingua = LanguageDetectorBuilder.from_languages(
-            LinguaLanguage.ENGLISH, LinguaLanguage.FRENCH).build()
+            LinguaLanguage.ENGLISH, LinguaLanguage.FRENCH
+        ).build()
         examples = [e for e in data.examples if e.language in ("en", "fr")]
-        features = FeatureUnion([
-            ("words", TfidfVectorizer(analyzer="word", token_pattern=r"(?u)\b\w+\b")),
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4))),
-        ])
+        features = FeatureUnion(
+            [
+                ("words", TfidfVectorizer(analyzer="word", token_pattern=r"(?u)\b\w+\b")),
+                ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4))),
+            ]
+        )
         self._domain: Pipeline = make_pipeline(features, MultinomialNB(alpha=0.1))
         self._domain.fit([e.text.lower() for e in examples], [e.language for e in examples])
         self._french_column = list(self._domain.classes_).index("fr")

@@ -29,10 +29,13 @@ PARSERS: Registry[ParserFactory] = Registry("intent parser")
 
 async def _embedded(context: ParserContext) -> IntentParser:
     model = await anyio.to_thread.run_sync(
-        lambda: load_or_train(context.data, context.embedder, context.settings.model_dir,
-                              context.progress))
-    return EmbeddedIntentParser(model, context.embedder, context.data,
-                                context.settings.nlu.confidence_threshold)
+        lambda: load_or_train(
+            context.data, context.embedder, context.settings.model_dir, context.progress
+        )
+    )
+    return EmbeddedIntentParser(
+        model, context.embedder, context.data, context.settings.nlu.confidence_threshold
+    )
 
 
 PARSERS.register("embedded", _embedded)

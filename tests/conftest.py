@@ -19,7 +19,9 @@ from bot.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "test-cache"
-POSTGRES_ADMIN = os.environ.get("GUICHET_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES_ADMIN = os.environ.get(
+    "GUICHET_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
 
 
 def _postgres_database() -> Iterator[str]:
@@ -54,10 +56,12 @@ async def components(cache_settings: Settings) -> Components:
 
 
 @pytest.fixture
-async def services(components: Components, database_url: str,
-                   tmp_path: Path) -> AsyncIterator[Services]:
-    opened = await open_services(load_settings(data_dir=tmp_path, database_url=database_url),
-                                 components)
+async def services(
+    components: Components, database_url: str, tmp_path: Path
+) -> AsyncIterator[Services]:
+    opened = await open_services(
+        load_settings(data_dir=tmp_path, database_url=database_url), components
+    )
     try:
         yield opened
     finally:

@@ -29,8 +29,12 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             if services is None:
                 await opened.close()
 
-    app = FastAPI(title="Guichet", version=__version__, lifespan=lifespan,
-                  description="Bilingual IT-support assistant: chat, knowledge base, tickets.")
+    app = FastAPI(
+        title="Guichet",
+        version=__version__,
+        lifespan=lifespan,
+        description="Bilingual IT-support assistant: chat, knowledge base, tickets.",
+    )
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(conversations.router)

@@ -18,14 +18,17 @@ router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
 
 def _out(conversation: Conversation) -> dict[str, object]:
-    return {**conversation.model_dump(exclude={"state", "transcript", "user_id"}),
-            "user": conversation.user_id}
+    return {
+        **conversation.model_dump(exclude={"state", "transcript", "user_id"}),
+        "user": conversation.user_id,
+    }
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationOut)
 async def start_conversation(body: NewConversation, engine: EngineDep) -> dict[str, object]:
-    conversation = await engine.start(channel=body.channel, user_id=body.user,
-                                      language=body.language)
+    conversation = await engine.start(
+        channel=body.channel, user_id=body.user, language=body.language
+    )
     return _out(conversation)
 
 
@@ -33,8 +36,9 @@ async def start_conversation(body: NewConversation, engine: EngineDep) -> dict[s
 async def post_message(conversation_id: str, body: NewMessage, engine: EngineDep) -> MessageOut:
     replies = await engine.handle(conversation_id, body.text, language=body.language)
     conversation = await engine.conversations.get(conversation_id)
-    return MessageOut(conversation_id=conversation_id, language=conversation.language,
-                      replies=replies)
+    return MessageOut(
+        conversation_id=conversation_id, language=conversation.language, replies=replies
+    )
 
 
 @router.get("/{conversation_id}", response_model=ConversationDetail)

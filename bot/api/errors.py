@@ -20,10 +20,14 @@ def status_for(error: GuichetError) -> int:
 
 async def _guichet_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, GuichetError)
-    return JSONResponse(status_code=status_for(error), content={
-        "error": type(error).__name__, "detail": error.describe(),
-        "fields": {k: str(v) for k, v in error.fields.items()},
-    })
+    return JSONResponse(
+        status_code=status_for(error),
+        content={
+            "error": type(error).__name__,
+            "detail": error.describe(),
+            "fields": {k: str(v) for k, v in error.fields.items()},
+        },
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

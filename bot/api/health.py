@@ -25,11 +25,13 @@ async def readyz(request: Request) -> JSONResponse:
         try:
             await services.database.ping()
             checks["database"] = "ok"
-        except Exception as exc:  # noqa: BLE001 - any failure means not ready, and says why
+        except Exception as exc:
             checks["database"] = f"unreachable: {type(exc).__name__}"
         manifest = services.knowledge.index.manifest
         checks["index"] = f"ok ({manifest.entries} entries, {manifest.embedder})"
         checks["model"] = f"ok ({services.embedder.name})"
     ready = all(value.startswith("ok") for value in checks.values())
-    return JSONResponse(status_code=200 if ready else 503,
-                        content={"status": "ready" if ready else "not ready", "checks": checks})
+    return JSONResponse(
+        status_code=200 if ready else 503,
+        content={"status": "ready" if ready else "not ready", "checks": checks},
+    )

@@ -18,7 +18,8 @@ class NewConversation(BaseModel):
     user: str = Field(min_length=1, max_length=255, description="The employee's id or e-mail.")
     channel: str = Field("api", min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")
     language: Language | None = Field(
-        None, description="Fix the reply language; detected from each message when absent.")
+        None, description="Fix the reply language; detected from each message when absent."
+    )
 
 
 class ConversationOut(BaseModel):

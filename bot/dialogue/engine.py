@@ -6,7 +6,7 @@ import asyncio
 import weakref
 from dataclasses import dataclass
 
-from actions.protocol import Action, ActionContext, SlotKind
+from actions.protocol import Action, ActionContext, Slot, SlotKind
 from bot.dialogue import forms
 from bot.dialogue.payloads import parse_payload, payload
 from bot.domain import Button, Conversation, DialogueState, Link, Reply, Turn
@@ -15,6 +15,7 @@ from bot.registry import Registry
 from bot.settings import Language
 from bot.storage.conversations import ConversationStore
 from bot.storage.tickets import TicketStore
+from knowledge_index.documents import EntryType
 from knowledge_index.index import Hit
 from knowledge_index.service import KnowledgeBase
 from nlu.entities import fold
@@ -22,12 +23,21 @@ from nlu.language import LanguageDetector
 from nlu.protocol import FALLBACK_INTENT, IntentParser, ParseResult
 
 SMALL_TALK = {"greet", "goodbye", "thank", "bot_challenge", "help"}
-PROBLEMS = {"password_reset", "account_locked", "mfa_problem", "vpn_problem", "wifi_problem",
-            "email_problem", "printer_problem", "hardware_problem", "software_problem",
-            "access_request"}
+PROBLEMS = {
+    "password_reset",
+    "account_locked",
+    "mfa_problem",
+    "vpn_problem",
+    "wifi_problem",
+    "email_problem",
+    "printer_problem",
+    "hardware_problem",
+    "software_problem",
+    "access_request",
+}
 ORDERS = {"order_equipment", "software_request"}
 CANCEL_WORDS = {"cancel", "annuler", "annule", "stop", "abort", "laisse tomber", "forget it"}
-ARTICLE_TYPES = ("procedure", "faq", "known_error")
+ARTICLE_TYPES: tuple[EntryType, ...] = ("procedure", "faq", "known_error")
 FAILURES_BEFORE_AGENT = 2
 FORM_INTENTS = {"inform", "affirm", "deny", FALLBACK_INTENT}
 DIGRESSION_CONFIDENCE = 0.75
@@ -37,18 +47,21 @@ OUTAGE_IMPACT = "organisation"
 
 
 # Words of a bare "open a ticket" request; what else a message says describes the problem.
-TICKET_REQUEST_WORDS = set(
+TICKET_REQUEST_WORDS = frozenset(
     "i i'd id want would like to need please can you could open create log raise make file "
     "submit a an new the ticket tickets incident request support it help desk helpdesk for me "
     "je j veux voudrais voudrai aimerais souhaite ouvrir creer créer faire declarer déclarer "
     "signaler un une le la nouveau nouvel nouvelle ticket incident demande svp stp merci s'il "
-    "vous plait plaît pour moi bonjour hello hi".split())
+    "vous plait plaît pour moi bonjour hello hi".split()
+)
 
 
 def describes_a_problem(text: str) -> bool:
     words = [w.strip(",.;:!?'\"") for w in fold(text).replace("'", "' ").split()]
-    return not text.startswith("/") and sum(
-        1 for w in words if w and w not in TICKET_REQUEST_WORDS) >= 3
+    return (
+        not text.startswith("/")
+        and sum(1 for w in words if w and w not in TICKET_REQUEST_WORDS) >= 3
+    )
 
 
 @dataclass(frozen=True)
@@ -60,10 +73,18 @@ class Thresholds:
 
 
 class DialogueEngine:
-    def __init__(self, *, parser: IntentParser, knowledge: KnowledgeBase,
-                 actions: Registry[Action], conversations: ConversationStore,
-                 tickets: TicketStore, languages: LanguageDetector,
-                 default_language: Language = "en", thresholds: Thresholds = Thresholds()) -> None:
+    def __init__(
+        self,
+        *,
+        parser: IntentParser,
+        knowledge: KnowledgeBase,
+        actions: Registry[Action],
+        conversations: ConversationStore,
+        tickets: TicketStore,
+        languages: LanguageDetector,
+        default_language: Language = "en",
+        thresholds: Thresholds = Thresholds(),
+    ) -> None:
         self.parser = parser
         self.knowledge = knowledge
         self.actions = actions
@@ -72,17 +93,21 @@ class DialogueEngine:
         self.languages = languages
         self.default_language = default_language
         self.thresholds = thresholds
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary())
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    async def start(self, *, channel: str, user_id: str,
-                    language: Language | None = None) -> Conversation:
+    async def start(
+        self, *, channel: str, user_id: str, language: Language | None = None
+    ) -> Conversation:
         return await self.conversations.create(
-            channel=channel, user_id=user_id, language=language or self.default_language,
-            language_locked=language is not None)
+            channel=channel,
+            user_id=user_id,
+            language=language or self.default_language,
+            language_locked=language is not None,
+        )
 
-    async def handle(self, conversation_id: str, text: str,
-                     language: Language | None = None) -> list[Reply]:
+    async def handle(
+        self, conversation_id: str, text: str, language: Language | None = None
+    ) -> list[Reply]:
         """Process one message; messages of one conversation are handled one at a time."""
         lock = self._locks.get(conversation_id)
         if lock is None:
@@ -91,20 +116,35 @@ class DialogueEngine:
         async with lock:
             conversation = await self.conversations.get(conversation_id)
             parse = parse_payload(text) or await self.parser.parse(
-                text, language=conversation.language)
+                text, language=conversation.language
+            )
             self._set_language(conversation, parse, language)
-            user_turn = Turn(role="user", text=text, language=conversation.language,
-                             intent=parse.intent, confidence=round(parse.confidence, 4))
+            user_turn = Turn(
+                role="user",
+                text=text,
+                language=conversation.language,
+                intent=parse.intent,
+                confidence=round(parse.confidence, 4),
+            )
             conversation.transcript.append(user_turn)
             replies = await self._respond(conversation, parse)
-            bot_turns = [Turn(role="bot", text=r.text, language=conversation.language,
-                              buttons=r.buttons, links=r.links) for r in replies]
+            bot_turns = [
+                Turn(
+                    role="bot",
+                    text=r.text,
+                    language=conversation.language,
+                    buttons=r.buttons,
+                    links=r.links,
+                )
+                for r in replies
+            ]
             conversation.transcript.extend(bot_turns)
             await self.conversations.save(conversation, [user_turn, *bot_turns])
             return replies
 
-    def _set_language(self, conversation: Conversation, parse: ParseResult,
-                      override: Language | None) -> None:
+    def _set_language(
+        self, conversation: Conversation, parse: ParseResult, override: Language | None
+    ) -> None:
         if override is not None:
             conversation.language, conversation.language_locked = override, True
             return
@@ -115,10 +155,12 @@ class DialogueEngine:
         first_message = not any(turn.role == "user" for turn in conversation.transcript)
         # "ok" or "Outlook" in the middle of a French conversation says nothing of the
         # language, but "bonjour" or "thanks" does.
-        telling = (first_message or len(text.split()) >= SHORT_MESSAGE_WORDS
-                   or parse.intent in {"greet", "goodbye", "thank"})
-        if telling and (
-                detection.confidence >= self.thresholds.language_switch):
+        telling = (
+            first_message
+            or len(text.split()) >= SHORT_MESSAGE_WORDS
+            or parse.intent in {"greet", "goodbye", "thank"}
+        )
+        if telling and (detection.confidence >= self.thresholds.language_switch):
             conversation.language = detection.language
 
     # -- routing ---------------------------------------------------------------------------
@@ -142,8 +184,10 @@ class DialogueEngine:
 
     @staticmethod
     def _also_asks_for_a_ticket(parse: ParseResult) -> bool:
-        return any(score.name == "open_incident" and score.confidence >= TICKET_SECOND_INTENT
-                   for score in parse.ranking[:2])
+        return any(
+            score.name == "open_incident" and score.confidence >= TICKET_SECOND_INTENT
+            for score in parse.ranking[:2]
+        )
 
     def _is_cancel(self, parse: ParseResult) -> bool:
         return parse.intent == "cancel" or fold(parse.text).strip(" !.") in CANCEL_WORDS
@@ -152,8 +196,12 @@ class DialogueEngine:
         state, language, intent = conversation.state, conversation.language, parse.intent
         if intent in SMALL_TALK:
             state.consecutive_failures = 0
-            return [Reply(text=t(intent, language), buttons=self._menu(language)
-                          if intent in {"greet", "help"} else [])]
+            return [
+                Reply(
+                    text=t(intent, language),
+                    buttons=self._menu(language) if intent in {"greet", "help"} else [],
+                )
+            ]
         if intent == "out_of_scope":
             return [Reply(text=t("out_of_scope", language), buttons=self._menu(language))]
         if intent == "article":
@@ -162,20 +210,25 @@ class DialogueEngine:
             # "Open a ticket: the printer is jammed" - do what was asked, keep the category.
             state.last_problem = parse.text
             state.last_intent = intent if intent in PROBLEMS else state.last_intent
-            return await self._start(conversation, "create_ticket", parse,
-                                     prefill={"description": parse.text})
+            return await self._start(
+                conversation, "create_ticket", parse, prefill={"description": parse.text}
+            )
         if intent in PROBLEMS:
             state.last_intent = intent
             return await self._answer(conversation, parse.text, confident_intent=True)
         if intent == "open_incident":
-            description = (parse.text if describes_a_problem(parse.text)
-                           else state.last_problem)
-            return await self._start(conversation, "create_ticket", parse,
-                                     prefill={"description": description})
+            description = parse.text if describes_a_problem(parse.text) else state.last_problem
+            return await self._start(
+                conversation, "create_ticket", parse, prefill={"description": description}
+            )
         if intent == "report_outage":
             state.last_problem, state.last_intent = parse.text, intent
-            return await self._start(conversation, "create_ticket", parse, prefill={
-                "description": parse.text, "impact": OUTAGE_IMPACT})
+            return await self._start(
+                conversation,
+                "create_ticket",
+                parse,
+                prefill={"description": parse.text, "impact": OUTAGE_IMPACT},
+            )
         if intent in ORDERS:
             state.last_intent = intent
             return await self._start(conversation, "order_item", parse)
@@ -186,15 +239,18 @@ class DialogueEngine:
         return await self._answer(conversation, parse.text, confident_intent=False)
 
     def _menu(self, language: str) -> list[Button]:
-        return [Button(title=t("button_my_tickets", language), payload="/incident_status"),
-                Button(title=t("button_order", language), payload="/order_equipment"),
-                Button(title=t("button_ticket", language), payload="/open_incident"),
-                Button(title=t("button_agent", language), payload="/human_handoff")]
+        return [
+            Button(title=t("button_my_tickets", language), payload="/incident_status"),
+            Button(title=t("button_order", language), payload="/order_equipment"),
+            Button(title=t("button_ticket", language), payload="/open_incident"),
+            Button(title=t("button_agent", language), payload="/human_handoff"),
+        ]
 
     # -- knowledge-base answers ----------------------------------------------------------------
 
-    async def _answer(self, conversation: Conversation, text: str, *,
-                      confident_intent: bool) -> list[Reply]:
+    async def _answer(
+        self, conversation: Conversation, text: str, *, confident_intent: bool
+    ) -> list[Reply]:
         state, language = conversation.state, conversation.language
         state.last_problem = text
         hits = await self.knowledge.search(text, language=language, limit=3, types=ARTICLE_TYPES)
@@ -203,12 +259,16 @@ class DialogueEngine:
             return self._article_reply(conversation, hits[0])
         if not confident_intent:
             state.consecutive_failures += 1
-        escalate = [Button(title=t("button_agent", language), payload="/human_handoff"),
-                    Button(title=t("button_ticket", language), payload="/open_incident")]
+        escalate = [
+            Button(title=t("button_agent", language), payload="/human_handoff"),
+            Button(title=t("button_ticket", language), payload="/open_incident"),
+        ]
         suggestions = [h for h in hits if h.score >= self.thresholds.suggest]
         if suggestions:
-            buttons = [Button(title=h.entry.title, payload=payload("article", article=h.entry.group))
-                       for h in suggestions]
+            buttons = [
+                Button(title=h.entry.title, payload=payload("article", article=h.entry.group))
+                for h in suggestions
+            ]
             return [Reply(text=t("kb_choices", language), buttons=buttons + escalate)]
         if state.consecutive_failures >= FAILURES_BEFORE_AGENT:
             return [Reply(text=t("not_understood_again", language), buttons=escalate)]
@@ -219,11 +279,17 @@ class DialogueEngine:
         state.offered_articles = [*state.offered_articles, hit.entry.id][-10:]
         state.awaiting_feedback = True
         return [
-            Reply(text=t("kb_answer", language, title=hit.entry.title, snippet=hit.snippet()),
-                  links=[Link(title=hit.entry.title, url=hit.entry.url)]),
-            Reply(text=t("kb_feedback", language),
-                  buttons=[Button(title=t("button_solved", language), payload="/affirm"),
-                           Button(title=t("button_not_solved", language), payload="/deny")]),
+            Reply(
+                text=t("kb_answer", language, title=hit.entry.title, snippet=hit.snippet()),
+                links=[Link(title=hit.entry.title, url=hit.entry.url)],
+            ),
+            Reply(
+                text=t("kb_feedback", language),
+                buttons=[
+                    Button(title=t("button_solved", language), payload="/affirm"),
+                    Button(title=t("button_not_solved", language), payload="/deny"),
+                ],
+            ),
         ]
 
     def _show_article(self, conversation: Conversation, group: str) -> list[Reply]:
@@ -239,15 +305,17 @@ class DialogueEngine:
             state.slots["resolved_by_kb"] = True
             return [Reply(text=t("solved", language))]
         intro = Reply(text=t("not_solved", language))
-        replies = await self._start(conversation, "create_ticket", None,
-                                    prefill={"description": state.last_problem})
+        replies = await self._start(
+            conversation, "create_ticket", None, prefill={"description": state.last_problem}
+        )
         return [intro, *replies]
 
     # -- forms ---------------------------------------------------------------------------------
 
     def _context(self, conversation: Conversation) -> ActionContext:
-        return ActionContext(conversation=conversation, tickets=self.tickets,
-                             knowledge=self.knowledge)
+        return ActionContext(
+            conversation=conversation, tickets=self.tickets, knowledge=self.knowledge
+        )
 
     @staticmethod
     def _reset_form(state: DialogueState) -> None:
@@ -256,8 +324,13 @@ class DialogueEngine:
         state.slot_retries = 0
         state.slots = {k: v for k, v in state.slots.items() if k == "resolved_by_kb"}
 
-    async def _start(self, conversation: Conversation, name: str, parse: ParseResult | None,
-                     prefill: dict[str, str | None] | None = None) -> list[Reply]:
+    async def _start(
+        self,
+        conversation: Conversation,
+        name: str,
+        parse: ParseResult | None,
+        prefill: dict[str, str | None] | None = None,
+    ) -> list[Reply]:
         state = conversation.state
         self._reset_form(state)
         state.active_action = name
@@ -266,27 +339,35 @@ class DialogueEngine:
             await self._fill_from(conversation, parse, text_slots=False)
         return await self._advance(conversation, hint=parse)
 
-    async def _fill_from(self, conversation: Conversation, parse: ParseResult, *,
-                         text_slots: bool) -> bool:
+    async def _fill_from(
+        self, conversation: Conversation, parse: ParseResult, *, text_slots: bool
+    ) -> bool:
         """Fill or correct every slot the message gives a value for; true if any changed."""
         action = self.actions.get(conversation.state.active_action or "")
         slots, changed = conversation.state.slots, False
         for slot in action.slots:
             value = forms.entity_value(slot, parse)
-            if (value is None and slot.kind is SlotKind.CATALOG_ITEM
-                    and not parse.text.startswith("/")
-                    and (not slots.get(slot.name) or slot.name == conversation.state.requested_slot)):
-                value, _ = await forms.catalog_choice(self.knowledge, parse.text,
-                                                      conversation.language)
-            if value is None and text_slots and slot.kind is SlotKind.TEXT \
-                    and slot.name == conversation.state.requested_slot:
+            if (
+                value is None
+                and slot.kind is SlotKind.CATALOG_ITEM
+                and not parse.text.startswith("/")
+                and (not slots.get(slot.name) or slot.name == conversation.state.requested_slot)
+            ):
+                value, _ = await forms.catalog_choice(
+                    self.knowledge, parse.text, conversation.language
+                )
+            if (
+                value is None
+                and text_slots
+                and slot.kind is SlotKind.TEXT
+                and slot.name == conversation.state.requested_slot
+            ):
                 value = parse.text.strip() or None
             if value is not None and slots.get(slot.name) != value:
                 slots[slot.name], changed = value, True
         return changed
 
-    async def _continue_form(self, conversation: Conversation,
-                             parse: ParseResult) -> list[Reply]:
+    async def _continue_form(self, conversation: Conversation, parse: ParseResult) -> list[Reply]:
         state, language = conversation.state, conversation.language
         action = self.actions.get(state.active_action or "")
         if parse.intent == "change" and parse.entity("slot"):
@@ -299,8 +380,12 @@ class DialogueEngine:
             if await self._fill_from(conversation, parse, text_slots=False):
                 return [Reply(text=t("updated", language)), *await self._advance(conversation)]
             if parse.intent == "deny":
-                return [Reply(text=t("ask_what_to_change", language),
-                              buttons=forms.change_buttons(action, language))]
+                return [
+                    Reply(
+                        text=t("ask_what_to_change", language),
+                        buttons=forms.change_buttons(action, language),
+                    )
+                ]
             return [forms.confirmation(action, self._context(conversation), language)]
         requested = state.requested_slot
         before = dict(state.slots)
@@ -314,24 +399,29 @@ class DialogueEngine:
             slot = next(s for s in action.slots if s.name == requested)
             buttons = await self._slot_choices(conversation, slot, parse)
             if state.slot_retries >= FAILURES_BEFORE_AGENT:
-                buttons = [*buttons, Button(title=t("button_agent", language),
-                                            payload="/human_handoff")]
+                buttons = [
+                    *buttons,
+                    Button(title=t("button_agent", language), payload="/human_handoff"),
+                ]
             return [forms.question(slot, language, again=True, buttons=buttons)]
         state.slot_retries = 0
         corrected = [k for k, v in before.items() if k != requested and state.slots.get(k) != v]
         prefix = [Reply(text=t("updated", language))] if corrected else []
         return prefix + await self._advance(conversation)
 
-    async def _slot_choices(self, conversation: Conversation, slot: forms.Slot,
-                            parse: ParseResult) -> list[Button]:
+    async def _slot_choices(
+        self, conversation: Conversation, slot: Slot, parse: ParseResult
+    ) -> list[Button]:
         if slot.kind is SlotKind.CATALOG_ITEM and not parse.text.startswith("/"):
-            _, buttons = await forms.catalog_choice(self.knowledge, parse.text,
-                                                    conversation.language)
+            _, buttons = await forms.catalog_choice(
+                self.knowledge, parse.text, conversation.language
+            )
             return buttons
         return forms.slot_buttons(slot, conversation.language)
 
-    async def _advance(self, conversation: Conversation,
-                       hint: ParseResult | None = None) -> list[Reply]:
+    async def _advance(
+        self, conversation: Conversation, hint: ParseResult | None = None
+    ) -> list[Reply]:
         """Ask for the next missing slot, ask for confirmation, or run the action.
 
         `hint` is the message that started the action: its closest catalog items become the
@@ -343,8 +433,9 @@ class DialogueEngine:
         missing = forms.next_missing(action, context)
         if missing is not None:
             state.requested_slot = missing.name
-            buttons = (await self._slot_choices(conversation, missing, hint)
-                       if hint is not None else None)
+            buttons = (
+                await self._slot_choices(conversation, missing, hint) if hint is not None else None
+            )
             return [forms.question(missing, language, buttons=buttons)]
         state.requested_slot = None
         if action.confirm:

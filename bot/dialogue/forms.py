@@ -32,50 +32,71 @@ def entity_value(slot: Slot, parse: ParseResult) -> str | None:
     return value
 
 
-async def catalog_choice(knowledge: KnowledgeBase, text: str,
-                         language: str) -> tuple[str | None, list[Button]]:
+async def catalog_choice(
+    knowledge: KnowledgeBase, text: str, language: str
+) -> tuple[str | None, list[Button]]:
     """The catalog item a message names, or buttons for the closest ones when unclear."""
-    hits = await knowledge.search(text, language=language,  # type: ignore[arg-type]
-                                  limit=3, types=["catalog_item"])
+    hits = await knowledge.search(
+        text,
+        language=language,  # type: ignore[arg-type]
+        limit=3,
+        types=["catalog_item"],
+    )
     if not hits:
         return None, []
     best = hits[0]
     runner_up = hits[1].score if len(hits) > 1 else 0.0
     if best.score >= CATALOG_MATCH and best.score - runner_up >= CATALOG_MARGIN:
         return best.entry.group.removeprefix("catalog-"), []
-    return None, [Button(title=h.entry.title,
-                         payload=payload("inform", catalog_item=h.entry.group.removeprefix(
-                             "catalog-"))) for h in hits]
+    return None, [
+        Button(
+            title=h.entry.title,
+            payload=payload("inform", catalog_item=h.entry.group.removeprefix("catalog-")),
+        )
+        for h in hits
+    ]
 
 
 def slot_buttons(slot: Slot, language: str) -> list[Button]:
     if slot.kind is SlotKind.IMPACT:
-        return [Button(title=t(f"impact_{v}", language), payload=payload("inform", impact=v))
-                for v in IMPACTS]
+        return [
+            Button(title=t(f"impact_{v}", language), payload=payload("inform", impact=v))
+            for v in IMPACTS
+        ]
     if slot.kind is SlotKind.URGENCY:
-        return [Button(title=t(f"urgency_{v}", language), payload=payload("inform", urgency=v))
-                for v in URGENCIES]
+        return [
+            Button(title=t(f"urgency_{v}", language), payload=payload("inform", urgency=v))
+            for v in URGENCIES
+        ]
     return []
 
 
 def next_missing(action: Action, context: ActionContext) -> Slot | None:
-    return next((slot for slot in action.slots
-                 if slot.required and not context.slots.get(slot.name)), None)
+    return next(
+        (slot for slot in action.slots if slot.required and not context.slots.get(slot.name)), None
+    )
 
 
-def question(slot: Slot, language: str, *, again: bool = False,
-             buttons: list[Button] | None = None) -> Reply:
+def question(
+    slot: Slot, language: str, *, again: bool = False, buttons: list[Button] | None = None
+) -> Reply:
     prefix = t("ask_again", language) if again else ""
-    return Reply(text=prefix + t(f"ask_{slot.name}", language),
-                 buttons=buttons if buttons is not None else slot_buttons(slot, language))
+    return Reply(
+        text=prefix + t(f"ask_{slot.name}", language),
+        buttons=buttons if buttons is not None else slot_buttons(slot, language),
+    )
 
 
 def confirmation(action: Action, context: ActionContext, language: str) -> Reply:
-    buttons = [Button(title=t("button_yes", language), payload="/affirm"),
-               Button(title=t("button_change", language), payload="/deny")]
+    buttons = [
+        Button(title=t("button_yes", language), payload="/affirm"),
+        Button(title=t("button_change", language), payload="/deny"),
+    ]
     return Reply(text=t("confirm", language, summary=action.summary(context)), buttons=buttons)
 
 
 def change_buttons(action: Action, language: str) -> list[Button]:
-    return [Button(title=t(f"ask_{slot.name}", language),
-                   payload=payload("change", slot=slot.name)) for slot in action.slots]
+    return [
+        Button(title=t(f"ask_{slot.name}", language), payload=payload("change", slot=slot.name))
+        for slot in action.slots
+    ]

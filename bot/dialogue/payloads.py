@@ -25,6 +25,8 @@ def parse_payload(text: str) -> ParseResult | None:
         return None
     if not isinstance(values, dict):
         return None
-    entities = [Entity(entity=str(k), value=str(v), text=str(v), start=0, end=0,
-                       extractor="payload") for k, v in values.items()]
+    entities = [
+        Entity(entity=str(k), value=str(v), text=str(v), start=0, end=0, extractor="payload")
+        for k, v in values.items()
+    ]
     return ParseResult(text=text, intent=match["intent"], confidence=1.0, entities=entities)

@@ -23,19 +23,32 @@ class ConversationStore:
     def __init__(self, database: Database) -> None:
         self._sessions = database.sessions
 
-    async def create(self, *, channel: str, user_id: str, language: Language,
-                     language_locked: bool = False) -> Conversation:
+    async def create(
+        self, *, channel: str, user_id: str, language: Language, language_locked: bool = False
+    ) -> Conversation:
         now = utcnow()
         conversation = Conversation(
-            id=str(uuid.uuid4()), channel=channel, user_id=user_id, language=language,
-            language_locked=language_locked, created_at=now, updated_at=now,
+            id=str(uuid.uuid4()),
+            channel=channel,
+            user_id=user_id,
+            language=language,
+            language_locked=language_locked,
+            created_at=now,
+            updated_at=now,
         )
         async with self._sessions.begin() as session:
-            session.add(ConversationRow(
-                id=conversation.id, channel=channel, user_id=user_id, language=language,
-                language_locked=language_locked, state=conversation.state.model_dump(mode="json"),
-                created_at=now, updated_at=now,
-            ))
+            session.add(
+                ConversationRow(
+                    id=conversation.id,
+                    channel=channel,
+                    user_id=user_id,
+                    language=language,
+                    language_locked=language_locked,
+                    state=conversation.state.model_dump(mode="json"),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
         return conversation
 
     async def get(self, conversation_id: str) -> Conversation:
@@ -43,18 +56,26 @@ class ConversationStore:
             row = await session.get(ConversationRow, conversation_id)
             if row is None:
                 raise ConversationNotFound(conversation_id=conversation_id)
-            turns = (await session.scalars(
-                select(TurnRow).where(TurnRow.conversation_id == conversation_id)
-                .order_by(TurnRow.seq)
-            )).all()
+            turns = (
+                await session.scalars(
+                    select(TurnRow)
+                    .where(TurnRow.conversation_id == conversation_id)
+                    .order_by(TurnRow.seq)
+                )
+            ).all()
         return Conversation(
-            id=row.id, channel=row.channel, user_id=row.user_id,
-            language=row.language,  # type: ignore[arg-type]
+            id=row.id,
+            channel=row.channel,
+            user_id=row.user_id,
+            language=row.language,
             language_locked=row.language_locked,
             state=DialogueState.model_validate(row.state),
-            transcript=[Turn.model_validate({**t.data, "role": t.role, "text": t.text,
-                                             "at": as_utc(t.at)}) for t in turns],
-            created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
+            transcript=[
+                Turn.model_validate({**t.data, "role": t.role, "text": t.text, "at": as_utc(t.at)})
+                for t in turns
+            ],
+            created_at=as_utc(row.created_at),
+            updated_at=as_utc(row.updated_at),
         )
 
     async def latest_for_user(self, *, channel: str, user_id: str) -> Conversation | None:
@@ -62,7 +83,8 @@ class ConversationStore:
             conversation_id = await session.scalar(
                 select(ConversationRow.id)
                 .where(ConversationRow.channel == channel, ConversationRow.user_id == user_id)
-                .order_by(ConversationRow.updated_at.desc()).limit(1)
+                .order_by(ConversationRow.updated_at.desc())
+                .limit(1)
             )
         return await self.get(conversation_id) if conversation_id else None
 
@@ -80,10 +102,19 @@ class ConversationStore:
             last = await session.scalar(
                 select(func.max(TurnRow.seq)).where(TurnRow.conversation_id == conversation.id)
             )
-            seq = (last or 0)
+            seq = last or 0
             for turn in new_turns:
                 seq += 1
-                data = turn.model_dump(mode="json", exclude={"role", "text", "at"},
-                                       exclude_defaults=True)
-                session.add(TurnRow(conversation_id=conversation.id, seq=seq, role=turn.role,
-                                    text=turn.text, data=data, at=turn.at))
+                data = turn.model_dump(
+                    mode="json", exclude={"role", "text", "at"}, exclude_defaults=True
+                )
+                session.add(
+                    TurnRow(
+                        conversation_id=conversation.id,
+                        seq=seq,
+                        role=turn.role,
+                        text=turn.text,
+                        data=data,
+                        at=turn.at,
+                    )
+                )

@@ -43,12 +43,22 @@ class Ticket(NewTicket):
 
 def _ticket(row: TicketRow) -> Ticket:
     return Ticket(
-        reference=row.reference or "", kind=row.kind,  # type: ignore[arg-type]
-        requester=row.requester, channel=row.channel, conversation_id=row.conversation_id,
-        title=row.title, description=row.description, category=row.category,
-        impact=row.impact, urgency=row.urgency, priority=row.priority, status=row.status,
-        language=row.language, details=row.details,
-        created_at=as_utc(row.created_at), updated_at=as_utc(row.updated_at),
+        reference=row.reference or "",
+        kind=row.kind,
+        requester=row.requester,
+        channel=row.channel,
+        conversation_id=row.conversation_id,
+        title=row.title,
+        description=row.description,
+        category=row.category,
+        impact=row.impact,
+        urgency=row.urgency,
+        priority=row.priority,
+        status=row.status,
+        language=row.language,
+        details=row.details,
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
     )
 
 
@@ -76,26 +86,36 @@ class TicketStore:
 
     async def open_for(self, requester: str) -> list[Ticket]:
         async with self._sessions() as session:
-            rows = (await session.scalars(
-                select(TicketRow)
-                .where(TicketRow.requester == requester, TicketRow.status.in_(OPEN_STATUSES))
-                .order_by(TicketRow.created_at.desc())
-            )).all()
+            rows = (
+                await session.scalars(
+                    select(TicketRow)
+                    .where(TicketRow.requester == requester, TicketRow.status.in_(OPEN_STATUSES))
+                    .order_by(TicketRow.created_at.desc())
+                )
+            ).all()
         return [_ticket(row) for row in rows]
 
-    async def escalate(self, *, conversation_id: str, requester: str, reason: str,
-                       summary: dict[str, Any]) -> int:
+    async def escalate(
+        self, *, conversation_id: str, requester: str, reason: str, summary: dict[str, Any]
+    ) -> int:
         async with self._sessions.begin() as session:
-            row = EscalationRow(conversation_id=conversation_id, requester=requester,
-                                reason=reason, status="waiting", summary=summary,
-                                created_at=utcnow())
+            row = EscalationRow(
+                conversation_id=conversation_id,
+                requester=requester,
+                reason=reason,
+                status="waiting",
+                summary=summary,
+                created_at=utcnow(),
+            )
             session.add(row)
             await session.flush()
             return row.id
 
     async def waiting_escalations(self) -> int:
         async with self._sessions() as session:
-            rows = (await session.scalars(
-                select(EscalationRow.id).where(EscalationRow.status == "waiting")
-            )).all()
+            rows = (
+                await session.scalars(
+                    select(EscalationRow.id).where(EscalationRow.status == "waiting")
+                )
+            ).all()
         return len(rows)

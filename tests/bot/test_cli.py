@@ -15,21 +15,46 @@ pytestmark = pytest.mark.slow
 GUICHET = [sys.executable, "-c", "from bot.cli import main; main()"]
 
 
-def _run(args: list[str], tmp_path: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "GUICHET_DATA_DIR": str(CACHE),
-                   "GUICHET_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
-                   "COLUMNS": "200", **env}
-    return subprocess.run([*GUICHET, *args], input=stdin, capture_output=True, text=True,
-                          env=environment, timeout=300, check=False)
+def _run(
+    args: list[str], tmp_path: Path, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "GUICHET_DATA_DIR": str(CACHE),
+        "GUICHET_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
+        "COLUMNS": "200",
+        **env,
+    }
+    return subprocess.run(
+        [*GUICHET, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_chat_holds_a_conversation_in_both_languages(components, tmp_path: Path) -> None:
-    script = "\n".join([
-        "hello", "my outlook crashes at startup", "2",  # button 2: "No, still a problem"
-        "only me", "cancel",
-        "bonjour", "je veux ouvrir un ticket", "le clavier de mon portable ne répond plus",
-        "juste moi", "ça peut attendre", "oui",
-    ]) + "\n"
+    script = (
+        "\n".join(
+            [
+                "hello",
+                "my outlook crashes at startup",
+                "2",  # button 2: "No, still a problem"
+                "only me",
+                "cancel",
+                "bonjour",
+                "je veux ouvrir un ticket",
+                "le clavier de mon portable ne répond plus",
+                "juste moi",
+                "ça peut attendre",
+                "oui",
+            ]
+        )
+        + "\n"
+    )
     result = _run(["chat", "--user", "cli@norvane.example"], tmp_path, stdin=script)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -45,8 +70,12 @@ def test_doctor_reports_ok_then_names_what_is_wrong(components, tmp_path: Path) 
     ok = _run(["doctor"], tmp_path)
     assert ok.returncode == 0, ok.stdout
     assert "Everything looks fine" in ok.stdout
-    broken = _run(["doctor"], tmp_path, GUICHET_DATA_DIR=str(tmp_path / "empty"),
-                  GUICHET_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    broken = _run(
+        ["doctor"],
+        tmp_path,
+        GUICHET_DATA_DIR=str(tmp_path / "empty"),
+        GUICHET_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none",
+    )
     assert broken.returncode == 1
     assert "GUICHET_DATABASE_URL" in broken.stdout
     assert "guichet index build" in broken.stdout

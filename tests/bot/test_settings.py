@@ -13,8 +13,7 @@ from bot.settings import Environment, load_settings
 pytestmark = pytest.mark.unit
 
 
-def test_defaults_are_the_embedded_setup(monkeypatch: pytest.MonkeyPatch,
-                                         tmp_path: Path) -> None:
+def test_defaults_are_the_embedded_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     settings = load_settings()
     assert settings.environment is Environment.DEVELOPMENT
@@ -34,26 +33,32 @@ def test_environment_variables_and_nested_settings(monkeypatch: pytest.MonkeyPat
     assert settings.effective_database_url.startswith("postgresql+psycopg://")
 
 
-def test_toml_file_is_read_and_environment_wins(monkeypatch: pytest.MonkeyPatch,
-                                                tmp_path: Path) -> None:
+def test_toml_file_is_read_and_environment_wins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "guichet.toml").write_text('port = 8100\ndefault_language = "fr"\n'
-                                           '[knowledge]\nanswer_threshold = 0.6\n')
+    (tmp_path / "guichet.toml").write_text(
+        'port = 8100\ndefault_language = "fr"\n[knowledge]\nanswer_threshold = 0.6\n'
+    )
     monkeypatch.setenv("GUICHET_PORT", "8200")
     settings = load_settings()
     assert (settings.port, settings.default_language) == (8200, "fr")
     assert settings.knowledge.answer_threshold == 0.6
 
 
-@pytest.mark.parametrize(("variable", "value", "named"), [
-    ("GUICHET_PORT", "eighty", "GUICHET_PORT"),
-    ("GUICHET_PORT", "70000", "GUICHET_PORT"),
-    ("GUICHET_DATABASE_URL", "mysql://x", "GUICHET_DATABASE_URL"),
-    ("GUICHET_NLU__CONFIDENCE_THRESHOLD", "2", "GUICHET_NLU__CONFIDENCE_THRESHOLD"),
-    ("GUICHET_DEFAULT_LANGUAGE", "de", "GUICHET_DEFAULT_LANGUAGE"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("GUICHET_PORT", "eighty", "GUICHET_PORT"),
+        ("GUICHET_PORT", "70000", "GUICHET_PORT"),
+        ("GUICHET_DATABASE_URL", "mysql://x", "GUICHET_DATABASE_URL"),
+        ("GUICHET_NLU__CONFIDENCE_THRESHOLD", "2", "GUICHET_NLU__CONFIDENCE_THRESHOLD"),
+        ("GUICHET_DEFAULT_LANGUAGE", "de", "GUICHET_DEFAULT_LANGUAGE"),
+    ],
+)
 def test_wrong_value_names_the_setting_and_the_expected_form(
-        monkeypatch: pytest.MonkeyPatch, variable: str, value: str, named: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, named: str
+) -> None:
     monkeypatch.setenv(variable, value)
     with pytest.raises(SettingsInvalid) as caught:
         load_settings()
@@ -69,8 +74,9 @@ def test_default_secret_is_refused_outside_development(monkeypatch: pytest.Monke
     assert load_settings().environment is Environment.PRODUCTION
 
 
-def test_secrets_never_show(monkeypatch: pytest.MonkeyPatch,
-                            caplog: pytest.LogCaptureFixture) -> None:
+def test_secrets_never_show(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setenv("GUICHET_SECRET_KEY", "hunter2-very-secret")
     settings = load_settings()
     with caplog.at_level(logging.INFO):

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.unit
 def test_sample_knowledge_base_is_complete_and_bilingual() -> None:
     content = KnowledgeContent.load(SAMPLE_KB_DIR)
     assert len(content.articles) >= 60
-    by_language = {lang: {a.slug for a in content.articles if a.lang == lang}
-                   for lang in ("en", "fr")}
+    by_language = {
+        lang: {a.slug for a in content.articles if a.lang == lang} for lang in ("en", "fr")
+    }
     assert by_language["en"] == by_language["fr"]
     assert {a.type for a in content.articles} == {"procedure", "faq", "known_error"}
     for article in content.articles:
@@ -24,8 +25,18 @@ def test_sample_knowledge_base_is_complete_and_bilingual() -> None:
         if article.type == "known_error":
             assert article.symptom and article.cause and article.workaround
     categories = {a.category for a in content.articles}
-    assert {"account", "network", "email", "collaboration", "printing", "hardware",
-            "software", "access", "onboarding", "security"} <= categories
+    assert {
+        "account",
+        "network",
+        "email",
+        "collaboration",
+        "printing",
+        "hardware",
+        "software",
+        "access",
+        "onboarding",
+        "security",
+    } <= categories
     assert len(content.catalog) >= 20
     assert all(item.title.en and item.title.fr for item in content.catalog)
 
@@ -49,9 +60,11 @@ def test_long_articles_are_split_into_passages() -> None:
 
 def test_invalid_front_matter_names_the_file_and_field(tmp_path: Path) -> None:
     (tmp_path / "articles").mkdir()
-    (tmp_path / "articles" / "bad.md").write_text("---\nid: en-x\nslug: x\ntitle: X\nlang: de\n"
-                                                  "type: faq\ncategory: network\n"
-                                                  "updated: 2026-01-01\n---\nbody\n")
+    (tmp_path / "articles" / "bad.md").write_text(
+        "---\nid: en-x\nslug: x\ntitle: X\nlang: de\n"
+        "type: faq\ncategory: network\n"
+        "updated: 2026-01-01\n---\nbody\n"
+    )
     with pytest.raises(ContentInvalid) as caught:
         KnowledgeContent.load(tmp_path)
     assert "bad.md" in str(caught.value) and "lang" in str(caught.value)

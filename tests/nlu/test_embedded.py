@@ -51,19 +51,21 @@ async def test_gibberish_falls_back(components: Components) -> None:
     assert result.intent == "nlu_fallback"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("status of inc-104233 please", {("ticket_number", "INC-104233")}),
-    ("tout le service est bloqué, c'est urgent", {("impact", "team"), ("urgency", "critical")}),
-    ("only me, it can wait", {("impact", "person"), ("urgency", "low")}),
-    ("write to jo.doe@norvane.example", {("email", "jo.doe@norvane.example")}),
-    ("mon écran reste noir", {("device", "screen")}),
-])
-async def test_entities(components: Components, text: str,
-                        expected: set[tuple[str, str]]) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("status of inc-104233 please", {("ticket_number", "INC-104233")}),
+        ("tout le service est bloqué, c'est urgent", {("impact", "team"), ("urgency", "critical")}),
+        ("only me, it can wait", {("impact", "person"), ("urgency", "low")}),
+        ("write to jo.doe@norvane.example", {("email", "jo.doe@norvane.example")}),
+        ("mon écran reste noir", {("device", "screen")}),
+    ],
+)
+async def test_entities(components: Components, text: str, expected: set[tuple[str, str]]) -> None:
     result = await components.parser.parse(text, language="en")
     assert expected <= {(e.entity, e.value) for e in result.entities}
     for entity in result.entities:
-        assert text[entity.start:entity.end] == entity.text
+        assert text[entity.start : entity.end] == entity.text
 
 
 def test_model_is_reused_until_the_data_changes(components: Components, tmp_path) -> None:

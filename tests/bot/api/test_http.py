@@ -17,9 +17,12 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(services.settings, services)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://guichet.test"
-    ) as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://guichet.test"
+        ) as client,
+    ):
         yield client
 
 
@@ -29,8 +32,10 @@ async def test_conversation_round_trip(client: httpx.AsyncClient) -> None:
     conversation = created.json()
     assert conversation["language"] == "en" and conversation["user"] == "eve@norvane.example"
 
-    answer = await client.post(f"/api/v1/conversations/{conversation['id']}/messages",
-                               json={"text": "comment ajouter l'imprimante FollowMe ?"})
+    answer = await client.post(
+        f"/api/v1/conversations/{conversation['id']}/messages",
+        json={"text": "comment ajouter l'imprimante FollowMe ?"},
+    )
     assert answer.status_code == 200
     body = answer.json()
     assert body["language"] == "fr"
@@ -44,13 +49,21 @@ async def test_conversation_round_trip(client: httpx.AsyncClient) -> None:
     assert transcript["transcript"][0]["at"]
 
 
-async def test_ticket_through_the_api_in_english(client: httpx.AsyncClient,
-                                                 services: Services) -> None:
-    conversation = (await client.post("/api/v1/conversations",
-                                      json={"user": "finn@norvane.example"})).json()
+async def test_ticket_through_the_api_in_english(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    conversation = (
+        await client.post("/api/v1/conversations", json={"user": "finn@norvane.example"})
+    ).json()
     url = f"/api/v1/conversations/{conversation['id']}/messages"
-    steps = ["hi", "I want to open a ticket", "SAP shows error 500 when I post an invoice",
-             '/inform{"impact": "team"}', '/inform{"urgency": "critical"}', "/affirm"]
+    steps = [
+        "hi",
+        "I want to open a ticket",
+        "SAP shows error 500 when I post an invoice",
+        '/inform{"impact": "team"}',
+        '/inform{"urgency": "critical"}',
+        "/affirm",
+    ]
     for text in steps:
         response = await client.post(url, json={"text": text})
         assert response.status_code == 200, response.text
@@ -68,14 +81,18 @@ async def test_unknown_conversation_is_404(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/v1/conversations/nope")).status_code == 404
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({}, "user"),
-    ({"user": ""}, "user"),
-    ({"user": "x", "language": "de"}, "language"),
-    ({"user": "x", "colour": "blue"}, "colour"),
-])
-async def test_malformed_conversation_names_the_field(client: httpx.AsyncClient,
-                                                      body: dict[str, str], field: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "user"),
+        ({"user": ""}, "user"),
+        ({"user": "x", "language": "de"}, "language"),
+        ({"user": "x", "colour": "blue"}, "colour"),
+    ],
+)
+async def test_malformed_conversation_names_the_field(
+    client: httpx.AsyncClient, body: dict[str, str], field: str
+) -> None:
     response = await client.post("/api/v1/conversations", json=body)
     assert response.status_code == 422
     assert field in [str(part) for part in response.json()["detail"][0]["loc"]]
@@ -86,23 +103,29 @@ async def test_malformed_message_is_422(client: httpx.AsyncClient) -> None:
     url = f"/api/v1/conversations/{conversation['id']}/messages"
     too_long = await client.post(url, json={"text": "a" * 4001})
     assert too_long.status_code == 422 and too_long.json()["detail"][0]["loc"][-1] == "text"
-    not_json = await client.post(url, content=b"{oops", headers={"content-type": "application/json"})
+    not_json = await client.post(
+        url, content=b"{oops", headers={"content-type": "application/json"}
+    )
     assert not_json.status_code == 422
 
 
 async def test_rasa_rest_channel_format(client: httpx.AsyncClient) -> None:
-    response = await client.post("/webhooks/rest/webhook",
-                                 json={"sender": "gus@norvane.example", "message": "hello"})
+    response = await client.post(
+        "/webhooks/rest/webhook", json={"sender": "gus@norvane.example", "message": "hello"}
+    )
     assert response.status_code == 200
     messages = response.json()
     assert messages[0]["recipient_id"] == "gus@norvane.example"
     assert "Guichet" in messages[0]["text"]
     assert {"title", "payload"} <= set(messages[0]["buttons"][0])
     # the same sender continues the same conversation
-    await client.post("/webhooks/rest/webhook",
-                      json={"sender": "gus@norvane.example", "message": "open a ticket"})
-    follow_up = await client.post("/webhooks/rest/webhook", json={
-        "sender": "gus@norvane.example", "message": "my webcam is not detected in Teams"})
+    await client.post(
+        "/webhooks/rest/webhook", json={"sender": "gus@norvane.example", "message": "open a ticket"}
+    )
+    follow_up = await client.post(
+        "/webhooks/rest/webhook",
+        json={"sender": "gus@norvane.example", "message": "my webcam is not detected in Teams"},
+    )
     assert "Who is affected" in follow_up.json()[0]["text"]
     bad = await client.post("/webhooks/rest/webhook", json={"message": "hello"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "sender"
@@ -118,8 +141,9 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     assert "/api/v1/conversations" in (await client.get("/openapi.json")).json()["paths"]
 
 
-async def test_readiness_fails_when_the_database_is_gone(client: httpx.AsyncClient,
-                                                         services: Services) -> None:
+async def test_readiness_fails_when_the_database_is_gone(
+    client: httpx.AsyncClient, services: Services
+) -> None:
     working = services.database
     services.database = Database("postgresql+psycopg://nobody@127.0.0.1:1/none")
     try:

@@ -16,15 +16,20 @@ class Chat:
     replies: list[Reply] = field(default_factory=list)
 
     @classmethod
-    async def start(cls, services: Services, user: str = "alice@norvane.example",
-                    language: Language | None = None, channel: str = "api") -> Chat:
-        conversation = await services.engine.start(channel=channel, user_id=user,
-                                                   language=language)
+    async def start(
+        cls,
+        services: Services,
+        user: str = "alice@norvane.example",
+        language: Language | None = None,
+        channel: str = "api",
+    ) -> Chat:
+        conversation = await services.engine.start(channel=channel, user_id=user, language=language)
         return cls(services, conversation.id)
 
     async def say(self, text: str, language: Language | None = None) -> str:
-        self.replies = await self.services.engine.handle(self.conversation_id, text,
-                                                         language=language)
+        self.replies = await self.services.engine.handle(
+            self.conversation_id, text, language=language
+        )
         return self.text
 
     @property

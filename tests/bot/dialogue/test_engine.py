@@ -53,7 +53,11 @@ async def test_ticket_created_after_asking_for_missing_details(services) -> None
     reference = created.split("Ticket ")[1].split()[0]
     ticket = await services.tickets.get(reference)
     assert (ticket.requester, ticket.impact, ticket.urgency, ticket.priority) == (
-        "bob@norvane.example", "person", "high", "P4")
+        "bob@norvane.example",
+        "person",
+        "high",
+        "P4",
+    )
     assert ticket.status == "new"
     assert any("flickers" in turn["text"] for turn in ticket.details["transcript"])
     assert reference in await chat.say("where is my ticket?")
@@ -61,8 +65,10 @@ async def test_ticket_created_after_asking_for_missing_details(services) -> None
 
 async def test_ticket_in_french_with_buttons_and_entities_up_front(services) -> None:
     chat = await Chat.start(services, user="chloe@norvane.example")
-    await chat.say("je veux créer un ticket, l'imprimante du 3e étage n'imprime plus rien, "
-                   "toute l'équipe est bloquée")
+    await chat.say(
+        "je veux créer un ticket, l'imprimante du 3e étage n'imprime plus rien, "
+        "toute l'équipe est bloquée"
+    )
     language, slots = await chat.state()
     assert language == "fr" and slots["impact"] == "team"
     assert "urgence" in chat.text
@@ -145,8 +151,9 @@ async def test_language_is_sticky_and_can_be_overridden(services) -> None:
     assert (await chat.state())[0] == "en"
 
 
-async def test_restart_loses_nothing(components: Components, database_url: str,
-                                     tmp_path: Path) -> None:
+async def test_restart_loses_nothing(
+    components: Components, database_url: str, tmp_path: Path
+) -> None:
     settings = load_settings(data_dir=tmp_path, database_url=database_url)
     first = await open_services(settings, components)
     chat = await Chat.start(first)

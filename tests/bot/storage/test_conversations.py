@@ -32,25 +32,34 @@ async def test_migrations_create_the_schema_and_are_idempotent(database: Databas
 
 async def test_conversation_round_trip_with_transcript(database: Database) -> None:
     store = ConversationStore(database)
-    conversation = await store.create(channel="slack", user_id="ann@norvane.example",
-                                      language="fr", language_locked=True)
+    conversation = await store.create(
+        channel="slack", user_id="ann@norvane.example", language="fr", language_locked=True
+    )
     conversation.state.slots["impact"] = "team"
     conversation.state.active_action = "create_ticket"
     start = utcnow()
     turns = [
-        Turn(role="user", text="bonjour", at=start, language="fr", intent="greet",
-             confidence=0.98),
-        Turn(role="bot", text="Bonjour !", at=start + timedelta(milliseconds=5),
-             buttons=[Button(title="Mes tickets", payload="/incident_status")],
-             links=[Link(title="KB", url="/kb/fr/vpn-connect")]),
+        Turn(role="user", text="bonjour", at=start, language="fr", intent="greet", confidence=0.98),
+        Turn(
+            role="bot",
+            text="Bonjour !",
+            at=start + timedelta(milliseconds=5),
+            buttons=[Button(title="Mes tickets", payload="/incident_status")],
+            links=[Link(title="KB", url="/kb/fr/vpn-connect")],
+        ),
     ]
     await store.save(conversation, turns)
-    await store.save(conversation, [Turn(role="user", text="é ü 🎉 ' \" ;--", at=start +
-                                         timedelta(seconds=1))])
+    await store.save(
+        conversation, [Turn(role="user", text="é ü 🎉 ' \" ;--", at=start + timedelta(seconds=1))]
+    )
 
     loaded = await store.get(conversation.id)
     assert (loaded.channel, loaded.user_id, loaded.language, loaded.language_locked) == (
-        "slack", "ann@norvane.example", "fr", True)
+        "slack",
+        "ann@norvane.example",
+        "fr",
+        True,
+    )
     assert loaded.state.slots == {"impact": "team"}
     assert loaded.state.active_action == "create_ticket"
     assert [t.text for t in loaded.transcript] == ["bonjour", "Bonjour !", "é ü 🎉 ' \" ;--"]
@@ -82,8 +91,9 @@ async def test_latest_conversation_of_a_user_on_a_channel(database: Database) ->
 async def test_state_survives_a_new_database_object(database_url: str) -> None:
     database = Database(database_url)
     await database.migrate()
-    conversation = await ConversationStore(database).create(channel="api", user_id="u",
-                                                            language="en")
+    conversation = await ConversationStore(database).create(
+        channel="api", user_id="u", language="en"
+    )
     conversation.state.requested_slot = "urgency"
     await ConversationStore(database).save(conversation, [Turn(role="user", text="hi")])
     await database.close()

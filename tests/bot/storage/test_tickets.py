@@ -21,10 +21,20 @@ async def database(database_url: str):
 
 
 def _new(kind: str = "incident", requester: str = "ann@norvane.example") -> NewTicket:
-    return NewTicket(kind=kind, requester=requester, channel="api",  # type: ignore[arg-type]
-                     conversation_id=None, title="VPN down", description="VPN down since 9",
-                     category="network", impact="team", urgency="high", priority="P3",
-                     language="en", details={"transcript": [{"role": "user", "text": "x"}]})
+    return NewTicket(
+        kind=kind,
+        requester=requester,
+        channel="api",  # type: ignore[arg-type]
+        conversation_id=None,
+        title="VPN down",
+        description="VPN down since 9",
+        category="network",
+        impact="team",
+        urgency="high",
+        priority="P3",
+        language="en",
+        details={"transcript": [{"role": "user", "text": "x"}]},
+    )
 
 
 async def test_references_are_sequential_per_kind_prefix(database: Database) -> None:
@@ -48,15 +58,19 @@ async def test_open_tickets_of_a_requester(database: Database) -> None:
     store = TicketStore(database)
     mine = await store.create(_new())
     await store.create(_new(requester="someone@else"))
-    assert [t.reference for t in await store.open_for("ann@norvane.example")] == [
-        mine.reference]
+    assert [t.reference for t in await store.open_for("ann@norvane.example")] == [mine.reference]
 
 
 async def test_escalations_queue(database: Database) -> None:
-    conversation = await ConversationStore(database).create(channel="api", user_id="u",
-                                                            language="en")
+    conversation = await ConversationStore(database).create(
+        channel="api", user_id="u", language="en"
+    )
     store = TicketStore(database)
     assert await store.waiting_escalations() == 0
-    await store.escalate(conversation_id=conversation.id, requester="u", reason="user_request",
-                         summary={"last_intent": "vpn_problem"})
+    await store.escalate(
+        conversation_id=conversation.id,
+        requester="u",
+        reason="user_request",
+        summary={"last_intent": "vpn_problem"},
+    )
     assert await store.waiting_escalations() == 1
