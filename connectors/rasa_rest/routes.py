@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from bot.api.deps import EngineDep
 from connectors.rasa_rest.translate import CHANNEL, RestMessage, RestReply, to_rest
@@ -11,9 +13,24 @@ router = APIRouter(tags=["rasa rest channel"])
 
 
 @router.post(
-    "/webhooks/rest/webhook", response_model=list[RestReply], response_model_exclude_none=True
+    "/webhooks/rest/webhook",
+    response_model=list[RestReply],
+    response_model_exclude_none=True,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": RestMessage.model_json_schema()}},
+        }
+    },
 )
-async def rest_webhook(body: RestMessage, engine: EngineDep) -> list[RestReply]:
+async def rest_webhook(request: Request, engine: EngineDep) -> list[RestReply]:
+    """Like Rasa, read the body as JSON whatever its content type says (`curl -d` sends none)."""
+    try:
+        body = RestMessage.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
+        ) from exc
     conversation = await engine.conversations.latest_for_user(channel=CHANNEL, user_id=body.sender)
     if conversation is None:
         conversation = await engine.start(channel=CHANNEL, user_id=body.sender)

@@ -154,3 +154,16 @@ async def test_readiness_fails_when_the_database_is_gone(
     assert response.status_code == 503
     assert response.json()["checks"]["database"].startswith("unreachable")
     assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_rasa_rest_channel_accepts_json_without_content_type(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/webhooks/rest/webhook",
+        content=b'{"sender": "h1", "message": "bonjour"}',
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 200 and "Bonjour" in response.json()[0]["text"]
+    broken = await client.post("/webhooks/rest/webhook", content=b"not json")
+    assert broken.status_code == 422
