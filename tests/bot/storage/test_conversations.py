@@ -15,14 +15,6 @@ from bot.storage.database import Database
 pytestmark = pytest.mark.unit
 
 
-@pytest.fixture
-async def database(database_url: str):
-    database = Database(database_url)
-    await database.migrate()
-    yield database
-    await database.close()
-
-
 async def test_migrations_create_the_schema_and_are_idempotent(database: Database) -> None:
     await database.migrate()
     async with database.engine.connect() as connection:

@@ -12,14 +12,6 @@ from bot.storage.tickets import NewTicket, TicketStore
 pytestmark = pytest.mark.unit
 
 
-@pytest.fixture
-async def database(database_url: str):
-    database = Database(database_url)
-    await database.migrate()
-    yield database
-    await database.close()
-
-
 def _new(kind: str = "incident", requester: str = "ann@norvane.example") -> NewTicket:
     return NewTicket(
         kind=kind,
