@@ -4,6 +4,7 @@ from __future__ import annotations
 
 IMPACTS = ("person", "team", "organisation")
 URGENCIES = ("low", "high", "critical")
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 
 DEFAULT_MATRIX: dict[str, dict[str, str]] = {
     "person": {"low": "P5", "high": "P4", "critical": "P3"},

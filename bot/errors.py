@@ -34,6 +34,12 @@ class TicketNotFound(NotFound):
         super().__init__(kind="ticket", key=reference)
 
 
+class Conflict(GuichetError):
+    """The request is valid but clashes with the current state of the thing it changes."""
+
+    message = "{reference}: {problem}; allowed: {allowed}"
+
+
 class InvalidRequest(GuichetError):
     message = "{field}: {problem}"
 

@@ -18,7 +18,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from actions.priority import DEFAULT_MATRIX, IMPACTS, PRIORITIES, URGENCIES
 from bot.errors import SettingsInvalid
+from bot.tickets.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KB_DIR = PACKAGE_ROOT / "knowledge_index" / "sample_kb"
@@ -46,6 +48,35 @@ class KnowledgeSettings(BaseModel):
     suggest_threshold: float = Field(0.3, ge=0.0, le=1.0)
 
 
+class TicketSettings(BaseModel):
+    """Priority matrix, SLA policies and the ITSM tools tickets are synced with."""
+
+    priority_matrix: dict[str, dict[str, str]] = Field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_MATRIX.items()}
+    )
+    sla: dict[str, SlaPolicy] = Field(default_factory=lambda: dict(DEFAULT_POLICIES))
+    calendar: BusinessCalendar = BusinessCalendar()
+    sync_backends: list[str] = Field(
+        default_factory=list,
+        description="ITSM backends every ticket is pushed to; empty: Guichet is the ticket store",
+    )
+    run_sync_worker: bool = True
+    sync_interval_seconds: float = Field(5.0, gt=0)
+    max_backoff_seconds: float = Field(600.0, gt=0)
+
+    @field_validator("priority_matrix")
+    @classmethod
+    def _complete_matrix(cls, matrix: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for impact in IMPACTS:
+            for urgency in URGENCIES:
+                if matrix.get(impact, {}).get(urgency) not in PRIORITIES:
+                    raise ValueError(
+                        f"a priority P1-P5 for every impact {IMPACTS} x urgency {URGENCIES}; "
+                        f"missing or wrong: {impact}/{urgency}"
+                    )
+        return matrix
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GUICHET_",
@@ -64,6 +95,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     nlu: NluSettings = NluSettings()
     knowledge: KnowledgeSettings = KnowledgeSettings()
+    tickets: TicketSettings = TicketSettings()
 
     @field_validator("database_url")
     @classmethod

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bot.errors import GuichetError, InvalidRequest, NotFound, NotReady
+from bot.errors import Conflict, GuichetError, InvalidRequest, NotFound, NotReady
 
 STATUS: list[tuple[type[GuichetError], int]] = [
     (NotFound, 404),
     (InvalidRequest, 400),
+    (Conflict, 409),
     (NotReady, 503),
 ]
 

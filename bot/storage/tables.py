@@ -64,6 +64,16 @@ class TicketRow(Base):
     details: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # lifecycle and SLA (migration 0003_tickets)
+    assignee_group: Mapped[str | None] = mapped_column(String(64))
+    assignee: Mapped[str | None] = mapped_column(String(255))
+    parent_reference: Mapped[str | None] = mapped_column(String(32), index=True)
+    first_response_due: Mapped[datetime | None]
+    resolution_due: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    paused_at: Mapped[datetime | None]
 
 
 class EscalationRow(Base):
@@ -78,3 +88,85 @@ class EscalationRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     summary: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+
+
+class TicketEventRow(Base):
+    """The history of a ticket: who changed what, when."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]]
+
+
+class TicketCommentRow(Base):
+    __tablename__ = "ticket_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    author: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    public: Mapped[bool]
+    origin: Mapped[str] = mapped_column(String(64))
+
+
+class TicketSyncRow(Base):
+    """Where a ticket stands with one ITSM backend."""
+
+    __tablename__ = "ticket_sync"
+    __table_args__ = (Index("ix_ticket_sync_backend_ticket", "backend", "ticket_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    backend: Mapped[str] = mapped_column(String(64))
+    upstream_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """A change waiting to be delivered to a backend; kept until delivered, retried with backoff."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    backend: Mapped[str] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int]
+    next_attempt_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class SyncCursorRow(Base):
+    """Up to when the changes of one backend have been read."""
+
+    __tablename__ = "sync_cursors"
+
+    backend: Mapped[str] = mapped_column(String(64), primary_key=True)
+    since: Mapped[datetime]
+
+
+class NotificationRow(Base):
+    """A message for a user outside a reply (ticket updates), for their last channel."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(255), index=True)
+    conversation_id: Mapped[str | None] = mapped_column(String(36))
+    channel: Mapped[str] = mapped_column(String(32))
+    replies: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]

@@ -1,0 +1,146 @@
+"""Ticket rules over the store: priority, SLA due dates, lifecycle, and what is pushed upstream."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from actions.priority import IMPACTS, URGENCIES
+from bot.domain import utcnow
+from bot.errors import InvalidRequest
+from bot.settings import TicketSettings
+from bot.storage.tickets import NewTicket, Ticket, TicketStore
+from bot.tickets.lifecycle import PAUSED, STATUSES, check_transition
+from bot.tickets.sla import due
+from connectors.itsm.protocol import Status
+
+CATEGORIES = ("hardware", "software", "network", "security", "access", "request", "other")
+AGENT_STATUSES: tuple[Status, ...] = ("assigned", "in_progress", "resolved", "rejected")
+
+
+class TicketService:
+    def __init__(self, store: TicketStore, settings: TicketSettings) -> None:
+        self.store = store
+        self.settings = settings
+
+    @property
+    def backends(self) -> list[str]:
+        return self.settings.sync_backends
+
+    def priority(self, impact: str, urgency: str) -> str:
+        if impact not in IMPACTS or urgency not in URGENCIES:
+            raise InvalidRequest(
+                field="impact/urgency",
+                problem=f"expected impact in {IMPACTS} and urgency in "
+                f"{URGENCIES}, got {impact!r}/{urgency!r}",
+            )
+        return self.settings.priority_matrix[impact][urgency]
+
+    def due_dates(self, priority: str, start: datetime) -> tuple[datetime, datetime]:
+        policy = self.settings.sla[priority]
+        calendar = self.settings.calendar
+        return (
+            due(policy, calendar, start, policy.first_response_minutes),
+            due(policy, calendar, start, policy.resolution_minutes),
+        )
+
+    async def create(self, new: NewTicket, *, actor: str | None = None) -> Ticket:
+        if new.category not in CATEGORIES:
+            raise InvalidRequest(
+                field="category", problem=f"expected one of {', '.join(CATEGORIES)}"
+            )
+        new = new.model_copy(update={"priority": self.priority(new.impact, new.urgency)})
+        return await self.store.create(
+            new, actor=actor, due=self.due_dates(new.priority, utcnow()), backends=self.backends
+        )
+
+    async def transition(
+        self, reference: str, to: Status, *, actor: str, upstream: str | None = None
+    ) -> Ticket:
+        """Move a ticket to status `to`; refused with the allowed ones named if not allowed.
+
+        `upstream` names the backend the change came from: it is not pushed back to it.
+        """
+        if to not in STATUSES:
+            raise InvalidRequest(field="to", problem=f"expected one of {', '.join(STATUSES)}")
+        ticket = await self.store.get(reference)
+        check_transition(ticket.reference, ticket.status, to)  # type: ignore[arg-type]
+        now = utcnow()
+        fields: dict[str, Any] = {"status": to}
+        if to in ("assigned", "in_progress", "resolved") and ticket.first_response_at is None:
+            fields["first_response_at"] = now
+        if to == "resolved":
+            fields["resolved_at"] = now
+        if to in ("closed", "rejected"):
+            fields["closed_at"] = now
+        if to == "reopened":
+            fields["resolved_at"] = None
+        if to in PAUSED and ticket.paused_at is None:
+            fields["paused_at"] = now
+        elif to not in PAUSED and ticket.paused_at is not None:
+            fields["paused_at"] = None
+            fields["resolution_due"] = self._shift(ticket, now)
+        backends = [b for b in self.backends if b != upstream]
+        return await self.store.change(
+            ticket.reference,
+            actor=actor,
+            kind="status",
+            fields=fields,
+            backends=backends,
+            push={"status": to},
+        )
+
+    def _shift(self, ticket: Ticket, now: datetime) -> datetime | None:
+        """Push the resolution target back by the time the ticket spent paused."""
+        if ticket.resolution_due is None or ticket.paused_at is None:
+            return ticket.resolution_due
+        policy = self.settings.sla[ticket.priority]
+        if policy.business_hours:
+            paused = self.settings.calendar.between(ticket.paused_at, now)
+            minutes = int(paused.total_seconds() // 60)
+            return self.settings.calendar.add(ticket.resolution_due, minutes)
+        return ticket.resolution_due + (now - ticket.paused_at)
+
+    async def update(self, reference: str, *, actor: str, **fields: Any) -> Ticket:
+        """Change category, impact, urgency (priority follows) or the assignment."""
+        ticket = await self.store.get(reference)
+        allowed = {"category", "impact", "urgency", "assignee_group", "assignee", "title"}
+        if unknown := set(fields) - allowed:
+            raise InvalidRequest(
+                field=", ".join(sorted(unknown)),
+                problem=f"cannot be changed; changeable: {sorted(allowed)}",
+            )
+        if "category" in fields and fields["category"] not in CATEGORIES:
+            raise InvalidRequest(
+                field="category", problem=f"expected one of {', '.join(CATEGORIES)}"
+            )
+        impact = fields.get("impact", ticket.impact)
+        urgency = fields.get("urgency", ticket.urgency)
+        fields["priority"] = self.priority(impact, urgency)
+        if fields["priority"] != ticket.priority:
+            first, resolution = self.due_dates(fields["priority"], ticket.created_at)
+            fields.update(first_response_due=first, resolution_due=resolution)
+        return await self.store.change(ticket.reference, actor=actor, kind="update", fields=fields)
+
+    async def comment(
+        self,
+        reference: str,
+        *,
+        author: str,
+        body: str,
+        public: bool = True,
+        upstream: str | None = None,
+        by_agent: bool = False,
+    ) -> Ticket:
+        if not body.strip():
+            raise InvalidRequest(field="body", problem="must not be empty")
+        backends = [b for b in self.backends if b != upstream] if public else []
+        return await self.store.comment(
+            reference,
+            author=author,
+            body=body,
+            public=public,
+            origin=f"upstream:{upstream}" if upstream else "guichet",
+            backends=backends,
+            first_response=by_agent,
+        )
