@@ -56,10 +56,15 @@ class OrderItem:
                     "catalog_item": item.id,
                     "requires_approval": item.requires_approval,
                     "approver": item.approver,
+                    "approval": "waiting" if item.requires_approval else "not_needed",
                     "transcript": transcript_excerpt(context),
                 },
             )
         )
+        if item.requires_approval:
+            ticket = await context.tickets.transition(
+                ticket.reference, "pending", actor="guichet:approval"
+            )
         next_step = t("order_awaiting_approval", language) if item.requires_approval else ""
         return [
             Reply(

@@ -21,8 +21,8 @@ class HandOff:
     async def run(self, context: ActionContext) -> list[Reply]:
         conversation = context.conversation
         state = conversation.state
-        ahead = await context.tickets.waiting_escalations()
-        await context.tickets.escalate(
+        ahead = await context.tickets.store.waiting_escalations()
+        await context.tickets.store.escalate(
             conversation_id=conversation.id,
             requester=conversation.user_id,
             reason=context.slots.get("reason", "user_request"),

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.domain import Conversation, Reply
-from bot.storage.tickets import TicketStore
+from bot.tickets.service import TicketService
 from knowledge_index.service import KnowledgeBase
 
 
@@ -30,7 +30,7 @@ class Slot:
 @dataclass
 class ActionContext:
     conversation: Conversation
-    tickets: TicketStore
+    tickets: TicketService
     knowledge: KnowledgeBase
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from actions.priority import CATEGORY_BY_INTENT, priority
+from actions.priority import CATEGORY_BY_INTENT
 from actions.protocol import ActionContext, Slot, SlotKind
 from bot.domain import Button, Link, Reply
 from bot.errors import TicketNotFound
@@ -41,7 +41,7 @@ class CreateTicket:
             description=slots["description"],
             impact=t(f"impact_{slots['impact']}", language),
             urgency=t(f"urgency_{slots['urgency']}", language),
-            priority=priority(slots["impact"], slots["urgency"]),
+            priority=context.tickets.priority(slots["impact"], slots["urgency"]),
         )
 
     async def run(self, context: ActionContext) -> list[Reply]:
@@ -57,7 +57,7 @@ class CreateTicket:
                 category=CATEGORY_BY_INTENT.get(conversation.state.last_intent or "", "other"),
                 impact=slots["impact"],
                 urgency=slots["urgency"],
-                priority=priority(slots["impact"], slots["urgency"]),
+                priority=context.tickets.priority(slots["impact"], slots["urgency"]),
                 language=conversation.language,
                 details={
                     "transcript": transcript_excerpt(context),
@@ -100,7 +100,7 @@ class TicketStatus:
         if number:
             reference = normalise_reference(number)
             try:
-                ticket = await context.tickets.get(reference)
+                ticket = await context.tickets.store.get(reference)
             except TicketNotFound:
                 ticket = None
             if ticket is None or ticket.requester != user:
@@ -116,7 +116,7 @@ class TicketStatus:
                 ]
             tickets = [ticket]
         else:
-            tickets = await context.tickets.open_for(user)
+            tickets = await context.tickets.store.open_for(user)
             if not tickets:
                 return [Reply(text=t("no_open_tickets", language))]
         lines = [

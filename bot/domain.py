@@ -59,6 +59,7 @@ class DialogueState(BaseModel):
     consecutive_failures: int = 0
     slot_retries: int = 0
     handed_off: bool = False
+    awaiting_resolution: str | None = None  # a ticket the user was asked "does it work now?"
 
 
 class Conversation(BaseModel):

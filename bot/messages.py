@@ -180,6 +180,29 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status_closed": {"en": "closed", "fr": "clos"},
     "status_rejected": {"en": "rejected", "fr": "rejeté"},
     "status_reopened": {"en": "reopened", "fr": "rouvert"},
+    "ticket_resolved": {
+        "en": 'Your ticket {reference} "{title}" is resolved. Does it work now?',
+        "fr": "Votre ticket {reference} « {title} » est résolu. Est-ce que tout fonctionne ?",
+    },
+    "ticket_status_changed": {
+        "en": "Your ticket {reference} is now {status}.",
+        "fr": "Votre ticket {reference} est maintenant {status}.",
+    },
+    "ticket_comment": {
+        "en": "New reply on {reference} from {author}: {body}",
+        "fr": "Nouvelle réponse sur {reference} de {author} : {body}",
+    },
+    "button_works": {"en": "Yes, it works", "fr": "Oui, ça marche"},
+    "button_still_broken": {"en": "No, still broken", "fr": "Non, toujours en panne"},
+    "ticket_closed_thanks": {
+        "en": "Great, I've closed {reference}. Thanks for confirming!",
+        "fr": "Parfait, j'ai clôturé {reference}. Merci de la confirmation !",
+    },
+    "ticket_reopened": {
+        "en": "Sorry about that. I've reopened {reference}; the service desk will take it up "
+        "again.",
+        "fr": "Désolé. J'ai rouvert {reference} ; le support va le reprendre.",
+    },
     "language_switched": {
         "en": "I'll answer in English from now on.",
         "fr": "Je vous réponds en français désormais.",

@@ -13,6 +13,8 @@ from bot.settings import Settings
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
 from bot.storage.tickets import TicketStore
+from bot.tickets.notify import TicketNotifier
+from bot.tickets.service import TicketService
 from knowledge_index.embedders import Embedder, load_embedder
 from knowledge_index.service import IndexedKnowledgeBase, open_knowledge_base
 from nlu.data import load_training_data
@@ -38,7 +40,8 @@ class Services:
     settings: Settings
     database: Database
     conversations: ConversationStore
-    tickets: TicketStore
+    tickets: TicketService
+    notifier: TicketNotifier
     components: Components
     engine: DialogueEngine
 
@@ -80,7 +83,8 @@ async def open_services(settings: Settings, components: Components | None = None
     database = Database(settings.effective_database_url)
     await database.migrate()
     components = components or await load_components(settings)
-    conversations, tickets = ConversationStore(database), TicketStore(database)
+    conversations = ConversationStore(database)
+    tickets = TicketService(TicketStore(database), settings.tickets)
     engine = DialogueEngine(
         parser=components.parser,
         knowledge=components.knowledge,
@@ -100,6 +104,7 @@ async def open_services(settings: Settings, components: Components | None = None
         database=database,
         conversations=conversations,
         tickets=tickets,
+        notifier=TicketNotifier(database, conversations),
         components=components,
         engine=engine,
     )

@@ -14,7 +14,7 @@ from bot.messages import t
 from bot.registry import Registry
 from bot.settings import Language
 from bot.storage.conversations import ConversationStore
-from bot.storage.tickets import TicketStore
+from bot.tickets.service import TicketService
 from knowledge_index.documents import EntryType
 from knowledge_index.index import Hit
 from knowledge_index.service import KnowledgeBase
@@ -80,7 +80,7 @@ class DialogueEngine:
         knowledge: KnowledgeBase,
         actions: Registry[Action],
         conversations: ConversationStore,
-        tickets: TicketStore,
+        tickets: TicketService,
         languages: LanguageDetector,
         default_language: Language = "en",
         thresholds: Thresholds = Thresholds(),

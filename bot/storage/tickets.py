@@ -17,6 +17,7 @@ from bot.storage.database import Database
 from bot.storage.tables import (
     EscalationRow,
     OutboxRow,
+    SyncCursorRow,
     TicketCommentRow,
     TicketEventRow,
     TicketRow,
@@ -518,6 +519,19 @@ class TicketStore:
             )
             row = await session.get(TicketRow, ticket_id) if ticket_id else None
         return _ticket(row) if row else None
+
+    async def cursor(self, backend: str) -> datetime | None:
+        async with self._sessions() as session:
+            row = await session.get(SyncCursorRow, backend)
+        return as_utc(row.since) if row else None
+
+    async def set_cursor(self, backend: str, since: datetime) -> None:
+        async with self._sessions.begin() as session:
+            row = await session.get(SyncCursorRow, backend)
+            if row is None:
+                session.add(SyncCursorRow(backend=backend, since=since))
+            else:
+                row.since = since
 
     async def pending_count(self, backend: str | None = None) -> int:
         query = select(OutboxRow.id).where(OutboxRow.state == "pending")

@@ -69,7 +69,7 @@ async def test_ticket_through_the_api_in_english(
         assert response.status_code == 200, response.text
     final = response.json()["replies"][0]["text"]
     assert "P2" in final
-    (ticket,) = await services.tickets.open_for("finn@norvane.example")
+    (ticket,) = await services.tickets.store.open_for("finn@norvane.example")
     assert ticket.description == "SAP shows error 500 when I post an invoice"
 
 

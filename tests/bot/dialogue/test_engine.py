@@ -51,7 +51,7 @@ async def test_ticket_created_after_asking_for_missing_details(services) -> None
     created = await chat.say("yes")
     assert "INC-" in created
     reference = created.split("Ticket ")[1].split()[0]
-    ticket = await services.tickets.get(reference)
+    ticket = await services.tickets.store.get(reference)
     assert (ticket.requester, ticket.impact, ticket.urgency, ticket.priority) == (
         "bob@norvane.example",
         "person",
@@ -84,7 +84,7 @@ async def test_cancel_in_the_middle_forgets_the_form(services) -> None:
     assert "cancelled" in await chat.say("cancel")
     _, slots = await chat.state()
     assert "description" not in slots
-    assert await services.tickets.open_for("alice@norvane.example") == []
+    assert await services.tickets.store.open_for("alice@norvane.example") == []
     chat_fr = await Chat.start(services, language="fr")
     await chat_fr.say("je veux ouvrir un ticket")
     assert "annulé" in await chat_fr.say("annuler")
@@ -135,7 +135,7 @@ async def test_order_from_the_catalog(services) -> None:
     created = await chat.press("Yes")
     assert "REQ-" in created
     reference = created.split("Request ")[1].split()[0]
-    ticket = await services.tickets.get(reference)
+    ticket = await services.tickets.store.get(reference)
     assert ticket.kind == "request" and ticket.details["catalog_item"]
 
 

@@ -1,0 +1,103 @@
+"""Telling the requester about changes to their ticket, in their language and conversation."""
+
+from __future__ import annotations
+
+from bot.dialogue.payloads import payload
+from bot.domain import Button, Reply, Turn, utcnow
+from bot.messages import t
+from bot.storage.conversations import ConversationStore
+from bot.storage.database import Database
+from bot.storage.tables import NotificationRow
+from bot.storage.tickets import Ticket
+
+
+class TicketNotifier:
+    """Appends the update to the requester's conversation and queues it for their channel.
+
+    Channels deliver queued notifications (push to Slack, Teams, the web widget); a user who
+    answers "yes"/"no" to "does it work now?" closes or reopens the ticket.
+    """
+
+    def __init__(self, database: Database, conversations: ConversationStore) -> None:
+        self._sessions = database.sessions
+        self._conversations = conversations
+
+    def replies(
+        self,
+        ticket: Ticket,
+        *,
+        status: str | None = None,
+        comment: str | None = None,
+        author: str | None = None,
+    ) -> list[Reply]:
+        language = ticket.language
+        if comment is not None:
+            return [
+                Reply(
+                    text=t(
+                        "ticket_comment",
+                        language,
+                        reference=ticket.reference,
+                        author=author or "IT",
+                        body=comment,
+                    )
+                )
+            ]
+        if status == "resolved":
+            return [
+                Reply(
+                    text=t(
+                        "ticket_resolved", language, reference=ticket.reference, title=ticket.title
+                    ),
+                    buttons=[
+                        Button(
+                            title=t("button_works", language),
+                            payload=payload("confirm_resolution", ticket=ticket.reference),
+                        ),
+                        Button(
+                            title=t("button_still_broken", language),
+                            payload=payload("reopen", ticket=ticket.reference),
+                        ),
+                    ],
+                )
+            ]
+        return [
+            Reply(
+                text=t(
+                    "ticket_status_changed",
+                    language,
+                    reference=ticket.reference,
+                    status=t(f"status_{status}", language),
+                )
+            )
+        ]
+
+    async def notify(self, ticket: Ticket, replies: list[Reply]) -> None:
+        conversation = None
+        if ticket.conversation_id:
+            conversation = await self._conversations.get(ticket.conversation_id)
+        if conversation is not None:
+            turns = [
+                Turn(
+                    role="bot",
+                    text=r.text,
+                    language=ticket.language,
+                    buttons=r.buttons,
+                    links=r.links,
+                )
+                for r in replies
+            ]
+            if any(b.payload.startswith("/confirm_resolution") for r in replies for b in r.buttons):
+                conversation.state.awaiting_resolution = ticket.reference
+            await self._conversations.save(conversation, turns)
+        async with self._sessions.begin() as session:
+            session.add(
+                NotificationRow(
+                    user_id=ticket.requester,
+                    conversation_id=conversation.id if conversation else None,
+                    channel=conversation.channel if conversation else ticket.channel,
+                    replies={"replies": [r.model_dump(mode="json") for r in replies]},
+                    created_at=utcnow(),
+                    delivered_at=None,
+                )
+            )

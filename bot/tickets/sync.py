@@ -1,0 +1,189 @@
+"""The sync worker: delivers the outbox to each ITSM backend and brings their changes back."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from bot.domain import utcnow
+from bot.storage.tickets import OutboxItem, Ticket
+from bot.tickets.lifecycle import InvalidTransition
+from bot.tickets.notify import TicketNotifier
+from bot.tickets.service import TicketService
+from connectors.itsm.protocol import (
+    BackendError,
+    TicketBackend,
+    TicketPayload,
+    UpstreamChange,
+)
+
+log = logging.getLogger("guichet.sync")
+FIRST_POLL_LOOKBACK = timedelta(days=1)
+
+
+def payload_of(ticket: Ticket) -> TicketPayload:
+    return TicketPayload(
+        reference=ticket.reference,
+        kind=ticket.kind,
+        requester=ticket.requester,
+        title=ticket.title,
+        description=ticket.description,
+        category=ticket.category,
+        impact=ticket.impact,
+        urgency=ticket.urgency,
+        priority=ticket.priority,
+        status=ticket.status,
+    )
+
+
+def backoff(attempts: int, *, retry_after: float | None, cap: float) -> timedelta:
+    """Exponential backoff with jitter (1 s, 2 s, 4 s ... up to `cap`), or what the server asked."""
+    if retry_after is not None:
+        return timedelta(seconds=min(retry_after, cap))
+    return timedelta(seconds=min(cap, 2**attempts) * random.uniform(0.8, 1.2))
+
+
+class SyncWorker:
+    def __init__(
+        self,
+        service: TicketService,
+        backends: Mapping[str, TicketBackend],
+        notifier: TicketNotifier,
+        *,
+        batch: int = 20,
+    ) -> None:
+        self.service = service
+        self.store = service.store
+        self.backends = backends
+        self.notifier = notifier
+        self.batch = batch
+
+    # -- outbound ------------------------------------------------------------------------------
+
+    async def deliver_once(self) -> int:
+        """Deliver what is due; returns how many items were delivered."""
+        delivered = 0
+        for name, backend in self.backends.items():
+            while items := await self.store.claim(backend=name, limit=self.batch):
+                results = await asyncio.gather(*(self._deliver(backend, item) for item in items))
+                delivered += sum(results)
+                if not any(results):
+                    break
+        return delivered
+
+    async def _deliver(self, backend: TicketBackend, item: OutboxItem) -> bool:
+        try:
+            upstream_id = await self._send(backend, item)
+        except BackendError as error:
+            retry_after = getattr(error, "retry_after", None)
+            retry_at = (
+                utcnow()
+                + backoff(
+                    item.attempts,
+                    retry_after=retry_after,
+                    cap=self.service.settings.max_backoff_seconds,
+                )
+                if error.retryable
+                else None
+            )
+            await self.store.failed(item, error=str(error), retry_at=retry_at)
+            log.warning(
+                "sync %s #%s %s failed: %s", backend.name, item.ticket_id, item.operation, error
+            )
+            return False
+        except Exception as error:
+            retry_at = utcnow() + backoff(
+                item.attempts, retry_after=None, cap=self.service.settings.max_backoff_seconds
+            )
+            await self.store.failed(
+                item, error=f"{type(error).__name__}: {error}", retry_at=retry_at
+            )
+            log.exception("sync %s #%s %s crashed", backend.name, item.ticket_id, item.operation)
+            return False
+        await self.store.delivered(item, upstream_id=upstream_id)
+        return True
+
+    async def _send(self, backend: TicketBackend, item: OutboxItem) -> str | None:
+        ticket = await self.store.by_id(item.ticket_id)
+        if item.operation == "create":
+            return await backend.create(payload_of(ticket))
+        upstream_id = await self.store.upstream_id(item.ticket_id, backend.name)
+        if upstream_id is None:
+            # The create was refused for good: recreate it first, idempotently.
+            upstream_id = await backend.create(payload_of(ticket))
+        if item.operation == "status":
+            await backend.update_status(upstream_id, item.payload["status"])
+        elif item.operation == "comment":
+            await backend.comment(
+                upstream_id, item.payload["body"], author=item.payload.get("author")
+            )
+        return upstream_id
+
+    # -- inbound -------------------------------------------------------------------------------
+
+    async def poll_once(self) -> int:
+        """Apply the changes made upstream since the last poll; returns how many were applied."""
+        applied = 0
+        for name, backend in self.backends.items():
+            since = await self.store.cursor(name) or utcnow() - FIRST_POLL_LOOKBACK
+            try:
+                changes = await backend.changes_since(since)
+            except BackendError as error:
+                log.warning("polling %s failed: %s", name, error)
+                continue
+            latest: datetime = since
+            for change in changes:
+                if await self._apply(name, change):
+                    applied += 1
+                latest = max(latest, change.at)
+            if latest > since:
+                await self.store.set_cursor(name, latest)
+        return applied
+
+    async def _apply(self, backend: str, change: UpstreamChange) -> bool:
+        ticket = await self.store.by_upstream(backend, change.upstream_id)
+        if ticket is None:
+            return False
+        actor = f"{backend}:{change.author or 'agent'}"
+        if change.kind == "status" and change.status and change.status != ticket.status:
+            try:
+                ticket = await self.service.transition(
+                    ticket.reference, change.status, actor=actor, upstream=backend
+                )
+            except InvalidTransition as refused:
+                log.warning("ignored upstream status from %s: %s", backend, refused)
+                return False
+            await self.notifier.notify(ticket, self.notifier.replies(ticket, status=change.status))
+            return True
+        if change.kind == "comment" and change.comment:
+            known = {c.body.strip() for c in await self.store.comments(ticket.reference)}
+            if change.comment.strip() in known:
+                return False  # our own comment, echoed back
+            ticket = await self.service.comment(
+                ticket.reference, author=actor, body=change.comment, upstream=backend, by_agent=True
+            )
+            await self.notifier.notify(
+                ticket, self.notifier.replies(ticket, comment=change.comment, author=change.author)
+            )
+            return True
+        if change.kind == "assignee" and change.assignee != ticket.assignee:
+            await self.store.change(
+                ticket.reference, actor=actor, kind="update", fields={"assignee": change.assignee}
+            )
+            return True
+        return False
+
+    async def run(self, stop: asyncio.Event, interval: float) -> None:
+        """Deliver and poll until `stop` is set; a failing round is logged, never fatal."""
+        while not stop.is_set():
+            try:
+                await self.deliver_once()
+                await self.poll_once()
+            except Exception:
+                log.exception("sync round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
