@@ -108,3 +108,4 @@ async def open_services(settings: Settings, components: Components | None = None
         components=components,
         engine=engine,
     )
+

@@ -10,10 +10,12 @@ from actions.protocol import Action, ActionContext, Slot, SlotKind
 from bot.dialogue import forms
 from bot.dialogue.payloads import parse_payload, payload
 from bot.domain import Button, Conversation, DialogueState, Link, Reply, Turn
+from bot.errors import TicketNotFound
 from bot.messages import t
 from bot.registry import Registry
 from bot.settings import Language
 from bot.storage.conversations import ConversationStore
+from bot.tickets.lifecycle import InvalidTransition
 from bot.tickets.service import TicketService
 from knowledge_index.documents import EntryType
 from knowledge_index.index import Hit
@@ -175,6 +177,20 @@ class DialogueEngine:
             return [Reply(text=t("cancelled", conversation.language))]
         if parse.intent == "human_handoff":
             return await self._run(conversation, "handoff")
+        if parse.intent in {"confirm_resolution", "reopen"} and parse.entity("ticket"):
+            return await self._resolution(
+                conversation,
+                parse.entity("ticket") or "",
+                works=parse.intent == "confirm_resolution",
+            )
+        if (
+            state.awaiting_resolution
+            and state.active_action is None
+            and parse.intent in {"affirm", "deny"}
+        ):
+            return await self._resolution(
+                conversation, state.awaiting_resolution, works=parse.intent == "affirm"
+            )
         if state.active_action is not None:
             return await self._continue_form(conversation, parse)
         if state.awaiting_feedback and parse.intent in {"affirm", "deny"}:
@@ -309,6 +325,36 @@ class DialogueEngine:
             conversation, "create_ticket", None, prefill={"description": state.last_problem}
         )
         return [intro, *replies]
+
+    async def _resolution(
+        self, conversation: Conversation, reference: str, *, works: bool
+    ) -> list[Reply]:
+        """The requester's answer to "does it work now?": close or reopen their ticket."""
+        language = conversation.language
+        conversation.state.awaiting_resolution = None
+        try:
+            ticket = await self.tickets.store.get(reference)
+        except TicketNotFound:
+            ticket = None
+        if ticket is None or ticket.requester != conversation.user_id:
+            return [Reply(text=t("ticket_unknown", language, reference=reference))]
+        try:
+            await self.tickets.transition(
+                ticket.reference, "closed" if works else "reopened", actor=conversation.user_id
+            )
+        except InvalidTransition:
+            return [
+                Reply(
+                    text=t(
+                        "ticket_status_changed",
+                        language,
+                        reference=ticket.reference,
+                        status=t(f"status_{ticket.status}", language),
+                    )
+                )
+            ]
+        key = "ticket_closed_thanks" if works else "ticket_reopened"
+        return [Reply(text=t(key, language, reference=ticket.reference))]
 
     # -- forms ---------------------------------------------------------------------------------
 

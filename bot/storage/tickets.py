@@ -83,7 +83,7 @@ class Ticket(NewTicket):
     closed_at: datetime | None = None
     paused_at: datetime | None = None
 
-    def breaches(self, now: datetime) -> dict[str, bool]:
+    def sla_breaches(self, now: datetime) -> dict[str, bool]:
         """Whether the first-response and resolution targets are missed (or will be, now)."""
         responded = self.first_response_at or now
         resolved = self.resolved_at or (now if self.paused_at is None else self.paused_at)
@@ -137,8 +137,9 @@ class TicketStore:
         actor: str | None = None,
         due: tuple[datetime, datetime] | None = None,
         backends: Sequence[str] = (),
+        now: datetime | None = None,
     ) -> Ticket:
-        now = utcnow()
+        now = now or utcnow()
         async with self._sessions.begin() as session:
             row = TicketRow(**new.model_dump(), created_at=now, updated_at=now)
             if due is not None:
@@ -356,43 +357,45 @@ class TicketStore:
         )
 
     async def sync_states(self, ticket_id: int) -> list[SyncState]:
+        """Per backend: synced (all delivered), pending (something queued) or failed (parked)."""
         async with self._sessions() as session:
-            synced = {
-                row.backend: row
-                for row in (
-                    await session.scalars(
-                        select(TicketSyncRow).where(TicketSyncRow.ticket_id == ticket_id)
-                    )
-                ).all()
-            }
+            synced = (
+                await session.scalars(
+                    select(TicketSyncRow).where(TicketSyncRow.ticket_id == ticket_id)
+                )
+            ).all()
             queued = (
                 await session.scalars(
-                    select(OutboxRow).where(
-                        OutboxRow.ticket_id == ticket_id, OutboxRow.state != "done"
-                    )
+                    select(OutboxRow)
+                    .where(OutboxRow.ticket_id == ticket_id, OutboxRow.state != "done")
+                    .order_by(OutboxRow.id)
                 )
             ).all()
         states = {
-            name: SyncState(
-                backend=name,
+            row.backend: SyncState(
+                backend=row.backend,
                 state="synced",
                 upstream_id=row.upstream_id,
                 last_error=row.last_error,
                 updated_at=as_utc(row.updated_at),
             )
-            for name, row in synced.items()
+            for row in synced
         }
         for item in queued:
-            state = "failed" if item.state == "failed" else "pending"
             current = states.get(item.backend)
-            if current is None or current.state == "synced" or state == "failed":
-                states[item.backend] = SyncState(
-                    backend=item.backend,
-                    state=state,
-                    upstream_id=current.upstream_id if current else None,
-                    last_error=item.last_error or (current.last_error if current else None),
-                    updated_at=as_utc(item.created_at),
-                )
+            worst = (
+                "failed"
+                if item.state == "failed" or (current is not None and current.state == "failed")
+                else "pending"
+            )
+            states[item.backend] = SyncState(
+                backend=item.backend,
+                state=worst,
+                upstream_id=current.upstream_id if current else None,
+                last_error=(current.last_error if current and current.state != "synced" else None)
+                or item.last_error,
+                updated_at=as_utc(item.created_at),
+            )
         return sorted(states.values(), key=lambda s: s.backend)
 
     async def claim(
@@ -456,7 +459,10 @@ class TicketStore:
                 update(OutboxRow)
                 .where(OutboxRow.id == item.id)
                 .values(
-                    state="done", locked_until=None, attempts=item.attempts + 1, last_error=None
+                    state="done",
+                    locked_until=None,
+                    attempts=OutboxRow.attempts + 1,
+                    last_error=None,
                 )
             )
             sync = await session.scalar(
@@ -495,7 +501,7 @@ class TicketStore:
                 .where(OutboxRow.id == item.id)
                 .values(
                     state="pending" if retry_at else "failed",
-                    attempts=item.attempts + 1,
+                    attempts=OutboxRow.attempts + 1,
                     next_attempt_at=retry_at or utcnow(),
                     locked_until=None,
                     last_error=error,

@@ -50,8 +50,9 @@ class TicketService:
                 field="category", problem=f"expected one of {', '.join(CATEGORIES)}"
             )
         new = new.model_copy(update={"priority": self.priority(new.impact, new.urgency)})
+        now = utcnow()
         return await self.store.create(
-            new, actor=actor, due=self.due_dates(new.priority, utcnow()), backends=self.backends
+            new, actor=actor, due=self.due_dates(new.priority, now), backends=self.backends, now=now
         )
 
     async def transition(

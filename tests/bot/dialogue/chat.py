@@ -43,6 +43,12 @@ class Chat:
     async def press(self, title: str) -> str:
         return await self.say(self.buttons[title])
 
+    async def press_pushed(self, title: str) -> str:
+        """Press a button of the last message pushed into the conversation (a notification)."""
+        conversation = await self.services.conversations.get(self.conversation_id)
+        buttons = {b.title: b.payload for b in conversation.transcript[-1].buttons}
+        return await self.say(buttons[title])
+
     async def state(self) -> tuple[str, dict[str, object]]:
         conversation = await self.services.conversations.get(self.conversation_id)
         return conversation.language, conversation.state.slots
