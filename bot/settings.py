@@ -21,6 +21,7 @@ from pydantic_settings import (
 from actions.priority import DEFAULT_MATRIX, IMPACTS, PRIORITIES, URGENCIES
 from bot.errors import SettingsInvalid
 from bot.tickets.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
+from connectors.itsm.settings import ItsmSettings
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KB_DIR = PACKAGE_ROOT / "knowledge_index" / "sample_kb"
@@ -95,6 +96,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     nlu: NluSettings = NluSettings()
     knowledge: KnowledgeSettings = KnowledgeSettings()
+    itsm: ItsmSettings = ItsmSettings()
     tickets: TicketSettings = TicketSettings()
 
     @field_validator("database_url")

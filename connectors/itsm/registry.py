@@ -1,0 +1,31 @@
+"""The registry of ITSM backends, chosen by name (`GUICHET_ITSM__BACKEND`, the tickets' sync list).
+
+A factory builds one backend from the settings; it checks the backend's own settings and names
+the missing one. `builtin` (Guichet as its own ticket store) is registered by bot.tickets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.registry import Registry
+from connectors.itsm import request_tracker
+from connectors.itsm.protocol import TicketBackend
+from connectors.itsm.settings import ItsmSettings
+
+
+@dataclass(frozen=True)
+class BackendContext:
+    itsm: ItsmSettings
+
+
+BackendFactory = Callable[[BackendContext], TicketBackend]
+BACKENDS: Registry[BackendFactory] = Registry("ITSM backend")
+
+
+def build_backend(name: str, context: BackendContext) -> TicketBackend:
+    return BACKENDS.get(name)(context)
+
+
+BACKENDS.register("request_tracker", lambda context: request_tracker.build(context.itsm))

@@ -1,0 +1,101 @@
+"""Typed settings of the ITSM backends: `GUICHET_ITSM__*` (nested in bot.settings.Settings).
+
+Credentials are `SecretStr`: set them in the environment, e.g.
+`GUICHET_ITSM__SERVICENOW__PASSWORD`. A backend checks its own settings when it is built and
+names the missing one.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, SecretStr
+
+from bot.errors import SettingsInvalid
+from connectors.itsm.protocol import Status
+
+NO_SECRET = SecretStr("")
+# The status names of Jira Service Management's default IT service workflow.
+JSM_DEFAULT_STATUSES: dict[Status, str] = {
+    "new": "Waiting for support",
+    "assigned": "Waiting for support",
+    "in_progress": "In Progress",
+    "awaiting_information": "Waiting for customer",
+    "pending": "Pending",
+    "resolved": "Resolved",
+    "closed": "Closed",
+    "rejected": "Canceled",
+    "reopened": "Waiting for support",
+}
+
+
+class RequestTrackerSettings(BaseModel):
+    """Request Tracker 5, REST2 (`{base_url}/REST/2.0/`); basic auth or an auth token."""
+
+    base_url: str = "http://127.0.0.1:8099"
+    username: str = "root"
+    password: SecretStr = NO_SECRET
+    token: SecretStr = NO_SECRET  # RT auth token; used instead of the password when set
+    queue: str = "General"
+
+
+class ServiceNowSettings(BaseModel):
+    """ServiceNow Table API (`{base_url}/api/now/table/incident`), basic auth."""
+
+    base_url: str = ""
+    username: str = ""
+    password: SecretStr = NO_SECRET
+    assignment_group: str = ""  # sys_id of the group new incidents go to; empty: none
+    # ServiceNow incidents and requests live in different tables; Guichet files both as incidents.
+
+
+class JiraServiceManagementSettings(BaseModel):
+    """Jira Service Management: servicedeskapi requests, platform API for transitions and JQL."""
+
+    base_url: str = ""
+    email: str = ""
+    api_token: SecretStr = NO_SECRET
+    project_key: str = ""
+    service_desk_id: str = ""
+    incident_request_type_id: str = ""
+    service_request_type_id: str = ""
+    # Guichet status → the workflow's status name.
+    statuses: dict[Status, str] = Field(default_factory=lambda: dict(JSM_DEFAULT_STATUSES))
+
+
+class GlpiSettings(BaseModel):
+    """GLPI REST API (`{base_url}` ends with `apirest.php`): App-Token + user token."""
+
+    base_url: str = ""
+    app_token: SecretStr = NO_SECRET
+    user_token: SecretStr = NO_SECRET
+
+
+class ZammadSettings(BaseModel):
+    """Zammad REST API (`{base_url}/api/v1`), token auth."""
+
+    base_url: str = ""
+    token: SecretStr = NO_SECRET
+    group: str = "Users"
+    # A ticket object attribute (Admin → Objects) holding Guichet's reference.
+    reference_attribute: str = "guichet_reference"
+
+
+class ItsmSettings(BaseModel):
+    """Which ITSM tool tickets are synced with, and how to reach each one."""
+
+    backend: str = "builtin"
+    timeout_seconds: float = Field(10.0, gt=0, le=300)  # every HTTP call, connect to last byte
+    poll_interval_seconds: float = Field(60.0, gt=0)  # how often changes made upstream are read
+    request_tracker: RequestTrackerSettings = RequestTrackerSettings()
+    servicenow: ServiceNowSettings = ServiceNowSettings()
+    jira_service_management: JiraServiceManagementSettings = JiraServiceManagementSettings()
+    glpi: GlpiSettings = GlpiSettings()
+    zammad: ZammadSettings = ZammadSettings()
+
+
+def require(value: str, setting: str) -> str:
+    """The value of a setting a backend cannot work without, or SettingsInvalid naming it."""
+    if not value:
+        raise SettingsInvalid(
+            setting=f"GUICHET_ITSM__{setting.upper()}", problem="is empty", expected="a value"
+        )
+    return value

@@ -1,0 +1,44 @@
+"""One harness per backend: the real Request Tracker, and a local server per vendor."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from connectors.itsm.protocol import TicketBackend
+from tests.contracts.harness import Harness
+from tests.contracts.harness_request_tracker import request_tracker_harness
+from tests.request_tracker import RunningRequestTracker, start_request_tracker
+
+BACKEND_NAMES = [pytest.param("request_tracker", marks=pytest.mark.integration)]
+
+
+@pytest.fixture(scope="session")
+def request_tracker(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunningRequestTracker]:
+    """The real Request Tracker 5 (Debian's, SQLite), on 127.0.0.1, for the whole session."""
+    running = start_request_tracker(tmp_path_factory.mktemp("request-tracker"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session", params=BACKEND_NAMES)
+def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    if request.param == "request_tracker":
+        yield from request_tracker_harness(request.getfixturevalue("request_tracker"))
+    else:
+        raise AssertionError(request.param)
+
+
+@pytest.fixture
+async def backend(harness: Harness) -> AsyncIterator[TicketBackend]:
+    harness.faults.clear()
+    opened = harness.backend()
+    try:
+        yield opened
+    finally:
+        await opened.aclose()

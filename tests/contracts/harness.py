@@ -1,0 +1,35 @@
+"""What the contract tests need from each backend's peer: how to reach it, as whom, and how to
+make it fail or change a ticket the way an IT agent would upstream."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from connectors.itsm.protocol import TicketBackend
+from connectors.itsm.registry import BackendContext, build_backend
+from connectors.itsm.settings import ItsmSettings
+from tests.contracts.fakes.faults import Faults
+
+# guichet: the integration account Guichet uses; agent: an IT agent working in the tool itself.
+Account = Literal["guichet", "agent", "wrong"]
+
+
+@dataclass
+class Harness:
+    name: str
+    url: str
+    faults: Faults
+    settings: Callable[[Account, str], ItsmSettings]  # (account, base URL) → settings
+    assign: Callable[[str], Awaitable[None]]  # the agent takes the ticket upstream
+    agent: str  # the agent's name as the backend reports it
+    missing_id: str  # an upstream id that does not exist
+
+    def backend(
+        self, account: Account = "guichet", *, timeout: float = 5.0, url: str | None = None
+    ) -> TicketBackend:
+        itsm = self.settings(account, url or self.url).model_copy(
+            update={"timeout_seconds": timeout}
+        )
+        return build_backend(self.name, BackendContext(itsm))

@@ -1,0 +1,52 @@
+"""The real Request Tracker, behind a pass-through proxy that can be told to fail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+from pydantic import SecretStr
+
+from connectors.itsm.settings import ItsmSettings, RequestTrackerSettings
+from tests.contracts.fakes.faults import Faults
+from tests.contracts.fakes.rt_proxy import rt_proxy
+from tests.contracts.fakes.server import LocalServer
+from tests.contracts.harness import Account, Harness
+from tests.request_tracker import AGENT, AGENT_PASSWORD, PASSWORD, RunningRequestTracker
+
+ACCOUNTS = {"guichet": ("root", PASSWORD), "agent": (AGENT, AGENT_PASSWORD), "wrong": ("root", "x")}
+
+
+def _settings(account: Account, url: str) -> ItsmSettings:
+    user, password = ACCOUNTS[account]
+    return ItsmSettings(
+        backend="request_tracker",
+        request_tracker=RequestTrackerSettings(
+            base_url=url, username=user, password=SecretStr(password)
+        ),
+    )
+
+
+def request_tracker_harness(rt: RunningRequestTracker) -> Iterator[Harness]:
+    faults = Faults()
+    proxy = LocalServer(rt_proxy(rt.url, faults)).start()
+
+    async def assign(upstream_id: str) -> None:
+        async with httpx.AsyncClient(auth=(AGENT, AGENT_PASSWORD), timeout=30) as client:
+            answer = await client.put(
+                f"{rt.url}/REST/2.0/ticket/{upstream_id}", json={"Owner": AGENT}
+            )
+            answer.raise_for_status()
+
+    try:
+        yield Harness(
+            name="request_tracker",
+            url=proxy.url,
+            faults=faults,
+            settings=_settings,
+            assign=assign,
+            agent=AGENT,
+            missing_id="999999999",
+        )
+    finally:
+        proxy.stop()
