@@ -1,4 +1,4 @@
-"""Content of the knowledge base: Markdown articles with front matter and the service catalog."""
+"""Content of the knowledge base: articles (Markdown, HTML, text), the catalog and the actions."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-import frontmatter
 import yaml
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from bot.errors import GuichetError
 from bot.settings import Language
+from knowledge_index.formats import READERS
 
 # YAML reads a tag such as 0x800f0922 or 2026 as a number: tags are always text.
 Tag = Annotated[str, BeforeValidator(str)]
@@ -33,7 +33,7 @@ class Article(BaseModel):
     type: Literal["procedure", "faq", "known_error"]
     category: str
     tags: list[Tag] = Field(default_factory=list)
-    updated: date
+    updated: date | None = None
     symptom: str | None = None
     cause: str | None = None
     workaround: str | None = None
@@ -75,8 +75,26 @@ class CatalogItem(BaseModel):
     fields: list[CatalogField] = Field(default_factory=list)
 
 
+class Action(BaseModel):
+    """Something the assistant does rather than explains, offered as a suggestion.
+
+    `payload` is what the chat receives when it is chosen (a button payload such as
+    `/incident_status`); `url` where a page does it (a self-service portal), if any.
+    """
+
+    id: str
+    title: Localised
+    description: Localised
+    payload: str
+    url: str | None = None
+    tags: list[Tag] = Field(default_factory=list)
+
+
 class Entry(BaseModel):
-    """One searchable thing in one language; `group` ties translations of the same thing."""
+    """One searchable thing in one language; `group` ties translations of the same thing.
+
+    Known errors also carry their symptom, cause and workaround; actions their `action` payload.
+    """
 
     id: str
     group: str
@@ -88,6 +106,10 @@ class Entry(BaseModel):
     url: str
     body: str
     updated: date | None = None
+    symptom: str | None = None
+    cause: str | None = None
+    workaround: str | None = None
+    action: str | None = None
 
     @property
     def content_hash(self) -> str:
@@ -95,11 +117,13 @@ class Entry(BaseModel):
 
 
 def load_articles(directory: Path) -> list[Article]:
+    """Every article file under `directory` whose extension has a reader (.md, .html, .txt)."""
     articles: list[Article] = []
-    for path in sorted(directory.rglob("*.md")):
-        post = frontmatter.load(path)
+    paths = (p for p in directory.rglob("*") if p.suffix.lower() in READERS.names())
+    for path in sorted(paths):
+        metadata, body = READERS.get(path.suffix.lower())(path)
         try:
-            article = Article(**post.metadata, body=post.content)
+            article = Article(**metadata, body=body)
         except ValidationError as exc:
             raise ContentInvalid(
                 path=str(path),
@@ -125,6 +149,16 @@ def load_catalog(path: Path) -> list[CatalogItem]:
         raise ContentInvalid(path=str(path), problem=str(exc)) from exc
 
 
+def load_actions(path: Path) -> list[Action]:
+    if not path.exists():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        return [Action.model_validate(item) for item in data.get("actions", [])]
+    except ValidationError as exc:
+        raise ContentInvalid(path=str(path), problem=str(exc)) from exc
+
+
 def article_entry(article: Article) -> Entry:
     body = article.body
     if article.type == "known_error":
@@ -142,6 +176,9 @@ def article_entry(article: Article) -> Entry:
         url=f"/kb/{article.lang}/{article.slug}",
         body=body,
         updated=article.updated,
+        symptom=article.symptom,
+        cause=article.cause,
+        workaround=article.workaround,
     )
 
 
@@ -162,9 +199,28 @@ def catalog_entries(item: CatalogItem) -> list[Entry]:
     ]
 
 
+def action_entries(action: Action) -> list[Entry]:
+    return [
+        Entry(
+            id=f"{language}-action-{action.id}",
+            group=f"action-{action.id}",
+            title=action.title.get(language),
+            language=language,
+            type="action",
+            category="action",
+            tags=action.tags,
+            url=action.url or "",
+            body=action.description.get(language),
+            action=action.payload,
+        )
+        for language in ("en", "fr")
+    ]
+
+
 class KnowledgeContent(BaseModel):
     articles: list[Article]
     catalog: list[CatalogItem]
+    actions: list[Action] = Field(default_factory=list)
 
     @classmethod
     def load(cls, kb_dir: Path) -> KnowledgeContent:
@@ -177,12 +233,15 @@ class KnowledgeContent(BaseModel):
         return cls(
             articles=load_articles(kb_dir / "articles"),
             catalog=load_catalog(kb_dir / "catalog.yaml"),
+            actions=load_actions(kb_dir / "actions.yaml"),
         )
 
     def entries(self) -> list[Entry]:
         entries = [article_entry(a) for a in self.articles]
         for item in self.catalog:
             entries.extend(catalog_entries(item))
+        for action in self.actions:
+            entries.extend(action_entries(action))
         return entries
 
     def catalog_item(self, item_id: str) -> CatalogItem | None:

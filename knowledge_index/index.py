@@ -1,4 +1,10 @@
-"""A faiss index over passages of knowledge-base entries, built aside and swapped atomically."""
+"""The knowledge index: passages of every entry, their vectors and a BM25 index, fused.
+
+A directory holds one version: `manifest.json` (embedder, dimension, content hash, kind of
+vector index), `entries.json`, `passages.json`, `vectors.npy` (every passage's vector, kept so
+that `update` re-embeds only what changed), `vectors.faiss` and `lexical.*`. `save` writes a new
+version beside the served one and repoints a symbolic link in one atomic rename.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +13,37 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import faiss
 import numpy as np
-from pydantic import BaseModel
+import numpy.typing as npt
+from pydantic import BaseModel, Field
 
 from bot.errors import IndexMismatch, NotReady
 from bot.settings import Language
 from knowledge_index.documents import Entry, EntryType, passages
-from knowledge_index.embedders import Embedder
+from knowledge_index.embedders import Embedder, embed_documents
+from knowledge_index.lexical import LexicalIndex, LexicalMatch
+from knowledge_index.vectors import (
+    APPROXIMATE_FROM,
+    FaissIndex,
+    build_vector_index,
+    load_vector_index,
+)
 
 MANIFEST = "manifest.json"
+FORMAT = 2
 Progress = Callable[[int, int], None]
+Floats = npt.NDArray[np.float32]
+
+# A passage's score: its cosine with the query, raised by how much of the query it contains
+# word for word (tuned on the labelled queries of `guichet eval search`).
+LEXICAL_WEIGHT = 0.35
+DENSE_DEPTH = 100
+LEXICAL_DEPTH = 100
 
 
 class Manifest(BaseModel):
@@ -31,17 +53,25 @@ class Manifest(BaseModel):
     entries: int
     passages: int
     built_at: datetime
+    format: int = 1
+    vector_index: str = "exact"
+    embedded: int = Field(0, description="passages embedded by the build that wrote it")
 
 
 class Passage(BaseModel):
     entry: int
     text: str
+    number: int = 0  # which chunk of the entry's body
 
 
 class Hit(BaseModel):
+    """An entry, the passage of it that matched, the fused score and the query's matched stems."""
+
     entry: Entry
     passage: str
     score: float
+    passage_number: int = 0
+    matched: list[str] = Field(default_factory=list)
 
     def snippet(self, words: int = 40) -> str:
         parts = re.sub(r"[*_`>#|]", "", self.passage).split()
@@ -49,26 +79,77 @@ class Hit(BaseModel):
 
 
 def content_hash(entries: Sequence[Entry], embedder: Embedder) -> str:
-    digest = hashlib.sha256(f"{embedder.name}:{embedder.dimension}".encode())
+    digest = hashlib.sha256(f"{embedder.name}:{embedder.dimension}:{FORMAT}".encode())
     for entry in sorted(entries, key=lambda e: e.id):
         digest.update(entry.content_hash.encode())
     return digest.hexdigest()
 
 
-class KnowledgeIndex:
-    """Passages of every entry, their vectors in faiss, and a manifest naming the embedder."""
+def _rows(entries: Sequence[Entry]) -> list[Passage]:
+    """Every chunk of every body, then each entry once more for its title alone."""
+    rows = [
+        Passage(entry=i, text=text, number=n)
+        for i, entry in enumerate(entries)
+        for n, text in enumerate(passages(entry))
+    ]
+    rows += [Passage(entry=i, text=passages(e)[0], number=0) for i, e in enumerate(entries)]
+    return rows
 
+
+def _dense_text(entry: Entry, row: Passage, title_row: bool) -> str:
+    return entry.title if title_row else f"{entry.title}. {row.text}"
+
+
+def _lexical_text(entry: Entry, row: Passage, title_row: bool) -> str:
+    if title_row:
+        return " ".join([entry.title, *entry.tags, entry.symptom or ""])
+    return f"{entry.title} {row.text}"
+
+
+@dataclass
+class Reuse:
+    """Vectors of a previous version, by entry id and content hash, for `update`."""
+
+    rows: dict[tuple[str, str], Floats]
+
+    @classmethod
+    def from_index(cls, index: KnowledgeIndex) -> Reuse:
+        by_entry: dict[int, list[int]] = {}
+        for row, passage in enumerate(index.passages):
+            by_entry.setdefault(passage.entry, []).append(row)
+        return cls(
+            {
+                (entry.id, entry.content_hash): index.vectors[by_entry.get(i, [])]
+                for i, entry in enumerate(index.entries)
+            }
+        )
+
+
+class KnowledgeIndex:
     def __init__(
         self,
         manifest: Manifest,
         entries: list[Entry],
         passage_list: list[Passage],
-        vectors: faiss.Index,
+        vectors: Floats,
+        dense: FaissIndex,
+        lexical: LexicalIndex,
     ) -> None:
         self.manifest = manifest
         self.entries = entries
         self.passages = passage_list
-        self._faiss = vectors
+        self.vectors = vectors
+        self.dense = dense
+        self.lexical = lexical
+        self._passage_entry = np.fromiter((p.entry for p in passage_list), dtype=np.int32)
+        self._by_group: dict[tuple[str, str], int] = {
+            (e.group, e.language): i for i, e in enumerate(entries)
+        }
+        self._groups: dict[str, list[int]] = {}
+        for i, entry in enumerate(entries):
+            self._groups.setdefault(entry.group, []).append(i)
+
+    # -- building ---------------------------------------------------------------------------
 
     @classmethod
     def build(
@@ -77,31 +158,53 @@ class KnowledgeIndex:
         embedder: Embedder,
         progress: Progress | None = None,
         batch: int = 64,
+        reuse: Reuse | None = None,
+        approximate_from: int = APPROXIMATE_FROM,
     ) -> KnowledgeIndex:
-        passage_list = [
-            Passage(entry=i, text=text)
-            for i, entry in enumerate(entries)
-            for text in passages(entry)
-        ]
-        texts = [f"{entries[p.entry].title}. {p.text}" for p in passage_list]
-        texts += [entry.title for entry in entries]  # the title alone is a strong signal
-        passage_list += [Passage(entry=i, text=passages(e)[0]) for i, e in enumerate(entries)]
-        vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-        for start in range(0, len(texts), batch):
-            vectors[start : start + batch] = embedder.embed(texts[start : start + batch])
+        """Embed every passage (or take its vector from `reuse` when the entry is unchanged)."""
+        entries = list(entries)
+        rows = _rows(entries)
+        first_body_rows = len(rows) - len(entries)
+        vectors = np.zeros((len(rows), embedder.dimension), dtype=np.float32)
+        todo: list[int] = []
+        by_entry: dict[int, list[int]] = {}
+        for row, passage in enumerate(rows):
+            by_entry.setdefault(passage.entry, []).append(row)
+        for i, entry in enumerate(entries):
+            old = reuse.rows.get((entry.id, entry.content_hash)) if reuse else None
+            mine = by_entry[i]
+            if old is not None and len(old) == len(mine):
+                vectors[mine] = old
+            else:
+                todo.extend(mine)
+        todo.sort()
+        for start in range(0, len(todo), batch):
+            chunk = todo[start : start + batch]
+            texts = [
+                _dense_text(entries[rows[r].entry], rows[r], r >= first_body_rows) for r in chunk
+            ]
+            vectors[chunk] = embed_documents(embedder, texts)
             if progress:
-                progress(min(start + batch, len(texts)), len(texts))
-        index = faiss.IndexFlatIP(embedder.dimension)
-        index.add(vectors)
+                progress(min(start + batch, len(todo)), len(todo))
+        if progress and not todo:
+            progress(0, 0)
+        lexical = LexicalIndex.build(
+            [_lexical_text(entries[p.entry], p, r >= first_body_rows) for r, p in enumerate(rows)],
+            [entries[p.entry].language for p in rows],
+        )
+        dense = build_vector_index(vectors, approximate_from)
         manifest = Manifest(
             embedder=embedder.name,
             dimension=embedder.dimension,
             content_hash=content_hash(entries, embedder),
             entries=len(entries),
-            passages=len(passage_list),
+            passages=len(rows),
             built_at=datetime.now(UTC),
+            format=FORMAT,
+            vector_index=dense.kind,
+            embedded=len(todo),
         )
-        return cls(manifest, list(entries), passage_list, index)
+        return cls(manifest, entries, rows, vectors, dense, lexical)
 
     def save(self, directory: Path) -> None:
         """Write a new version beside the served one, then repoint `directory` at it.
@@ -111,12 +214,15 @@ class KnowledgeIndex:
         """
         directory.parent.mkdir(parents=True, exist_ok=True)
         version = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
-        faiss.write_index(self._faiss, str(version / "vectors.faiss"))
+        self.dense.save(version / "vectors.faiss")
+        np.save(version / "vectors.npy", self.vectors)
+        self.lexical.save(version)
         (version / "entries.json").write_text(
-            json.dumps([e.model_dump(mode="json") for e in self.entries]), encoding="utf-8"
+            json.dumps([e.model_dump(mode="json", exclude_defaults=True) for e in self.entries]),
+            encoding="utf-8",
         )
         (version / "passages.json").write_text(
-            json.dumps([p.model_dump() for p in self.passages]), encoding="utf-8"
+            json.dumps([[p.entry, p.number, p.text] for p in self.passages]), encoding="utf-8"
         )
         (version / MANIFEST).write_text(self.manifest.model_dump_json(indent=2), encoding="utf-8")
         previous = directory.resolve() if directory.is_symlink() else None
@@ -132,7 +238,10 @@ class KnowledgeIndex:
     @staticmethod
     def read_manifest(directory: Path) -> Manifest | None:
         path = directory / MANIFEST
-        return Manifest.model_validate_json(path.read_text("utf-8")) if path.exists() else None
+        try:
+            return Manifest.model_validate_json(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
 
     @classmethod
     def load(cls, directory: Path, embedder: Embedder) -> KnowledgeIndex:
@@ -140,57 +249,122 @@ class KnowledgeIndex:
         if manifest is None:
             raise NotReady(
                 component="knowledge index",
-                reason=f"nothing at {directory}; run `guichet index build`",
+                reason=f"nothing readable at {directory}; run `guichet index build`",
             )
         if (manifest.embedder, manifest.dimension) != (embedder.name, embedder.dimension):
             raise IndexMismatch(
                 built_with=f"{manifest.embedder} ({manifest.dimension})",
                 configured=f"{embedder.name} ({embedder.dimension})",
             )
-        entries = [
-            Entry.model_validate(e)
-            for e in json.loads((directory / "entries.json").read_text("utf-8"))
-        ]
-        passage_list = [
-            Passage.model_validate(p)
-            for p in json.loads((directory / "passages.json").read_text("utf-8"))
-        ]
-        return cls(
-            manifest, entries, passage_list, faiss.read_index(str(directory / "vectors.faiss"))
-        )
+        if manifest.format != FORMAT:
+            raise NotReady(
+                component="knowledge index",
+                reason=f"{directory} was written by an older release; "
+                "run `guichet index build --force`",
+            )
+        try:
+            entries = [
+                Entry.model_validate(e)
+                for e in json.loads((directory / "entries.json").read_text("utf-8"))
+            ]
+            rows = [
+                Passage(entry=e, number=n, text=t)
+                for e, n, t in json.loads((directory / "passages.json").read_text("utf-8"))
+            ]
+            vectors = np.load(directory / "vectors.npy", mmap_mode="r")
+            dense = load_vector_index(directory / "vectors.faiss", manifest.vector_index)
+            lexical = LexicalIndex.load(directory)
+        except (OSError, ValueError, RuntimeError, KeyError) as exc:
+            raise NotReady(
+                component="knowledge index",
+                reason=f"{directory} is damaged ({type(exc).__name__}: {exc}); "
+                "run `guichet index build --force`",
+            ) from exc
+        if dense.size != len(rows) or len(vectors) != len(rows):
+            raise NotReady(
+                component="knowledge index",
+                reason=f"{directory} is damaged (vectors and passages differ); "
+                "run `guichet index build --force`",
+            )
+        return cls(manifest, entries, rows, vectors, dense, lexical)
 
-    def search_vector(
+    # -- searching --------------------------------------------------------------------------
+
+    def search(
         self,
-        query: np.ndarray,
+        text: str,
+        vector: Floats | None,
         *,
         language: Language,
         limit: int = 5,
         types: Sequence[EntryType] | None = None,
+        boosts: Mapping[str, float] | None = None,
+        lexical: LexicalMatch | None = None,
     ) -> list[Hit]:
-        """Best entries for a query vector, one per group, in the user's language if it exists."""
-        depth = min(len(self.passages), max(limit * 12, 60))
-        scores, ids = self._faiss.search(query.reshape(1, -1).astype(np.float32), depth)
-        best: dict[str, Hit] = {}
-        for score, pid in zip(scores[0], ids[0], strict=True):
-            if pid < 0:
-                continue
-            passage = self.passages[pid]
-            entry = self.entries[passage.entry]
-            if types and entry.type not in types:
-                continue
-            hit = Hit(entry=entry, passage=passage.text, score=float(score))
-            current = best.get(entry.group)
-            if current is None or hit.score > current.score:
-                best[entry.group] = hit
-        ranked = sorted(best.values(), key=lambda h: h.score, reverse=True)[:limit]
-        return [self._in_language(hit, language) for hit in ranked]
+        """Best entries for a query, one per group, in the user's language when it exists.
 
-    def _in_language(self, hit: Hit, language: Language) -> Hit:
-        if hit.entry.language == language:
-            return hit
-        twin = next(
-            (e for e in self.entries if e.group == hit.entry.group and e.language == language), None
+        `vector` is the query's embedding (None: words only); `boosts` add to the score of
+        groups that helped before.
+        """
+        if not self.passages:
+            return []
+        cosine: dict[int, float] = {}
+        floor = 0.0
+        if vector is not None:
+            scores, ids = self.dense.search(vector, min(len(self.passages), DENSE_DEPTH))
+            cosine = {int(i): float(s) for s, i in zip(scores, ids, strict=True) if i >= 0}
+            floor = min(cosine.values(), default=0.0)
+        match = lexical or self.lexical.match(text)
+        coverage = match.coverage
+        top = min(LEXICAL_DEPTH, int(np.count_nonzero(coverage)))
+        lexical_ids = np.argpartition(-coverage, top - 1)[:top] if top else np.array([], int)
+        candidates = set(cosine) | {int(i) for i in lexical_ids}
+        wanted = set(types) if types else None
+        best: dict[str, tuple[float, int]] = {}
+        for row in candidates:
+            entry = self.entries[self._passage_entry[row]]
+            if wanted is not None and entry.type not in wanted:
+                continue
+            score = (1 - LEXICAL_WEIGHT) * cosine.get(row, floor) + LEXICAL_WEIGHT * float(
+                coverage[row]
+            )
+            current = best.get(entry.group)
+            if current is None or score > current[0]:
+                best[entry.group] = (score, row)
+        if boosts:
+            best = {g: (s + boosts.get(g, 0.0), r) for g, (s, r) in best.items()}
+        ranked = sorted(best.values(), key=lambda sr: sr[0], reverse=True)[:limit]
+        matched = sorted(match.stems)
+        return [self._hit(row, score, language, matched) for score, row in ranked]
+
+    def _hit(self, row: int, score: float, language: Language, matched: list[str]) -> Hit:
+        passage = self.passages[row]
+        entry = self.entries[passage.entry]
+        if entry.language != language:
+            twin = self._by_group.get((entry.group, language))
+            if twin is not None:
+                entry = self.entries[twin]
+                # the twin's passage of the same rank, when it has as many
+                chunks = passages(entry)
+                number = min(passage.number, len(chunks) - 1)
+                return Hit(
+                    entry=entry,
+                    passage=chunks[number],
+                    score=score,
+                    passage_number=number,
+                    matched=matched,
+                )
+        return Hit(
+            entry=entry,
+            passage=passage.text,
+            score=score,
+            passage_number=passage.number,
+            matched=matched,
         )
-        if twin is None:
-            return hit
-        return Hit(entry=twin, passage=passages(twin)[0], score=hit.score)
+
+    def entry(self, group: str, language: Language) -> Entry | None:
+        found = self._by_group.get((group, language))
+        if found is None:
+            members = self._groups.get(group)
+            found = members[0] if members else None
+        return self.entries[found] if found is not None else None

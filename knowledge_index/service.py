@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import anyio
 
+from bot.errors import NotReady
 from bot.settings import Language
 from knowledge_index.documents import CatalogItem, Entry, EntryType, KnowledgeContent
 from knowledge_index.embedders import Embedder
-from knowledge_index.index import Hit, KnowledgeIndex, Progress, content_hash
+from knowledge_index.index import Floats, Hit, KnowledgeIndex, Progress, Reuse, content_hash
+
+log = logging.getLogger(__name__)
+QUERY_CACHE = 4096
+RELOAD_EVERY_S = 5.0
 
 
 class KnowledgeBase(Protocol):
     """Answers a free-text question with ranked entries (articles, catalog items, ...).
 
-    Scores are cosine similarities in [-1, 1]; one hit per article, in the asked language
-    when a translation exists.
+    Scores are in [-1, 1]: the cosine similarity of the query and the best passage, raised
+    by the share of the query's words the passage contains; one hit per article, in the asked
+    language when a translation exists.
     """
 
     async def search(
@@ -36,13 +47,64 @@ class KnowledgeBase(Protocol):
         """The entry of a group (an article and its translations) in `language`, if any."""
 
 
+class QueryVectors:
+    """Embeddings of recent queries: while typing, "vpn c" and "vpn co" come back often."""
+
+    def __init__(self, embedder: Embedder, size: int = QUERY_CACHE) -> None:
+        self._embedder = embedder
+        self._size = size
+        self._cache: OrderedDict[str, Floats] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, text: str) -> Floats:
+        key = " ".join(text.split())
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found
+        vector: Floats = self._embedder.embed([key])[0]
+        with self._lock:
+            self._cache[key] = vector
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return vector
+
+
 class IndexedKnowledgeBase:
+    """The served index. When it cannot be loaded the service still runs: `problem` says why
+    and how to rebuild, searches find nothing, and `/readyz` fails."""
+
     def __init__(
-        self, index: KnowledgeIndex, embedder: Embedder, content: KnowledgeContent
+        self,
+        index: KnowledgeIndex | None,
+        embedder: Embedder,
+        content: KnowledgeContent,
+        *,
+        index_dir: Path | None = None,
+        kb_dir: Path | None = None,
+        problem: str | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.content = content
+        self.index_dir = index_dir
+        self.kb_dir = kb_dir
+        self.problem = problem
+        self.vectors = QueryVectors(embedder)
+        self._version = _version(index_dir)
+        self._checked = time.monotonic()
+        self._reloading = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        return self.index is not None
+
+    def require(self) -> KnowledgeIndex:
+        self.reload_if_changed()
+        if self.index is None:
+            raise NotReady(component="knowledge index", reason=self.problem or "not loaded")
+        return self.index
 
     async def search(
         self,
@@ -52,19 +114,109 @@ class IndexedKnowledgeBase:
         limit: int = 5,
         types: Sequence[EntryType] | None = None,
     ) -> list[Hit]:
-        if not query.strip():
+        if not query.strip() or self.index is None:
             return []
-        vector = await anyio.to_thread.run_sync(self.embedder.embed, [query])
-        return self.index.search_vector(vector[0], language=language, limit=limit, types=types)
+        return await self.hybrid(query, language=language, limit=limit, types=types)
+
+    async def hybrid(
+        self,
+        query: str,
+        *,
+        language: Language,
+        limit: int = 5,
+        types: Sequence[EntryType] | None = None,
+        boosts: Mapping[str, float] | None = None,
+        dense: bool = True,
+    ) -> list[Hit]:
+        """Dense and lexical search fused; raises NotReady when no index is loaded."""
+        index = self.require()
+
+        def run() -> list[Hit]:
+            match = index.lexical.match(query)
+            # A half-typed word says little to the embedder: embed its likeliest completion.
+            text = query
+            if match.completion:
+                text = query.rstrip()[: -len(query.split()[-1])] + match.completion
+            vector = self.vectors(text) if dense else None
+            return index.search(
+                query,
+                vector,
+                language=language,
+                limit=limit,
+                types=types,
+                boosts=boosts,
+                lexical=match,
+            )
+
+        return await anyio.to_thread.run_sync(run)
 
     def catalog_item(self, item_id: str) -> CatalogItem | None:
         return self.content.catalog_item(item_id)
 
     def entry(self, group: str, language: Language) -> Entry | None:
-        candidates = [e for e in self.index.entries if e.group == group]
-        return next(
-            (e for e in candidates if e.language == language), candidates[0] if candidates else None
-        )
+        return self.index.entry(group, language) if self.index is not None else None
+
+    def reload_if_changed(self) -> None:
+        """Pick up a version another process saved (`guichet index update`), in the background."""
+        if self.index_dir is None or time.monotonic() - self._checked < RELOAD_EVERY_S:
+            return
+        self._checked = time.monotonic()
+        version = _version(self.index_dir)
+        if version == self._version or version is None or self._reloading.locked():
+            return
+        threading.Thread(target=self._reload, args=(version,), daemon=True).start()
+
+    def _reload(self, version: str) -> None:
+        assert self.index_dir is not None
+        with self._reloading:
+            try:
+                index = KnowledgeIndex.load(self.index_dir, self.embedder)
+                content = KnowledgeContent.load(self.kb_dir) if self.kb_dir else None
+            except Exception as exc:
+                log.warning("knowledge index at %s not reloaded: %s", self.index_dir, exc)
+                return
+            self.index, self.problem, self._version = index, None, version
+            if content is not None:
+                self.content = content
+            log.info("knowledge index reloaded: %s entries", index.manifest.entries)
+
+
+def _version(index_dir: Path | None) -> str | None:
+    if index_dir is None or not index_dir.is_symlink():
+        return None
+    return str(index_dir.resolve())
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an update found: entries added, changed, removed, unchanged."""
+
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+
+    @property
+    def any(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+
+def compare(entries: Sequence[Entry], index: KnowledgeIndex | None) -> Changes:
+    before = {e.id: e.content_hash for e in index.entries} if index else {}
+    now = {e.id: e.content_hash for e in entries}
+    return Changes(
+        added=sum(1 for i in now if i not in before),
+        changed=sum(1 for i, h in now.items() if i in before and before[i] != h),
+        removed=sum(1 for i in before if i not in now),
+        unchanged=sum(1 for i, h in now.items() if before.get(i) == h),
+    )
+
+
+def _current(index_dir: Path, embedder: Embedder) -> KnowledgeIndex | None:
+    try:
+        return KnowledgeIndex.load(index_dir, embedder)
+    except NotReady:
+        return None
 
 
 def build_index(
@@ -75,23 +227,67 @@ def build_index(
     force: bool = False,
     progress: Progress | None = None,
 ) -> KnowledgeIndex:
-    """Load the index when it matches the content and embedder, otherwise rebuild and save it."""
-    content = KnowledgeContent.load(kb_dir)
-    entries = content.entries()
+    """Load the index when it matches the content and embedder, otherwise update and save it.
+
+    An update re-embeds only the entries whose content changed; `force` re-embeds everything.
+    """
+    index, _ = update_index(kb_dir, index_dir, embedder, force=force, progress=progress)
+    return index
+
+
+def update_index(
+    kb_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> tuple[KnowledgeIndex, Changes]:
+    entries = KnowledgeContent.load(kb_dir).entries()
     manifest = KnowledgeIndex.read_manifest(index_dir)
     if (
         not force
         and manifest is not None
         and manifest.content_hash == content_hash(entries, embedder)
     ):
-        return KnowledgeIndex.load(index_dir, embedder)
-    index = KnowledgeIndex.build(entries, embedder, progress=progress)
+        index = KnowledgeIndex.load(index_dir, embedder)
+        return index, compare(entries, index)
+    current = None if force else _current(index_dir, embedder)
+    changes = compare(entries, current)
+    reuse = Reuse.from_index(current) if current is not None else None
+    index = KnowledgeIndex.build(entries, embedder, progress=progress, reuse=reuse)
     index.save(index_dir)
-    return index
+    return index, changes
 
 
 def open_knowledge_base(
-    kb_dir: Path, index_dir: Path, embedder: Embedder, progress: Progress | None = None
+    kb_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    progress: Progress | None = None,
+    *,
+    build: bool = True,
 ) -> IndexedKnowledgeBase:
-    index = build_index(kb_dir, index_dir, embedder, progress=progress)
-    return IndexedKnowledgeBase(index, embedder, KnowledgeContent.load(kb_dir))
+    """The served knowledge base; brought up to date first unless `build` is false.
+
+    A missing or outdated index (content, embedder or format changed) is updated; a damaged
+    one is not rebuilt behind the operator's back: the service starts without it and
+    `/readyz` says how to rebuild it.
+    """
+    content = KnowledgeContent.load(kb_dir)
+    index: KnowledgeIndex | None = None
+    problem = None
+    try:
+        manifest = KnowledgeIndex.read_manifest(index_dir)
+        if build and (
+            manifest is None or manifest.content_hash != content_hash(content.entries(), embedder)
+        ):
+            index = build_index(kb_dir, index_dir, embedder, progress=progress)
+        else:
+            index = KnowledgeIndex.load(index_dir, embedder)
+    except NotReady as exc:
+        problem = str(exc)
+        log.error("%s", problem)
+    return IndexedKnowledgeBase(
+        index, embedder, content, index_dir=index_dir, kb_dir=kb_dir, problem=problem
+    )

@@ -82,7 +82,7 @@ def test_save_load_round_trip_and_atomic_swap(components: Components, tmp_path: 
     loaded = KnowledgeIndex.load(directory, components.embedder)
     assert loaded.manifest == first.manifest
     query = components.embedder.embed(["wireless network"])[0]
-    assert loaded.search_vector(query, language="en")[0].entry.title == "Wi-Fi"
+    assert loaded.search("wireless network", query, language="en")[0].entry.title == "Wi-Fi"
     second = KnowledgeIndex.build(_entries()[:1], components.embedder)
     second.save(directory)
     assert KnowledgeIndex.load(directory, components.embedder).manifest.entries == 1

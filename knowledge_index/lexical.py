@@ -1,0 +1,304 @@
+"""A BM25 index over passages that copes with half-typed words, typos and missing accents.
+
+Weights are computed once at build time ("eager" BM25): a query only adds rows of a sparse
+term-by-passage matrix. Each query word becomes a *slot* whose alternatives are its English and
+French stems, the words it begins (for the word being typed) and the words one or two edits
+away (for typos); a passage scores the best alternative of each slot. `coverage` divides that
+by the best any passage could score, so it says how much of the query a passage matches,
+between 0 and 1, whatever the size of the collection.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.settings import Language
+from knowledge_index.text import LANGUAGES, STOP_WORDS, query_words, stem, words
+
+K1, B = 1.2, 0.75
+PREFIX_FACTOR = 0.9  # a word being typed matches its completions almost fully
+SHORT_PREFIX_FACTOR = 0.6  # "wi" could be many things
+MAX_COMPLETIONS = 40
+TYPO_FACTORS = {1: 0.85, 2: 0.6}
+MIN_TYPO_LENGTH = 4
+
+Floats = npt.NDArray[np.float32]
+Ints = npt.NDArray[np.int32]
+
+
+@dataclass
+class Slot:
+    """One query word: the terms it may stand for, each with how much a match counts.
+
+    `importance` is the BM25 weight of the word's likeliest reading, so rare words count more.
+    """
+
+    word: str
+    alternatives: dict[int, float] = field(default_factory=dict)
+    importance: float = 0.0
+
+    def add(self, term: int, factor: float) -> None:
+        if factor > self.alternatives.get(term, 0.0):
+            self.alternatives[term] = factor
+
+
+@dataclass
+class LexicalMatch:
+    """Per-passage query coverage in [0, 1], and the stems that matched (for highlighting)."""
+
+    coverage: Floats
+    stems: set[str]
+    completion: str | None  # the likeliest completion of the word being typed
+
+
+class LexicalIndex:
+    def __init__(
+        self,
+        *,
+        terms: list[str],
+        indptr: npt.NDArray[np.int64],
+        indices: Ints,
+        weights: Floats,
+        surface: list[str],
+        surface_ptr: npt.NDArray[np.int64],
+        surface_terms: Ints,
+        surface_df: Ints,
+        documents: int,
+    ) -> None:
+        self.terms = terms
+        self._term_ids = {t: i for i, t in enumerate(terms)}
+        self._indptr, self._indices, self._weights = indptr, indices, weights
+        self._term_max = np.array(
+            [weights[indptr[i] : indptr[i + 1]].max(initial=0.0) for i in range(len(terms))],
+            dtype=np.float32,
+        )
+        self.surface = surface
+        self._surface_ids = {w: i for i, w in enumerate(surface)}
+        self._surface_ptr, self._surface_terms, self._surface_df = (
+            surface_ptr,
+            surface_terms,
+            surface_df,
+        )
+        self.documents = documents
+        # What a query word found nowhere would have weighed: a term in a single passage.
+        idf = math.log(1 + (documents - 0.5) / 1.5) if documents else 1.0
+        self._unknown_weight = float(idf * (K1 + 1) / (1 + K1))
+        self._by_length: dict[int, list[str]] = {}
+
+    # -- building ---------------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        texts: Sequence[str],
+        languages: Sequence[Language],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> LexicalIndex:
+        term_ids: dict[str, int] = {}
+        surface_stems: dict[str, set[int]] = {}
+        surface_docs: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        counts: list[int] = []
+        lengths = np.zeros(len(texts), dtype=np.float32)
+        for doc, (text, language) in enumerate(zip(texts, languages, strict=True)):
+            tf: dict[int, int] = {}
+            seen: set[str] = set()
+            for word in words(text):
+                if word in STOP_WORDS:
+                    continue
+                term = term_ids.setdefault(stem(word, language), len(term_ids))
+                tf[term] = tf.get(term, 0) + 1
+                if word not in seen:
+                    seen.add(word)
+                    surface_stems.setdefault(word, set()).add(term)
+                    surface_docs[word] = surface_docs.get(word, 0) + 1
+            lengths[doc] = sum(tf.values())
+            rows.extend(tf)
+            cols.extend([doc] * len(tf))
+            counts.extend(tf.values())
+            if progress and (doc % 1000 == 0 or doc == len(texts) - 1):
+                progress(doc + 1, len(texts))
+        term_of = np.asarray(rows, dtype=np.int32)
+        doc_of = np.asarray(cols, dtype=np.int32)
+        tf_of = np.asarray(counts, dtype=np.float32)
+        n = len(texts)
+        df = np.bincount(term_of, minlength=len(term_ids)).astype(np.float32)
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        average = float(lengths.mean()) if n else 1.0
+        norm = K1 * (1 - B + B * lengths[doc_of] / max(average, 1e-6))
+        weight = idf[term_of] * tf_of * (K1 + 1) / (tf_of + norm)
+        order = np.lexsort((doc_of, term_of))
+        indptr = np.zeros(len(term_ids) + 1, dtype=np.int64)
+        np.cumsum(df.astype(np.int64), out=indptr[1:])
+        surface = sorted(surface_stems)
+        surface_ptr = np.zeros(len(surface) + 1, dtype=np.int64)
+        flat: list[int] = []
+        for i, word in enumerate(surface):
+            flat.extend(sorted(surface_stems[word]))
+            surface_ptr[i + 1] = len(flat)
+        return cls(
+            terms=sorted(term_ids, key=term_ids.__getitem__),
+            indptr=indptr,
+            indices=doc_of[order],
+            weights=weight[order].astype(np.float32),
+            surface=surface,
+            surface_ptr=surface_ptr,
+            surface_terms=np.asarray(flat, dtype=np.int32),
+            surface_df=np.asarray([surface_docs[w] for w in surface], dtype=np.int32),
+            documents=n,
+        )
+
+    def save(self, directory: Path) -> None:
+        np.savez(
+            directory / "lexical.npz",
+            indptr=self._indptr,
+            indices=self._indices,
+            weights=self._weights,
+            surface_ptr=self._surface_ptr,
+            surface_terms=self._surface_terms,
+            surface_df=self._surface_df,
+        )
+        (directory / "lexical.json").write_text(
+            json.dumps({"terms": self.terms, "surface": self.surface, "documents": self.documents}),
+            encoding="utf-8",
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        meta = json.loads((directory / "lexical.json").read_text("utf-8"))
+        with np.load(directory / "lexical.npz") as arrays:
+            return cls(
+                terms=meta["terms"],
+                surface=meta["surface"],
+                documents=meta["documents"],
+                indptr=arrays["indptr"],
+                indices=arrays["indices"],
+                weights=arrays["weights"],
+                surface_ptr=arrays["surface_ptr"],
+                surface_terms=arrays["surface_terms"],
+                surface_df=arrays["surface_df"],
+            )
+
+    # -- querying ---------------------------------------------------------------------------
+
+    def _surface_terms_of(self, index: int) -> Ints:
+        return self._surface_terms[self._surface_ptr[index] : self._surface_ptr[index + 1]]
+
+    def _completions(self, prefix: str) -> list[int]:
+        """Surface words that begin with `prefix`, most frequent first."""
+        start = bisect.bisect_left(self.surface, prefix)
+        end = bisect.bisect_left(self.surface, prefix + "\uffff")
+        found = range(start, end)
+        if len(found) > MAX_COMPLETIONS:
+            df = self._surface_df[start:end]
+            best = np.argpartition(-df, MAX_COMPLETIONS)[:MAX_COMPLETIONS]
+            return [start + int(i) for i in best[np.argsort(-df[best], kind="stable")]]
+        return sorted(found, key=lambda i: -int(self._surface_df[i]))
+
+    def _near(self, word: str, *, prefix: bool) -> list[tuple[int, int]]:
+        """Surface words (or, for a prefix, their beginnings) one or two edits from `word`."""
+        limit = 1 if len(word) < 8 else 2
+        if prefix:
+            choices: Sequence[str] = self._truncated(len(word))
+        else:
+            choices = self.surface
+        found = process.extract(
+            word, choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=8
+        )
+        if not prefix:
+            return [(int(index), int(distance)) for _, distance, index in found]
+        near: list[tuple[int, int]] = []
+        for beginning, distance, _ in found:
+            near.extend((i, int(distance)) for i in self._completions(beginning)[:5])
+        return near
+
+    def _truncated(self, length: int) -> list[str]:
+        if length not in self._by_length:
+            self._by_length[length] = sorted({w[:length] for w in self.surface if len(w) >= length})
+        return self._by_length[length]
+
+    def slots(self, query: str) -> tuple[list[Slot], str | None]:
+        """The query's words and what each may match; also the best completion being typed."""
+        found, typing = query_words(query)
+        slots: list[Slot] = []
+        completion = None
+        for position, word in enumerate(found):
+            slot = Slot(word)
+            being_typed = typing and position == len(found) - 1
+            for language in LANGUAGES:
+                term = self._term_ids.get(stem(word, language))
+                if term is not None:
+                    slot.add(term, 1.0)
+            exact = self._surface_ids.get(word)
+            if exact is not None:
+                for term in self._surface_terms_of(exact):
+                    slot.add(int(term), 1.0)
+            if slot.alternatives:
+                slot.importance = max(float(self._term_max[t]) for t in slot.alternatives)
+            if being_typed:
+                factor = PREFIX_FACTOR if len(word) >= 3 else SHORT_PREFIX_FACTOR
+                self._add_readings(slot, [(i, factor) for i in self._completions(word)])
+                if exact is None and slot.alternatives:
+                    completion = self.surface[self._completions(word)[0]]
+            if not slot.alternatives and len(word) >= MIN_TYPO_LENGTH and word.isalpha():
+                near = self._near(word, prefix=being_typed)
+                self._add_readings(slot, [(i, TYPO_FACTORS[d]) for i, d in near])
+                if near and being_typed:
+                    completion = self.surface[near[0][0]]
+            if not slot.importance:
+                slot.importance = self._unknown_weight
+            slots.append(slot)
+        return slots, completion
+
+    def _add_readings(self, slot: Slot, readings: list[tuple[int, float]]) -> None:
+        """Add surface words as alternatives; less frequent ones count a little less."""
+        if not readings:
+            return
+        top = max(int(self._surface_df[i]) for i, _ in readings)
+        for index, factor in readings:
+            popularity = 0.8 + 0.2 * int(self._surface_df[index]) / top
+            for term in self._surface_terms_of(index):
+                slot.add(int(term), factor * popularity)
+        if not slot.importance:
+            likeliest = max(readings, key=lambda r: (r[1], int(self._surface_df[r[0]])))[0]
+            slot.importance = max(
+                float(self._term_max[t]) for t in self._surface_terms_of(likeliest)
+            )
+
+    def match(self, query: str) -> LexicalMatch:
+        slots, completion = self.slots(query)
+        total = np.zeros(self.documents, dtype=np.float32)
+        importance = 0.0
+        stems: set[str] = set()
+        for slot in slots:
+            importance += slot.importance
+            if not slot.alternatives:
+                continue
+            best = np.zeros(self.documents, dtype=np.float32)
+            for term, factor in slot.alternatives.items():
+                start, end = self._indptr[term], self._indptr[term + 1]
+                docs = self._indices[start:end]
+                scaled = self._weights[start:end] * (factor / max(self._term_max[term], 1e-6))
+                best[docs] = np.maximum(best[docs], scaled)
+                stems.add(self.terms[term])
+            total += best * slot.importance
+        coverage = total / importance if importance > 0 else total
+        return LexicalMatch(coverage=coverage, stems=stems, completion=completion)
+
+
+@lru_cache(maxsize=50_000)
+def stems_of(word: str) -> frozenset[str]:
+    """Both stems of a folded word, to tell whether a word of a passage matched."""
+    return frozenset(stem(word, language) for language in LANGUAGES)
