@@ -9,9 +9,14 @@ import pytest
 from connectors.itsm.protocol import TicketBackend
 from tests.contracts.harness import Harness
 from tests.contracts.harness_request_tracker import request_tracker_harness
+from tests.contracts.harness_vendors import servicenow_harness
 from tests.request_tracker import RunningRequestTracker, start_request_tracker
 
-BACKEND_NAMES = [pytest.param("request_tracker", marks=pytest.mark.integration)]
+BACKEND_NAMES = [
+    pytest.param("request_tracker", marks=pytest.mark.integration),
+    pytest.param("servicenow", marks=pytest.mark.unit),
+]
+VENDOR_HARNESSES = {"servicenow": servicenow_harness}
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +36,7 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     if request.param == "request_tracker":
         yield from request_tracker_harness(request.getfixturevalue("request_tracker"))
     else:
-        raise AssertionError(request.param)
+        yield from VENDOR_HARNESSES[request.param]()
 
 
 @pytest.fixture

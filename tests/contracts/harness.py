@@ -4,10 +4,10 @@ make it fail or change a ticket the way an IT agent would upstream."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-from connectors.itsm.protocol import TicketBackend
+from connectors.itsm.protocol import Status, TicketBackend
 from connectors.itsm.registry import BackendContext, build_backend
 from connectors.itsm.settings import ItsmSettings
 from tests.contracts.fakes.faults import Faults
@@ -25,6 +25,8 @@ class Harness:
     assign: Callable[[str], Awaitable[None]]  # the agent takes the ticket upstream
     agent: str  # the agent's name as the backend reports it
     missing_id: str  # an upstream id that does not exist
+    # Statuses the tool has no state of its own for, and what they read back as.
+    reads_back: dict[Status, Status] = field(default_factory=dict)
 
     def backend(
         self, account: Account = "guichet", *, timeout: float = 5.0, url: str | None = None

@@ -1,0 +1,243 @@
+"""A local ServiceNow instance for the tests: the Table API on incident, sys_user, sys_audit and
+sys_journal_field, with its documented JSON (`{"result": ...}`, errors as
+`{"error": {"message", "detail"}, "status": "failure"}`), basic auth, encoded queries
+(`field=value^field>value^fieldINa,b^ORDERBYfield`), and the default priority lookup."""
+
+from __future__ import annotations
+
+import base64
+import re
+import threading
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from tests.contracts.fakes.faults import FaultMiddleware, Faults
+
+ACCOUNTS = {"guichet.integration": "guichet-pass", "itil.agent": "agent-pass"}
+USERS = [
+    {"user_name": "guichet.integration", "name": "Guichet Integration", "email": ""},
+    {"user_name": "itil.agent", "name": "ITIL Agent", "email": "agent@norvane.example"},
+    {"user_name": "marie.dupont", "name": "Marie Dupont", "email": "marie.dupont@norvane.example"},
+]
+PRIORITY = {  # (impact, urgency) → priority, ServiceNow's default data lookup
+    ("1", "1"): "1", ("1", "2"): "2", ("1", "3"): "3",
+    ("2", "1"): "2", ("2", "2"): "3", ("2", "3"): "4",
+    ("3", "1"): "3", ("3", "2"): "4", ("3", "3"): "5",
+}  # fmt: skip
+AUDITED = ("state", "hold_reason", "assigned_to", "impact", "urgency")
+CONDITION = re.compile(r"^([a-z_]+?)(IN|!=|>=|<=|>|<|=)(.*)$")
+
+
+def error(message: str, detail: str) -> dict[str, Any]:
+    return {"error": {"message": message, "detail": detail}, "status": "failure"}
+
+
+def servicenow_error(status: int) -> object:
+    return error({429: "Too Many Requests", 409: "Conflict"}.get(status, "Server Error"), "")
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _matches(record: dict[str, Any], condition: str) -> bool:
+    found = CONDITION.match(condition)
+    if not found:
+        raise ValueError(condition)
+    field, op, value = found.groups()
+    actual = str(record.get(field, ""))
+    return {
+        "=": lambda: actual == value,
+        "!=": lambda: actual != value,
+        ">": lambda: actual > value,
+        ">=": lambda: actual >= value,
+        "<": lambda: actual < value,
+        "<=": lambda: actual <= value,
+        "IN": lambda: actual in value.split(","),
+    }[op]()
+
+
+def query(records: list[dict[str, Any]], encoded: str) -> list[dict[str, Any]]:
+    order: str | None = None
+    selected = list(records)
+    for part in filter(None, encoded.split("^")):
+        if part.startswith("ORDERBY"):
+            order = part.removeprefix("ORDERBY")
+        else:
+            selected = [r for r in selected if _matches(r, part)]
+    if order:
+        selected.sort(key=lambda r: str(r.get(order, "")))
+    return selected
+
+
+class Instance:
+    """The instance's tables, in memory."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.tables: dict[str, list[dict[str, Any]]] = {
+            "incident": [],
+            "sys_audit": [],
+            "sys_journal_field": [],
+            "sys_user": [{"sys_id": uuid.uuid4().hex, **user} for user in USERS],
+        }
+        self.counter = 10000
+
+    def user(self, user_name: str) -> dict[str, Any]:
+        return next(u for u in self.tables["sys_user"] if u["user_name"] == user_name)
+
+    def find(self, table: str, sys_id: str) -> dict[str, Any] | None:
+        return next((r for r in self.tables.get(table, []) if r["sys_id"] == sys_id), None)
+
+    def insert_incident(self, fields: dict[str, Any], user: str) -> dict[str, Any]:
+        self.counter += 1
+        now = _now()
+        record = {
+            "sys_id": uuid.uuid4().hex,
+            "number": f"INC{self.counter:07d}",
+            "state": "1",
+            "hold_reason": "",
+            "impact": "3",
+            "urgency": "3",
+            "assigned_to": "",
+            "correlation_id": "",
+            "sys_created_on": now,
+            "sys_created_by": user,
+            "sys_updated_on": now,
+            "sys_updated_by": user,
+        }
+        comments = fields.pop("comments", None)
+        record.update({k: str(v) for k, v in fields.items()})
+        record["priority"] = PRIORITY[(record["impact"], record["urgency"])]
+        self.tables["incident"].append(record)
+        if comments:
+            self._journal(record, str(comments), user, now)
+        return record
+
+    def update_incident(self, record: dict[str, Any], fields: dict[str, Any], user: str) -> None:
+        now = _now()
+        comments = fields.pop("comments", None)
+        fields.pop("work_notes", None)
+        for field, value in fields.items():
+            old, new = str(record.get(field, "")), str(value)
+            if field in AUDITED and old != new:
+                self.tables["sys_audit"].append(
+                    {
+                        "sys_id": uuid.uuid4().hex,
+                        "tablename": "incident",
+                        "documentkey": record["sys_id"],
+                        "fieldname": field,
+                        "oldvalue": old,
+                        "newvalue": new,
+                        "user": user,
+                        "sys_created_on": now,
+                    }
+                )
+            record[field] = new
+        record["priority"] = PRIORITY[(record["impact"], record["urgency"])]
+        if comments:
+            self._journal(record, str(comments), user, now)
+        record["sys_updated_on"], record["sys_updated_by"] = now, user
+
+    def _journal(self, record: dict[str, Any], text: str, user: str, now: str) -> None:
+        self.tables["sys_journal_field"].append(
+            {
+                "sys_id": uuid.uuid4().hex,
+                "name": "incident",
+                "element": "comments",
+                "element_id": record["sys_id"],
+                "value": text,
+                "sys_created_by": user,
+                "sys_created_on": now,
+            }
+        )
+
+    def assign(self, sys_id: str, user_name: str) -> None:
+        with self.lock:
+            record = self.find("incident", sys_id)
+            assert record is not None
+            self.update_incident(record, {"assigned_to": self.user(user_name)["sys_id"]}, user_name)
+
+
+def _authenticated(request: Request) -> str | None:
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    user, _, password = base64.b64decode(encoded).decode().partition(":")
+    return user if ACCOUNTS.get(user) == password else None
+
+
+def _shape(instance: Instance, record: dict[str, Any], request: Request) -> dict[str, Any]:
+    fields = request.query_params.get("sysparm_fields")
+    keys = fields.split(",") if fields else list(record)
+    display_all = request.query_params.get("sysparm_display_value") == "all"
+    shaped: dict[str, Any] = {}
+    for key in keys:
+        value = str(record.get(key, ""))
+        if display_all:
+            display = value
+            if key == "assigned_to" and value:
+                user = instance.find("sys_user", value)
+                display = user["name"] if user else value
+            shaped[key] = {"display_value": display, "value": value}
+        else:
+            shaped[key] = value
+    return shaped
+
+
+def servicenow_app(faults: Faults) -> tuple[ASGIApp, Instance]:
+    instance = Instance()
+
+    async def table(request: Request) -> Response:
+        user = _authenticated(request)
+        if user is None:
+            return JSONResponse(
+                error("User Not Authenticated", "Required to provide Auth information"), 401
+            )
+        name = request.path_params["table"]
+        sys_id = request.path_params.get("sys_id")
+        with instance.lock:
+            if name not in instance.tables:
+                return JSONResponse(error("Invalid table " + name, ""), 400)
+            if request.method == "POST":
+                if name != "incident":
+                    return JSONResponse(error("Operation Failed", "not in this fake"), 403)
+                created = instance.insert_incident(await request.json(), user)
+                location = f"{request.base_url}api/now/table/incident/{created['sys_id']}"
+                return JSONResponse(
+                    {"result": _shape(instance, created, request)}, 201, {"location": location}
+                )
+            if sys_id is None:
+                params = request.query_params
+                found = query(instance.tables[name], params.get("sysparm_query", ""))
+                offset = int(params.get("sysparm_offset", 0))
+                limit = int(params.get("sysparm_limit", 10000))
+                page = found[offset : offset + limit]
+                return JSONResponse({"result": [_shape(instance, r, request) for r in page]})
+            record = instance.find(name, sys_id)
+            if record is None:
+                return JSONResponse(
+                    error(
+                        "No Record found",
+                        "Record doesn't exist or ACL restricts the record retrieval",
+                    ),
+                    404,
+                )
+            if request.method in ("PATCH", "PUT"):
+                instance.update_incident(record, await request.json(), user)
+            return JSONResponse({"result": _shape(instance, record, request)})
+
+    app = Starlette(
+        routes=[
+            Route("/api/now/table/{table}", table, methods=["GET", "POST"]),
+            Route("/api/now/table/{table}/{sys_id}", table, methods=["GET", "PATCH", "PUT"]),
+        ]
+    )
+    return FaultMiddleware(app, faults, servicenow_error), instance

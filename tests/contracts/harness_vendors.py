@@ -1,0 +1,51 @@
+"""Local servers speaking each vendor's protocol, with the accounts and knobs the tests need."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+from pydantic import SecretStr
+
+from connectors.itsm.settings import ItsmSettings, ServiceNowSettings
+from tests.contracts.fakes.faults import Faults
+from tests.contracts.fakes.server import LocalServer
+from tests.contracts.fakes.servicenow import servicenow_app
+from tests.contracts.harness import Account, Harness
+
+
+def servicenow_harness() -> Iterator[Harness]:
+    faults = Faults()
+    app, instance = servicenow_app(faults)
+    server = LocalServer(app).start()
+    accounts = {
+        "guichet": ("guichet.integration", "guichet-pass"),
+        "agent": ("itil.agent", "agent-pass"),
+        "wrong": ("guichet.integration", "not-the-password"),
+    }
+
+    def settings(account: Account, url: str) -> ItsmSettings:
+        user, password = accounts[account]
+        return ItsmSettings(
+            backend="servicenow",
+            servicenow=ServiceNowSettings(
+                base_url=url, username=user, password=SecretStr(password)
+            ),
+        )
+
+    async def assign(upstream_id: str) -> None:
+        instance.assign(upstream_id, "itil.agent")
+
+    try:
+        yield Harness(
+            name="servicenow",
+            url=server.url,
+            faults=faults,
+            settings=settings,
+            assign=assign,
+            agent="ITIL Agent",
+            missing_id=uuid.uuid4().hex,
+            reads_back={"assigned": "in_progress", "reopened": "in_progress"},
+        )
+    finally:
+        server.stop()
