@@ -9,14 +9,15 @@ import pytest
 from connectors.itsm.protocol import TicketBackend
 from tests.contracts.harness import Harness
 from tests.contracts.harness_request_tracker import request_tracker_harness
-from tests.contracts.harness_vendors import servicenow_harness
+from tests.contracts.harness_vendors import servicenow_harness, zammad_harness
 from tests.request_tracker import RunningRequestTracker, start_request_tracker
 
 BACKEND_NAMES = [
     pytest.param("request_tracker", marks=pytest.mark.integration),
     pytest.param("servicenow", marks=pytest.mark.unit),
+    pytest.param("zammad", marks=pytest.mark.unit),
 ]
-VENDOR_HARNESSES = {"servicenow": servicenow_harness}
+VENDOR_HARNESSES = {"servicenow": servicenow_harness, "zammad": zammad_harness}
 
 
 @pytest.fixture(scope="session")

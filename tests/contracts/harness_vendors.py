@@ -7,10 +7,11 @@ from collections.abc import Iterator
 
 from pydantic import SecretStr
 
-from connectors.itsm.settings import ItsmSettings, ServiceNowSettings
+from connectors.itsm.settings import ItsmSettings, ServiceNowSettings, ZammadSettings
 from tests.contracts.fakes.faults import Faults
 from tests.contracts.fakes.server import LocalServer
 from tests.contracts.fakes.servicenow import servicenow_app
+from tests.contracts.fakes.zammad import zammad_app
 from tests.contracts.harness import Account, Harness
 
 
@@ -46,6 +47,41 @@ def servicenow_harness() -> Iterator[Harness]:
             agent="ITIL Agent",
             missing_id=uuid.uuid4().hex,
             reads_back={"assigned": "in_progress", "reopened": "in_progress"},
+        )
+    finally:
+        server.stop()
+
+
+def zammad_harness() -> Iterator[Harness]:
+    faults = Faults()
+    app, zammad = zammad_app(faults)
+    server = LocalServer(app).start()
+    tokens = {"guichet": "guichet-token", "agent": "agent-token", "wrong": "revoked-token"}
+
+    def settings(account: Account, url: str) -> ItsmSettings:
+        return ItsmSettings(
+            backend="zammad",
+            zammad=ZammadSettings(base_url=url, token=SecretStr(tokens[account])),
+        )
+
+    async def assign(upstream_id: str) -> None:
+        zammad.assign(upstream_id, 4)
+
+    try:
+        yield Harness(
+            name="zammad",
+            url=server.url,
+            faults=faults,
+            settings=settings,
+            assign=assign,
+            agent="agent@norvane.example",
+            missing_id="999999",
+            reads_back={
+                "assigned": "in_progress",
+                "awaiting_information": "pending",
+                "rejected": "closed",
+                "reopened": "in_progress",
+            },
         )
     finally:
         server.stop()

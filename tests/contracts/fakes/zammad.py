@@ -1,0 +1,216 @@
+"""A local Zammad for the tests: `/api/v1/tickets` (create, show, update, search), ticket
+articles, ticket history and `users/me`, with its documented JSON, `Token token=...` auth,
+`expand=true`, `customer_id: "guess:EMAIL"`, and a `guichet_reference` ticket attribute."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from tests.contracts.fakes.faults import FaultMiddleware, Faults
+
+STATES = {"new": 1, "open": 2, "pending reminder": 3, "closed": 4, "merged": 5, "pending close": 7}
+PRIORITIES = {"1 low": 1, "2 normal": 2, "3 high": 3}
+NOBODY_ID = 1
+TERM = re.compile(r'^(_exists_:(\w+)|(\w+):(>)?"([^"]*)")$')
+
+
+def zammad_error(status: int) -> object:
+    text = {429: "Too Many Requests", 409: "Conflict"}.get(status, "Internal Server Error")
+    return {"error": text, "error_human": text}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Zammad:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users: dict[int, dict[str, Any]] = {
+            user_id: {"id": user_id, "login": login, "firstname": first, "lastname": last}
+            for user_id, login, first, last in [
+                (NOBODY_ID, "-", "-", ""),
+                (3, "guichet@norvane.example", "Guichet", ""),
+                (4, "agent@norvane.example", "Alex", "Agent"),
+            ]
+        }
+        self.tokens = {"guichet-token": 3, "agent-token": 4}
+        self.tickets: dict[int, dict[str, Any]] = {}
+        self.articles: list[dict[str, Any]] = []
+        self.history: list[dict[str, Any]] = []
+
+    def customer(self, spec: str) -> int:
+        email = spec.removeprefix("guess:")
+        for user in self.users.values():
+            if user["login"] == email:
+                return int(user["id"])
+        new_id = max(self.users) + 1
+        self.users[new_id] = {"id": new_id, "login": email, "firstname": email, "lastname": ""}
+        return new_id
+
+    def expanded(self, ticket: dict[str, Any]) -> dict[str, Any]:
+        state = next(name for name, i in STATES.items() if i == ticket["state_id"])
+        priority = next(name for name, i in PRIORITIES.items() if i == ticket["priority_id"])
+        owner = self.users[ticket["owner_id"]]["login"]
+        return {**ticket, "state": state, "priority": priority, "owner": owner, "group": "Users"}
+
+    def log(self, ticket: dict[str, Any], attribute: str, old: str, new: str, user: int) -> None:
+        self.history.append(
+            {
+                "id": len(self.history) + 1,
+                "o_id": ticket["id"],
+                "object": "Ticket",
+                "type": "updated",
+                "attribute": attribute,
+                "value_from": old,
+                "value_to": new,
+                "created_by_id": user,
+                "created_at": _now(),
+            }
+        )
+
+    def add_article(self, ticket_id: int, body: dict[str, Any], user: int) -> dict[str, Any]:
+        article = {
+            "id": len(self.articles) + 1,
+            "ticket_id": ticket_id,
+            "from": self.users[user]["login"],
+            "subject": body.get("subject"),
+            "body": body.get("body", ""),
+            "content_type": body.get("content_type", "text/html"),
+            "type": body.get("type", "note"),
+            "internal": bool(body.get("internal", False)),
+            "sender": "Agent",
+            "created_by_id": user,
+            "created_at": _now(),
+        }
+        self.articles.append(article)
+        return article
+
+    def update(self, ticket: dict[str, Any], body: dict[str, Any], user: int) -> None:
+        if "state" in body:
+            old = next(n for n, i in STATES.items() if i == ticket["state_id"])
+            ticket["state_id"] = STATES[body["state"]]
+            if old != body["state"]:
+                self.log(ticket, "state", old, body["state"], user)
+        if "pending_time" in body:
+            ticket["pending_time"] = body["pending_time"]
+        if "owner_id" in body:
+            old_owner = self.users[ticket["owner_id"]]
+            ticket["owner_id"] = int(body["owner_id"])
+            new_owner = self.users[ticket["owner_id"]]
+            self.log(ticket, "owner", old_owner["login"], new_owner["login"], user)
+        ticket["updated_at"], ticket["updated_by_id"] = _now(), user
+
+    def assign(self, ticket_id: str, user: int) -> None:
+        with self.lock:
+            self.update(self.tickets[int(ticket_id)], {"owner_id": user}, user)
+
+    def search(self, query: str) -> list[dict[str, Any]]:
+        found = [self.expanded(t) for t in self.tickets.values()]
+        for term in query.split(" AND "):
+            match = TERM.match(term.strip())
+            if not match:
+                raise ValueError(term)
+            if match.group(2):
+                found = [t for t in found if t.get(match.group(2))]
+            elif match.group(4):  # field:>"value"
+                field, value = match.group(3), match.group(5)
+                found = [t for t in found if str(t.get(field, "")) > value]
+            else:
+                field, value = match.group(3), match.group(5)
+                found = [t for t in found if str(t.get(field, "")) == value]
+        return sorted(found, key=lambda t: str(t["updated_at"]))
+
+
+def zammad_app(faults: Faults) -> tuple[ASGIApp, Zammad]:
+    zammad = Zammad()
+
+    def user_of(request: Request) -> int | None:
+        token = request.headers.get("authorization", "").removeprefix("Token token=")
+        return zammad.tokens.get(token)
+
+    def not_found(kind: str, key: object) -> JSONResponse:
+        text = f"Couldn't find {kind} with 'id'={key}"
+        return JSONResponse({"error": text, "error_human": text}, 404)
+
+    async def endpoint(request: Request) -> Response:
+        user = user_of(request)
+        if user is None:
+            return JSONResponse({"error": "Invalid token!", "error_human": "Invalid token!"}, 401)
+        with zammad.lock:
+            return await route(request, user)
+
+    async def route(request: Request, user: int) -> Response:
+        path = request.url.path.removeprefix("/api/v1/")
+        expand = request.query_params.get("expand") == "true"
+        if path == "users/me":
+            return JSONResponse(zammad.users[user])
+        if path == "tickets/search":
+            found = zammad.search(request.query_params["query"])
+            found = found[: int(request.query_params.get("limit", 10))]
+            if expand:
+                return JSONResponse(found)
+            return JSONResponse(
+                {
+                    "tickets": [t["id"] for t in found],
+                    "tickets_count": len(found),
+                    "assets": {"Ticket": {str(t["id"]): t for t in found}},
+                }
+            )
+        if path == "tickets" and request.method == "POST":
+            body = await request.json()
+            ticket_id = len(zammad.tickets) + 1
+            now = _now()
+            ticket = {
+                "id": ticket_id,
+                "group_id": 1,
+                "priority_id": PRIORITIES[body.get("priority", "2 normal")],
+                "state_id": STATES[body.get("state", "new")],
+                "number": str(31000 + ticket_id),
+                "title": body["title"],
+                "owner_id": NOBODY_ID,
+                "customer_id": zammad.customer(str(body.get("customer_id", ""))),
+                "pending_time": body.get("pending_time"),
+                "guichet_reference": body.get("guichet_reference"),
+                "article_count": 1,
+                "created_by_id": user,
+                "updated_by_id": user,
+                "created_at": now,
+                "updated_at": now,
+            }
+            zammad.tickets[ticket_id] = ticket
+            if body.get("article"):
+                zammad.add_article(ticket_id, body["article"], user)
+            return JSONResponse(zammad.expanded(ticket) if expand else ticket, 201)
+        if path == "ticket_articles" and request.method == "POST":
+            body = await request.json()
+            if int(body["ticket_id"]) not in zammad.tickets:
+                return not_found("Ticket", body["ticket_id"])
+            zammad.tickets[int(body["ticket_id"])]["updated_at"] = _now()
+            return JSONResponse(zammad.add_article(int(body["ticket_id"]), body, user), 201)
+        kind, _, key = path.rpartition("/")
+        if not key.isdigit() or int(key) not in zammad.tickets:
+            return not_found("Ticket", key)
+        ticket = zammad.tickets[int(key)]
+        if kind == "tickets" and request.method == "PUT":
+            zammad.update(ticket, await request.json(), user)
+        if kind == "tickets":
+            return JSONResponse(zammad.expanded(ticket) if expand else ticket)
+        if kind == "ticket_history":
+            entries = [h for h in zammad.history if h["o_id"] == ticket["id"]]
+            return JSONResponse({"history": entries, "assets": {}})
+        if kind == "ticket_articles/by_ticket":
+            return JSONResponse([a for a in zammad.articles if a["ticket_id"] == ticket["id"]])
+        return JSONResponse({"error": "No route matches", "error_human": "No route"}, 404)
+
+    app = Starlette(routes=[Route("/api/v1/{path:path}", endpoint, methods=["GET", "POST", "PUT"])])
+    return FaultMiddleware(app, faults, zammad_error), zammad
