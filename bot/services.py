@@ -12,11 +12,15 @@ from bot.dialogue.engine import DialogueEngine, Thresholds
 from bot.settings import Settings
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
+from bot.storage.notices import NoticeStore
+from bot.storage.search_feedback import FeedbackStore
 from bot.storage.tickets import TicketStore
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
 from knowledge_index.embedders import Embedder, load_embedder
+from knowledge_index.feedback import FeedbackKnowledgeBase
 from knowledge_index.service import IndexedKnowledgeBase, open_knowledge_base
+from knowledge_index.suggest import SuggestionService
 from nlu.data import load_training_data
 from nlu.language import LanguageDetector
 from nlu.protocol import IntentParser
@@ -44,6 +48,9 @@ class Services:
     notifier: TicketNotifier
     components: Components
     engine: DialogueEngine
+    notices: NoticeStore
+    feedback: FeedbackStore
+    suggestions: SuggestionService
 
     @property
     def knowledge(self) -> IndexedKnowledgeBase:
@@ -67,7 +74,11 @@ async def load_components(
     embedder = await anyio.to_thread.run_sync(load_embedder, settings.knowledge.embedder)
     knowledge = await anyio.to_thread.run_sync(
         lambda: open_knowledge_base(
-            settings.knowledge.kb_dir, settings.index_dir, embedder, progress=index_progress
+            settings.knowledge.kb_dir,
+            settings.index_dir,
+            embedder,
+            progress=index_progress,
+            build=settings.knowledge.build_on_start,
         )
     )
     data = await anyio.to_thread.run_sync(load_training_data, settings.nlu.data_dir)
@@ -83,11 +94,15 @@ async def open_services(settings: Settings, components: Components | None = None
     database = Database(settings.effective_database_url)
     await database.migrate()
     components = components or await load_components(settings)
+    notices, feedback = NoticeStore(database), FeedbackStore(database)
+    knowledge = FeedbackKnowledgeBase(
+        components.knowledge, feedback, gap_below=settings.knowledge.answer_threshold
+    )
     conversations = ConversationStore(database)
     tickets = TicketService(TicketStore(database), settings.tickets)
     engine = DialogueEngine(
         parser=components.parser,
-        knowledge=components.knowledge,
+        knowledge=knowledge,
         actions=default_actions(),
         conversations=conversations,
         tickets=tickets,
@@ -107,5 +122,14 @@ async def open_services(settings: Settings, components: Components | None = None
         notifier=TicketNotifier(database, conversations),
         components=components,
         engine=engine,
+        notices=notices,
+        feedback=feedback,
+        suggestions=SuggestionService(
+            components.knowledge,
+            notices,
+            feedback,
+            suggest_threshold=settings.knowledge.suggest_threshold,
+            answer_threshold=settings.knowledge.answer_threshold,
+        ),
     )
 

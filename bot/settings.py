@@ -47,6 +47,9 @@ class KnowledgeSettings(BaseModel):
     embedder: str = "use-multilingual"
     answer_threshold: float = Field(0.45, ge=0.0, le=1.0)
     suggest_threshold: float = Field(0.3, ge=0.0, le=1.0)
+    # Build or update the index at start-up when the content changed; production builds
+    # it with `guichet index update` instead, and a missing index then fails /readyz.
+    build_on_start: bool = True
 
 
 class TicketSettings(BaseModel):

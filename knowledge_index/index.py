@@ -145,6 +145,7 @@ class KnowledgeIndex:
         self._by_group: dict[tuple[str, str], int] = {
             (e.group, e.language): i for i, e in enumerate(entries)
         }
+        self._ids = {e.id: i for i, e in enumerate(entries)}
         self._groups: dict[str, list[int]] = {}
         for i, entry in enumerate(entries):
             self._groups.setdefault(entry.group, []).append(i)
@@ -361,6 +362,10 @@ class KnowledgeIndex:
             passage_number=passage.number,
             matched=matched,
         )
+
+    def by_id(self, entry_id: str) -> Entry | None:
+        found = self._ids.get(entry_id)
+        return self.entries[found] if found is not None else None
 
     def entry(self, group: str, language: Language) -> Entry | None:
         found = self._by_group.get((group, language))

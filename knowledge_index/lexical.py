@@ -249,9 +249,10 @@ class LexicalIndex:
                 slot.importance = max(float(self._term_max[t]) for t in slot.alternatives)
             if being_typed:
                 factor = PREFIX_FACTOR if len(word) >= 3 else SHORT_PREFIX_FACTOR
-                self._add_readings(slot, [(i, factor) for i in self._completions(word)])
-                if exact is None and slot.alternatives:
-                    completion = self.surface[self._completions(word)[0]]
+                completions = self._completions(word)
+                self._add_readings(slot, [(i, factor) for i in completions])
+                if exact is None and completions:
+                    completion = self.surface[completions[0]]
             if not slot.alternatives and len(word) >= MIN_TYPO_LENGTH and word.isalpha():
                 near = self._near(word, prefix=being_typed)
                 self._add_readings(slot, [(i, TYPO_FACTORS[d]) for i, d in near])

@@ -18,6 +18,7 @@ from bot.settings import Language
 from knowledge_index.documents import CatalogItem, Entry, EntryType, KnowledgeContent
 from knowledge_index.embedders import Embedder
 from knowledge_index.index import Floats, Hit, KnowledgeIndex, Progress, Reuse, content_hash
+from knowledge_index.lexical import LexicalMatch
 
 log = logging.getLogger(__name__)
 QUERY_CACHE = 4096
@@ -69,6 +70,13 @@ class QueryVectors:
             if len(self._cache) > self._size:
                 self._cache.popitem(last=False)
         return vector
+
+
+@dataclass(frozen=True)
+class Found:
+    hits: list[Hit]
+    vector: Floats
+    match: LexicalMatch
 
 
 class IndexedKnowledgeBase:
@@ -126,19 +134,31 @@ class IndexedKnowledgeBase:
         limit: int = 5,
         types: Sequence[EntryType] | None = None,
         boosts: Mapping[str, float] | None = None,
-        dense: bool = True,
     ) -> list[Hit]:
         """Dense and lexical search fused; raises NotReady when no index is loaded."""
+        found = await self.find(query, language=language, limit=limit, types=types, boosts=boosts)
+        return found.hits
+
+    async def find(
+        self,
+        query: str,
+        *,
+        language: Language,
+        limit: int = 5,
+        types: Sequence[EntryType] | None = None,
+        boosts: Mapping[str, float] | None = None,
+    ) -> Found:
+        """Like `hybrid`, with the query's vector and word matches for the caller to reuse."""
         index = self.require()
 
-        def run() -> list[Hit]:
+        def run() -> Found:
             match = index.lexical.match(query)
             # A half-typed word says little to the embedder: embed its likeliest completion.
             text = query
             if match.completion:
                 text = query.rstrip()[: -len(query.split()[-1])] + match.completion
-            vector = self.vectors(text) if dense else None
-            return index.search(
+            vector = self.vectors(text)
+            hits = index.search(
                 query,
                 vector,
                 language=language,
@@ -147,6 +167,7 @@ class IndexedKnowledgeBase:
                 boosts=boosts,
                 lexical=match,
             )
+            return Found(hits=hits, vector=vector, match=match)
 
         return await anyio.to_thread.run_sync(run)
 

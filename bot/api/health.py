@@ -27,8 +27,12 @@ async def readyz(request: Request) -> JSONResponse:
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = f"unreachable: {type(exc).__name__}"
-        manifest = services.knowledge.index.manifest
-        checks["index"] = f"ok ({manifest.entries} entries, {manifest.embedder})"
+        index = services.knowledge.index
+        if index is None:  # missing or damaged: the rest of the service still answers
+            checks["index"] = f"unavailable: {services.knowledge.problem}"
+        else:
+            manifest = index.manifest
+            checks["index"] = f"ok ({manifest.entries} entries, {manifest.embedder})"
         checks["model"] = f"ok ({services.embedder.name})"
     ready = all(value.startswith("ok") for value in checks.values())
     return JSONResponse(

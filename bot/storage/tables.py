@@ -170,3 +170,69 @@ class NotificationRow(Base):
     replies: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
+
+
+class IncidentNoticeRow(Base):
+    """A notice about an ongoing incident or outage, shown first in suggestions while active."""
+
+    __tablename__ = "incident_notices"
+    __table_args__ = (Index("ix_incident_notices_status", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    status: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    title_en: Mapped[str] = mapped_column(String(200))
+    title_fr: Mapped[str] = mapped_column(String(200))
+    body_en: Mapped[str] = mapped_column(Text)
+    body_fr: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON)
+    url: Mapped[str | None] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(String(64))
+    reference: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class SuggestionClickRow(Base):
+    """A suggestion the user chose for what they typed."""
+
+    __tablename__ = "suggestion_clicks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    query_key: Mapped[str] = mapped_column(String(200), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    entry_group: Mapped[str] = mapped_column(String(200), index=True)
+    entry_type: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+class AnswerFeedbackRow(Base):
+    """Answers to "was this helpful?": yes or no, for what was asked."""
+
+    __tablename__ = "answer_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    query_key: Mapped[str] = mapped_column(String(200), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    entry_group: Mapped[str] = mapped_column(String(200), index=True)
+    helpful: Mapped[bool]
+    conversation_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime]
+
+
+class KnowledgeGapRow(Base):
+    """A question the knowledge base had no good answer for, counted, for the gap report."""
+
+    __tablename__ = "knowledge_gaps"
+    __table_args__ = (Index("ix_knowledge_gaps_key", "query_key", "language", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    query_key: Mapped[str] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(8))
+    count: Mapped[int]
+    best_score: Mapped[float]
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]

@@ -1,0 +1,148 @@
+"""Incident notices: "Outlook is down in Lyon, we're on it", in French and English.
+
+Outage grouping and the agent console publish them; suggestions show the active ones first when
+they match what the employee types. Readers keep a short-lived copy of the active notices
+(`active`), refreshed at once by a write of this process and within `ttl` of another's.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from bot.domain import utcnow
+from bot.errors import NotFound
+from bot.settings import Language
+from bot.storage.conversations import as_utc
+from bot.storage.database import Database
+from bot.storage.tables import IncidentNoticeRow
+
+NoticeStatus = Literal["active", "closed"]
+Severity = Literal["info", "degraded", "outage"]
+
+
+class NoticeNotFound(NotFound):
+    def __init__(self, *, notice_id: int) -> None:
+        super().__init__(kind="incident notice", key=notice_id)
+
+
+class NewNotice(BaseModel):
+    title_en: str = Field(min_length=1, max_length=200)
+    title_fr: str = Field(min_length=1, max_length=200)
+    body_en: str = ""
+    body_fr: str = ""
+    severity: Severity = "degraded"
+    tags: list[str] = Field(default_factory=list)
+    url: str | None = Field(None, max_length=500)
+    source: str = Field("agent", max_length=64, description="who published it")
+    reference: str | None = Field(None, max_length=64, description="e.g. the problem ticket")
+
+
+class Notice(NewNotice):
+    id: int
+    status: NoticeStatus
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+
+    def title(self, language: Language) -> str:
+        return self.title_fr if language == "fr" else self.title_en
+
+    def body(self, language: Language) -> str:
+        return self.body_fr if language == "fr" else self.body_en
+
+
+def _notice(row: IncidentNoticeRow) -> Notice:
+    return Notice(
+        id=row.id,
+        status=row.status,
+        severity=row.severity,
+        title_en=row.title_en,
+        title_fr=row.title_fr,
+        body_en=row.body_en,
+        body_fr=row.body_fr,
+        tags=list(row.tags),
+        url=row.url,
+        source=row.source,
+        reference=row.reference,
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
+        closed_at=as_utc(row.closed_at) if row.closed_at else None,
+    )
+
+
+class NoticeStore:
+    def __init__(self, database: Database, *, ttl: float = 5.0) -> None:
+        self._sessions = database.sessions
+        self._ttl = ttl
+        self._cached: tuple[float, list[Notice]] | None = None
+
+    async def publish(self, new: NewNotice) -> Notice:
+        """Create a notice, active at once."""
+        now = utcnow()
+        async with self._sessions.begin() as session:
+            row = IncidentNoticeRow(
+                **new.model_dump(), status="active", created_at=now, updated_at=now
+            )
+            session.add(row)
+            await session.flush()
+            notice = _notice(row)
+        self._cached = None
+        return notice
+
+    async def update(self, notice_id: int, new: NewNotice) -> Notice:
+        """Change the text of a notice (the situation evolved)."""
+        async with self._sessions.begin() as session:
+            row = await session.get(IncidentNoticeRow, notice_id)
+            if row is None:
+                raise NoticeNotFound(notice_id=notice_id)
+            for name, value in new.model_dump().items():
+                setattr(row, name, value)
+            row.updated_at = utcnow()
+            notice = _notice(row)
+        self._cached = None
+        return notice
+
+    async def close(self, notice_id: int) -> Notice:
+        """The incident is over: the notice is no longer shown."""
+        async with self._sessions.begin() as session:
+            row = await session.get(IncidentNoticeRow, notice_id)
+            if row is None:
+                raise NoticeNotFound(notice_id=notice_id)
+            if row.status != "closed":
+                row.status = "closed"
+                row.updated_at = row.closed_at = utcnow()
+            notice = _notice(row)
+        self._cached = None
+        return notice
+
+    async def get(self, notice_id: int) -> Notice:
+        async with self._sessions() as session:
+            row = await session.get(IncidentNoticeRow, notice_id)
+        if row is None:
+            raise NoticeNotFound(notice_id=notice_id)
+        return _notice(row)
+
+    async def list_active(self) -> list[Notice]:
+        """Active notices, newest first, read from the database."""
+        async with self._sessions() as session:
+            rows = (
+                await session.scalars(
+                    select(IncidentNoticeRow)
+                    .where(IncidentNoticeRow.status == "active")
+                    .order_by(IncidentNoticeRow.created_at.desc(), IncidentNoticeRow.id.desc())
+                )
+            ).all()
+        return [_notice(row) for row in rows]
+
+    async def active(self) -> list[Notice]:
+        """Active notices, from a copy at most `ttl` seconds old (suggestions ask per keystroke)."""
+        if self._cached is not None and time.monotonic() - self._cached[0] < self._ttl:
+            return self._cached[1]
+        notices = await self.list_active()
+        self._cached = (time.monotonic(), notices)
+        return notices

@@ -1,0 +1,128 @@
+"""Feedback into ranking: what was clicked or found helpful rises, what was not sinks a little.
+
+`boosts` turns stored signals into additions to fused scores: small for an entry's record over
+all queries, larger for the same query. `FeedbackKnowledgeBase` gives the dialogue engine the
+same boosts, records what it could not answer, and takes the engine's "did that solve it?".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from bot.settings import Language
+from bot.storage.search_feedback import FeedbackStore, Signals
+from knowledge_index.documents import CatalogItem, Entry, EntryType
+from knowledge_index.index import Hit
+from knowledge_index.service import IndexedKnowledgeBase
+from knowledge_index.text import words
+
+OVERALL_CAP = 0.04
+QUERY_CAP = 0.12
+ARTICLE_TYPES: tuple[EntryType, ...] = ("procedure", "faq", "known_error")
+
+
+def query_key(query: str) -> str:
+    """The folded words of a query: "Mot de passe oublié ?" gives "mot de passe oublie"."""
+    return " ".join(words(query))[:200]
+
+
+def boosts(signals: Signals, key: str) -> dict[str, float]:
+    groups = set(signals.clicks) | set(signals.helpful) | set(signals.unhelpful)
+    found: dict[str, float] = {}
+    for group in groups:
+        clicks = signals.clicks.get(group, 0)
+        yes, no = signals.helpful.get(group, 0), signals.unhelpful.get(group, 0)
+        overall = 0.01 * math.log1p(clicks) + 0.03 * (yes - no) / (yes + no + 2)
+        same_query = 0.04 * math.log1p(signals.query_clicks.get((key, group), 0))
+        votes = signals.query_votes.get((key, group), 0)
+        same_query += 0.05 * math.copysign(math.log1p(abs(votes)), votes)
+        boost = max(-OVERALL_CAP, min(OVERALL_CAP, overall)) + max(
+            -QUERY_CAP, min(QUERY_CAP, same_query)
+        )
+        if boost:
+            found[group] = boost
+    return found
+
+
+@runtime_checkable
+class AnswerFeedback(Protocol):
+    """A knowledge base that learns from "did that solve it?"."""
+
+    async def record_answer(
+        self, *, query: str, entry_id: str, helpful: bool, conversation_id: str | None = None
+    ) -> None: ...
+
+
+async def record_answer_vote(
+    knowledge: object,
+    *,
+    query: str | None,
+    entry_id: str | None,
+    helpful: bool,
+    conversation_id: str | None = None,
+) -> None:
+    """Called by the dialogue engine with the answer to "did that solve it?"."""
+    if isinstance(knowledge, AnswerFeedback) and query and entry_id:
+        await knowledge.record_answer(
+            query=query, entry_id=entry_id, helpful=helpful, conversation_id=conversation_id
+        )
+
+
+class FeedbackKnowledgeBase:
+    """The served knowledge base seen through this database's feedback (one per `Services`)."""
+
+    def __init__(
+        self, knowledge: IndexedKnowledgeBase, feedback: FeedbackStore, *, gap_below: float
+    ) -> None:
+        self.knowledge = knowledge
+        self.feedback = feedback
+        self.gap_below = gap_below
+
+    async def search(
+        self,
+        query: str,
+        *,
+        language: Language,
+        limit: int = 5,
+        types: Sequence[EntryType] | None = None,
+    ) -> list[Hit]:
+        if not query.strip() or not self.knowledge.ready:
+            return []
+        key = query_key(query)
+        hits = await self.knowledge.hybrid(
+            query,
+            language=language,
+            limit=limit,
+            types=types,
+            boosts=boosts(await self.feedback.signals(), key),
+        )
+        asks_articles = types is not None and set(types) == set(ARTICLE_TYPES)
+        best = hits[0].score if hits else 0.0
+        if asks_articles and best < self.gap_below and key:
+            await self.feedback.record_gap(
+                query_key=key, query=query, language=language, best_score=best
+            )
+        return hits
+
+    def catalog_item(self, item_id: str) -> CatalogItem | None:
+        return self.knowledge.catalog_item(item_id)
+
+    def entry(self, group: str, language: Language) -> Entry | None:
+        return self.knowledge.entry(group, language)
+
+    async def record_answer(
+        self, *, query: str, entry_id: str, helpful: bool, conversation_id: str | None = None
+    ) -> None:
+        index = self.knowledge.index
+        entry = index.by_id(entry_id) if index is not None else None
+        if entry is None:
+            return
+        await self.feedback.record_vote(
+            query_key=query_key(query),
+            language=entry.language,
+            group=entry.group,
+            helpful=helpful,
+            conversation_id=conversation_id,
+        )

@@ -1,0 +1,344 @@
+"""Suggestions as you type, and full search, over the index, active notices and feedback.
+
+Suggestions come grouped: matching active incident notices, then actions, catalog items,
+procedures and FAQs, known errors; each group best first. Two entries always close the list:
+"create a ticket with this text" and "chat with an agent".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import anyio
+import numpy as np
+from pydantic import BaseModel, Field
+
+from bot.errors import InvalidRequest
+from bot.settings import Language
+from bot.storage.notices import Notice, NoticeStore
+from bot.storage.search_feedback import FeedbackStore
+from knowledge_index.documents import EntryType
+from knowledge_index.embedders import Embedder, Vectors
+from knowledge_index.feedback import boosts, query_key
+from knowledge_index.highlight import highlight, snippet
+from knowledge_index.index import LEXICAL_WEIGHT, Hit
+from knowledge_index.lexical import LexicalIndex
+from knowledge_index.messages import t
+from knowledge_index.service import IndexedKnowledgeBase
+from knowledge_index.text import LANGUAGES, query_words
+
+MIN_CHARACTERS = 2
+MAX_SUGGEST_CHARACTERS = 200
+MAX_SEARCH_CHARACTERS = 1000
+NOTICE_THRESHOLD = 0.4
+CONTENDER_MARGIN = 0.2
+SUGGESTABLE: tuple[EntryType, ...] = ("action", "catalog_item", "procedure", "faq", "known_error")
+GROUP_RANK: dict[str, int] = {
+    "incident_notice": 0,
+    "action": 1,
+    "catalog_item": 2,
+    "procedure": 3,
+    "faq": 3,
+    "known_error": 4,
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+SuggestionType = Literal[
+    "incident_notice",
+    "action",
+    "catalog_item",
+    "procedure",
+    "faq",
+    "known_error",
+    "create_ticket",
+    "chat_agent",
+]
+
+
+class Suggestion(BaseModel):
+    type: SuggestionType
+    id: str
+    group: str | None = Field(None, description="ties translations; send it back on a click")
+    title: str
+    title_html: str = Field(description="the title, HTML-escaped, matched words in <mark>")
+    snippet: str = Field(description="an extract, HTML-escaped, matched words in <mark>")
+    url: str | None = None
+    action: str | None = Field(None, description="chat payload that does it, for actions")
+    score: float
+
+
+class Suggestions(BaseModel):
+    query: str
+    language: Language
+    suggestions: list[Suggestion]
+    index_ready: bool = True
+
+
+class SearchResult(BaseModel):
+    type: str
+    id: str
+    group: str
+    language: Language
+    title: str
+    title_html: str
+    snippet: str
+    url: str | None
+    action: str | None = None
+    category: str
+    tags: list[str]
+    updated: str | None = None
+    symptom: str | None = None
+    cause: str | None = None
+    workaround: str | None = None
+    passage: int
+    score: float
+
+
+class SearchResults(BaseModel):
+    query: str
+    language: Language
+    confident: bool = Field(description="the best result is good enough to be given as the answer")
+    results: list[SearchResult]
+
+
+def clean(query: str, *, limit: int) -> str:
+    """Control characters become spaces; too long a query is refused."""
+    if len(query) > limit:
+        raise InvalidRequest(field="q", problem=f"at most {limit} characters")
+    return _CONTROL.sub(" ", query)
+
+
+@dataclass
+class _NoticeIndex:
+    key: tuple[tuple[int, str], ...]
+    notices: list[Notice]
+    languages: list[Language]
+    lexical: LexicalIndex
+    vectors: Vectors
+
+
+class NoticeMatcher:
+    """Active notices as a tiny index of their own, rebuilt when the notices change."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+        self._index: _NoticeIndex | None = None
+
+    def _build(self, notices: list[Notice]) -> _NoticeIndex:
+        key = tuple((n.id, n.updated_at.isoformat()) for n in notices)
+        if self._index is not None and self._index.key == key:
+            return self._index
+        languages: list[Language] = []
+        texts: list[str] = []
+        for notice in notices:
+            for language in LANGUAGES:
+                languages.append(language)
+                title = notice.title(language)
+                texts.append(" ".join([title, title, *notice.tags, notice.body(language)]))
+        vectors = self._embedder.embed(texts) if texts else np.zeros((0, 1), np.float32)
+        self._index = _NoticeIndex(
+            key, notices, languages, LexicalIndex.build(texts, languages), vectors
+        )
+        return self._index
+
+    def match(
+        self, query: str, vector: Vectors | None, notices: list[Notice]
+    ) -> list[tuple[Notice, float, set[str]]]:
+        if not notices:
+            return []
+        index = self._build(notices)
+        words = index.lexical.match(query)
+        cosine = index.vectors @ vector if vector is not None else np.zeros(len(index.languages))
+        best: dict[int, float] = {}
+        for row, notice in enumerate(n for n in index.notices for _ in range(2)):
+            score = (1 - LEXICAL_WEIGHT) * float(cosine[row]) + LEXICAL_WEIGHT * float(
+                words.coverage[row]
+            )
+            best[notice.id] = max(best.get(notice.id, -1.0), score)
+        return [
+            (n, best[n.id], words.stems) for n in index.notices if best[n.id] >= NOTICE_THRESHOLD
+        ]
+
+
+class SuggestionService:
+    def __init__(
+        self,
+        knowledge: IndexedKnowledgeBase,
+        notices: NoticeStore,
+        feedback: FeedbackStore,
+        *,
+        suggest_threshold: float,
+        answer_threshold: float,
+    ) -> None:
+        self.knowledge = knowledge
+        self.notices = notices
+        self.feedback = feedback
+        self.suggest_threshold = suggest_threshold
+        self.answer_threshold = answer_threshold
+        self._notice_matcher = NoticeMatcher(knowledge.embedder)
+
+    async def suggest(self, query: str, *, language: Language, limit: int = 8) -> Suggestions:
+        text = clean(query, limit=MAX_SUGGEST_CHARACTERS)
+        if len(text.strip()) < MIN_CHARACTERS or not query_words(text)[0]:
+            return Suggestions(query=query, language=language, suggestions=[])
+        key = query_key(text)
+        typed, typing = query_words(text)
+        prefix = typed[-1] if typing and typed else None
+        found_notices: list[tuple[Notice, float, set[str]]] = []
+        items: list[Suggestion] = []
+        ready = self.knowledge.ready
+        vector = None
+        if ready:
+            found = await self.knowledge.find(
+                text,
+                language=language,
+                limit=limit,
+                types=SUGGESTABLE,
+                boosts=boosts(await self.feedback.signals(), key),
+            )
+            vector = found.vector
+            # Grouping puts a catalog item before a procedure: show only close contenders.
+            best = found.hits[0].score if found.hits else 0.0
+            floor = max(self.suggest_threshold, best - CONTENDER_MARGIN)
+            items = [self._entry_suggestion(h, prefix) for h in found.hits if h.score >= floor]
+        active = await self.notices.active()
+        if active:
+            found_notices = await anyio.to_thread.run_sync(
+                self._notice_matcher.match, text, vector, active
+            )
+        notices = [
+            self._notice_suggestion(n, score, stems, language, prefix)
+            for n, score, stems in sorted(found_notices, key=lambda f: -f[1])
+        ]
+        ranked = notices + sorted(items, key=lambda s: (GROUP_RANK.get(s.type, 9), -s.score))
+        return Suggestions(
+            query=query,
+            language=language,
+            suggestions=ranked[:limit] + self._fallbacks(text.strip(), language),
+            index_ready=ready,
+        )
+
+    async def search(
+        self,
+        query: str,
+        *,
+        language: Language,
+        limit: int = 10,
+        types: Sequence[EntryType] | None = None,
+    ) -> SearchResults:
+        text = clean(query, limit=MAX_SEARCH_CHARACTERS).strip()
+        if not query_words(text)[0]:
+            return SearchResults(query=query, language=language, confident=False, results=[])
+        key = query_key(text)
+        found = await self.knowledge.find(
+            text,
+            language=language,
+            limit=limit,
+            types=types,
+            boosts=boosts(await self.feedback.signals(), key),
+        )
+        hits = [h for h in found.hits if h.score >= self.suggest_threshold]
+        best = found.hits[0].score if found.hits else 0.0
+        if best < self.answer_threshold:
+            await self.feedback.record_gap(
+                query_key=key, query=text, language=language, best_score=best
+            )
+        return SearchResults(
+            query=query,
+            language=language,
+            confident=best >= self.answer_threshold,
+            results=[self._result(hit) for hit in hits],
+        )
+
+    async def click(
+        self, *, query: str, language: Language, group: str, entry_type: str, position: int
+    ) -> None:
+        await self.feedback.record_click(
+            query_key=query_key(query),
+            language=language,
+            group=group,
+            entry_type=entry_type,
+            position=position,
+        )
+
+    # -- shaping ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _entry_suggestion(hit: Hit, prefix: str | None) -> Suggestion:
+        entry = hit.entry
+        return Suggestion(
+            type=entry.type,
+            id=entry.id,
+            group=entry.group,
+            title=entry.title,
+            title_html=highlight(entry.title, hit.matched, prefix),
+            snippet=snippet(hit.passage, hit.matched, prefix),
+            url=entry.url or None,
+            action=entry.action,
+            score=round(hit.score, 4),
+        )
+
+    @staticmethod
+    def _notice_suggestion(
+        notice: Notice, score: float, stems: set[str], language: Language, prefix: str | None
+    ) -> Suggestion:
+        return Suggestion(
+            type="incident_notice",
+            id=f"notice-{notice.id}",
+            group=f"notice-{notice.id}",
+            title=notice.title(language),
+            title_html=highlight(notice.title(language), stems, prefix),
+            snippet=snippet(notice.body(language) or notice.title(language), stems, prefix),
+            url=notice.url,
+            score=round(score, 4),
+        )
+
+    @staticmethod
+    def _fallbacks(text: str, language: Language) -> list[Suggestion]:
+        return [
+            Suggestion(
+                type="create_ticket",
+                id="create-ticket-with-text",
+                title=t("create_ticket_with_text", language),
+                title_html=highlight(t("create_ticket_with_text", language), ()),
+                snippet=highlight(t("ticket_snippet", language, text=text), ()),
+                action="/open_incident" + json.dumps({"description": text}, ensure_ascii=False),
+                score=0.0,
+            ),
+            Suggestion(
+                type="chat_agent",
+                id="chat-with-agent",
+                title=t("chat_with_agent", language),
+                title_html=highlight(t("chat_with_agent", language), ()),
+                snippet=highlight(t("agent_snippet", language), ()),
+                action="/human_handoff",
+                score=0.0,
+            ),
+        ]
+
+    @staticmethod
+    def _result(hit: Hit) -> SearchResult:
+        entry = hit.entry
+        return SearchResult(
+            type=entry.type,
+            id=entry.id,
+            group=entry.group,
+            language=entry.language,
+            title=entry.title,
+            title_html=highlight(entry.title, hit.matched),
+            snippet=snippet(hit.passage, hit.matched, words=40),
+            url=entry.url or None,
+            action=entry.action,
+            category=entry.category,
+            tags=entry.tags,
+            updated=entry.updated.isoformat() if entry.updated else None,
+            symptom=entry.symptom,
+            cause=entry.cause,
+            workaround=entry.workaround,
+            passage=hit.passage_number,
+            score=round(hit.score, 4),
+        )
