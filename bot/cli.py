@@ -15,14 +15,17 @@ from rich.table import Table
 
 from bot.errors import GuichetError
 from bot.settings import Language, Settings, load_settings
+from knowledge_index import cli as knowledge_cli
 
 app = typer.Typer(
     help="Guichet, the bilingual IT-support assistant.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-index_app = typer.Typer(help="Build and inspect the knowledge index.", no_args_is_help=True)
-app.add_typer(index_app, name="index")
+app.add_typer(knowledge_cli.index_app, name="index")
+eval_app = typer.Typer(help="Measure quality on labelled data.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+eval_app.command("search")(knowledge_cli.eval_search)
 console = Console()
 
 
@@ -80,28 +83,6 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
-    )
-
-
-@index_app.command("build")
-def index_build(
-    force: Annotated[bool, typer.Option(help="Rebuild even if up to date.")] = False,
-) -> None:
-    """Build the knowledge index of the configured knowledge base."""
-    from knowledge_index.embedders import load_embedder
-    from knowledge_index.service import build_index
-
-    settings = _settings()
-    embedder = load_embedder(settings.knowledge.embedder)
-    with _progress("Embedding passages") as update:
-        index = build_index(
-            settings.knowledge.kb_dir, settings.index_dir, embedder, force=force, progress=update
-        )
-    manifest = index.manifest
-    console.print(
-        f"Index at {settings.index_dir}: {manifest.entries} entries, "
-        f"{manifest.passages} passages, embedder {manifest.embedder} "
-        f"({manifest.dimension} dimensions), built {manifest.built_at:%Y-%m-%d %H:%M}."
     )
 
 

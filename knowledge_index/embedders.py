@@ -123,7 +123,10 @@ class SentenceTransformerEmbedder:
                 "a model in the local Hugging Face cache",
             ) from exc
         self.name = name or f"sentence-transformers:{Path(model).name or model}"
-        dimension = self._model.get_sentence_embedding_dimension()
+        measure = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        dimension = measure()
         if not dimension:
             raise EmbedderUnavailable(name=model, reason="the model does not say its dimension")
         self.dimension = int(dimension)

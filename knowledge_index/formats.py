@@ -43,10 +43,11 @@ def read_markdown(path: Path) -> tuple[Metadata, str]:
 
 
 def read_text(path: Path) -> tuple[Metadata, str]:
-    """Plain text, optionally with the same front matter as Markdown; the default type is faq."""
+    """Plain text, optionally with the same front matter as Markdown (default: a general faq)."""
     post = frontmatter.load(path)
     metadata = dict(post.metadata)
     metadata.setdefault("type", "faq")
+    metadata.setdefault("category", "general")
     return _defaults(path, metadata, post.content), post.content
 
 
@@ -118,6 +119,7 @@ def read_html(path: Path) -> tuple[Metadata, str]:
     if parser.title.strip():
         metadata["title"] = " ".join(parser.title.split())
     metadata.setdefault("type", "procedure")
+    metadata.setdefault("category", "general")
     return _defaults(path, metadata, body), body
 
 

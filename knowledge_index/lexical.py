@@ -32,6 +32,7 @@ SHORT_PREFIX_FACTOR = 0.6  # "wi" could be many things
 MAX_COMPLETIONS = 40
 TYPO_FACTORS = {1: 0.85, 2: 0.6}
 MIN_TYPO_LENGTH = 4
+STOP_WORD_IMPORTANCE = 0.3
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int32]
@@ -229,9 +230,13 @@ class LexicalIndex:
             self._by_length[length] = sorted({w[:length] for w in self.surface if len(w) >= length})
         return self._by_length[length]
 
-    def slots(self, query: str) -> tuple[list[Slot], str | None]:
-        """The query's words and what each may match; also the best completion being typed."""
+    def slots(self, query: str, *, complete: bool = False) -> tuple[list[Slot], str | None]:
+        """The query's words and what each may match; also the best completion being typed.
+
+        Unless the query is `complete`, its last word may still be being typed.
+        """
         found, typing = query_words(query)
+        typing = typing and not complete
         slots: list[Slot] = []
         completion = None
         for position, word in enumerate(found):
@@ -251,6 +256,8 @@ class LexicalIndex:
                 factor = PREFIX_FACTOR if len(word) >= 3 else SHORT_PREFIX_FACTOR
                 completions = self._completions(word)
                 self._add_readings(slot, [(i, factor) for i in completions])
+                if word in STOP_WORDS:  # "ma" may become "mailbox", but may well stay "ma"
+                    slot.importance *= STOP_WORD_IMPORTANCE
                 if exact is None and completions:
                     completion = self.surface[completions[0]]
             if not slot.alternatives and len(word) >= MIN_TYPO_LENGTH and word.isalpha():
@@ -278,8 +285,8 @@ class LexicalIndex:
                 float(self._term_max[t]) for t in self._surface_terms_of(likeliest)
             )
 
-    def match(self, query: str) -> LexicalMatch:
-        slots, completion = self.slots(query)
+    def match(self, query: str, *, complete: bool = False) -> LexicalMatch:
+        slots, completion = self.slots(query, complete=complete)
         total = np.zeros(self.documents, dtype=np.float32)
         importance = 0.0
         stems: set[str] = set()

@@ -134,9 +134,15 @@ class IndexedKnowledgeBase:
         limit: int = 5,
         types: Sequence[EntryType] | None = None,
         boosts: Mapping[str, float] | None = None,
+        complete: bool = True,
     ) -> list[Hit]:
-        """Dense and lexical search fused; raises NotReady when no index is loaded."""
-        found = await self.find(query, language=language, limit=limit, types=types, boosts=boosts)
+        """Dense and lexical search fused; raises NotReady when no index is loaded.
+
+        A `complete` query is a finished question; otherwise its last word may be half-typed.
+        """
+        found = await self.find(
+            query, language=language, limit=limit, types=types, boosts=boosts, complete=complete
+        )
         return found.hits
 
     async def find(
@@ -147,12 +153,13 @@ class IndexedKnowledgeBase:
         limit: int = 5,
         types: Sequence[EntryType] | None = None,
         boosts: Mapping[str, float] | None = None,
+        complete: bool = True,
     ) -> Found:
         """Like `hybrid`, with the query's vector and word matches for the caller to reuse."""
         index = self.require()
 
         def run() -> Found:
-            match = index.lexical.match(query)
+            match = index.lexical.match(query, complete=complete)
             # A half-typed word says little to the embedder: embed its likeliest completion.
             text = query
             if match.completion:

@@ -199,6 +199,7 @@ class SuggestionService:
                 limit=limit,
                 types=SUGGESTABLE,
                 boosts=boosts(await self.feedback.signals(), key),
+                complete=False,
             )
             vector = found.vector
             # Grouping puts a catalog item before a procedure: show only close contenders.

@@ -91,7 +91,6 @@ def build_vector_index(vectors: Floats, approximate_from: int = APPROXIMATE_FROM
 def load_vector_index(path: Path, kind: str) -> FaissIndex:
     index = faiss.read_index(str(path))
     if kind == "hnsw":
-        index = faiss.downcast_index(index)
-        hnsw: Any = index
+        hnsw: Any = index  # read_index gives the concrete class; its stub says Index
         hnsw.hnsw.efSearch = HNSW_SEARCH_DEPTH
     return FaissIndex(kind, index)

@@ -1,0 +1,171 @@
+"""`guichet index build|update|status` and `guichet eval search`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.errors import GuichetError
+from bot.settings import Settings, load_settings
+
+index_app = typer.Typer(help="Build, update and inspect the knowledge index.", no_args_is_help=True)
+console = Console()
+DEFAULT_EVAL = Path(__file__).resolve().parent / "eval" / "queries.yaml"
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except GuichetError as exc:
+        console.print(f"[red]Invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _write(force: bool) -> None:
+    from knowledge_index.embedders import load_embedder
+    from knowledge_index.service import update_index
+
+    settings = _settings()
+    embedder = load_embedder(settings.knowledge.embedder)
+    with _progress("Embedding passages") as update:
+        index, changes = update_index(
+            settings.knowledge.kb_dir, settings.index_dir, embedder, force=force, progress=update
+        )
+    manifest = index.manifest
+    console.print(
+        f"Index at {settings.index_dir}: {manifest.entries} entries, {manifest.passages} "
+        f"passages ({manifest.vector_index} search), embedder {manifest.embedder} "
+        f"({manifest.dimension} dimensions), built {manifest.built_at:%Y-%m-%d %H:%M}."
+    )
+    console.print(
+        f"{changes.added} added, {changes.changed} changed, {changes.removed} removed, "
+        f"{changes.unchanged} unchanged; {manifest.embedded} passages embedded."
+    )
+
+
+@index_app.command("build")
+def build(
+    force: Annotated[bool, typer.Option(help="Re-embed everything, even if up to date.")] = False,
+) -> None:
+    """Build the knowledge index of the configured knowledge base (only what changed)."""
+    _write(force)
+
+
+@index_app.command("update")
+def update() -> None:
+    """Re-embed only the entries whose content changed; drop the deleted ones."""
+    _write(False)
+
+
+@index_app.command("status")
+def status() -> None:
+    """What the served index holds, and what an update would change."""
+    from knowledge_index.documents import KnowledgeContent
+    from knowledge_index.embedders import load_embedder
+    from knowledge_index.index import KnowledgeIndex
+    from knowledge_index.service import compare
+
+    settings = _settings()
+    manifest = KnowledgeIndex.read_manifest(settings.index_dir)
+    if manifest is None:
+        console.print(f"[red]No index at {settings.index_dir}[/red]: run `guichet index build`.")
+        raise typer.Exit(1)
+    table = Table("index", str(settings.index_dir), show_header=True)
+    for name, value in [
+        ("embedder", f"{manifest.embedder} ({manifest.dimension} dimensions)"),
+        ("entries / passages", f"{manifest.entries} / {manifest.passages}"),
+        ("vector search", manifest.vector_index),
+        ("built", f"{manifest.built_at:%Y-%m-%d %H:%M:%S} UTC"),
+    ]:
+        table.add_row(name, value)
+    console.print(table)
+    embedder = load_embedder(settings.knowledge.embedder)
+    try:
+        index = KnowledgeIndex.load(settings.index_dir, embedder)
+    except GuichetError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    changes = compare(KnowledgeContent.load(settings.knowledge.kb_dir).entries(), index)
+    if changes.any:
+        console.print(
+            f"Out of date: {changes.added} to add, {changes.changed} changed, "
+            f"{changes.removed} to remove. Run `guichet index update`."
+        )
+        raise typer.Exit(1)
+    console.print(f"Up to date with {settings.knowledge.kb_dir}.")
+
+
+def eval_search(
+    data: Annotated[
+        Path, typer.Option("--data", help="Labelled queries (YAML).", exists=True, dir_okay=False)
+    ] = DEFAULT_EVAL,
+    misses: Annotated[bool, typer.Option(help="List the queries that missed.")] = False,
+    check: Annotated[bool, typer.Option(help="Exit 1 when a target is missed.")] = False,
+) -> None:
+    """Top-1, recall@5 and MRR of search on labelled queries, full and prefixes."""
+    from knowledge_index.embedders import load_embedder
+    from knowledge_index.evaluation import LabelledSet, evaluate
+    from knowledge_index.service import open_knowledge_base
+
+    settings = _settings()
+    labelled = LabelledSet.load(data)
+    knowledge = open_knowledge_base(
+        settings.knowledge.kb_dir, settings.index_dir, load_embedder(settings.knowledge.embedder)
+    )
+    report = asyncio.run(
+        evaluate(knowledge, labelled, answer_threshold=settings.knowledge.answer_threshold)
+    )
+    table = Table("queries", "language", "n", "top-1", "recall@5", "MRR")
+    for form, scores in (("full", report.full), ("prefix (60%)", report.prefix)):
+        for language in ("all", "en", "fr"):
+            s = scores.get(language)
+            if s is not None:
+                table.add_row(
+                    form, language, str(s.queries), f"{s.top1:.3f}", f"{s.recall5:.3f}",
+                    f"{s.mrr:.3f}",
+                )  # fmt: skip
+    console.print(table)
+    console.print(
+        f"Out of domain: {report.out_of_domain} queries, {report.not_sure:.1%} answered "
+        f"'not sure' (best score < {report.answer_threshold}); in-domain answered "
+        f"confidently: {report.confident_in_domain:.1%}."
+    )
+    if misses:
+        for miss in report.misses:
+            console.print(
+                f"[dim]{miss.form:6} {miss.lang}[/dim] {miss.q!r}: expected "
+                f"{'|'.join(miss.expect)}, got {', '.join(miss.got)}",
+                markup=True,
+                highlight=False,
+            )
+    failures = report.failures()
+    for failure in failures:
+        console.print(f"[red]Target missed:[/red] {failure}")
+    if check and failures:
+        raise typer.Exit(1)

@@ -1,0 +1,72 @@
+"""`guichet index build|update|status` and `guichet eval search`, run as a user would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SAMPLE_KB_DIR
+
+pytestmark = pytest.mark.slow
+GUICHET = [sys.executable, "-c", "from bot.cli import main; main()"]
+
+
+def _run(args: list[str], data: Path, kb: Path) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "GUICHET_DATA_DIR": str(data),
+        "GUICHET_KNOWLEDGE__KB_DIR": str(kb),
+        "COLUMNS": "200",
+    }
+    return subprocess.run(
+        [*GUICHET, *args], capture_output=True, text=True, env=environment, timeout=600, check=False
+    )
+
+
+def test_build_status_update(tmp_path: Path) -> None:
+    kb, data = tmp_path / "kb", tmp_path / "var"
+    shutil.copytree(SAMPLE_KB_DIR, kb)
+    missing = _run(["index", "status"], data, kb)
+    assert missing.returncode == 1 and "guichet index build" in missing.stdout
+
+    built = _run(["index", "build"], data, kb)
+    assert built.returncode == 0, built.stderr
+    assert "152 entries" in built.stdout and "152 added" in built.stdout
+    assert "Embedding passages" in built.stdout  # the progress bar
+
+    status = _run(["index", "status"], data, kb)
+    assert status.returncode == 0 and "Up to date" in status.stdout
+    assert "use-multilingual" in status.stdout
+
+    (kb / "articles" / "en" / "vpn-connect.md").unlink()
+    stale = _run(["index", "status"], data, kb)
+    assert stale.returncode == 1 and "1 to remove" in stale.stdout
+
+    updated = _run(["index", "update"], data, kb)
+    assert updated.returncode == 0, updated.stderr
+    assert "1 removed" in updated.stdout and "0 passages embedded" in updated.stdout
+
+
+def test_eval_search_prints_the_metrics(tmp_path: Path) -> None:
+    data = tmp_path / "queries.yaml"
+    data.write_text(
+        "queries:\n"
+        "  - {lang: fr, q: mot de passe oublié, expect: [reset-password, action-reset-password]}\n"
+        "  - {lang: en, q: outlook crashes at startup, expect: [outlook-crash-startup]}\n"
+        "  - {lang: en, q: lunch menu today, expect: []}\n"
+    )
+    result = _run(
+        ["eval", "search", "--data", str(data), "--check"], tmp_path / "var", SAMPLE_KB_DIR
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "recall@5" in result.stdout and "MRR" in result.stdout
+    assert "100.0% answered 'not sure'" in result.stdout
+    missing = _run(
+        ["eval", "search", "--data", str(tmp_path / "nope.yaml")], tmp_path, SAMPLE_KB_DIR
+    )
+    assert missing.returncode == 2 and "nope.yaml" in missing.stderr

@@ -1,0 +1,90 @@
+"""The BM25 index: stems in both languages, accents, half-typed words, typos, coverage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge_index.lexical import LexicalIndex
+from knowledge_index.text import fold, query_words, terms, words
+
+pytestmark = pytest.mark.unit
+
+TEXTS = [
+    ("Impressions bloquées dans la file d'attente de l'imprimante", "fr"),
+    ("Réinitialiser un mot de passe oublié", "fr"),
+    ("Print jobs stuck in the printer queue", "en"),
+    ("Reset a forgotten password", "en"),
+    ("Connect to the corporate Wi-Fi network", "en"),
+    ("Outlook crashes at startup because of an add-in", "en"),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> LexicalIndex:
+    return LexicalIndex.build([t for t, _ in TEXTS], [lang for _, lang in TEXTS])  # type: ignore[misc]
+
+
+def _best(index: LexicalIndex, query: str, complete: bool = False) -> int:
+    return int(np.argmax(index.match(query, complete=complete).coverage))
+
+
+def test_words_are_folded_and_split() -> None:
+    assert fold("Écran BLOQUÉ") == "ecran bloque"
+    assert words("l'imprimante Wi-Fi") == ["imprimante", "wi", "fi", "wifi"]
+    assert terms("les impressions bloquées", "fr") == terms("impression bloquee", "fr")
+    assert query_words("mot de pa") == (["mot", "pa"], True)
+    assert query_words("mot de passe ") == (["mot", "passe"], False)
+    assert query_words("outlook ma") == (["outlook", "ma"], True)  # "ma" may become "mailbox"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("impressions bloquees", 0),  # no accents
+        ("IMPRESSION BLOQUÉE", 0),  # case, singular
+        ("mot de passe oublie", 1),
+        ("print jobs stuck", 2),
+        ("forgot password", 3),
+        ("wifi", 4),
+        ("wi-fi", 4),
+        ("outlok crashes", 5),  # one typo
+        ("outlook crashs at statup", 5),  # two words with a typo
+    ],
+)
+def test_full_queries(index: LexicalIndex, query: str, expected: int) -> None:
+    assert _best(index, query, complete=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("imprim", 0), ("mot de pa", 1), ("reset pass", 3), ("outl", 5), ("corpor", 4)],
+)
+def test_the_word_being_typed_matches_its_completions(
+    index: LexicalIndex, query: str, expected: int
+) -> None:
+    match = index.match(query)
+    assert int(np.argmax(match.coverage)) == expected
+    assert match.completion is not None
+
+
+def test_a_typo_in_the_word_being_typed(index: LexicalIndex) -> None:
+    assert _best(index, "outlko") == 5
+
+
+def test_coverage_says_how_much_of_the_query_matched(index: LexicalIndex) -> None:
+    full = index.match("reset forgotten password", complete=True).coverage
+    assert full[3] == pytest.approx(1.0, abs=0.05)
+    half = index.match("reset password weather", complete=True).coverage
+    assert 0.2 < half[3] < 0.8
+    assert index.match("weather tomorrow", complete=True).coverage.max() == 0.0
+    assert index.match("", complete=True).coverage.max() == 0.0
+
+
+def test_save_and_load(index: LexicalIndex, tmp_path: Path) -> None:
+    index.save(tmp_path)
+    loaded = LexicalIndex.load(tmp_path)
+    query = "impressions bloquees"
+    assert np.allclose(loaded.match(query).coverage, index.match(query).coverage)
