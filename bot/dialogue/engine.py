@@ -18,6 +18,7 @@ from bot.storage.conversations import ConversationStore
 from bot.tickets.lifecycle import InvalidTransition
 from bot.tickets.service import TicketService
 from knowledge_index.documents import EntryType
+from knowledge_index.feedback import record_answer_vote
 from knowledge_index.index import Hit
 from knowledge_index.service import KnowledgeBase
 from nlu.entities import fold
@@ -317,6 +318,13 @@ class DialogueEngine:
     async def _feedback(self, conversation: Conversation, solved: bool) -> list[Reply]:
         state, language = conversation.state, conversation.language
         state.awaiting_feedback = False
+        await record_answer_vote(
+            self.knowledge,
+            query=state.last_problem,
+            entry_id=state.offered_articles[-1] if state.offered_articles else None,
+            helpful=solved,
+            conversation_id=conversation.id,
+        )
         if solved:
             state.slots["resolved_by_kb"] = True
             return [Reply(text=t("solved", language))]

@@ -248,3 +248,16 @@ async def test_a_damaged_index_fails_readiness_but_the_rest_answers(
             assert reply.status_code == 200
     finally:
         await services.close()
+
+
+async def test_the_answer_to_did_that_solve_it_is_stored(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    conversation = (await client.post("/api/v1/conversations", json={"user": "zoe"})).json()
+    url = f"/api/v1/conversations/{conversation['id']}/messages"
+    answer = (await client.post(url, json={"text": "my outlook crashes at startup"})).json()
+    assert answer["replies"][1]["buttons"][0]["payload"] == "/affirm"
+    assert (await client.post(url, json={"text": "/affirm"})).status_code == 200
+    signals = await services.feedback.signals()
+    assert signals.helpful == {"outlook-crash-startup": 1}
+    assert signals.query_votes == {("my outlook crashes at startup", "outlook-crash-startup"): 1}
