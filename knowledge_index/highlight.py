@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Collection
+from functools import lru_cache
 
 from knowledge_index.lexical import stems_of
 from knowledge_index.text import fold
@@ -13,16 +14,24 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 _MARKUP = re.compile(r"[*_`>#|]+")
 
 
+@lru_cache(maxsize=100_000)
+def _folded(word: str) -> str:
+    return fold(word)
+
+
 def _matches(word: str, stems: Collection[str], prefix: str | None) -> bool:
-    folded = fold(word)
+    folded = _folded(word)
+    if len(folded) < 2:
+        return False
     if prefix and len(prefix) >= 2 and folded.startswith(prefix):
         return True
-    return bool(stems_of(folded) & set(stems)) if len(folded) > 1 else False
+    return not stems_of(folded).isdisjoint(stems)
 
 
 def highlight(text: str, stems: Collection[str], prefix: str | None = None) -> str:
     """`text` HTML-escaped, with every word whose stem matched (or that begins with the word
     being typed) wrapped in `<mark>`."""
+    stems = frozenset(stems)
     out: list[str] = []
     last = 0
     for match in _TOKEN.finditer(text):
@@ -36,6 +45,7 @@ def highlight(text: str, stems: Collection[str], prefix: str | None = None) -> s
 
 def snippet(text: str, stems: Collection[str], prefix: str | None = None, words: int = 24) -> str:
     """A window of `words` words around the first match, highlighted."""
+    stems = frozenset(stems)
     parts = _MARKUP.sub("", text).split()
     first = next(
         (

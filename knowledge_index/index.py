@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -58,7 +59,9 @@ class Manifest(BaseModel):
     embedded: int = Field(0, description="passages embedded by the build that wrote it")
 
 
-class Passage(BaseModel):
+class Passage(NamedTuple):
+    """A chunk of an entry's body (a tuple: a large index holds hundreds of thousands)."""
+
     entry: int
     text: str
     number: int = 0  # which chunk of the entry's body
@@ -87,12 +90,9 @@ def content_hash(entries: Sequence[Entry], embedder: Embedder) -> str:
 
 def _rows(entries: Sequence[Entry]) -> list[Passage]:
     """Every chunk of every body, then each entry once more for its title alone."""
-    rows = [
-        Passage(entry=i, text=text, number=n)
-        for i, entry in enumerate(entries)
-        for n, text in enumerate(passages(entry))
-    ]
-    rows += [Passage(entry=i, text=passages(e)[0], number=0) for i, e in enumerate(entries)]
+    chunks = [passages(entry) for entry in entries]
+    rows = [Passage(i, text, n) for i, texts in enumerate(chunks) for n, text in enumerate(texts)]
+    rows += [Passage(i, texts[0], 0) for i, texts in enumerate(chunks)]
     return rows
 
 
@@ -268,8 +268,9 @@ class KnowledgeIndex:
                 Entry.model_validate(e)
                 for e in json.loads((directory / "entries.json").read_text("utf-8"))
             ]
+            seen: dict[str, str] = {}  # a title row repeats its entry's first chunk: one copy
             rows = [
-                Passage(entry=e, number=n, text=t)
+                Passage(e, seen.setdefault(t, t), n)
                 for e, n, t in json.loads((directory / "passages.json").read_text("utf-8"))
             ]
             vectors = np.load(directory / "vectors.npy", mmap_mode="r")

@@ -1,0 +1,217 @@
+"""Suggestions under load: typists replay prefixes of real queries over HTTP on loopback.
+
+Run with `.venv/bin/python -m bench.suggest [--sizes 100,10000,100000] [--typists 50]
+[--seconds 20]`. For each size the knowledge base is grown synthetically (bench.synthetic_kb),
+indexed with `guichet index build` (timed, its peak memory read), served by `guichet serve`
+on 127.0.0.1, then each typist types labelled queries one keystroke every 150 ms, each
+keystroke a GET /api/v1/suggest sent without waiting for the previous answer (open loop, as a
+browser does). Prints latency percentiles, throughput and the server's memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from bench.synthetic_kb import grow
+from knowledge_index.cli import DEFAULT_EVAL
+from knowledge_index.evaluation import LabelledSet
+
+KEYSTROKE_S = 0.15
+WARM_UP_S = 3.0
+GUICHET = [sys.executable, "-c", "from bot.cli import main; main()"]
+
+
+@dataclass
+class Run:
+    entries: int
+    build_s: float
+    build_peak_mib: float
+    start_s: float
+    latencies_ms: list[float]
+    errors: int
+    seconds: float
+    rss_mib: float
+    peak_mib: float
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _memory(pid: int) -> tuple[float, float]:
+    """(resident, peak resident) MiB of a process."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        fields[name] = value.strip()
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def _environment(data: Path, kb: Path, port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "GUICHET_DATA_DIR": str(data),
+        "GUICHET_KNOWLEDGE__KB_DIR": str(kb),
+        "GUICHET_PORT": str(port),
+        "GUICHET_LOG_LEVEL": "WARNING",
+    }
+
+
+def _build(environment: dict[str, str]) -> tuple[float, float]:
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [*GUICHET, "index", "build"], env=environment, stdout=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"index build failed ({process.returncode})")
+    return time.perf_counter() - start, usage.ru_maxrss / 1024
+
+
+async def _wait_ready(base: str, process: subprocess.Popen[bytes], limit: float = 900) -> float:
+    start = time.perf_counter()
+    async with httpx.AsyncClient(base_url=base) as client:
+        while time.perf_counter() - start < limit:
+            if process.poll() is not None:
+                raise SystemExit("the server stopped while starting")
+            try:
+                if (await client.get("/readyz")).status_code == 200:
+                    return time.perf_counter() - start
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise SystemExit("the server did not become ready")
+
+
+async def _typist(
+    client: httpx.AsyncClient,
+    queries: list[tuple[str, str]],
+    until: float,
+    measured_from: float,
+    latencies: list[float],
+    errors: list[int],
+    rng: random.Random,
+) -> None:
+    pending: set[asyncio.Task[None]] = set()
+
+    async def keystroke(text: str, language: str) -> None:
+        start = time.perf_counter()
+        try:
+            response = await client.get("/api/v1/suggest", params={"q": text, "lang": language})
+            ok = response.status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        if start >= measured_from:
+            latencies.append((time.perf_counter() - start) * 1000)
+            errors[0] += not ok
+
+    next_at = time.perf_counter() + rng.random() * KEYSTROKE_S
+    while time.perf_counter() < until:
+        query, language = rng.choice(queries)
+        for end in range(2, len(query) + 1):
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+            next_at += KEYSTROKE_S
+            if time.perf_counter() >= until:
+                break
+            task = asyncio.create_task(keystroke(query[:end], language))
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+        next_at += 1.0  # reads the suggestions before the next question
+    await asyncio.gather(*pending)
+
+
+async def _load(base: str, typists: int, seconds: float) -> tuple[list[float], int, float]:
+    labelled = LabelledSet.load(DEFAULT_EVAL)
+    queries = [(q.q, q.lang) for q in labelled.queries]
+    latencies: list[float] = []
+    errors = [0]
+    limits = httpx.Limits(max_connections=typists * 4, max_keepalive_connections=typists * 4)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        start = time.perf_counter()
+        measured_from, until = start + WARM_UP_S, start + WARM_UP_S + seconds
+        await asyncio.gather(
+            *(
+                _typist(client, queries, until, measured_from, latencies, errors, random.Random(i))
+                for i in range(typists)
+            )
+        )
+    return latencies, errors[0], seconds
+
+
+def measure(size: int, typists: int, seconds: float, workdir: Path) -> Run:
+    kb, data, port = workdir / f"kb-{size}", workdir / f"var-{size}", _free_port()
+    entries = grow(kb, size)
+    environment = _environment(data, kb, port)
+    build_s, build_peak = _build(environment)
+    subprocess.run([*GUICHET, "train"], env=environment, stdout=subprocess.DEVNULL, check=True)
+    server = subprocess.Popen([*GUICHET, "serve"], env=environment, stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        start_s = asyncio.run(_wait_ready(base, server))
+        latencies, errors, duration = asyncio.run(_load(base, typists, seconds))
+        rss, peak = _memory(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return Run(entries, build_s, build_peak, start_s, latencies, errors, duration, rss, peak)
+
+
+def _percentile(ordered: list[float], share: float) -> float:
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,10000,100000")
+    parser.add_argument("--typists", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    arguments = parser.parse_args()
+    table = Table(
+        "entries", "build s", "build peak MiB", "start s", "requests", "errors", "req/s",
+        "p50 ms", "p95 ms", "p99 ms", "max ms", "server RSS MiB", "server peak MiB",
+        title=f"{arguments.typists} typists, one keystroke every {KEYSTROKE_S * 1000:.0f} ms, "
+        "GET /api/v1/suggest on 127.0.0.1",
+    )  # fmt: skip
+    console = Console(width=180)
+    with tempfile.TemporaryDirectory(prefix="guichet-bench-") as directory:
+        for size in (int(s) for s in arguments.sizes.split(",")):
+            run = measure(size, arguments.typists, arguments.seconds, Path(directory))
+            ordered = sorted(run.latencies_ms)
+            table.add_row(
+                f"{run.entries:,}",
+                f"{run.build_s:.1f}",
+                f"{run.build_peak_mib:.0f}",
+                f"{run.start_s:.1f}",
+                str(len(ordered)),
+                str(run.errors),
+                f"{len(ordered) / run.seconds:.0f}",
+                f"{statistics.median(ordered):.1f}",
+                f"{_percentile(ordered, 0.95):.1f}",
+                f"{_percentile(ordered, 0.99):.1f}",
+                f"{ordered[-1]:.1f}",
+                f"{run.rss_mib:.0f}",
+                f"{run.peak_mib:.0f}",
+            )
+            console.print(table)
+
+
+if __name__ == "__main__":
+    main()
