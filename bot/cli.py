@@ -16,6 +16,7 @@ from rich.table import Table
 from bot.errors import GuichetError
 from bot.settings import Language, Settings, load_settings
 from knowledge_index import cli as knowledge_cli
+from nlu import cli as nlu_cli
 
 app = typer.Typer(
     help="Guichet, the bilingual IT-support assistant.",
@@ -26,6 +27,8 @@ app.add_typer(knowledge_cli.index_app, name="index")
 eval_app = typer.Typer(help="Measure quality on labelled data.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 eval_app.command("search")(knowledge_cli.eval_search)
+eval_app.command("nlu")(nlu_cli.eval_nlu)
+app.add_typer(nlu_cli.rasa_app, name="rasa")
 console = Console()
 
 
@@ -94,10 +97,12 @@ def train(
     from knowledge_index.embedders import load_embedder
     from nlu.data import load_training_data
     from nlu.embedded import load_or_train
+    from nlu.validation import check_training_data
 
     settings = _settings()
     data = load_training_data(settings.nlu.data_dir)
-    with _progress("Embedding examples") as update:
+    check_training_data(data, settings.nlu.min_examples)
+    with _progress("Training the intent model") as update:
         model = load_or_train(
             data,
             load_embedder(settings.knowledge.embedder),

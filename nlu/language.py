@@ -15,6 +15,17 @@ from bot.settings import Language
 from nlu.data import TrainingData
 
 _EPSILON = 1e-4
+# Languages told apart from English and French, so that a message in one of them is reported
+# as such (and is out of scope) rather than read as the nearest of the two.
+_OTHERS = (
+    LinguaLanguage.SPANISH,
+    LinguaLanguage.GERMAN,
+    LinguaLanguage.ITALIAN,
+    LinguaLanguage.PORTUGUESE,
+    LinguaLanguage.DUTCH,
+)
+_FOREIGN_EVIDENCE = 0.9
+_FOREIGN_MIN_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,22 @@ class LanguageDetector:
         self._domain: Pipeline = make_pipeline(features, MultinomialNB(alpha=0.1))
         self._domain.fit([e.text.lower() for e in examples], [e.language for e in examples])
         self._french_column = list(self._domain.classes_).index("fr")
+        self._wide = LanguageDetectorBuilder.from_languages(
+            LinguaLanguage.ENGLISH, LinguaLanguage.FRENCH, *_OTHERS
+        ).build()
+
+    def foreign(self, text: str) -> tuple[str, float] | None:
+        """(ISO code, confidence) of another language, when the evidence is strong (3+ words)."""
+        if len(text.split()) < _FOREIGN_MIN_WORDS:
+            return None
+        values = self._wide.compute_language_confidence_values(text[:2000])
+        if not values or values[0].language not in _OTHERS:
+            return None
+        mass = sum(v.value for v in values if v.language in _OTHERS)
+        if mass < _FOREIGN_EVIDENCE:
+            return None
+        code = values[0].language.iso_code_639_1.name.lower()
+        return code, mass
 
     def detect(self, text: str) -> Detection:
         values = self._lingua.compute_language_confidence_values(text)

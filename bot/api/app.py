@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from bot import __version__
 from bot.api import conversations, health, tickets
+from bot.api import nlu as nlu_routes
 from bot.api import suggest as suggest_routes
 from bot.api.errors import install_error_handlers
 from bot.services import Services, open_services
@@ -42,6 +43,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(suggest_routes.router)
     app.include_router(tickets.router)
     app.include_router(rasa_rest.router)
+    app.include_router(nlu_routes.router)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
