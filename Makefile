@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean rasa-env bench-nlu
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,15 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+test: lint rasa-env
 	$(BIN)/pytest
+
+# Rasa 3.6.21 in its own environment (.venv-rasa), for the `rasa` intent engine and its tests.
+rasa-env:
+	bash scripts/rasa-env.sh
+
+bench-nlu: install rasa-env
+	$(BIN)/python -m bench.nlu
 
 bench: install
 	$(BIN)/python -m bench.dialogue
