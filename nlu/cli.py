@@ -121,7 +121,8 @@ async def open_parser(
         model = await asyncio.to_thread(
             train_rasa, data, workspace, settings.nlu.confidence_threshold
         )
-        with rasa_server(model, workspace, port=_free_port()) as url:
+        with rasa_server(model, workspace, port=_free_port()) as server:
+            url = server.url
             nlu = settings.nlu.model_copy(update={"rasa_url": url})
             async with open_parser(settings.model_copy(update={"nlu": nlu}), engine) as parser:
                 yield parser

@@ -8,6 +8,7 @@ exported project's content, so it is trained once per change of data or config.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -95,6 +96,7 @@ def train_rasa(
         return model
     rasa = ensure_rasa_venv()
     log = workspace.log("train")
+    started = time.monotonic()
     with log.open("wb") as output:
         completed = subprocess.run(
             [
@@ -119,7 +121,16 @@ def train_rasa(
         )
     if completed.returncode != 0 or not model.exists():
         raise RasaFailed(step="train", code=completed.returncode, log=log)
+    record = {"seconds": round(time.monotonic() - started, 1), "examples": len(data.examples)}
+    model.with_suffix(".json").write_text(json.dumps(record))
     return model
+
+
+def training_record(model: Path) -> dict[str, float]:
+    """How long the model took to train, when this machine trained it."""
+    path = model.with_suffix(".json")
+    record: dict[str, float] = json.loads(path.read_text()) if path.exists() else {}
+    return record
 
 
 def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
@@ -152,12 +163,29 @@ def serve_command(model: Path, host: str, port: int) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class RasaProcess:
+    url: str
+    pid: int
+    start_seconds: float
+
+
 @contextmanager
 def rasa_server(
-    model: Path, workspace: RasaWorkspace, host: str = "127.0.0.1", port: int = 5005
-) -> Iterator[str]:
-    """A `rasa run --enable-api` child process; yields its URL once `/status` answers."""
+    model: Path,
+    workspace: RasaWorkspace,
+    host: str = "127.0.0.1",
+    port: int = 5005,
+    *,
+    cpus: str | None = None,
+) -> Iterator[RasaProcess]:
+    """A `rasa run --enable-api` child process, ready once `/status` names the model.
+
+    `cpus` (e.g. "1") pins the server and all its threads to those cores (`taskset`).
+    """
     command = serve_command(model, host, port)
+    if cpus is not None:
+        command = ["taskset", "-c", cpus, *command]
     url = f"http://{host}:{port}"
     with workspace.log("server").open("wb") as output:
         process = subprocess.Popen(
@@ -169,8 +197,9 @@ def rasa_server(
             start_new_session=True,
         )
         try:
+            started = time.monotonic()
             wait_until_ready(url, process, START_TIMEOUT_SECONDS)
-            yield url
+            yield RasaProcess(url, process.pid, time.monotonic() - started)
         finally:
             process.terminate()
             try:
