@@ -21,6 +21,7 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+import tracemalloc  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import httpx  # noqa: E402
@@ -91,17 +92,18 @@ async def main(train_again: bool) -> None:
 
         joblib.dump(model, Path(scratch) / "model.joblib")
         model_file = (Path(scratch) / "model.joblib").stat().st_size / 2**20
-        loaded_before = _rss_mib()
+        tracemalloc.start()
         reloaded = joblib.load(Path(scratch) / "model.joblib")
-    parser = EmbeddedIntentParser(reloaded, embedder, data, settings.nlu.confidence_threshold)
-    model_memory = _rss_mib() - loaded_before
+        parser = EmbeddedIntentParser(reloaded, embedder, data, settings.nlu.confidence_threshold)
+        model_memory = tracemalloc.get_traced_memory()[0] / 2**20
+        tracemalloc.stop()
     p50, p95 = _percentiles(await _latencies(parser, texts))
     table.add_row("embedded", f"training, {len(data.examples)} examples (s)", f"{training:.1f}")
     table.add_row("embedded", "sentence encoder in memory (MiB)", f"{after_encoder - before:.0f}")
     table.add_row(
         "embedded",
         "intent model + entity tagger in memory (MiB)",
-        f"{max(model_memory, 0):.0f} ({model_file:.1f} on disk)",
+        f"{model_memory:.0f} ({model_file:.1f} on disk)",
     )
     table.add_row("embedded", "parse, intent + entities (ms)", f"{p50:.2f}", f"{p95:.2f}")
 

@@ -122,13 +122,17 @@ def train_rasa(
     if completed.returncode != 0 or not model.exists():
         raise RasaFailed(step="train", code=completed.returncode, log=log)
     record = {"seconds": round(time.monotonic() - started, 1), "examples": len(data.examples)}
-    model.with_suffix(".json").write_text(json.dumps(record))
+    _record_path(model).write_text(json.dumps(record))
     return model
+
+
+def _record_path(model: Path) -> Path:
+    return model.with_name(model.name.removesuffix(".tar.gz") + ".json")
 
 
 def training_record(model: Path) -> dict[str, float]:
     """How long the model took to train, when this machine trained it."""
-    path = model.with_suffix(".json")
+    path = _record_path(model)
     record: dict[str, float] = json.loads(path.read_text()) if path.exists() else {}
     return record
 
