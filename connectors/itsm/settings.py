@@ -67,6 +67,7 @@ class GlpiSettings(BaseModel):
     base_url: str = ""
     app_token: SecretStr = NO_SECRET
     user_token: SecretStr = NO_SECRET
+    timezone: str = "UTC"  # GLPI's own timezone: it writes dates in it, without an offset
 
 
 class ZammadSettings(BaseModel):

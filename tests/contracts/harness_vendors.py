@@ -7,8 +7,15 @@ from collections.abc import Iterator
 
 from pydantic import SecretStr
 
-from connectors.itsm.settings import ItsmSettings, ServiceNowSettings, ZammadSettings
+from connectors.itsm.settings import (
+    GlpiSettings,
+    ItsmSettings,
+    ServiceNowSettings,
+    ZammadSettings,
+)
 from tests.contracts.fakes.faults import Faults
+from tests.contracts.fakes.glpi import APP_TOKEN as GLPI_APP_TOKEN
+from tests.contracts.fakes.glpi import glpi_app
 from tests.contracts.fakes.server import LocalServer
 from tests.contracts.fakes.servicenow import servicenow_app
 from tests.contracts.fakes.zammad import zammad_app
@@ -75,6 +82,45 @@ def zammad_harness() -> Iterator[Harness]:
             settings=settings,
             assign=assign,
             agent="agent@norvane.example",
+            missing_id="999999",
+            reads_back={
+                "assigned": "in_progress",
+                "awaiting_information": "pending",
+                "rejected": "closed",
+                "reopened": "in_progress",
+            },
+        )
+    finally:
+        server.stop()
+
+
+def glpi_harness() -> Iterator[Harness]:
+    faults = Faults()
+    app, glpi = glpi_app(faults)
+    server = LocalServer(app).start()
+    tokens = {"guichet": "guichet-user-token", "agent": "agent-user-token", "wrong": "revoked"}
+
+    def settings(account: Account, url: str) -> ItsmSettings:
+        return ItsmSettings(
+            backend="glpi",
+            glpi=GlpiSettings(
+                base_url=f"{url}/apirest.php",
+                app_token=SecretStr(GLPI_APP_TOKEN),
+                user_token=SecretStr(tokens[account]),
+            ),
+        )
+
+    async def assign(upstream_id: str) -> None:
+        glpi.assign(upstream_id, 8)
+
+    try:
+        yield Harness(
+            name="glpi",
+            url=server.url,
+            faults=faults,
+            settings=settings,
+            assign=assign,
+            agent="tech.agent",
             missing_id="999999",
             reads_back={
                 "assigned": "in_progress",

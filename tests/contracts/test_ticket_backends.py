@@ -70,12 +70,14 @@ async def test_create_after_a_lost_response_does_not_duplicate(harness: Harness)
     impatient = harness.backend(timeout=0.5)
     sent = payload()
     try:
-        harness.faults.hang_next(2.0, after_handling=True)
+        harness.faults.hang_next(2.0, after_handling=True, method="POST")
         with pytest.raises(BackendUnavailable):
             await impatient.create(sent)
+        assert harness.faults.pending() == 0  # the POST was made, and its answer lost
         await asyncio.sleep(2.0)  # let the upstream finish what it started
         upstream_id = await impatient.create(sent)
         assert (await impatient.get(upstream_id)).reference == sent.reference
+        assert await impatient.create(sent) == upstream_id  # one ticket, not two
     finally:
         await impatient.aclose()
 

@@ -23,6 +23,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     hang_seconds: float = 0.0  # hold the response this long
     after_handling: bool = False  # hang after the request was handled (the response is lost)
+    method: str | None = None  # only for a request with this method
 
 
 class Faults:
@@ -34,8 +35,14 @@ class Faults:
         headers = {"retry-after": retry_after} if retry_after is not None else {}
         self._push(Fault(status=status, headers=headers))
 
-    def hang_next(self, seconds: float, *, after_handling: bool = False) -> None:
-        self._push(Fault(hang_seconds=seconds, after_handling=after_handling))
+    def hang_next(
+        self, seconds: float, *, after_handling: bool = False, method: str | None = None
+    ) -> None:
+        self._push(Fault(hang_seconds=seconds, after_handling=after_handling, method=method))
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._queue)
 
     def clear(self) -> None:
         with self._lock:
@@ -45,9 +52,12 @@ class Faults:
         with self._lock:
             self._queue.append(fault)
 
-    def take(self) -> Fault | None:
+    def take(self, method: str) -> Fault | None:
         with self._lock:
-            return self._queue.pop(0) if self._queue else None
+            for index, fault in enumerate(self._queue):
+                if fault.method in (None, method):
+                    return self._queue.pop(index)
+            return None
 
 
 class FaultMiddleware:
@@ -57,7 +67,7 @@ class FaultMiddleware:
         self.error_body = error_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        fault = self.faults.take() if scope["type"] == "http" else None
+        fault = self.faults.take(scope["method"]) if scope["type"] == "http" else None
         if fault is None:
             await self.app(scope, receive, send)
         elif fault.status is not None:
