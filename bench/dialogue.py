@@ -25,10 +25,16 @@ from nlu.data import load_training_data
 from nlu.embedded import train_intent_model
 
 QUERIES = [
-    "my vpn keeps disconnecting at the hotel", "mot de passe oublié", "Outlook crashes at startup",
-    "l'imprimante n'imprime plus", "I need a second screen", "où en est mon ticket INC-000001",
-    "teams has no sound with my headset", "le wifi coupe dans la salle de réunion",
-    "how do I add a shared mailbox", "écran noir sur le dock après la veille",
+    "my vpn keeps disconnecting at the hotel",
+    "mot de passe oublié",
+    "Outlook crashes at startup",
+    "l'imprimante n'imprime plus",
+    "I need a second screen",
+    "où en est mon ticket INC-000001",
+    "teams has no sound with my headset",
+    "le wifi coupe dans la salle de réunion",
+    "how do I add a shared mailbox",
+    "écran noir sur le dock après la veille",
 ]
 ROUNDS = 5
 
@@ -60,14 +66,22 @@ async def main() -> None:
         entries = KnowledgeContent.load(settings.knowledge.kb_dir).entries()
         start = time.perf_counter()
         index = KnowledgeIndex.build(entries, embedder)
-        table.add_row(f"index build, {len(entries)} entries / {index.manifest.passages} "
-                      "passages (s)", f"{time.perf_counter() - start:.1f}", "", "")
+        table.add_row(
+            f"index build, {len(entries)} entries / {index.manifest.passages} passages (s)",
+            f"{time.perf_counter() - start:.1f}",
+            "",
+            "",
+        )
 
         data = load_training_data(settings.nlu.data_dir)
         start = time.perf_counter()
         train_intent_model(data, embedder)
-        table.add_row(f"intent training, {len(data.examples)} examples (s)",
-                      f"{time.perf_counter() - start:.1f}", "", "")
+        table.add_row(
+            f"intent training, {len(data.examples)} examples (s)",
+            f"{time.perf_counter() - start:.1f}",
+            "",
+            "",
+        )
 
         components = await load_components(settings)
         services = await open_services(settings, components)
@@ -84,8 +98,10 @@ async def main() -> None:
                 conversation = await services.engine.start(channel="bench", user_id="bench")
                 return await services.engine.handle(conversation.id, text)
 
-            table.add_row("message end to end, SQLite (ms)",
-                          *(f"{v:.1f}" for v in _percentiles(await _time(message))))
+            table.add_row(
+                "message end to end, SQLite (ms)",
+                *(f"{v:.1f}" for v in _percentiles(await _time(message))),
+            )
         finally:
             await services.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -10,8 +10,9 @@ from functools import lru_cache
 from knowledge_index.lexical import stems_of
 from knowledge_index.text import fold
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+_TOKEN = re.compile(r"\w+")
 _MARKUP = re.compile(r"[*_`>#|]+")
+SCANNED_WORDS = 200  # a match further down a long passage is not worth the time per keystroke
 
 
 @lru_cache(maxsize=100_000)
@@ -19,46 +20,51 @@ def _folded(word: str) -> str:
     return fold(word)
 
 
-def _matches(word: str, stems: Collection[str], prefix: str | None) -> bool:
-    folded = _folded(word)
-    if len(folded) < 2:
-        return False
-    if prefix and len(prefix) >= 2 and folded.startswith(prefix):
-        return True
-    return not stems_of(folded).isdisjoint(stems)
+class _Matcher:
+    """Tells whether a word matched: its stem is one the query matched, or it begins with the
+    word being typed. Remembers its answers for the words of one request."""
+
+    def __init__(self, stems: Collection[str], prefix: str | None) -> None:
+        self._stems = frozenset(stems)
+        self._prefix = prefix if prefix and len(prefix) >= 2 else None
+        self._seen: dict[str, bool] = {}
+
+    def __call__(self, word: str) -> bool:
+        found = self._seen.get(word)
+        if found is None:
+            folded = _folded(word)
+            found = len(folded) > 1 and (
+                (self._prefix is not None and folded.startswith(self._prefix))
+                or not stems_of(folded).isdisjoint(self._stems)
+            )
+            self._seen[word] = found
+        return found
+
+
+def _marked(text: str, matches: _Matcher) -> str:
+    out: list[str] = []
+    last = 0
+    for token in _TOKEN.finditer(text):
+        if matches(token.group(0)):
+            out.append(html.escape(text[last : token.start()]))
+            out.append(f"<mark>{html.escape(token.group(0))}</mark>")
+            last = token.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
 
 
 def highlight(text: str, stems: Collection[str], prefix: str | None = None) -> str:
     """`text` HTML-escaped, with every word whose stem matched (or that begins with the word
     being typed) wrapped in `<mark>`."""
-    stems = frozenset(stems)
-    out: list[str] = []
-    last = 0
-    for match in _TOKEN.finditer(text):
-        if _matches(match.group(0), stems, prefix):
-            out.append(html.escape(text[last : match.start()]))
-            out.append(f"<mark>{html.escape(match.group(0))}</mark>")
-            last = match.end()
-    out.append(html.escape(text[last:]))
-    return "".join(out)
+    return _marked(text, _Matcher(stems, prefix))
 
 
 def snippet(text: str, stems: Collection[str], prefix: str | None = None, words: int = 24) -> str:
     """A window of `words` words around the first match, highlighted."""
-    stems = frozenset(stems)
-    parts = _MARKUP.sub("", text).split()
-    first = next(
-        (
-            i
-            for i, part in enumerate(parts)
-            if any(_matches(t, stems, prefix) for t in _TOKEN.findall(part))
-        ),
-        0,
-    )
+    matches = _Matcher(stems, prefix)
+    parts = _MARKUP.sub("", text).split(maxsplit=SCANNED_WORDS)[:SCANNED_WORDS]
+    first = next((i for i, part in enumerate(parts) if any(map(matches, _TOKEN.findall(part)))), 0)
     start = max(0, min(first - 4, len(parts) - words))
     window = " ".join(parts[start : start + words])
-    return (
-        ("… " if start > 0 else "")
-        + highlight(window, stems, prefix)
-        + (" …" if start + words < len(parts) else "")
-    )
+    more = start + words < len(parts) or len(parts) == SCANNED_WORDS
+    return ("… " if start > 0 else "") + _marked(window, matches) + (" …" if more else "")

@@ -155,31 +155,41 @@ class IndexedKnowledgeBase:
         complete: bool = True,
     ) -> Found:
         """Like `hybrid`, with the query's vector and word matches for the caller to reuse."""
-        index = self.require()
-
-        def run() -> Found:
-            match = index.lexical.match(query, complete=complete)
-            # A half-typed word says little to the embedder: embed its likeliest completion.
-            text = query
-            if match.completion:
-                text = query.rstrip()[: -len(query.split()[-1])] + match.completion
-            # Two letters say nothing to an embedder: words alone rank them.
-            vector = self.vectors(text) if len(query.strip()) >= MIN_DENSE_CHARACTERS else None
-            hits = index.search(
-                query,
-                vector,
-                language=language,
-                limit=limit,
-                types=types,
-                boosts=boosts,
-                lexical=match,
-            )
-            return Found(hits=hits, vector=vector, match=match)
-
         # On the event loop, not in a worker thread: a search is 2-3 ms of CPU, and handing it
         # to a thread made requests queue behind the GIL (243 against 398 requests/s
         # with 10 clients on this 2-core machine).
-        return run()
+        return self.find_now(
+            query, language=language, limit=limit, types=types, boosts=boosts, complete=complete
+        )
+
+    def find_now(
+        self,
+        query: str,
+        *,
+        language: Language,
+        limit: int = 5,
+        types: Sequence[EntryType] | None = None,
+        boosts: Mapping[str, float] | None = None,
+        complete: bool = True,
+    ) -> Found:
+        index = self.require()
+        match = index.lexical.match(query, complete=complete)
+        # A half-typed word says little to the embedder: embed its likeliest completion.
+        text = query
+        if match.completion:
+            text = query.rstrip()[: -len(query.split()[-1])] + match.completion
+        # Two letters say nothing to an embedder: words alone rank them.
+        vector = self.vectors(text) if len(query.strip()) >= MIN_DENSE_CHARACTERS else None
+        hits = index.search(
+            query,
+            vector,
+            language=language,
+            limit=limit,
+            types=types,
+            boosts=boosts,
+            lexical=match,
+        )
+        return Found(hits=hits, vector=vector, match=match)
 
     def catalog_item(self, item_id: str) -> CatalogItem | None:
         return self.content.catalog_item(item_id)

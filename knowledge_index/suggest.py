@@ -7,20 +7,21 @@ procedures and FAQs, known errors; each group best first. Two entries always clo
 
 from __future__ import annotations
 
+import html
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import anyio
 import numpy as np
 from pydantic import BaseModel, Field
 
 from bot.errors import InvalidRequest
 from bot.settings import Language
 from bot.storage.notices import Notice, NoticeStore
-from bot.storage.search_feedback import FeedbackStore
+from bot.storage.search_feedback import FeedbackStore, Signals
 from knowledge_index.documents import EntryType
 from knowledge_index.embedders import Embedder, Vectors
 from knowledge_index.feedback import boosts, query_key
@@ -35,6 +36,7 @@ MIN_CHARACTERS = 2
 MAX_SUGGEST_CHARACTERS = 200
 MAX_SEARCH_CHARACTERS = 1000
 NOTICE_THRESHOLD = 0.4
+RESULT_CACHE = 20_000
 CONTENDER_MARGIN = 0.2
 SUGGESTABLE: tuple[EntryType, ...] = ("action", "catalog_item", "procedure", "faq", "known_error")
 GROUP_RANK: dict[str, int] = {
@@ -180,25 +182,43 @@ class SuggestionService:
         self.suggest_threshold = suggest_threshold
         self.answer_threshold = answer_threshold
         self._notice_matcher = NoticeMatcher(knowledge.embedder)
+        self._cache: OrderedDict[tuple[str, str, int], tuple[tuple[object, ...], Suggestions]]
+        self._cache = OrderedDict()
 
     async def suggest(self, query: str, *, language: Language, limit: int = 8) -> Suggestions:
         text = clean(query, limit=MAX_SUGGEST_CHARACTERS)
         if len(text.strip()) < MIN_CHARACTERS or not query_words(text)[0]:
             return Suggestions(query=query, language=language, suggestions=[])
+        signals, active = await self.feedback.signals(), await self.notices.active()
+        # What everyone types first ("vp", "mot de p") comes back all day: keep the answers
+        # until the index, the feedback or the notices change.
+        generation = (self.knowledge.index, signals, active)
+        cached = self._cache.get((text, language, limit))
+        if cached is not None and all(a is b for a, b in zip(cached[0], generation, strict=True)):
+            self._cache.move_to_end((text, language, limit))
+            return cached[1].model_copy(update={"query": query})
+        result = self._suggest(text, language, limit, signals, active)
+        self._cache[(text, language, limit)] = (generation, result)
+        if len(self._cache) > RESULT_CACHE:
+            self._cache.popitem(last=False)
+        return result.model_copy(update={"query": query})
+
+    def _suggest(
+        self, text: str, language: Language, limit: int, signals: Signals, active: list[Notice]
+    ) -> Suggestions:
         key = query_key(text)
         typed, typing = query_words(text)
         prefix = typed[-1] if typing and typed else None
-        found_notices: list[tuple[Notice, float, set[str]]] = []
         items: list[Suggestion] = []
         ready = self.knowledge.ready
         vector = None
         if ready:
-            found = await self.knowledge.find(
+            found = self.knowledge.find_now(
                 text,
                 language=language,
                 limit=limit,
                 types=SUGGESTABLE,
-                boosts=boosts(await self.feedback.signals(), key),
+                boosts=boosts(signals, key),
                 complete=False,
             )
             vector = found.vector
@@ -206,18 +226,14 @@ class SuggestionService:
             best = found.hits[0].score if found.hits else 0.0
             floor = max(self.suggest_threshold, best - CONTENDER_MARGIN)
             items = [self._entry_suggestion(h, prefix) for h in found.hits if h.score >= floor]
-        active = await self.notices.active()
-        if active:
-            found_notices = await anyio.to_thread.run_sync(
-                self._notice_matcher.match, text, vector, active
-            )
+        found_notices = self._notice_matcher.match(text, vector, active) if active else []
         notices = [
             self._notice_suggestion(n, score, stems, language, prefix)
             for n, score, stems in sorted(found_notices, key=lambda f: -f[1])
         ]
         ranked = notices + sorted(items, key=lambda s: (GROUP_RANK.get(s.type, 9), -s.score))
         return Suggestions(
-            query=query,
+            query=text,
             language=language,
             suggestions=ranked[:limit] + self._fallbacks(text.strip(), language),
             index_ready=ready,
@@ -300,22 +316,23 @@ class SuggestionService:
 
     @staticmethod
     def _fallbacks(text: str, language: Language) -> list[Suggestion]:
+        ticket, agent = t("create_ticket_with_text", language), t("chat_with_agent", language)
         return [
             Suggestion(
                 type="create_ticket",
                 id="create-ticket-with-text",
-                title=t("create_ticket_with_text", language),
-                title_html=highlight(t("create_ticket_with_text", language), ()),
-                snippet=highlight(t("ticket_snippet", language, text=text), ()),
+                title=ticket,
+                title_html=html.escape(ticket),
+                snippet=html.escape(t("ticket_snippet", language, text=text)),
                 action="/open_incident" + json.dumps({"description": text}, ensure_ascii=False),
                 score=0.0,
             ),
             Suggestion(
                 type="chat_agent",
                 id="chat-with-agent",
-                title=t("chat_with_agent", language),
-                title_html=highlight(t("chat_with_agent", language), ()),
-                snippet=highlight(t("agent_snippet", language), ()),
+                title=agent,
+                title_html=html.escape(agent),
+                snippet=html.escape(t("agent_snippet", language)),
                 action="/human_handoff",
                 score=0.0,
             ),

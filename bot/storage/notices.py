@@ -144,5 +144,7 @@ class NoticeStore:
         if self._cached is not None and time.monotonic() - self._cached[0] < self._ttl:
             return self._cached[1]
         notices = await self.list_active()
+        if self._cached is not None and self._cached[1] == notices:
+            notices = self._cached[1]  # the same object while nothing changed: caches key on it
         self._cached = (time.monotonic(), notices)
         return notices

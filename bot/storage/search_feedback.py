@@ -183,5 +183,7 @@ class FeedbackStore:
                 signals.query_votes[(key, group)] = signals.query_votes.get((key, group), 0) + (
                     count if helpful else -count
                 )
+        if self._cached is not None and self._cached[1] == signals:
+            signals = self._cached[1]  # the same object while nothing changed: caches key on it
         self._cached = (time.monotonic(), signals)
         return signals
