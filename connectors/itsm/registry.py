@@ -10,7 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.registry import Registry
-from connectors.itsm import glpi, request_tracker, servicenow, zammad
+from connectors.itsm import (
+    glpi,
+    jira_service_management,
+    request_tracker,
+    servicenow,
+    zammad,
+)
 from connectors.itsm.protocol import TicketBackend
 from connectors.itsm.settings import ItsmSettings
 
@@ -30,5 +36,8 @@ def build_backend(name: str, context: BackendContext) -> TicketBackend:
 
 BACKENDS.register("request_tracker", lambda context: request_tracker.build(context.itsm))
 BACKENDS.register("servicenow", lambda context: servicenow.build(context.itsm))
+BACKENDS.register(
+    "jira_service_management", lambda context: jira_service_management.build(context.itsm)
+)
 BACKENDS.register("glpi", lambda context: glpi.build(context.itsm))
 BACKENDS.register("zammad", lambda context: zammad.build(context.itsm))

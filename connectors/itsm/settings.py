@@ -56,7 +56,8 @@ class JiraServiceManagementSettings(BaseModel):
     project_key: str = ""
     service_desk_id: str = ""
     incident_request_type_id: str = ""
-    service_request_type_id: str = ""
+    service_request_type_id: str = ""  # empty: requests use the incident request type
+    timezone: str = "UTC"  # the API user's timezone in Jira: JQL dates are read in it
     # Guichet status → the workflow's status name.
     statuses: dict[Status, str] = Field(default_factory=lambda: dict(JSM_DEFAULT_STATUSES))
 

@@ -9,18 +9,25 @@ import pytest
 from connectors.itsm.protocol import TicketBackend
 from tests.contracts.harness import Harness
 from tests.contracts.harness_request_tracker import request_tracker_harness
-from tests.contracts.harness_vendors import glpi_harness, servicenow_harness, zammad_harness
+from tests.contracts.harness_vendors import (
+    glpi_harness,
+    jira_service_management_harness,
+    servicenow_harness,
+    zammad_harness,
+)
 from tests.request_tracker import RunningRequestTracker, start_request_tracker
 
 BACKEND_NAMES = [
     pytest.param("request_tracker", marks=pytest.mark.integration),
     pytest.param("servicenow", marks=pytest.mark.unit),
     pytest.param("zammad", marks=pytest.mark.unit),
+    pytest.param("jira_service_management", marks=pytest.mark.unit),
     pytest.param("glpi", marks=pytest.mark.unit),
 ]
 VENDOR_HARNESSES = {
     "servicenow": servicenow_harness,
     "zammad": zammad_harness,
+    "jira_service_management": jira_service_management_harness,
     "glpi": glpi_harness,
 }
 

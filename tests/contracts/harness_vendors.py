@@ -10,12 +10,18 @@ from pydantic import SecretStr
 from connectors.itsm.settings import (
     GlpiSettings,
     ItsmSettings,
+    JiraServiceManagementSettings,
     ServiceNowSettings,
     ZammadSettings,
 )
 from tests.contracts.fakes.faults import Faults
 from tests.contracts.fakes.glpi import APP_TOKEN as GLPI_APP_TOKEN
 from tests.contracts.fakes.glpi import glpi_app
+from tests.contracts.fakes.jira_service_management import ACCOUNTS as JSM_ACCOUNTS
+from tests.contracts.fakes.jira_service_management import PROJECT as JSM_PROJECT
+from tests.contracts.fakes.jira_service_management import REQUEST_TYPE as JSM_REQUEST_TYPE
+from tests.contracts.fakes.jira_service_management import SERVICE_DESK as JSM_SERVICE_DESK
+from tests.contracts.fakes.jira_service_management import jsm_app
 from tests.contracts.fakes.server import LocalServer
 from tests.contracts.fakes.servicenow import servicenow_app
 from tests.contracts.fakes.zammad import zammad_app
@@ -128,6 +134,48 @@ def glpi_harness() -> Iterator[Harness]:
                 "rejected": "closed",
                 "reopened": "in_progress",
             },
+        )
+    finally:
+        server.stop()
+
+
+def jira_service_management_harness() -> Iterator[Harness]:
+    faults = Faults()
+    app, jira = jsm_app(faults)
+    server = LocalServer(app).start()
+    logins = {
+        "guichet": ("guichet@norvane.example", "guichet-api-token"),
+        "agent": ("agent@norvane.example", "agent-api-token"),
+        "wrong": ("guichet@norvane.example", "revoked-api-token"),
+    }
+
+    def settings(account: Account, url: str) -> ItsmSettings:
+        email, token = logins[account]
+        return ItsmSettings(
+            backend="jira_service_management",
+            jira_service_management=JiraServiceManagementSettings(
+                base_url=url,
+                email=email,
+                api_token=SecretStr(token),
+                project_key=JSM_PROJECT,
+                service_desk_id=JSM_SERVICE_DESK,
+                incident_request_type_id=JSM_REQUEST_TYPE,
+            ),
+        )
+
+    async def assign(upstream_id: str) -> None:
+        jira.assign(upstream_id, JSM_ACCOUNTS["agent@norvane.example"][1])
+
+    try:
+        yield Harness(
+            name="jira_service_management",
+            url=server.url,
+            faults=faults,
+            settings=settings,
+            assign=assign,
+            agent="Alex Agent",
+            missing_id=f"{JSM_PROJECT}-99999",
+            reads_back={"assigned": "new", "reopened": "new"},
         )
     finally:
         server.stop()
