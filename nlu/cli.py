@@ -127,9 +127,9 @@ async def open_parser(
             async with open_parser(settings.model_copy(update={"nlu": nlu}), engine) as parser:
                 yield parser
         return
-    embedder = load_embedder(settings.knowledge.embedder) if engine == "embedded" else None
+    embedder = load_embedder(settings.knowledge.embedder)
     parser = await PARSERS.get(engine)(
-        ParserContext(settings=settings, embedder=embedder, data=data)  # type: ignore[arg-type]
+        ParserContext(settings=settings, embedder=embedder, data=data)
     )
     try:
         yield parser
