@@ -102,11 +102,17 @@ class HttpApi:
         json_body: Any = None,
         params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
         headers: Mapping[str, str] | None = None,
+        form: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """Send one request; any failure is raised as a BackendError."""
         try:
             response = await self._client.request(
-                method, path.lstrip("/"), json=json_body, params=params, headers=headers
+                method,
+                path.lstrip("/"),
+                json=json_body,
+                data=form,
+                params=params,
+                headers=headers,
             )
         except httpx.TimeoutException as exc:
             raise BackendUnavailable(
@@ -134,6 +140,9 @@ class HttpApi:
                 problem=f"{method} {path} answered {response.status_code} with a body that is "
                 f"not JSON: {response.text[:MAX_PROBLEM_CHARS]!r}",
             ) from exc
+
+    def forget_cookies(self) -> None:
+        self._client.cookies.clear()
 
     async def aclose(self) -> None:
         await self._client.aclose()

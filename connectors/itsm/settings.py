@@ -35,6 +35,9 @@ class RequestTrackerSettings(BaseModel):
     password: SecretStr = NO_SECRET
     token: SecretStr = NO_SECRET  # RT auth token; used instead of the password when set
     queue: str = "General"
+    # Log in once through the web login and reuse RT's session cookie: RT checks a password
+    # with bcrypt on every basic-auth request (~200 ms each); with the cookie ~15 ms.
+    web_session: bool = True
 
 
 class ServiceNowSettings(BaseModel):

@@ -70,6 +70,7 @@ async def test_create_after_a_lost_response_does_not_duplicate(harness: Harness)
     impatient = harness.backend(timeout=0.5)
     sent = payload()
     try:
+        await impatient.create(payload())  # signed in: the next POST is the ticket's
         harness.faults.hang_next(2.0, after_handling=True, method="POST")
         with pytest.raises(BackendUnavailable):
             await impatient.create(sent)

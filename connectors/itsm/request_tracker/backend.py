@@ -28,6 +28,8 @@ PAGE_SIZE = 100
 # day more and keep, from what comes back, what happened after `since` (RT answers in UTC).
 TIMEZONE_MARGIN = timedelta(days=1)
 # RT answers 200 with a list of messages, also when it refused part of the update.
+# REST2 with an expired session cookie: 401, or a 302 to the login page.
+SIGNED_OUT = re.compile(r"HTTP 401|answered 302")
 REFUSED = re.compile(
     r"isn't a valid status|can't change status|not allowed|permission denied", re.I
 )
@@ -48,25 +50,58 @@ class RequestTrackerBackend:
         base_url = require(settings.base_url, "request_tracker__base_url")
         self._user = require(settings.username, "request_tracker__username")
         token = settings.token.get_secret_value()
-        auth = None if token else httpx.BasicAuth(self._user, settings.password.get_secret_value())
+        self._password = settings.password.get_secret_value()
+        self._web_session = settings.web_session and not token
+        basic = None if token or self._web_session else httpx.BasicAuth(self._user, self._password)
         headers = {"authorization": f"token {token}"} if token else None
         self._api = HttpApi(
-            self.name, f"{base_url}/REST/2.0", timeout=timeout, auth=auth, headers=headers
+            self.name, f"{base_url}/REST/2.0", timeout=timeout, auth=basic, headers=headers
         )
+        self._login_url = f"{base_url}/NoAuth/Login.html"
+        self._logged_in = False
         self._queue = settings.queue
         self._user_names: dict[str, str] = {}
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        if not self._web_session:
+            return await self._api.json(method, path, **kwargs)
+        for attempt in (1, 2):
+            if not self._logged_in:
+                await self._login()
+            try:
+                return await self._api.json(method, path, **kwargs)
+            except BackendRejected as exc:
+                if attempt == 2 or not SIGNED_OUT.search(str(exc)):
+                    raise
+                self._logged_in = False  # the session expired: sign in once more
+        raise AssertionError("unreachable")
+
+    async def _login(self) -> None:
+        self._api.forget_cookies()
+        await self._api.send(
+            "POST", self._login_url, form={"user": self._user, "pass": self._password}
+        )
+        try:
+            await self._api.json("GET", "rt")
+        except BackendRejected as exc:
+            self._api.forget_cookies()
+            raise BackendRejected(
+                backend=self.name,
+                problem=f"HTTP 401: Request Tracker refused the login of {self._user!r} ({exc})",
+            ) from exc
+        self._logged_in = True
 
     async def create(self, payload: TicketPayload) -> str:
         existing = await self._find(payload.reference)
         if existing is not None:
             return existing
-        created = await self._api.json(
+        created = await self._call(
             "POST", "ticket", json_body=translate.create_body(payload, self._queue)
         )
         return str(created["id"])
 
     async def _find(self, reference: str) -> str | None:
-        found = await self._api.json(
+        found = await self._call(
             "GET",
             "tickets",
             params={
@@ -79,10 +114,10 @@ class RequestTrackerBackend:
         return str(items[0]["id"]) if items else None
 
     async def get(self, upstream_id: str) -> UpstreamTicket:
-        return translate.to_ticket(await self._api.json("GET", _ticket(upstream_id)))
+        return translate.to_ticket(await self._call("GET", _ticket(upstream_id)))
 
     async def update_status(self, upstream_id: str, status: Status) -> None:
-        messages = await self._api.json(
+        messages = await self._call(
             "PUT", _ticket(upstream_id), json_body=translate.status_body(status)
         )
         refused = [m for m in messages or [] if REFUSED.search(str(m))]
@@ -91,7 +126,7 @@ class RequestTrackerBackend:
 
     async def comment(self, upstream_id: str, text: str, *, author: str | None = None) -> None:
         try:
-            await self._api.json(
+            await self._call(
                 "POST",
                 f"{_ticket(upstream_id)}/correspond",
                 json_body={"Content": comment_text(text, author), "ContentType": "text/plain"},
@@ -121,7 +156,7 @@ class RequestTrackerBackend:
         items: list[dict[str, Any]] = []
         page = 1
         while True:
-            found = await self._api.json(
+            found = await self._call(
                 "GET",
                 "transactions",
                 params={
@@ -154,9 +189,9 @@ class RequestTrackerBackend:
         )
 
     async def _transaction_text(self, transaction_id: str) -> str:
-        listing = await self._api.json("GET", f"transaction/{transaction_id}/attachments")
+        listing = await self._call("GET", f"transaction/{transaction_id}/attachments")
         for entry in listing.get("items") or []:
-            attachment = await self._api.json("GET", f"attachment/{int(entry['id'])}")
+            attachment = await self._call("GET", f"attachment/{int(entry['id'])}")
             if str(attachment.get("ContentType", "")).startswith("text/plain"):
                 raw = base64.b64decode(attachment.get("Content") or "")
                 return raw.decode("utf-8", errors="replace").strip()
@@ -164,7 +199,7 @@ class RequestTrackerBackend:
 
     async def _user_name(self, user_id: str) -> str:
         if user_id not in self._user_names:
-            user = await self._api.json("GET", f"user/{int(user_id)}")
+            user = await self._call("GET", f"user/{int(user_id)}")
             self._user_names[user_id] = str(user.get("Name") or user_id)
         return self._user_names[user_id]
 

@@ -12,8 +12,8 @@ from starlette.types import ASGIApp
 
 from tests.contracts.fakes.faults import FaultMiddleware, Faults
 
-FORWARDED_REQUEST = ("authorization", "content-type", "accept", "if-match")
-FORWARDED_RESPONSE = ("content-type", "location", "etag", "retry-after")
+FORWARDED_REQUEST = ("authorization", "content-type", "accept", "if-match", "cookie")
+FORWARDED_RESPONSE = ("content-type", "location", "etag", "retry-after", "set-cookie")
 
 
 def rt_error(status: int) -> object:

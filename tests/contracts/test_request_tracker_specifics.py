@@ -1,0 +1,72 @@
+"""What only the Request Tracker backend does, against the real RT: plain basic auth (RT's
+bcrypt on every request) as well as its web session, Guichet's finer status kept in a custom
+field, and RT's status changed by an agent read through RT's own lifecycle."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from connectors.itsm.protocol import TicketPayload
+from connectors.itsm.request_tracker.backend import RequestTrackerBackend
+from connectors.itsm.settings import RequestTrackerSettings
+from tests.request_tracker import AGENT, AGENT_PASSWORD, PASSWORD, RunningRequestTracker
+
+pytestmark = pytest.mark.integration
+
+
+def payload() -> TicketPayload:
+    return TicketPayload(
+        reference=f"INC-{uuid.uuid4().hex[:10].upper()}",
+        kind="incident",
+        requester="paul.martin@norvane.example",
+        title="Écran noir après la veille",
+        description="Le dock ne réveille plus l'écran.",
+        category="hardware",
+        impact="person",
+        urgency="low",
+        priority="P5",
+    )
+
+
+@pytest.fixture
+async def basic(request_tracker: RunningRequestTracker) -> AsyncIterator[RequestTrackerBackend]:
+    settings = RequestTrackerSettings(
+        base_url=request_tracker.url,
+        username="root",
+        password=SecretStr(PASSWORD),
+        web_session=False,
+    )
+    opened = RequestTrackerBackend(settings, timeout=10)
+    yield opened
+    await opened.aclose()
+
+
+async def test_basic_auth_without_a_web_session(basic: RequestTrackerBackend) -> None:
+    sent = payload()
+    upstream_id = await basic.create(sent)
+
+    assert await basic.create(sent) == upstream_id
+    ticket = await basic.get(upstream_id)
+    assert (ticket.reference, ticket.title, ticket.priority) == (sent.reference, sent.title, "P5")
+
+
+async def test_finer_status_survives_and_an_agent_change_wins(
+    request_tracker: RunningRequestTracker, basic: RequestTrackerBackend
+) -> None:
+    upstream_id = await basic.create(payload())
+    await basic.update_status(upstream_id, "awaiting_information")  # RT: stalled
+    assert (await basic.get(upstream_id)).status == "awaiting_information"
+
+    async with httpx.AsyncClient(auth=(AGENT, AGENT_PASSWORD), timeout=30) as agent:
+        answer = await agent.put(
+            f"{request_tracker.url}/REST/2.0/ticket/{upstream_id}", json={"Status": "open"}
+        )
+        answer.raise_for_status()
+
+    # GuichetStatus still says awaiting_information, but RT says open: RT wins.
+    assert (await basic.get(upstream_id)).status == "in_progress"
