@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime
+
+BREAKS = re.compile(r"<\s*(br|/p|/div|/li)\s*/?\s*>", re.IGNORECASE)
+TAGS = re.compile(r"<[^>]+>")
 
 
 def as_utc(value: datetime) -> datetime:
@@ -19,3 +24,10 @@ def quoted(value: str, quote: str = "'") -> str:
     """A string literal for a query language (TicketSQL, JQL, ...) with its quotes escaped."""
     escaped = value.replace("\\", "\\\\").replace(quote, "\\" + quote)
     return f"{quote}{escaped}{quote}"
+
+
+def plain_text(markup: str) -> str:
+    """A comment written in a rich-text editor (HTML, entities) as the plain text a chat shows."""
+    text = BREAKS.sub("\n", markup)
+    text = html.unescape(TAGS.sub("", text))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

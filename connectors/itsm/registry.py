@@ -1,7 +1,8 @@
 """The registry of ITSM backends, chosen by name (`GUICHET_ITSM__BACKEND`, the tickets' sync list).
 
 A factory builds one backend from the settings; it checks the backend's own settings and names
-the missing one. `builtin` (Guichet as its own ticket store) is registered by bot.tickets.
+the missing one. `builtin` (Guichet as its own ticket store) belongs to the ticket store, which
+registers it here; `BackendContext` is where a factory finds what it is built from.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ field, and RT's status changed by an agent read through RT's own lifecycle."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -70,3 +71,27 @@ async def test_finer_status_survives_and_an_agent_change_wins(
 
     # GuichetStatus still says awaiting_information, but RT says open: RT wins.
     assert (await basic.get(upstream_id)).status == "in_progress"
+
+
+async def test_an_html_reply_from_rt_web_editor_reads_as_text(
+    request_tracker: RunningRequestTracker, basic: RequestTrackerBackend
+) -> None:
+    upstream_id = await basic.create(payload())
+    since = (await basic.get(upstream_id)).updated_at
+    await asyncio.sleep(1.1)
+    async with httpx.AsyncClient(auth=(AGENT, AGENT_PASSWORD), timeout=30) as agent:
+        answer = await agent.post(
+            f"{request_tracker.url}/REST/2.0/ticket/{upstream_id}/correspond",
+            json={
+                "Content": "<p>Bonjour,</p><p>Le dock est remplac&eacute;.</p>",
+                "ContentType": "text/html",
+            },
+        )
+        answer.raise_for_status()
+
+    comments = [
+        c.comment
+        for c in await basic.changes_since(since)
+        if c.upstream_id == upstream_id and c.kind == "comment"
+    ]
+    assert comments == ["Bonjour,\nLe dock est remplacé."]

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors.itsm.common import as_utc, comment_text
+from connectors.itsm.common import as_utc, comment_text, plain_text
 from connectors.itsm.glpi import translate
 from connectors.itsm.http import HttpApi
 from connectors.itsm.protocol import (
@@ -195,7 +195,7 @@ class GlpiBackend:
                     upstream_id=ticket_id,
                     at=at,
                     kind="comment",
-                    comment=str(followup.get("content") or ""),
+                    comment=plain_text(str(followup.get("content") or "")),
                     author=str(followup.get("users_id")),
                 )
             )

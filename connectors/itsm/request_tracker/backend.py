@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from connectors.itsm.common import as_utc, comment_text, quoted
+from connectors.itsm.common import as_utc, comment_text, plain_text, quoted
 from connectors.itsm.http import HttpApi
 from connectors.itsm.protocol import (
     BackendRejected,
@@ -189,13 +189,19 @@ class RequestTrackerBackend:
         )
 
     async def _transaction_text(self, transaction_id: str) -> str:
+        """The reply's text: its text/plain part, else its text/html part (RT 5's editor)."""
         listing = await self._call("GET", f"transaction/{transaction_id}/attachments")
+        html_text = ""
         for entry in listing.get("items") or []:
             attachment = await self._call("GET", f"attachment/{int(entry['id'])}")
-            if str(attachment.get("ContentType", "")).startswith("text/plain"):
-                raw = base64.b64decode(attachment.get("Content") or "")
-                return raw.decode("utf-8", errors="replace").strip()
-        return ""
+            content_type = str(attachment.get("ContentType", ""))
+            raw = base64.b64decode(attachment.get("Content") or "")
+            text = raw.decode("utf-8", errors="replace")
+            if content_type.startswith("text/plain"):
+                return text.strip()
+            if content_type.startswith("text/html") and not html_text:
+                html_text = plain_text(text)
+        return html_text
 
     async def _user_name(self, user_id: str) -> str:
         if user_id not in self._user_names:

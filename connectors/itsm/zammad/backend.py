@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.itsm.common import as_utc, comment_text
+from connectors.itsm.common import as_utc, comment_text, plain_text
 from connectors.itsm.http import HttpApi
 from connectors.itsm.protocol import (
     Status,
@@ -36,6 +36,11 @@ def _found(answer: Any) -> list[dict[str, Any]]:
         return answer
     assets = (answer or {}).get("assets", {}).get("Ticket", {})
     return [assets[str(i)] for i in (answer or {}).get("tickets", []) if str(i) in assets]
+
+
+def _article_text(article: dict[str, Any]) -> str:
+    body = str(article.get("body") or "")
+    return plain_text(body) if "html" in str(article.get("content_type")) else body.strip()
 
 
 class ZammadBackend:
@@ -150,7 +155,7 @@ class ZammadBackend:
                 upstream_id=ticket_id,
                 at=translate.zammad_datetime(article["created_at"]),
                 kind="comment",
-                comment=str(article.get("body") or ""),
+                comment=_article_text(article),
                 author=str(article.get("from") or article.get("created_by_id")),
             )
             for article in articles or []

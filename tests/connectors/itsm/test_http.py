@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from connectors.itsm.common import plain_text
 from connectors.itsm.http import error_for, retry_after_seconds
 from connectors.itsm.protocol import (
     BackendRejected,
@@ -61,3 +62,11 @@ def test_rate_limit_carries_retry_after() -> None:
     error = error_for("glpi", answer(429, {"Retry-After": "30"}))
     assert isinstance(error, BackendUnavailable)
     assert error.retry_after == 30
+
+
+def test_rich_text_comments_become_plain_text() -> None:
+    markup = (
+        "<p>Bonjour,</p><p>Le profil VPN est &agrave; jour.<br>Pouvez-vous r&eacute;essayer ?</p>"
+    )
+    assert plain_text(markup) == "Bonjour,\nLe profil VPN est à jour.\nPouvez-vous réessayer ?"
+    assert plain_text("déjà simple") == "déjà simple"
