@@ -36,7 +36,7 @@ from knowledge_index.vectors import (
 )
 
 MANIFEST = "manifest.json"
-FORMAT = 2
+FORMAT = 3
 Progress = Callable[[int, int], None]
 Floats = npt.NDArray[np.float32]
 
@@ -44,6 +44,7 @@ Floats = npt.NDArray[np.float32]
 # word for word (tuned on the labelled queries of `guichet eval search`).
 LEXICAL_WEIGHT = 0.35
 DENSE_DEPTH = 100
+DENSE_WORDS = 48
 LEXICAL_DEPTH = 100
 
 
@@ -97,7 +98,12 @@ def _rows(entries: Sequence[Entry]) -> list[Passage]:
 
 
 def _dense_text(entry: Entry, row: Passage, title_row: bool) -> str:
-    return entry.title if title_row else f"{entry.title}. {row.text}"
+    """The title, or the title and the beginning of a chunk: the embedder's time grows with the
+    length of a text (112 texts/s at 160 words, 880 at 20), while the search quality on the
+    labelled queries does not (top-1 0.937 at 48 words, 0.932 whole); BM25 reads it all."""
+    if title_row:
+        return entry.title
+    return f"{entry.title}. " + " ".join(row.text.split()[:DENSE_WORDS])
 
 
 def _lexical_text(entry: Entry, row: Passage, title_row: bool) -> str:
