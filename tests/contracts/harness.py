@@ -25,6 +25,8 @@ class Harness:
     assign: Callable[[str], Awaitable[None]]  # the agent takes the ticket upstream
     agent: str  # the agent's name as the backend reports it
     missing_id: str  # an upstream id that does not exist
+    # A timeout well above one normal call (RT checks a password with bcrypt: ~0.3 s to sign in).
+    patience: float = 0.5
     # Statuses the tool has no state of its own for, and what they read back as.
     reads_back: dict[Status, Status] = field(default_factory=dict)
 

@@ -47,6 +47,7 @@ def request_tracker_harness(rt: RunningRequestTracker) -> Iterator[Harness]:
             assign=assign,
             agent=AGENT,
             missing_id="999999999",
+            patience=3.0,
         )
     finally:
         proxy.stop()

@@ -67,15 +67,15 @@ async def test_create_again_returns_the_same_ticket(backend: TicketBackend) -> N
 
 async def test_create_after_a_lost_response_does_not_duplicate(harness: Harness) -> None:
     """The ticket was created but the answer never came (timeout): the retry finds it."""
-    impatient = harness.backend(timeout=0.5)
+    impatient = harness.backend(timeout=harness.patience)
     sent = payload()
     try:
         await impatient.create(payload())  # signed in: the next POST is the ticket's
-        harness.faults.hang_next(2.0, after_handling=True, method="POST")
+        harness.faults.hang_next(harness.patience + 1, after_handling=True, method="POST")
         with pytest.raises(BackendUnavailable):
             await impatient.create(sent)
         assert harness.faults.pending() == 0  # the POST was made, and its answer lost
-        await asyncio.sleep(2.0)  # let the upstream finish what it started
+        await asyncio.sleep(1)  # the held answer is released meanwhile
         upstream_id = await impatient.create(sent)
         assert (await impatient.get(upstream_id)).reference == sent.reference
         assert await impatient.create(sent) == upstream_id  # one ticket, not two
@@ -209,13 +209,14 @@ async def test_server_errors_are_retryable(
 
 
 async def test_a_hanging_server_times_out(harness: Harness) -> None:
-    impatient = harness.backend(timeout=0.5)
+    impatient = harness.backend(timeout=harness.patience)
     try:
-        harness.faults.hang_next(3.0)
+        await impatient.changes_since(time_zero())  # signed in
+        harness.faults.hang_next(4 * harness.patience)
         started = time.monotonic()
         with pytest.raises(BackendUnavailable) as raised:
             await impatient.changes_since(time_zero())
-        assert time.monotonic() - started < 2.5
+        assert time.monotonic() - started < 3 * harness.patience
         assert "timed out" in str(raised.value)
     finally:
         await impatient.aclose()
