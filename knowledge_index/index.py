@@ -1,15 +1,15 @@
 """The knowledge index: passages of every entry, their vectors and a BM25 index, fused.
 
 A directory holds one version: `manifest.json` (embedder, dimension, content hash, kind of
-vector index), `entries.json`, `passages.json`, `vectors.npy` (every passage's vector, kept so
-that `update` re-embeds only what changed), `vectors.faiss` and `lexical.*`. `save` writes a new
+vector index), `entries.*` and `passages.*` (texts memory-mapped, see `columns`), `vectors.npy`
+(every passage's vector, kept so that `update` re-embeds only what changed), `vectors.faiss`
+and `lexical.*`. `save` writes a new
 version beside the served one and repoints a symbolic link in one atomic rename.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import shutil
 import tempfile
@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from bot.errors import IndexMismatch, NotReady
 from bot.settings import Language
+from knowledge_index.columns import Entries, Passage, Passages
 from knowledge_index.documents import Entry, EntryType, passages
 from knowledge_index.embedders import Embedder, embed_documents
 from knowledge_index.lexical import LexicalIndex, LexicalMatch
@@ -36,7 +36,7 @@ from knowledge_index.vectors import (
 )
 
 MANIFEST = "manifest.json"
-FORMAT = 3
+FORMAT = 4
 Progress = Callable[[int, int], None]
 Floats = npt.NDArray[np.float32]
 
@@ -58,14 +58,6 @@ class Manifest(BaseModel):
     format: int = 1
     vector_index: str = "exact"
     embedded: int = Field(0, description="passages embedded by the build that wrote it")
-
-
-class Passage(NamedTuple):
-    """A chunk of an entry's body (a tuple: a large index holds hundreds of thousands)."""
-
-    entry: int
-    text: str
-    number: int = 0  # which chunk of the entry's body
 
 
 class Hit(BaseModel):
@@ -120,12 +112,13 @@ class Reuse:
 
     @classmethod
     def from_index(cls, index: KnowledgeIndex) -> Reuse:
-        by_entry: dict[int, list[int]] = {}
-        for row, passage in enumerate(index.passages):
-            by_entry.setdefault(passage.entry, []).append(row)
+        order = np.argsort(index.passages.entry, kind="stable")
+        bounds = np.searchsorted(index.passages.entry[order], np.arange(len(index.entries) + 1))
         return cls(
             {
-                (entry.id, entry.content_hash): index.vectors[by_entry.get(i, [])]
+                (entry.id, entry.content_hash): np.asarray(
+                    index.vectors[np.sort(order[bounds[i] : bounds[i + 1]])]
+                )
                 for i, entry in enumerate(index.entries)
             }
         )
@@ -135,26 +128,18 @@ class KnowledgeIndex:
     def __init__(
         self,
         manifest: Manifest,
-        entries: list[Entry],
-        passage_list: list[Passage],
+        entries: Entries,
+        passage_table: Passages,
         vectors: Floats,
         dense: FaissIndex,
         lexical: LexicalIndex,
     ) -> None:
         self.manifest = manifest
         self.entries = entries
-        self.passages = passage_list
+        self.passages = passage_table
         self.vectors = vectors
         self.dense = dense
         self.lexical = lexical
-        self._passage_entry = np.fromiter((p.entry for p in passage_list), dtype=np.int32)
-        self._by_group: dict[tuple[str, str], int] = {
-            (e.group, e.language): i for i, e in enumerate(entries)
-        }
-        self._ids = {e.id: i for i, e in enumerate(entries)}
-        self._groups: dict[str, list[int]] = {}
-        for i, entry in enumerate(entries):
-            self._groups.setdefault(entry.group, []).append(i)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -211,7 +196,7 @@ class KnowledgeIndex:
             vector_index=dense.kind,
             embedded=len(todo),
         )
-        return cls(manifest, entries, rows, vectors, dense, lexical)
+        return cls(manifest, Entries.of(entries), Passages.of(rows), vectors, dense, lexical)
 
     def save(self, directory: Path) -> None:
         """Write a new version beside the served one, then repoint `directory` at it.
@@ -224,13 +209,8 @@ class KnowledgeIndex:
         self.dense.save(version / "vectors.faiss")
         np.save(version / "vectors.npy", self.vectors)
         self.lexical.save(version)
-        (version / "entries.json").write_text(
-            json.dumps([e.model_dump(mode="json", exclude_defaults=True) for e in self.entries]),
-            encoding="utf-8",
-        )
-        (version / "passages.json").write_text(
-            json.dumps([[p.entry, p.number, p.text] for p in self.passages]), encoding="utf-8"
-        )
+        self.entries.save(version)
+        self.passages.save(version)
         (version / MANIFEST).write_text(self.manifest.model_dump_json(indent=2), encoding="utf-8")
         previous = directory.resolve() if directory.is_symlink() else None
         if directory.exists() and not directory.is_symlink():
@@ -270,15 +250,8 @@ class KnowledgeIndex:
                 "run `guichet index build --force`",
             )
         try:
-            entries = [
-                Entry.model_validate(e)
-                for e in json.loads((directory / "entries.json").read_text("utf-8"))
-            ]
-            seen: dict[str, str] = {}  # a title row repeats its entry's first chunk: one copy
-            rows = [
-                Passage(e, seen.setdefault(t, t), n)
-                for e, n, t in json.loads((directory / "passages.json").read_text("utf-8"))
-            ]
+            entries = Entries.load(directory)
+            rows = Passages.load(directory)
             vectors = np.load(directory / "vectors.npy", mmap_mode="r")
             dense = load_vector_index(directory / "vectors.faiss", manifest.vector_index)
             lexical = LexicalIndex.load(directory)
@@ -330,15 +303,16 @@ class KnowledgeIndex:
         wanted = set(types) if types else None
         best: dict[str, tuple[float, int]] = {}
         for row in candidates:
-            entry = self.entries[self._passage_entry[row]]
-            if wanted is not None and entry.type not in wanted:
+            number = int(self.passages.entry[row])
+            if wanted is not None and self.entries.type_of(number) not in wanted:
                 continue
+            group = self.entries.group_of(number)
             score = (1 - LEXICAL_WEIGHT) * cosine.get(row, floor) + LEXICAL_WEIGHT * float(
                 coverage[row]
             )
-            current = best.get(entry.group)
+            current = best.get(group)
             if current is None or score > current[0]:
-                best[entry.group] = (score, row)
+                best[group] = (score, row)
         if boosts:
             best = {g: (s + boosts.get(g, 0.0), r) for g, (s, r) in best.items()}
         ranked = sorted(best.values(), key=lambda sr: sr[0], reverse=True)[:limit]
@@ -349,7 +323,7 @@ class KnowledgeIndex:
         passage = self.passages[row]
         entry = self.entries[passage.entry]
         if entry.language != language:
-            twin = self._by_group.get((entry.group, language))
+            twin = self.entries.in_language(passage.entry, language)
             if twin is not None:
                 entry = self.entries[twin]
                 # the twin's passage of the same rank, when it has as many
@@ -371,12 +345,9 @@ class KnowledgeIndex:
         )
 
     def by_id(self, entry_id: str) -> Entry | None:
-        found = self._ids.get(entry_id)
+        found = self.entries.index_of(entry_id)
         return self.entries[found] if found is not None else None
 
     def entry(self, group: str, language: Language) -> Entry | None:
-        found = self._by_group.get((group, language))
-        if found is None:
-            members = self._groups.get(group)
-            found = members[0] if members else None
+        found = self.entries.of_group(group, language)
         return self.entries[found] if found is not None else None
