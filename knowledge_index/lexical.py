@@ -80,10 +80,10 @@ class LexicalIndex:
         self.terms = terms
         self._term_ids = {t: i for i, t in enumerate(terms)}
         self._indptr, self._indices, self._weights = indptr, indices, weights
-        self._term_max = np.array(
-            [weights[indptr[i] : indptr[i + 1]].max(initial=0.0) for i in range(len(terms))],
-            dtype=np.float32,
-        )
+        self._term_max = np.zeros(len(terms), dtype=np.float32)
+        used = np.diff(indptr) > 0
+        if used.any():
+            self._term_max[used] = np.maximum.reduceat(weights, indptr[:-1][used])
         self.surface = surface
         self._surface_ids = {w: i for i, w in enumerate(surface)}
         self._surface_ptr, self._surface_terms, self._surface_df = (
