@@ -1,59 +1,96 @@
-"""Order an item from the service catalog."""
+"""Order an item from the service catalog: the item, its own fields, approval when needed."""
 
 from __future__ import annotations
 
-from actions.protocol import ActionContext, Slot, SlotKind
+from collections.abc import Sequence
+
+from actions.protocol import ActionContext, SimpleAction, Slot, SlotKind
 from actions.tickets import transcript_excerpt
 from bot.domain import Link, Reply
 from bot.messages import t
 from bot.storage.tickets import NewTicket
-from knowledge_index.documents import CatalogItem
+from knowledge_index.documents import CatalogField, CatalogItem
 
 
-class OrderItem:
+def field_slot(field: CatalogField) -> Slot:
+    return Slot(
+        name=f"field_{field.name}",
+        kind=SlotKind.CHOICE if field.type == "choice" else SlotKind.TEXT,
+        required=field.required,
+        label={"en": field.label.en + "?", "fr": field.label.fr + " ?"},
+        options=tuple((o.value, {"en": o.en, "fr": o.fr}) for o in field.options),
+    )
+
+
+class OrderItem(SimpleAction):
     name = "order_item"
-    slots = (Slot("catalog_item", SlotKind.CATALOG_ITEM),)
     confirm = True
 
-    def _item(self, context: ActionContext) -> CatalogItem:
-        item = context.knowledge.catalog_item(context.slots["catalog_item"])
-        if item is None:
-            raise LookupError(context.slots["catalog_item"])
-        return item
+    def _item(self, context: ActionContext) -> CatalogItem | None:
+        item_id = context.slots.get("catalog_item")
+        return context.knowledge.catalog_item(item_id) if item_id else None
+
+    def slots(self, context: ActionContext) -> Sequence[Slot]:
+        item = self._item(context)
+        fields = [field_slot(field) for field in item.fields] if item else []
+        return (Slot("catalog_item", SlotKind.CATALOG_ITEM), *fields)
+
+    def _values(self, item: CatalogItem, context: ActionContext) -> dict[str, str]:
+        values = {}
+        for field in item.fields:
+            value = context.slots.get(f"field_{field.name}")
+            if value:
+                option = next((o for o in field.options if o.value == value), None)
+                label = getattr(option, context.language, value) if option else value
+                values[field.label.get(context.language)] = label  # type: ignore[arg-type]
+        return values
 
     def summary(self, context: ActionContext) -> str:
         item, language = self._item(context), context.language
+        assert item is not None
         approval = (
-            t("order_needs_approval", language, approver=item.approver)
+            t("order_needs_approval", language, approver=t(f"approver_{item.approver}", language))
             if item.requires_approval
             else ""
         )
-        return t(
-            "order_summary",
-            language,
-            item=item.title.get(language),  # type: ignore[arg-type]
-            approval=approval,
-            days=item.delivery_days,
+        lines = "".join(
+            f"\n- {label}: {value}" for label, value in self._values(item, context).items()
+        )
+        return (
+            t(
+                "order_summary",
+                language,
+                item=item.title.get(language),  # type: ignore[arg-type]
+                approval=approval,
+                days=item.delivery_days,
+            )
+            + lines
         )
 
     async def run(self, context: ActionContext) -> list[Reply]:
         item, conversation = self._item(context), context.conversation
+        assert item is not None
         language = conversation.language
+        fields = {f.name: context.slots.get(f"field_{f.name}") for f in item.fields}
         ticket = await context.tickets.create(
             NewTicket(
                 kind="request",
                 requester=conversation.user_id,
                 channel=conversation.channel,
                 conversation_id=conversation.id,
-                title=item.title.en,
-                description=item.title.en,
+                title=f"Order: {item.title.en}"[:200],
+                description="\n".join(
+                    [item.title.en, *(f"{k}: {v}" for k, v in fields.items() if v)]
+                ),
                 category="request",
                 impact="person",
                 urgency="low",
-                priority="P4",
+                priority="P5",
                 language=language,
                 details={
                     "catalog_item": item.id,
+                    "fields": fields,
+                    "cost_eur": item.cost_eur,
                     "requires_approval": item.requires_approval,
                     "approver": item.approver,
                     "approval": "waiting" if item.requires_approval else "not_needed",
@@ -75,6 +112,11 @@ class OrderItem:
                     item=item.title.get(language),
                     next_step=next_step,
                 ),
-                links=[Link(title=item.title.get(language), url=f"/catalog/{item.id}")],
+                links=[
+                    Link(
+                        title=item.title.get(language),
+                        url=f"/catalog/{item.id}",
+                    )
+                ],
             )
         ]

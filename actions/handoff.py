@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from actions.protocol import ActionContext, Slot
+from collections.abc import Sequence
+
+from actions.protocol import ActionContext, SimpleAction, Slot
 from actions.tickets import transcript_excerpt
 from bot.domain import Reply
 from bot.messages import t
@@ -10,13 +12,12 @@ from bot.messages import t
 MINUTES_PER_WAITING_USER = 4
 
 
-class HandOff:
+class HandOff(SimpleAction):
     name = "handoff"
-    slots: tuple[Slot, ...] = ()
     confirm = False
 
-    def summary(self, context: ActionContext) -> str:
-        return ""
+    def slots(self, context: ActionContext) -> Sequence[Slot]:
+        return ()
 
     async def run(self, context: ActionContext) -> list[Reply]:
         conversation = context.conversation

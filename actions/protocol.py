@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -13,11 +13,14 @@ from knowledge_index.service import KnowledgeBase
 
 
 class SlotKind(StrEnum):
-    TEXT = "text"
+    TEXT = "text"  # free text: the whole message
     IMPACT = "impact"
     URGENCY = "urgency"
+    CATEGORY = "category"
     CATALOG_ITEM = "catalog_item"
     TICKET_NUMBER = "ticket_number"
+    CHOICE = "choice"  # one of `options`
+    CODE = "code"  # a one-time code of digits; never kept in the transcript
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,17 @@ class Slot:
     name: str
     kind: SlotKind
     required: bool = True
+    # For slots an action defines at run time (a catalog item's fields): the question and the
+    # options, in English and French. Other slots use the `ask_<name>` message.
+    label: dict[str, str] | None = None
+    options: tuple[tuple[str, dict[str, str]], ...] = ()
+
+    @property
+    def secret(self) -> bool:
+        return self.kind is SlotKind.CODE
+
+
+Similarity = Callable[[str, Sequence[str]], Awaitable[list[float]]]
 
 
 @dataclass
@@ -32,6 +46,8 @@ class ActionContext:
     conversation: Conversation
     tickets: TicketService
     knowledge: KnowledgeBase
+    similarity: Similarity
+    services: dict[str, Any] = field(default_factory=dict)
 
     @property
     def slots(self) -> dict[str, Any]:
@@ -45,8 +61,11 @@ class ActionContext:
 class Action(Protocol):
     """One thing the bot can do for the user.
 
-    The engine fills `slots` in order, asking the user for each missing required one; when
-    `confirm` is true it then shows `summary` and waits for a yes before calling `run`.
+    When the action starts, `begin` may say something or act (send a one-time code). The
+    engine then fills `slots(context)` in order, asking the user for each missing required one
+    (the list may depend on slots already filled, such as a catalog item's own fields). When
+    `confirm` is true it shows `summary` with what `review` adds (articles that may solve the
+    problem, a similar open ticket, an ongoing incident) and waits for a yes before `run`.
     `run` must not ask further questions: it does the work and says what happened.
     """
 
@@ -54,11 +73,27 @@ class Action(Protocol):
     def name(self) -> str: ...
 
     @property
-    def slots(self) -> Sequence[Slot]: ...
-
-    @property
     def confirm(self) -> bool: ...
+
+    def slots(self, context: ActionContext) -> Sequence[Slot]: ...
+
+    async def begin(self, context: ActionContext) -> list[Reply]: ...
 
     def summary(self, context: ActionContext) -> str: ...
 
+    async def review(self, context: ActionContext) -> list[Reply]: ...
+
     async def run(self, context: ActionContext) -> list[Reply]: ...
+
+
+class SimpleAction:
+    """Defaults for the optional steps: nothing to say at the start, nothing to review."""
+
+    async def begin(self, context: ActionContext) -> list[Reply]:
+        return []
+
+    async def review(self, context: ActionContext) -> list[Reply]:
+        return []
+
+    def summary(self, context: ActionContext) -> str:
+        return ""

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from actions.catalog import OrderItem
 from actions.handoff import HandOff
+from actions.identity import IdentityProvider
+from actions.password import PasswordReset
 from actions.protocol import Action
-from actions.tickets import CreateTicket, TicketStatus
+from actions.tickets import AddComment, CreateTicket, TicketStatus
 from bot.registry import Registry
 
 
-def default_actions() -> Registry[Action]:
+def default_actions(identity: IdentityProvider) -> Registry[Action]:
     registry: Registry[Action] = Registry("action")
-    for action in (CreateTicket(), TicketStatus(), OrderItem(), HandOff()):
+    for action in (
+        CreateTicket(),
+        TicketStatus(),
+        AddComment(),
+        OrderItem(),
+        HandOff(),
+        PasswordReset(identity),
+    ):
         registry.register(action.name, action)
     return registry

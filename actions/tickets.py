@@ -1,15 +1,24 @@
-"""Create a ticket from the conversation, and tell the user where their tickets are."""
+"""Create a ticket from the conversation; follow it up: status, comment, reopen."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from actions.outage import group_outage
 from actions.priority import CATEGORY_BY_INTENT
-from actions.protocol import ActionContext, Slot, SlotKind
+from actions.protocol import ActionContext, SimpleAction, Slot, SlotKind
+from bot.dialogue.payloads import payload
 from bot.domain import Button, Link, Reply
 from bot.errors import TicketNotFound
 from bot.messages import t
-from bot.storage.tickets import NewTicket
+from bot.storage.tickets import OPEN_STATUSES, NewTicket, Ticket
+from knowledge_index.documents import EntryType
+
+REVIEW_ARTICLE_SCORE = 0.5
+DUPLICATE_SIMILARITY = 0.8
+INCIDENT_SIMILARITY = 0.7
+ARTICLES: tuple[EntryType, ...] = ("procedure", "faq", "known_error")
 
 
 def ticket_title(description: str, limit: int = 80) -> str:
@@ -24,14 +33,48 @@ def transcript_excerpt(context: ActionContext, turns: int = 20) -> list[dict[str
     ]
 
 
-class CreateTicket:
+def normalise_reference(raw: str) -> str:
+    """'inc104233', 'INC-104233' and '104233' (an incident) all name the same ticket."""
+    match = re.search(r"(INC|REQ)?-?(\d{1,7})", raw.upper())
+    if match is None:
+        return raw.upper()
+    return f"{match.group(1) or 'INC'}-{int(match.group(2)):06d}"
+
+
+async def most_similar(
+    context: ActionContext, text: str, tickets: Sequence[Ticket]
+) -> tuple[Ticket, float] | None:
+    """The ticket closest in meaning to `text`: its title or any line of its description."""
+    texts, owners = [], []
+    for index, ticket in enumerate(tickets):
+        for part in [ticket.title, *ticket.description.splitlines()]:
+            if part.strip():
+                texts.append(part.split(": ", 1)[-1] if ": " in part else part)
+                owners.append(index)
+    if not texts:
+        return None
+    scores = await context.similarity(text, texts)
+    best = max(range(len(texts)), key=scores.__getitem__)
+    return tickets[owners[best]], scores[best]
+
+
+class CreateTicket(SimpleAction):
     name = "create_ticket"
-    slots = (
-        Slot("description", SlotKind.TEXT),
-        Slot("impact", SlotKind.IMPACT),
-        Slot("urgency", SlotKind.URGENCY),
-    )
     confirm = True
+
+    def slots(self, context: ActionContext) -> Sequence[Slot]:
+        return (
+            Slot("description", SlotKind.TEXT),
+            Slot("impact", SlotKind.IMPACT),
+            Slot("urgency", SlotKind.URGENCY),
+            Slot("category", SlotKind.CATEGORY),
+        )
+
+    async def begin(self, context: ActionContext) -> list[Reply]:
+        """Propose a category from what the user asked about; they can change it."""
+        intent = context.conversation.state.last_intent or ""
+        context.slots.setdefault("category", CATEGORY_BY_INTENT.get(intent, "other"))
+        return []
 
     def summary(self, context: ActionContext) -> str:
         slots, language = context.slots, context.language
@@ -41,8 +84,74 @@ class CreateTicket:
             description=slots["description"],
             impact=t(f"impact_{slots['impact']}", language),
             urgency=t(f"urgency_{slots['urgency']}", language),
+            category=t(f"category_{slots['category']}", language),
             priority=context.tickets.priority(slots["impact"], slots["urgency"]),
         )
+
+    async def review(self, context: ActionContext) -> list[Reply]:
+        """Before creating: articles that may solve it, a similar open ticket, a major incident."""
+        language, description = context.language, context.slots["description"]
+        state = context.conversation.state
+        replies: list[Reply] = []
+        hits = await context.knowledge.search(
+            description,
+            language=language,  # type: ignore[arg-type]
+            limit=2,
+            types=ARTICLES,
+        )
+        fresh = [
+            h
+            for h in hits
+            if h.score >= REVIEW_ARTICLE_SCORE and h.entry.id not in state.offered_articles
+        ]
+        if fresh:
+            state.offered_articles = [*state.offered_articles, *(h.entry.id for h in fresh)][-10:]
+            replies.append(
+                Reply(
+                    text=t("review_articles", language),
+                    links=[Link(title=h.entry.title, url=h.entry.url) for h in fresh],
+                )
+            )
+        mine = await context.tickets.store.open_for(context.conversation.user_id)
+        duplicate = await most_similar(context, description, mine)
+        if duplicate and duplicate[1] >= DUPLICATE_SIMILARITY:
+            ticket = duplicate[0]
+            replies.append(
+                Reply(
+                    text=t(
+                        "review_duplicate", language, reference=ticket.reference, title=ticket.title
+                    ),
+                    buttons=[
+                        Button(
+                            title=t("button_add_to", language, reference=ticket.reference),
+                            payload=payload(
+                                "add_comment", ticket_number=ticket.reference, comment=description
+                            ),
+                        )
+                    ],
+                )
+            )
+        incidents = [
+            tk
+            for tk in await context.tickets.store.find(
+                statuses=OPEN_STATUSES, kind="incident", limit=50
+            )
+            if tk.details.get("major_incident")
+        ]
+        incident = await most_similar(context, description, incidents)
+        if incident and incident[1] >= INCIDENT_SIMILARITY:
+            context.slots["parent"] = incident[0].reference
+            replies.append(
+                Reply(
+                    text=t(
+                        "review_incident",
+                        language,
+                        reference=incident[0].reference,
+                        title=incident[0].title,
+                    )
+                )
+            )
+        return replies
 
     async def run(self, context: ActionContext) -> list[Reply]:
         slots, conversation = context.slots, context.conversation
@@ -54,18 +163,20 @@ class CreateTicket:
                 conversation_id=conversation.id,
                 title=ticket_title(slots["description"]),
                 description=slots["description"],
-                category=CATEGORY_BY_INTENT.get(conversation.state.last_intent or "", "other"),
+                category=slots.get("category", "other"),
                 impact=slots["impact"],
                 urgency=slots["urgency"],
-                priority=context.tickets.priority(slots["impact"], slots["urgency"]),
+                priority="P5",
                 language=conversation.language,
+                parent_reference=slots.get("parent"),
                 details={
                     "transcript": transcript_excerpt(context),
                     "articles_offered": conversation.state.offered_articles,
+                    "intent": conversation.state.last_intent,
                 },
             )
         )
-        return [
+        replies = [
             Reply(
                 text=t(
                     "ticket_created",
@@ -76,23 +187,27 @@ class CreateTicket:
                 links=[Link(title=ticket.reference, url=f"/tickets/{ticket.reference}")],
             )
         ]
+        parent = await group_outage(context, ticket)
+        if parent is not None and not slots.get("parent"):
+            replies.append(
+                Reply(
+                    text=t(
+                        "review_incident",
+                        context.language,
+                        reference=parent.reference,
+                        title=parent.title,
+                    )
+                )
+            )
+        return replies
 
 
-def normalise_reference(raw: str) -> str:
-    """'inc104233', 'INC-104233' and '104233' (an incident) all name the same ticket."""
-    match = re.search(r"(INC|REQ)?-?(\d{1,7})", raw.upper())
-    if match is None:
-        return raw.upper()
-    return f"{match.group(1) or 'INC'}-{int(match.group(2)):06d}"
-
-
-class TicketStatus:
+class TicketStatus(SimpleAction):
     name = "ticket_status"
-    slots = (Slot("ticket_number", SlotKind.TICKET_NUMBER, required=False),)
     confirm = False
 
-    def summary(self, context: ActionContext) -> str:
-        return ""
+    def slots(self, context: ActionContext) -> Sequence[Slot]:
+        return (Slot("ticket_number", SlotKind.TICKET_NUMBER, required=False),)
 
     async def run(self, context: ActionContext) -> list[Reply]:
         language, user = context.language, context.conversation.user_id
@@ -100,7 +215,7 @@ class TicketStatus:
         if number:
             reference = normalise_reference(number)
             try:
-                ticket = await context.tickets.store.get(reference)
+                ticket: Ticket | None = await context.tickets.store.get(reference)
             except TicketNotFound:
                 ticket = None
             if ticket is None or ticket.requester != user:
@@ -132,9 +247,54 @@ class TicketStatus:
             for tk in tickets
         ]
         header = [] if number else [t("open_tickets", language)]
+        buttons = []
+        for tk in tickets[:3]:
+            buttons.append(
+                Button(
+                    title=t("button_comment_on", language, reference=tk.reference),
+                    payload=payload("add_comment", ticket_number=tk.reference),
+                )
+            )
+            if tk.status == "resolved":
+                buttons.append(
+                    Button(
+                        title=t("button_reopen", language, reference=tk.reference),
+                        payload=payload("reopen", ticket=tk.reference),
+                    )
+                )
         return [
             Reply(
                 text="\n".join(header + lines),
+                buttons=buttons,
                 links=[Link(title=tk.reference, url=f"/tickets/{tk.reference}") for tk in tickets],
             )
         ]
+
+
+class AddComment(SimpleAction):
+    """Add information to one of the user's tickets (the latest open one by default)."""
+
+    name = "add_comment"
+    confirm = False
+
+    def slots(self, context: ActionContext) -> Sequence[Slot]:
+        return (Slot("ticket_number", SlotKind.TICKET_NUMBER), Slot("comment", SlotKind.TEXT))
+
+    async def begin(self, context: ActionContext) -> list[Reply]:
+        if not context.slots.get("ticket_number"):
+            latest = await context.tickets.store.open_for(context.conversation.user_id)
+            if latest:
+                context.slots["ticket_number"] = latest[0].reference
+        return []
+
+    async def run(self, context: ActionContext) -> list[Reply]:
+        language, user = context.language, context.conversation.user_id
+        reference = normalise_reference(context.slots["ticket_number"])
+        try:
+            ticket = await context.tickets.store.get(reference)
+        except TicketNotFound:
+            return [Reply(text=t("ticket_unknown", language, reference=reference))]
+        if ticket.requester != user:
+            return [Reply(text=t("ticket_unknown", language, reference=reference))]
+        await context.tickets.comment(reference, author=user, body=context.slots["comment"])
+        return [Reply(text=t("comment_added", language, reference=reference))]

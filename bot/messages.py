@@ -55,10 +55,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Désolé, je n'ai pas compris. Pouvez-vous décrire votre problème autrement ?",
     },
     "not_understood_again": {
-        "en": "I still can't find an answer. Would you like to talk to an agent or create a "
-        "ticket?",
-        "fr": "Je ne trouve toujours pas de réponse. Voulez-vous parler à un technicien ou "
-        "créer un ticket ?",
+        "en": "I still can't find an answer, so I'm bringing in a person.",
+        "fr": "Je ne trouve toujours pas de réponse, je fais donc appel à une personne.",
     },
     "solved": {
         "en": "Great, glad it's solved! Anything else?",
@@ -104,9 +102,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "ticket_summary": {
         "en": "I'll create a ticket:\n- Problem: {description}\n- Affected: {impact}\n"
-        "- Urgency: {urgency}\n- Priority: {priority}",
+        "- Urgency: {urgency}\n- Category: {category}\n- Priority: {priority}",
         "fr": "Je vais créer un ticket :\n- Problème : {description}\n- Personnes touchées : "
-        "{impact}\n- Urgence : {urgency}\n- Priorité : {priority}",
+        "{impact}\n- Urgence : {urgency}\n- Catégorie : {category}\n- Priorité : {priority}",
     },
     "ticket_created": {
         "en": "Ticket {reference} is created with priority {priority}. The service desk will "
@@ -119,8 +117,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Je vais commander : {item}{approval}. Délai prévu : {days} jours ouvrés.",
     },
     "order_needs_approval": {
-        "en": " (needs your {approver}'s approval)",
-        "fr": " (soumis à l'approbation : {approver})",
+        "en": " (needs approval from {approver})",
+        "fr": " (soumis à l'approbation {approver})",
     },
     "order_created": {
         "en": "Request {reference} is registered for {item}.{next_step}",
@@ -202,6 +200,93 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Sorry about that. I've reopened {reference}; the service desk will take it up "
         "again.",
         "fr": "Désolé. J'ai rouvert {reference} ; le support va le reprendre.",
+    },
+    "ask_category": {
+        "en": "Which category fits best?",
+        "fr": "Quelle catégorie convient le mieux ?",
+    },
+    "ask_comment": {
+        "en": "What would you like to add to the ticket?",
+        "fr": "Que voulez-vous ajouter au ticket ?",
+    },
+    "ask_code": {"en": "Please type the 6-digit code.", "fr": "Tapez le code à 6 chiffres."},
+    "category_hardware": {"en": "Hardware", "fr": "Matériel"},
+    "category_software": {"en": "Software", "fr": "Logiciel"},
+    "category_network": {"en": "Network", "fr": "Réseau"},
+    "category_security": {"en": "Security", "fr": "Sécurité"},
+    "category_access": {"en": "Access", "fr": "Accès"},
+    "category_request": {"en": "Request", "fr": "Demande"},
+    "category_other": {"en": "Other", "fr": "Autre"},
+    "review_articles": {
+        "en": "Before I create it: these articles might solve it right away.",
+        "fr": "Avant de le créer : ces articles pourraient régler le problème tout de suite.",
+    },
+    "review_duplicate": {
+        "en": 'You already have {reference} "{title}" open about something similar. '
+        "Add this to it instead of opening a new ticket?",
+        "fr": "Vous avez déjà le ticket {reference} « {title} » ouvert sur un sujet proche. "
+        "L'ajouter à ce ticket plutôt que d'en ouvrir un nouveau ?",
+    },
+    "button_add_to": {"en": "Add to {reference}", "fr": "Ajouter à {reference}"},
+    "review_incident": {
+        "en": 'This looks like the ongoing incident {reference} "{title}": your ticket is '
+        "linked to it, so you will hear as soon as it is fixed.",
+        "fr": "Cela ressemble à l'incident en cours {reference} « {title} » : votre ticket y "
+        "est rattaché, vous serez prévenu dès qu'il sera résolu.",
+    },
+    "comment_added": {
+        "en": "I've added that to {reference}.",
+        "fr": "J'ai ajouté cela au ticket {reference}.",
+    },
+    "button_comment_on": {"en": "Add to {reference}", "fr": "Compléter {reference}"},
+    "button_reopen": {"en": "Reopen {reference}", "fr": "Rouvrir {reference}"},
+    "approver_manager": {"en": "your manager", "fr": "de votre manager"},
+    "approver_app_owner": {"en": "the application owner", "fr": "du responsable de l'application"},
+    "approver_security": {"en": "the security team", "fr": "de l'équipe sécurité"},
+    "approver_none": {"en": "nobody", "fr": "de personne"},
+    "identity_unknown": {
+        "en": "I can't find your account in the directory, so I can't verify you here. "
+        "An agent can help.",
+        "fr": "Je ne trouve pas votre compte dans l'annuaire, je ne peux donc pas vous "
+        "vérifier ici. Un technicien peut vous aider.",
+    },
+    "code_sent": {
+        "en": "To check it's you, I've sent a 6-digit code to {second_factor}. Type it here. "
+        "I will never ask for your password.",
+        "fr": "Pour vérifier que c'est bien vous, j'ai envoyé un code à 6 chiffres au "
+        "{second_factor}. Tapez-le ici. Je ne vous demanderai jamais votre mot de passe.",
+    },
+    "code_wrong": {
+        "en": "That code is not right. {left} attempt(s) left.",
+        "fr": "Ce code n'est pas le bon. Encore {left} essai(s).",
+    },
+    "code_refused": {
+        "en": "The code could not be verified. For your security I've stopped here; an agent "
+        "can help you.",
+        "fr": "Le code n'a pas pu être vérifié. Par sécurité, je m'arrête là ; un technicien "
+        "peut vous aider.",
+    },
+    "account_unlocked": {
+        "en": "Your account is unlocked. You can sign in again now.",
+        "fr": "Votre compte est débloqué. Vous pouvez vous reconnecter.",
+    },
+    "reset_link": {
+        "en": "You're verified. Choose a new password with this one-time link (valid 15 minutes):",
+        "fr": "Vous êtes vérifié. Choisissez un nouveau mot de passe avec ce lien à usage "
+        "unique (valable 15 minutes) :",
+    },
+    "reset_link_title": {"en": "Reset my password", "fr": "Réinitialiser mon mot de passe"},
+    "frustrated": {
+        "en": "I'm sorry this is taking so long. Let me get you a human.",
+        "fr": "Désolé que ce soit si long. Je vous passe quelqu'un.",
+    },
+    "order_approved": {
+        "en": "Your request {reference} is approved and goes to the service desk.",
+        "fr": "Votre demande {reference} est approuvée et part au support.",
+    },
+    "order_rejected": {
+        "en": "Your request {reference} was not approved.",
+        "fr": "Votre demande {reference} n'a pas été approuvée.",
     },
     "language_switched": {
         "en": "I'll answer in English from now on.",

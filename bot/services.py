@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import anyio
 
+from actions.identity import IDENTITY_PROVIDERS, IdentityProvider
+from actions.protocol import Similarity
 from actions.registry import default_actions
 from bot.dialogue.engine import DialogueEngine, Thresholds
 from bot.settings import Settings
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
-from bot.storage.notices import NoticeStore
+from bot.storage.notices import NewNotice, NoticeStore
 from bot.storage.search_feedback import FeedbackStore
-from bot.storage.tickets import TicketStore
+from bot.storage.tickets import Ticket, TicketStore
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
 from knowledge_index.embedders import Embedder, load_embedder
@@ -46,6 +48,7 @@ class Services:
     conversations: ConversationStore
     tickets: TicketService
     notifier: TicketNotifier
+    identity: IdentityProvider
     components: Components
     engine: DialogueEngine
     notices: NoticeStore
@@ -62,6 +65,39 @@ class Services:
 
     async def close(self) -> None:
         await self.database.close()
+
+
+def similarity_of(embedder: Embedder) -> Similarity:
+    """Cosine similarity of a text to each of several others, off the event loop."""
+
+    async def similarity(text: str, others: Sequence[str]) -> list[float]:
+        if not others:
+            return []
+        vectors = await anyio.to_thread.run_sync(embedder.embed, [text, *others])
+        return [float(score) for score in vectors[1:] @ vectors[0]]
+
+    return similarity
+
+
+def outage_notice_publisher(notices: NoticeStore) -> Callable[[Ticket], Awaitable[None]]:
+    """What outage grouping calls when several people report the same symptom."""
+
+    async def publish(parent: Ticket) -> None:
+        symptom = parent.title.removeprefix("Major incident candidate: ")
+        await notices.publish(
+            NewNotice(
+                title_en=f"Ongoing incident: {symptom}"[:200],
+                title_fr=f"Incident en cours : {symptom}"[:200],
+                body_en="Several people reported this. The service desk is on it; no need to "
+                f"open another ticket (see {parent.reference}).",
+                body_fr="Plusieurs personnes l'ont signalé. Le support s'en occupe ; inutile "
+                f"d'ouvrir un autre ticket (voir {parent.reference}).",
+                source="outage-grouping",
+                reference=parent.reference,
+            )
+        )
+
+    return publish
 
 
 async def load_components(
@@ -98,15 +134,18 @@ async def open_services(settings: Settings, components: Components | None = None
     knowledge = FeedbackKnowledgeBase(
         components.knowledge, feedback, gap_below=settings.knowledge.answer_threshold
     )
+    identity = IDENTITY_PROVIDERS.get(settings.identity_provider)()
     conversations = ConversationStore(database)
     tickets = TicketService(TicketStore(database), settings.tickets)
     engine = DialogueEngine(
         parser=components.parser,
         knowledge=knowledge,
-        actions=default_actions(),
+        actions=default_actions(identity),
         conversations=conversations,
         tickets=tickets,
         languages=components.languages,
+        similarity=similarity_of(components.embedder),
+        action_extras={"publish_notice": outage_notice_publisher(notices)},
         default_language=settings.default_language,
         thresholds=Thresholds(
             intent=settings.nlu.confidence_threshold,
@@ -120,6 +159,7 @@ async def open_services(settings: Settings, components: Components | None = None
         conversations=conversations,
         tickets=tickets,
         notifier=TicketNotifier(database, conversations),
+        identity=identity,
         components=components,
         engine=engine,
         notices=notices,
@@ -132,4 +172,3 @@ async def open_services(settings: Settings, components: Components | None = None
             answer_threshold=settings.knowledge.answer_threshold,
         ),
     )
-

@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     knowledge: KnowledgeSettings = KnowledgeSettings()
     itsm: ItsmSettings = ItsmSettings()
     tickets: TicketSettings = TicketSettings()
+    identity_provider: str = "builtin"
 
     @field_validator("database_url")
     @classmethod

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import ServicesDep
-from bot.domain import utcnow
+from bot.domain import Reply, utcnow
+from bot.messages import t
 from bot.services import Services
 from bot.settings import Language
 from bot.storage.tickets import Comment, Event, NewTicket, SyncState, Ticket
@@ -128,3 +129,23 @@ async def add_comment(reference: str, body: CommentIn, services: ServicesDep) ->
             ticket, services.notifier.replies(ticket, comment=body.body, author=body.author)
         )
     return await get_ticket(reference, services)
+
+
+class ApprovalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approved: bool
+    approver: str = Field(min_length=3, max_length=255)
+
+
+@router.post("/{reference}/approval", response_model=TicketOut)
+async def decide_approval(reference: str, body: ApprovalIn, services: ServicesDep) -> TicketOut:
+    """Approve (the request goes to the service desk) or reject a request waiting for approval."""
+    ticket = await services.tickets.decide_approval(
+        reference, approved=body.approved, approver=body.approver
+    )
+    key = "order_approved" if body.approved else "order_rejected"
+    await services.notifier.notify(
+        ticket, [Reply(text=t(key, ticket.language, reference=ticket.reference))]
+    )
+    return await _out(services, ticket)

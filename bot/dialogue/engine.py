@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
-from actions.protocol import Action, ActionContext, Slot, SlotKind
-from bot.dialogue import forms
+from actions.protocol import Action, Similarity
+from bot.dialogue.form_runner import FAILURES_BEFORE_AGENT, FormRunner
+from bot.dialogue.frustration import frustrated
 from bot.dialogue.payloads import parse_payload, payload
-from bot.domain import Button, Conversation, DialogueState, Link, Reply, Turn
+from bot.domain import Button, Conversation, Link, Reply, Turn
 from bot.errors import TicketNotFound
 from bot.messages import t
 from bot.registry import Registry
@@ -25,6 +28,7 @@ from nlu.entities import fold
 from nlu.language import LanguageDetector
 from nlu.protocol import FALLBACK_INTENT, IntentParser, ParseResult
 
+IDENTITY = {"password_reset", "account_locked"}
 SMALL_TALK = {"greet", "goodbye", "thank", "bot_challenge", "help"}
 PROBLEMS = {
     "password_reset",
@@ -41,11 +45,13 @@ PROBLEMS = {
 ORDERS = {"order_equipment", "software_request"}
 CANCEL_WORDS = {"cancel", "annuler", "annule", "stop", "abort", "laisse tomber", "forget it"}
 ARTICLE_TYPES: tuple[EntryType, ...] = ("procedure", "faq", "known_error")
-FAILURES_BEFORE_AGENT = 2
-FORM_INTENTS = {"inform", "affirm", "deny", FALLBACK_INTENT}
-DIGRESSION_CONFIDENCE = 0.75
 TICKET_SECOND_INTENT = 0.2
+TICKET_REQUEST = re.compile(
+    r"\b(open|create|log|raise|file|submit|ouvrir|creer|faire|declarer|signaler)\b"
+    r"[\w' ]{0,20}\b(ticket|incident)\b"
+)
 SHORT_MESSAGE_WORDS = 3
+HIDDEN = "••••••"  # what the transcript keeps of a one-time code
 OUTAGE_IMPACT = "organisation"
 
 
@@ -57,6 +63,15 @@ TICKET_REQUEST_WORDS = frozenset(
     "signaler un une le la nouveau nouvel nouvelle ticket incident demande svp stp merci s'il "
     "vous plait plaît pour moi bonjour hello hi".split()
 )
+
+
+_REQUEST_PREFIX = re.compile(r"^[^:]{0,60}\b(ticket|incident)\b\s*[:,.-]\s*", re.IGNORECASE)
+
+
+def without_request(text: str) -> str:
+    """'Please open a ticket: the printer is jammed' → 'the printer is jammed'."""
+    rest = _REQUEST_PREFIX.sub("", text, count=1).strip()
+    return rest[:1].upper() + rest[1:] if len(rest.split()) >= 3 else text
 
 
 def describes_a_problem(text: str) -> bool:
@@ -85,6 +100,8 @@ class DialogueEngine:
         conversations: ConversationStore,
         tickets: TicketService,
         languages: LanguageDetector,
+        similarity: Similarity,
+        action_extras: dict[str, Any] | None = None,
         default_language: Language = "en",
         thresholds: Thresholds = Thresholds(),
     ) -> None:
@@ -96,6 +113,13 @@ class DialogueEngine:
         self.languages = languages
         self.default_language = default_language
         self.thresholds = thresholds
+        self.forms = FormRunner(
+            actions=actions,
+            knowledge=knowledge,
+            tickets=tickets,
+            similarity=similarity,
+            extras=action_extras,
+        )
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def start(
@@ -118,13 +142,15 @@ class DialogueEngine:
             self._locks[conversation_id] = lock
         async with lock:
             conversation = await self.conversations.get(conversation_id)
+            secret = self.forms.expects_secret(conversation)
             parse = parse_payload(text) or await self.parser.parse(
                 text, language=conversation.language
             )
-            self._set_language(conversation, parse, language)
+            if not secret:
+                self._set_language(conversation, parse, language)
             user_turn = Turn(
                 role="user",
-                text=text,
+                text=HIDDEN if secret else text,
                 language=conversation.language,
                 intent=parse.intent,
                 confidence=round(parse.confidence, 4),
@@ -170,14 +196,19 @@ class DialogueEngine:
 
     async def _respond(self, conversation: Conversation, parse: ParseResult) -> list[Reply]:
         state = conversation.state
+        if not parse.text.startswith("/") and frustrated(parse.text):
+            handoff = await self.forms.run(
+                conversation, "handoff", prefill={"reason": "frustration"}
+            )
+            return [Reply(text=t("frustrated", conversation.language)), *handoff]
         if self._is_cancel(parse):
             if state.active_action is None:
                 return [Reply(text=t("nothing_to_cancel", conversation.language))]
-            self._reset_form(state)
+            self.forms.reset(state)
             state.last_problem = None
             return [Reply(text=t("cancelled", conversation.language))]
         if parse.intent == "human_handoff":
-            return await self._run(conversation, "handoff")
+            return await self.forms.run(conversation, "handoff")
         if parse.intent in {"confirm_resolution", "reopen"} and parse.entity("ticket"):
             return await self._resolution(
                 conversation,
@@ -193,7 +224,9 @@ class DialogueEngine:
                 conversation, state.awaiting_resolution, works=parse.intent == "affirm"
             )
         if state.active_action is not None:
-            return await self._continue_form(conversation, parse)
+            replies = await self.forms.proceed(conversation, parse)
+            if replies is not None:
+                return replies
         if state.awaiting_feedback and parse.intent in {"affirm", "deny"}:
             return await self._feedback(conversation, parse.intent == "affirm")
         state.awaiting_feedback = False
@@ -201,7 +234,8 @@ class DialogueEngine:
 
     @staticmethod
     def _also_asks_for_a_ticket(parse: ParseResult) -> bool:
-        return any(
+        """A problem described together with an explicit request for a ticket."""
+        return bool(TICKET_REQUEST.search(fold(parse.text))) or any(
             score.name == "open_incident" and score.confidence >= TICKET_SECOND_INTENT
             for score in parse.ranking[:2]
         )
@@ -227,20 +261,43 @@ class DialogueEngine:
             # "Open a ticket: the printer is jammed" - do what was asked, keep the category.
             state.last_problem = parse.text
             state.last_intent = intent if intent in PROBLEMS else state.last_intent
-            return await self._start(
-                conversation, "create_ticket", parse, prefill={"description": parse.text}
+            return await self.forms.start(
+                conversation,
+                "create_ticket",
+                parse,
+                prefill={"description": without_request(parse.text)},
+            )
+        if intent in IDENTITY:
+            state.last_intent = intent
+            mode = "unlock" if intent == "account_locked" else "reset"
+            return await self.forms.start(
+                conversation, "password_reset", None, prefill={"mode": mode}
             )
         if intent in PROBLEMS:
             state.last_intent = intent
             return await self._answer(conversation, parse.text, confident_intent=True)
+        if intent == "add_comment":
+            return await self.forms.start(
+                conversation,
+                "add_comment",
+                parse,
+                prefill={
+                    "ticket_number": parse.entity("ticket_number"),
+                    "comment": parse.entity("comment"),
+                },
+            )
         if intent == "open_incident":
-            description = parse.text if describes_a_problem(parse.text) else state.last_problem
-            return await self._start(
+            description = (
+                without_request(parse.text)
+                if describes_a_problem(parse.text)
+                else state.last_problem
+            )
+            return await self.forms.start(
                 conversation, "create_ticket", parse, prefill={"description": description}
             )
         if intent == "report_outage":
             state.last_problem, state.last_intent = parse.text, intent
-            return await self._start(
+            return await self.forms.start(
                 conversation,
                 "create_ticket",
                 parse,
@@ -248,9 +305,9 @@ class DialogueEngine:
             )
         if intent in ORDERS:
             state.last_intent = intent
-            return await self._start(conversation, "order_item", parse)
+            return await self.forms.start(conversation, "order_item", parse)
         if intent == "incident_status":
-            return await self._start(conversation, "ticket_status", parse)
+            return await self.forms.start(conversation, "ticket_status", parse)
         if intent in {"affirm", "deny"}:
             return [Reply(text=t("affirm_idle", language), buttons=self._menu(language))]
         return await self._answer(conversation, parse.text, confident_intent=False)
@@ -288,8 +345,12 @@ class DialogueEngine:
             ]
             return [Reply(text=t("kb_choices", language), buttons=buttons + escalate)]
         if state.consecutive_failures >= FAILURES_BEFORE_AGENT:
-            return [Reply(text=t("not_understood_again", language), buttons=escalate)]
-        return [Reply(text=t("not_understood", language))]
+            # Failing twice in a row: a human takes over without being asked.
+            handoff = await self.forms.run(
+                conversation, "handoff", prefill={"reason": "bot_failed"}
+            )
+            return [Reply(text=t("not_understood_again", language)), *handoff]
+        return [Reply(text=t("not_understood", language), buttons=escalate)]
 
     def _article_reply(self, conversation: Conversation, hit: Hit) -> list[Reply]:
         state, language = conversation.state, conversation.language
@@ -329,7 +390,7 @@ class DialogueEngine:
             state.slots["resolved_by_kb"] = True
             return [Reply(text=t("solved", language))]
         intro = Reply(text=t("not_solved", language))
-        replies = await self._start(
+        replies = await self.forms.start(
             conversation, "create_ticket", None, prefill={"description": state.last_problem}
         )
         return [intro, *replies]
@@ -365,143 +426,3 @@ class DialogueEngine:
         return [Reply(text=t(key, language, reference=ticket.reference))]
 
     # -- forms ---------------------------------------------------------------------------------
-
-    def _context(self, conversation: Conversation) -> ActionContext:
-        return ActionContext(
-            conversation=conversation, tickets=self.tickets, knowledge=self.knowledge
-        )
-
-    @staticmethod
-    def _reset_form(state: DialogueState) -> None:
-        state.active_action = state.requested_slot = None
-        state.awaiting_confirmation = False
-        state.slot_retries = 0
-        state.slots = {k: v for k, v in state.slots.items() if k == "resolved_by_kb"}
-
-    async def _start(
-        self,
-        conversation: Conversation,
-        name: str,
-        parse: ParseResult | None,
-        prefill: dict[str, str | None] | None = None,
-    ) -> list[Reply]:
-        state = conversation.state
-        self._reset_form(state)
-        state.active_action = name
-        state.slots.update({k: v for k, v in (prefill or {}).items() if v})
-        if parse is not None:
-            await self._fill_from(conversation, parse, text_slots=False)
-        return await self._advance(conversation, hint=parse)
-
-    async def _fill_from(
-        self, conversation: Conversation, parse: ParseResult, *, text_slots: bool
-    ) -> bool:
-        """Fill or correct every slot the message gives a value for; true if any changed."""
-        action = self.actions.get(conversation.state.active_action or "")
-        slots, changed = conversation.state.slots, False
-        for slot in action.slots:
-            value = forms.entity_value(slot, parse)
-            if (
-                value is None
-                and slot.kind is SlotKind.CATALOG_ITEM
-                and not parse.text.startswith("/")
-                and (not slots.get(slot.name) or slot.name == conversation.state.requested_slot)
-            ):
-                value, _ = await forms.catalog_choice(
-                    self.knowledge, parse.text, conversation.language
-                )
-            if (
-                value is None
-                and text_slots
-                and slot.kind is SlotKind.TEXT
-                and slot.name == conversation.state.requested_slot
-            ):
-                value = parse.text.strip() or None
-            if value is not None and slots.get(slot.name) != value:
-                slots[slot.name], changed = value, True
-        return changed
-
-    async def _continue_form(self, conversation: Conversation, parse: ParseResult) -> list[Reply]:
-        state, language = conversation.state, conversation.language
-        action = self.actions.get(state.active_action or "")
-        if parse.intent == "change" and parse.entity("slot"):
-            state.slots.pop(parse.entity("slot") or "", None)
-            state.awaiting_confirmation = False
-            return await self._advance(conversation)
-        if state.awaiting_confirmation:
-            if parse.intent == "affirm":
-                return await self._run(conversation, action.name)
-            if await self._fill_from(conversation, parse, text_slots=False):
-                return [Reply(text=t("updated", language)), *await self._advance(conversation)]
-            if parse.intent == "deny":
-                return [
-                    Reply(
-                        text=t("ask_what_to_change", language),
-                        buttons=forms.change_buttons(action, language),
-                    )
-                ]
-            return [forms.confirmation(action, self._context(conversation), language)]
-        requested = state.requested_slot
-        before = dict(state.slots)
-        await self._fill_from(conversation, parse, text_slots=not parse.text.startswith("/"))
-        if requested and not state.slots.get(requested):
-            if parse.intent not in FORM_INTENTS and parse.confidence >= DIGRESSION_CONFIDENCE:
-                # The user moved on to something else: drop the form, serve the new request.
-                self._reset_form(state)
-                return await self._route(conversation, parse)
-            state.slot_retries += 1
-            slot = next(s for s in action.slots if s.name == requested)
-            buttons = await self._slot_choices(conversation, slot, parse)
-            if state.slot_retries >= FAILURES_BEFORE_AGENT:
-                buttons = [
-                    *buttons,
-                    Button(title=t("button_agent", language), payload="/human_handoff"),
-                ]
-            return [forms.question(slot, language, again=True, buttons=buttons)]
-        state.slot_retries = 0
-        corrected = [k for k, v in before.items() if k != requested and state.slots.get(k) != v]
-        prefix = [Reply(text=t("updated", language))] if corrected else []
-        return prefix + await self._advance(conversation)
-
-    async def _slot_choices(
-        self, conversation: Conversation, slot: Slot, parse: ParseResult
-    ) -> list[Button]:
-        if slot.kind is SlotKind.CATALOG_ITEM and not parse.text.startswith("/"):
-            _, buttons = await forms.catalog_choice(
-                self.knowledge, parse.text, conversation.language
-            )
-            return buttons
-        return forms.slot_buttons(slot, conversation.language)
-
-    async def _advance(
-        self, conversation: Conversation, hint: ParseResult | None = None
-    ) -> list[Reply]:
-        """Ask for the next missing slot, ask for confirmation, or run the action.
-
-        `hint` is the message that started the action: its closest catalog items become the
-        buttons of the question when the item was not clear.
-        """
-        state, language = conversation.state, conversation.language
-        action = self.actions.get(state.active_action or "")
-        context = self._context(conversation)
-        missing = forms.next_missing(action, context)
-        if missing is not None:
-            state.requested_slot = missing.name
-            buttons = (
-                await self._slot_choices(conversation, missing, hint) if hint is not None else None
-            )
-            return [forms.question(missing, language, buttons=buttons)]
-        state.requested_slot = None
-        if action.confirm:
-            state.awaiting_confirmation = True
-            return [forms.confirmation(action, context, language)]
-        return await self._run(conversation, action.name)
-
-    async def _run(self, conversation: Conversation, name: str) -> list[Reply]:
-        action = self.actions.get(name)
-        if conversation.state.active_action != name:
-            self._reset_form(conversation.state)
-        replies = await action.run(self._context(conversation))
-        self._reset_form(conversation.state)
-        conversation.state.consecutive_failures = 0
-        return replies

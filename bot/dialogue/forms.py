@@ -2,27 +2,46 @@
 
 from __future__ import annotations
 
+import re
+
 from actions.priority import IMPACTS, URGENCIES
 from actions.protocol import Action, ActionContext, Slot, SlotKind
 from bot.dialogue.payloads import payload
 from bot.domain import Button, Reply
 from bot.messages import t
+from bot.tickets.service import CATEGORIES
 from knowledge_index.service import KnowledgeBase
+from nlu.entities import fold
 from nlu.protocol import ParseResult
 
 CATALOG_MATCH = 0.5
 CATALOG_MARGIN = 0.04
+_CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
 ENTITY_SLOTS: dict[SlotKind, tuple[str, tuple[str, ...] | None]] = {
     SlotKind.IMPACT: ("impact", IMPACTS),
     SlotKind.URGENCY: ("urgency", URGENCIES),
+    SlotKind.CATEGORY: ("category", CATEGORIES),
     SlotKind.TICKET_NUMBER: ("ticket_number", None),
     SlotKind.CATALOG_ITEM: ("catalog_item", None),
 }
 
 
 def entity_value(slot: Slot, parse: ParseResult) -> str | None:
-    """A value for an entity-backed slot from the parsed message, if it names a valid one."""
+    """A value for a slot read from the parsed message, if it names a valid one."""
+    if slot.kind is SlotKind.CODE:
+        match = _CODE.search(parse.text)
+        return match.group(1) if match else None
+    if slot.kind is SlotKind.CHOICE:
+        chosen = parse.entity(slot.name)
+        values = {value for value, _ in slot.options}
+        if chosen in values:
+            return chosen
+        typed = fold(parse.text).strip()
+        for option, labels in slot.options:
+            if typed and typed in {fold(option), *(fold(label) for label in labels.values())}:
+                return option
+        return None
     if slot.kind not in ENTITY_SLOTS:
         return None
     entity, allowed = ENTITY_SLOTS[slot.kind]
@@ -58,31 +77,53 @@ async def catalog_choice(
 
 
 def slot_buttons(slot: Slot, language: str) -> list[Button]:
-    if slot.kind is SlotKind.IMPACT:
+    if slot.kind is SlotKind.CHOICE:
         return [
-            Button(title=t(f"impact_{v}", language), payload=payload("inform", impact=v))
-            for v in IMPACTS
+            Button(
+                title=labels.get(language, value), payload=payload("inform", **{slot.name: value})
+            )
+            for value, labels in slot.options
         ]
-    if slot.kind is SlotKind.URGENCY:
-        return [
-            Button(title=t(f"urgency_{v}", language), payload=payload("inform", urgency=v))
-            for v in URGENCIES
-        ]
-    return []
+    values: dict[SlotKind, tuple[str, ...]] = {
+        SlotKind.IMPACT: IMPACTS,
+        SlotKind.URGENCY: URGENCIES,
+        SlotKind.CATEGORY: CATEGORIES,
+    }
+    if slot.kind not in values:
+        return []
+    name = slot.kind.value
+    return [
+        Button(title=t(f"{name}_{value}", language), payload=payload("inform", **{name: value}))
+        for value in values[slot.kind]
+    ]
 
 
 def next_missing(action: Action, context: ActionContext) -> Slot | None:
     return next(
-        (slot for slot in action.slots if slot.required and not context.slots.get(slot.name)), None
+        (
+            slot
+            for slot in action.slots(context)
+            if slot.required and not context.slots.get(slot.name)
+        ),
+        None,
     )
+
+
+def slot_by_name(action: Action, context: ActionContext, name: str | None) -> Slot | None:
+    return next((slot for slot in action.slots(context) if slot.name == name), None)
 
 
 def question(
     slot: Slot, language: str, *, again: bool = False, buttons: list[Button] | None = None
 ) -> Reply:
     prefix = t("ask_again", language) if again else ""
+    text = (
+        slot.label.get(language, slot.label["en"])
+        if slot.label
+        else t(f"ask_{slot.name}", language)
+    )
     return Reply(
-        text=prefix + t(f"ask_{slot.name}", language),
+        text=prefix + text,
         buttons=buttons if buttons is not None else slot_buttons(slot, language),
     )
 
@@ -95,8 +136,14 @@ def confirmation(action: Action, context: ActionContext, language: str) -> Reply
     return Reply(text=t("confirm", language, summary=action.summary(context)), buttons=buttons)
 
 
-def change_buttons(action: Action, language: str) -> list[Button]:
+def change_buttons(action: Action, context: ActionContext, language: str) -> list[Button]:
     return [
-        Button(title=t(f"ask_{slot.name}", language), payload=payload("change", slot=slot.name))
-        for slot in action.slots
+        Button(
+            title=slot.label.get(language, slot.name)
+            if slot.label
+            else t(f"ask_{slot.name}", language),
+            payload=payload("change", slot=slot.name),
+        )
+        for slot in action.slots(context)
+        if not slot.secret
     ]

@@ -7,7 +7,7 @@ from typing import Any
 
 from actions.priority import IMPACTS, URGENCIES
 from bot.domain import utcnow
-from bot.errors import InvalidRequest
+from bot.errors import Conflict, InvalidRequest
 from bot.settings import TicketSettings
 from bot.storage.tickets import NewTicket, Ticket, TicketStore
 from bot.tickets.lifecycle import PAUSED, STATUSES, check_transition
@@ -144,4 +144,23 @@ class TicketService:
             origin=f"upstream:{upstream}" if upstream else "guichet",
             backends=backends,
             first_response=by_agent,
+        )
+
+    async def decide_approval(self, reference: str, *, approved: bool, approver: str) -> Ticket:
+        """Record the approver's decision on a request waiting for approval."""
+        ticket = await self.store.get(reference)
+        if ticket.details.get("approval") != "waiting":
+            raise Conflict(
+                reference=ticket.reference, problem="is not waiting for approval", allowed="none"
+            )
+        details = {
+            **ticket.details,
+            "approval": "approved" if approved else "rejected",
+            "approver_decision_by": approver,
+        }
+        await self.store.change(
+            ticket.reference, actor=approver, kind="approval", fields={"details": details}
+        )
+        return await self.transition(
+            ticket.reference, "assigned" if approved else "rejected", actor=approver
         )

@@ -35,8 +35,8 @@ async def test_kb_question_is_answered_with_a_link_and_feedback(services) -> Non
 
 async def test_french_question_gets_the_french_article(services) -> None:
     chat = await Chat.start(services)
-    await chat.say("j'ai oublié mon mot de passe, comment le réinitialiser ?")
-    assert chat.replies[0].links[0].url == "/kb/fr/reset-password"
+    await chat.say("comment connecter mon téléphone au wifi NORVANE-CORP ?")
+    assert chat.replies[0].links[0].url == "/kb/fr/wifi-corporate-connect"
     language, _ = await chat.state()
     assert language == "fr"
 
@@ -114,13 +114,28 @@ async def test_kb_did_not_help_leads_to_a_ticket(services) -> None:
     assert slots["description"] == "Outlook crashes at startup"
 
 
-async def test_unsure_offers_articles_then_an_agent(services) -> None:
+async def test_unsure_offers_an_agent_then_hands_off_after_two_failures(services) -> None:
     chat = await Chat.start(services)
-    await chat.say("zorglub frobnicate quux")
-    await chat.say("blorp wibble")
+    await chat.say("qwfp arst zxcv")
     assert "Talk to an agent" in chat.buttons
-    await chat.press("Talk to an agent")
-    assert "agent" in chat.text and "queue" in chat.text
+    await chat.say("zxcv qwfp arst qwfp")
+    assert "bringing in a person" in chat.text and "queue" in chat.text
+    assert await services.tickets.store.waiting_escalations() == 1
+
+
+async def test_article_choices_when_unsure(services) -> None:
+    chat = await Chat.start(services)
+    await chat.say("screens")
+    if "Is it one of these?" in chat.text:  # the index may also answer outright
+        assert "Talk to an agent" in chat.buttons and len(chat.buttons) >= 3
+
+
+async def test_frustration_brings_a_human_at_once(services) -> None:
+    chat = await Chat.start(services, language="fr")
+    await chat.say("j'ai un souci avec mon portable")
+    await chat.say("tu sers à rien, j'en ai marre")
+    assert "Je vous passe quelqu'un" in chat.text
+    assert await services.tickets.store.waiting_escalations() == 1
 
 
 async def test_out_of_scope_is_not_an_it_answer(services) -> None:

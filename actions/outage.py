@@ -1,0 +1,84 @@
+"""Grouping reports of the same outage under one parent incident (a major-incident candidate)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from actions.protocol import ActionContext
+from bot.domain import utcnow
+from bot.storage.tickets import OPEN_STATUSES, NewTicket, Ticket
+
+WINDOW = timedelta(minutes=30)
+MIN_REPORTERS = 3
+SIMILARITY = 0.7
+GROUPER = "guichet:outage-grouping"
+
+
+async def group_outage(context: ActionContext, ticket: Ticket) -> Ticket | None:
+    """Attach `ticket` to an ongoing parent incident, or open one when enough people report
+    the same symptom within the window. Returns the parent, if any."""
+    if ticket.parent_reference:
+        return None
+    store = context.tickets.store
+    recent = [
+        tk
+        for tk in await store.find(
+            kind="incident", statuses=OPEN_STATUSES, since=utcnow() - WINDOW, limit=200
+        )
+        if tk.reference != ticket.reference
+    ]
+    if not recent:
+        return None
+    scores = await context.similarity(ticket.description, [tk.description for tk in recent])
+    similar = [tk for tk, score in zip(recent, scores, strict=True) if score >= SIMILARITY]
+    parents = [tk for tk in similar if tk.details.get("major_incident")]
+    parents += [
+        await store.get(ref)
+        for ref in {tk.parent_reference for tk in similar if tk.parent_reference}
+    ]
+    if parents:
+        parent = parents[0]
+        await store.change(
+            ticket.reference,
+            actor=GROUPER,
+            kind="update",
+            fields={"parent_reference": parent.reference},
+        )
+        return parent
+    reports = [tk for tk in similar if not tk.details.get("major_incident")] + [ticket]
+    if len({tk.requester for tk in reports}) < MIN_REPORTERS:
+        return None
+    parent = await context.tickets.create(
+        NewTicket(
+            kind="incident",
+            requester=GROUPER,
+            channel="guichet",
+            conversation_id=None,
+            title=f"Major incident candidate: {ticket.title}"[:200],
+            description="\n".join(
+                f"{tk.reference} ({tk.requester}): {tk.description}" for tk in reports
+            ),
+            category=ticket.category,
+            impact="organisation",
+            urgency="critical",
+            priority="P1",
+            language="en",
+            details={
+                "major_incident": True,
+                "candidate": True,
+                "reports": [tk.reference for tk in reports],
+            },
+        ),
+        actor=GROUPER,
+    )
+    for report in reports:
+        await store.change(
+            report.reference,
+            actor=GROUPER,
+            kind="update",
+            fields={"parent_reference": parent.reference},
+        )
+    publish = context.services.get("publish_notice")
+    if publish is not None:
+        await publish(parent)
+    return parent

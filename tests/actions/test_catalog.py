@@ -1,0 +1,65 @@
+"""Ordering from the catalog: the item's own fields, then approval when the item needs it."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bot.api.app import create_app
+from bot.services import Services
+from tests.bot.dialogue.chat import Chat
+
+pytestmark = pytest.mark.slow
+
+
+async def test_order_asks_the_item_fields_then_waits_for_approval(services: Services) -> None:
+    item = next(
+        i
+        for i in services.knowledge.content.catalog
+        if i.requires_approval and any(f.type == "choice" for f in i.fields)
+    )
+    chat = await Chat.start(services, user="max@norvane.example")
+    await chat.say(f'/order_equipment{{"catalog_item": "{item.id}"}}')
+    for field in [f for f in item.fields if f.required]:
+        assert field.label.en in chat.text
+        if field.type == "choice":
+            await chat.press(field.options[0].en)
+        else:
+            await chat.say("Desk 4.12, Lyon")
+    assert "Shall I go ahead?" in chat.text and "approval" in chat.text
+    created = await chat.press("Yes")
+    assert "awaits approval" in created
+    reference = created.split("Request ")[1].split()[0]
+    ticket = await services.tickets.store.get(reference)
+    assert ticket.status == "pending" and ticket.details["approval"] == "waiting"
+    assert all(ticket.details["fields"][f.name] for f in item.fields if f.required)
+
+    app = create_app(services.settings, services)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        approved = await client.post(
+            f"/api/v1/tickets/{reference}/approval",
+            json={"approved": True, "approver": "boss@norvane.example"},
+        )
+        assert approved.status_code == 200, approved.text
+        assert approved.json()["status"] == "assigned"
+        assert approved.json()["details"]["approval"] == "approved"
+        again = await client.post(
+            f"/api/v1/tickets/{reference}/approval",
+            json={"approved": False, "approver": "boss@norvane.example"},
+        )
+        assert again.status_code == 409
+    conversation = await services.conversations.get(chat.conversation_id)
+    assert "approved" in conversation.transcript[-1].text
+
+
+async def test_free_item_is_ordered_without_approval(services: Services) -> None:
+    item = next(
+        i for i in services.knowledge.content.catalog if not i.requires_approval and not i.fields
+    )
+    chat = await Chat.start(services, user="ned@norvane.example", language="fr")
+    await chat.say(f'/order_equipment{{"catalog_item": "{item.id}"}}')
+    created = await chat.press("Oui")
+    assert "est enregistrée" in created and "approbation" not in created
