@@ -31,6 +31,7 @@ from rich.table import Table
 from bench.synthetic_kb import grow
 from knowledge_index.cli import DEFAULT_EVAL
 from knowledge_index.evaluation import LabelledSet
+from knowledge_index.index import KnowledgeIndex
 
 KEYSTROKE_S = 0.15
 WARM_UP_S = 3.0
@@ -73,6 +74,9 @@ def _environment(data: Path, kb: Path, port: int) -> dict[str, str]:
         "GUICHET_KNOWLEDGE__KB_DIR": str(kb),
         "GUICHET_PORT": str(port),
         "GUICHET_LOG_LEVEL": "WARNING",
+        # The index was just built by `guichet index build`; a large deployment serves it as
+        # built rather than read every article again at start-up to compare.
+        "GUICHET_KNOWLEDGE__BUILD_ON_START": "false",
     }
 
 
@@ -200,11 +204,15 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(size: int, typists: int, seconds: float, workdir: Path) -> Run:
+def measure(size: int, typists: int, seconds: float, workdir: Path, reuse: bool) -> Run:
     kb, data, port = workdir / f"kb-{size}", workdir / f"var-{size}", _free_port()
-    entries = grow(kb, size)
     environment = _environment(data, kb, port)
-    build_s, build_peak = _build(environment)
+    if reuse and (data / "index" / "manifest.json").exists():
+        entries = KnowledgeIndex.read_manifest(data / "index").entries  # type: ignore[union-attr]
+        build_s = build_peak = float("nan")
+    else:
+        entries = grow(kb, size)
+        build_s, build_peak = _build(environment)
     subprocess.run([*GUICHET, "train"], env=environment, stdout=subprocess.DEVNULL, check=True)
     server = subprocess.Popen([*GUICHET, "serve"], env=environment, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -229,6 +237,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,10000,100000")
     parser.add_argument("--typists", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the knowledge bases and indexes here and reuse them"
+    )
     arguments = parser.parse_args()
     table = Table(
         "entries", "build s", "build peak MiB", "start s", "requests", "errors", "req/s",
@@ -239,8 +250,11 @@ def main() -> None:
     )  # fmt: skip
     console = Console(width=200)
     with tempfile.TemporaryDirectory(prefix="guichet-bench-") as directory:
+        workdir = arguments.workdir or Path(directory)
         for size in (int(s) for s in arguments.sizes.split(",")):
-            run = measure(size, arguments.typists, arguments.seconds, Path(directory))
+            run = measure(
+                size, arguments.typists, arguments.seconds, workdir, arguments.workdir is not None
+            )
             ordered = sorted(run.latencies_ms)
             table.add_row(
                 f"{run.entries:,}",

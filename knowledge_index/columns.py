@@ -127,12 +127,17 @@ class Entries:
         self._texts = texts
         self.group_names = group_names
         self.group, self.kind, self.language = group, kind, language
-        self._ids = {entry_id: i for i, entry_id in enumerate(ids)}
-        self._by_group = {
-            (int(g), int(lang)): i for i, (g, lang) in enumerate(zip(group, language, strict=True))
-        }
-        self._group_numbers = {name: i for i, name in enumerate(group_names)}
-        self._parsed = lru_cache(maxsize=4096)(self._parse)
+        self._id_list = ids
+        self._ids: dict[str, int] | None = None  # built on first use: lookups by id are rare
+        self._group_numbers: dict[str, int] | None = None
+        # The other language's entry of the same group, or -1: an array, not a dictionary of
+        # a hundred thousand tuples.
+        self._twin = np.full(len(group), -1, dtype=np.int32)
+        order = np.lexsort((language, group))
+        same = group[order][1:] == group[order][:-1]
+        first, second = order[:-1][same], order[1:][same]
+        self._twin[first], self._twin[second] = second, first
+        self._parsed = lru_cache(maxsize=1024)(self._parse)
 
     @classmethod
     def of(cls, entries: Sequence[Entry]) -> Entries:
@@ -173,23 +178,28 @@ class Entries:
         return ENTRY_TYPES[int(self.kind[index])]
 
     def index_of(self, entry_id: str) -> int | None:
+        if self._ids is None:
+            self._ids = {entry_id: i for i, entry_id in enumerate(self._id_list)}
         return self._ids.get(entry_id)
 
     def in_language(self, index: int, language: Language) -> int | None:
         """The entry of the same group in `language`, if there is one."""
-        return self._by_group.get((int(self.group[index]), LANGUAGE_CODES.index(language)))
+        code = LANGUAGE_CODES.index(language)
+        if self.language[index] == code:
+            return index
+        twin = int(self._twin[index])
+        return twin if twin >= 0 and self.language[twin] == code else None
 
     def of_group(self, group: str, language: Language) -> int | None:
         """The entry of a group in `language`, or in the other language."""
+        if self._group_numbers is None:
+            self._group_numbers = {name: i for i, name in enumerate(self.group_names)}
         number = self._group_numbers.get(group)
         if number is None:
             return None
-        wanted = LANGUAGE_CODES.index(language)
-        for code in (wanted, 1 - wanted):
-            found = self._by_group.get((number, code))
-            if found is not None:
-                return found
-        return None
+        first = int(np.argmax(self.group == number))
+        found = self.in_language(first, language)
+        return first if found is None else found
 
     def save(self, directory: Path) -> None:
         self._texts.save(directory, "entries")
@@ -197,7 +207,7 @@ class Entries:
         np.save(directory / "entries.type.npy", self.kind)
         np.save(directory / "entries.language.npy", self.language)
         (directory / "entries.keys.json").write_text(
-            json.dumps({"ids": list(self._ids), "groups": self.group_names}), encoding="utf-8"
+            json.dumps({"ids": self._id_list, "groups": self.group_names}), encoding="utf-8"
         )
 
     @classmethod

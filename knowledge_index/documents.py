@@ -223,7 +223,9 @@ class KnowledgeContent(BaseModel):
     actions: list[Action] = Field(default_factory=list)
 
     @classmethod
-    def load(cls, kb_dir: Path) -> KnowledgeContent:
+    def load(cls, kb_dir: Path, *, articles: bool = True) -> KnowledgeContent:
+        """The knowledge base; without its articles (a service that only orders from the
+        catalog needs not hold a hundred thousand of them) when `articles` is false."""
         if not kb_dir.is_dir():
             raise ContentInvalid(
                 path=str(kb_dir),
@@ -231,7 +233,7 @@ class KnowledgeContent(BaseModel):
                 "GUICHET_KNOWLEDGE__KB_DIR to the knowledge-base folder",
             )
         return cls(
-            articles=load_articles(kb_dir / "articles"),
+            articles=load_articles(kb_dir / "articles") if articles else [],
             catalog=load_catalog(kb_dir / "catalog.yaml"),
             actions=load_actions(kb_dir / "actions.yaml"),
         )

@@ -213,7 +213,9 @@ class IndexedKnowledgeBase:
         with self._reloading:
             try:
                 index = KnowledgeIndex.load(self.index_dir, self.embedder)
-                content = KnowledgeContent.load(self.kb_dir) if self.kb_dir else None
+                content = (
+                    KnowledgeContent.load(self.kb_dir, articles=False) if self.kb_dir else None
+                )
             except Exception as exc:
                 log.warning("knowledge index at %s not reloaded: %s", self.index_dir, exc)
                 return
@@ -324,13 +326,14 @@ def open_knowledge_base(
     one is not rebuilt behind the operator's back: the service starts without it and
     `/readyz` says how to rebuild it.
     """
-    content = KnowledgeContent.load(kb_dir)
     index: KnowledgeIndex | None = None
     problem = None
     try:
         manifest = KnowledgeIndex.read_manifest(index_dir)
         if build and (
-            manifest is None or manifest.content_hash != content_hash(content.entries(), embedder)
+            manifest is None
+            or manifest.content_hash
+            != content_hash(KnowledgeContent.load(kb_dir).entries(), embedder)
         ):
             index = build_index(kb_dir, index_dir, embedder, progress=progress)
         else:
@@ -338,6 +341,7 @@ def open_knowledge_base(
     except NotReady as exc:
         problem = str(exc)
         log.error("%s", problem)
+    content = KnowledgeContent.load(kb_dir, articles=False)  # the index holds the articles
     _settle()
     return IndexedKnowledgeBase(
         index, embedder, content, index_dir=index_dir, kb_dir=kb_dir, problem=problem
