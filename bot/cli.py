@@ -164,6 +164,37 @@ async def _chat(settings: Settings, user: str, language: Language | None) -> Non
 
 
 @app.command()
+def sync(once: Annotated[bool, typer.Option(help="One round, then exit.")] = False) -> None:
+    """Run the ticket sync worker: push the outbox to the ITSM tools, read their changes."""
+    asyncio.run(_sync(_settings(), once))
+
+
+async def _sync(settings: Settings, once: bool) -> None:
+    from bot.services import open_services, sync_worker
+
+    services = await open_services(settings)
+    worker = sync_worker(services)
+    try:
+        if worker is None:
+            console.print(
+                "No ITSM backend configured (GUICHET_TICKETS__SYNC_BACKENDS): "
+                "Guichet is the ticket store, nothing to sync."
+            )
+            return
+        if once:
+            delivered, applied = await worker.deliver_once(), await worker.poll_once()
+            console.print(f"Delivered {delivered} change(s), applied {applied} from upstream.")
+            return
+        stop = asyncio.Event()
+        console.print(f"Syncing with {', '.join(worker.backends)} (Ctrl-C to stop).")
+        await worker.run(stop, settings.tickets.sync_interval_seconds)
+    finally:
+        if worker is not None:
+            await worker.aclose()
+        await services.close()
+
+
+@app.command()
 def doctor() -> None:
     """Check settings, database, model, NLU data and index; say what is wrong."""
     table = Table("check", "result")

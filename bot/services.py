@@ -19,6 +19,7 @@ from bot.storage.search_feedback import FeedbackStore
 from bot.storage.tickets import Ticket, TicketStore
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
+from bot.tickets.sync import SyncWorker
 from knowledge_index.embedders import Embedder, load_embedder
 from knowledge_index.feedback import FeedbackKnowledgeBase
 from knowledge_index.service import IndexedKnowledgeBase, open_knowledge_base
@@ -172,3 +173,15 @@ async def open_services(settings: Settings, components: Components | None = None
             answer_threshold=settings.knowledge.answer_threshold,
         ),
     )
+
+
+def sync_worker(services: Services) -> SyncWorker | None:
+    """The worker pushing tickets to the configured ITSM backends; None when there are none."""
+    names = services.settings.tickets.sync_backends
+    if not names:
+        return None
+    from connectors.itsm.registry import BackendContext, build_backend
+
+    context = BackendContext(itsm=services.settings.itsm)
+    backends = {name: build_backend(name, context) for name in names}
+    return SyncWorker(services.tickets, backends, services.notifier)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,7 +14,7 @@ from bot.api import conversations, health, tickets
 from bot.api import nlu as nlu_routes
 from bot.api import suggest as suggest_routes
 from bot.api.errors import install_error_handlers
-from bot.services import Services, open_services
+from bot.services import Services, open_services, sync_worker
 from bot.settings import Settings
 from connectors.rasa_rest import routes as rasa_rest
 
@@ -25,9 +26,21 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = services or await open_services(settings)
         app.state.services = opened
+        worker = sync_worker(opened) if settings.tickets.run_sync_worker else None
+        stop = asyncio.Event()
+        task = (
+            asyncio.create_task(worker.run(stop, settings.tickets.sync_interval_seconds))
+            if worker
+            else None
+        )
         try:
             yield
         finally:
+            stop.set()
+            if task is not None:
+                await task
+            if worker is not None:
+                await worker.aclose()
             if services is None:
                 await opened.close()
 

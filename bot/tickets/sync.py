@@ -177,6 +177,10 @@ class SyncWorker:
             return True
         return False
 
+    async def aclose(self) -> None:
+        for backend in self.backends.values():
+            await backend.aclose()
+
     async def run(self, stop: asyncio.Event, interval: float) -> None:
         """Deliver and poll until `stop` is set; a failing round is logged, never fatal."""
         while not stop.is_set():

@@ -85,11 +85,10 @@ class ZammadSettings(BaseModel):
 
 
 class ItsmSettings(BaseModel):
-    """Which ITSM tool tickets are synced with, and how to reach each one."""
+    """How to reach each ITSM tool; which ones tickets are synced with is
+    `GUICHET_TICKETS__SYNC_BACKENDS` (a JSON list, e.g. '["request_tracker"]')."""
 
-    backend: str = "builtin"
     timeout_seconds: float = Field(10.0, gt=0, le=300)  # every HTTP call, connect to last byte
-    poll_interval_seconds: float = Field(60.0, gt=0)  # how often changes made upstream are read
     request_tracker: RequestTrackerSettings = RequestTrackerSettings()
     servicenow: ServiceNowSettings = ServiceNowSettings()
     jira_service_management: JiraServiceManagementSettings = JiraServiceManagementSettings()

@@ -20,7 +20,6 @@ ACCOUNTS = {"guichet": ("root", PASSWORD), "agent": (AGENT, AGENT_PASSWORD), "wr
 def _settings(account: Account, url: str) -> ItsmSettings:
     user, password = ACCOUNTS[account]
     return ItsmSettings(
-        backend="request_tracker",
         request_tracker=RequestTrackerSettings(
             base_url=url, username=user, password=SecretStr(password)
         ),

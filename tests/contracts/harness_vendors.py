@@ -41,7 +41,6 @@ def servicenow_harness() -> Iterator[Harness]:
     def settings(account: Account, url: str) -> ItsmSettings:
         user, password = accounts[account]
         return ItsmSettings(
-            backend="servicenow",
             servicenow=ServiceNowSettings(
                 base_url=url, username=user, password=SecretStr(password)
             ),
@@ -73,7 +72,6 @@ def zammad_harness() -> Iterator[Harness]:
 
     def settings(account: Account, url: str) -> ItsmSettings:
         return ItsmSettings(
-            backend="zammad",
             zammad=ZammadSettings(base_url=url, token=SecretStr(tokens[account])),
         )
 
@@ -108,7 +106,6 @@ def glpi_harness() -> Iterator[Harness]:
 
     def settings(account: Account, url: str) -> ItsmSettings:
         return ItsmSettings(
-            backend="glpi",
             glpi=GlpiSettings(
                 base_url=f"{url}/apirest.php",
                 app_token=SecretStr(GLPI_APP_TOKEN),
@@ -152,7 +149,6 @@ def jira_service_management_harness() -> Iterator[Harness]:
     def settings(account: Account, url: str) -> ItsmSettings:
         email, token = logins[account]
         return ItsmSettings(
-            backend="jira_service_management",
             jira_service_management=JiraServiceManagementSettings(
                 base_url=url,
                 email=email,

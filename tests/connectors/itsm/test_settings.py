@@ -20,7 +20,7 @@ def test_every_vendor_backend_is_registered() -> None:
 
 
 def test_secrets_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GUICHET_ITSM__BACKEND", "servicenow")
+    monkeypatch.setenv("GUICHET_TICKETS__SYNC_BACKENDS", '["servicenow"]')
     monkeypatch.setenv("GUICHET_ITSM__SERVICENOW__BASE_URL", "https://norvane.service-now.com")
     monkeypatch.setenv("GUICHET_ITSM__SERVICENOW__USERNAME", "guichet.integration")
     monkeypatch.setenv("GUICHET_ITSM__SERVICENOW__PASSWORD", "s3cret")
@@ -28,7 +28,7 @@ def test_secrets_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
 
     settings = load_settings()
 
-    assert settings.itsm.backend == "servicenow"
+    assert settings.tickets.sync_backends == ["servicenow"]
     assert settings.itsm.timeout_seconds == 4.5
     assert settings.itsm.servicenow.password.get_secret_value() == "s3cret"
     assert "s3cret" not in repr(settings)
