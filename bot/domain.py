@@ -45,6 +45,14 @@ class Turn(BaseModel):
     confidence: float | None = None
 
 
+def bot_turns(replies: list[Reply], language: Language) -> list[Turn]:
+    """The transcript turns of the bot's replies."""
+    return [
+        Turn(role="bot", text=r.text, language=language, buttons=r.buttons, links=r.links)
+        for r in replies
+    ]
+
+
 class DialogueState(BaseModel):
     """What the engine remembers between turns."""
 

@@ -12,7 +12,7 @@ from actions.protocol import Action, Similarity
 from bot.dialogue.form_runner import FAILURES_BEFORE_AGENT, FormRunner
 from bot.dialogue.frustration import frustrated
 from bot.dialogue.payloads import parse_payload, payload
-from bot.domain import Button, Conversation, Link, Reply, Turn
+from bot.domain import Button, Conversation, Link, Reply, Turn, bot_turns
 from bot.errors import TicketNotFound
 from bot.messages import t
 from bot.registry import Registry
@@ -157,18 +157,9 @@ class DialogueEngine:
             )
             conversation.transcript.append(user_turn)
             replies = await self._respond(conversation, parse)
-            bot_turns = [
-                Turn(
-                    role="bot",
-                    text=r.text,
-                    language=conversation.language,
-                    buttons=r.buttons,
-                    links=r.links,
-                )
-                for r in replies
-            ]
-            conversation.transcript.extend(bot_turns)
-            await self.conversations.save(conversation, [user_turn, *bot_turns])
+            said = bot_turns(replies, conversation.language)
+            conversation.transcript.extend(said)
+            await self.conversations.save(conversation, [user_turn, *said])
             return replies
 
     def _set_language(

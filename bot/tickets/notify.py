@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.dialogue.payloads import payload
-from bot.domain import Button, Reply, Turn, utcnow
+from bot.domain import Button, Reply, bot_turns, utcnow
 from bot.messages import t
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
@@ -77,16 +77,7 @@ class TicketNotifier:
         if ticket.conversation_id:
             conversation = await self._conversations.get(ticket.conversation_id)
         if conversation is not None:
-            turns = [
-                Turn(
-                    role="bot",
-                    text=r.text,
-                    language=ticket.language,
-                    buttons=r.buttons,
-                    links=r.links,
-                )
-                for r in replies
-            ]
+            turns = bot_turns(replies, ticket.language)  # type: ignore[arg-type]
             if any(b.payload.startswith("/confirm_resolution") for r in replies for b in r.buttons):
                 conversation.state.awaiting_resolution = ticket.reference
             await self._conversations.save(conversation, turns)

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
-from bot.api.app import create_app
 from bot.services import Services
 from bot.storage.database import Database
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(services.settings, services)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://guichet.test"
-        ) as client,
-    ):
-        yield client
 
 
 async def test_conversation_round_trip(client: httpx.AsyncClient) -> None:

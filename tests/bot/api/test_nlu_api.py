@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
-from bot.api.app import create_app
-from bot.services import Services
-
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(services.settings, services)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://guichet.test"
-        ) as client,
-    ):
-        yield client
 
 
 async def test_parse_has_rasas_shape(client: httpx.AsyncClient) -> None:

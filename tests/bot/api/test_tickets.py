@@ -3,30 +3,23 @@ comments reaching the requester's conversation."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
-from bot.api.app import create_app
 from bot.services import Services
 from tests.bot.dialogue.chat import Chat
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(services.settings, services)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://guichet.test"
-    ) as client:
-        yield client
-
-
-NEW = {"requester": "ann@norvane.example", "title": "VPN down in Lyon",
-       "description": "Nobody on the 3rd floor can connect", "category": "network",
-       "impact": "team", "urgency": "high"}
+NEW = {
+    "requester": "ann@norvane.example",
+    "title": "VPN down in Lyon",
+    "description": "Nobody on the 3rd floor can connect",
+    "category": "network",
+    "impact": "team",
+    "urgency": "high",
+}
 
 
 async def test_create_read_list(client: httpx.AsyncClient) -> None:
@@ -40,7 +33,7 @@ async def test_create_read_list(client: httpx.AsyncClient) -> None:
     detail = (await client.get(f"/api/v1/tickets/{ticket['reference']}")).json()
     assert detail["history"][0]["kind"] == "created" and detail["comments"] == []
     await client.post("/api/v1/tickets", json={**NEW, "requester": "bob@norvane.example"})
-    mine = (await client.get("/api/v1/tickets", params={"requester": "ann@norvane.example"}))
+    mine = await client.get("/api/v1/tickets", params={"requester": "ann@norvane.example"})
     assert [t["reference"] for t in mine.json()] == [ticket["reference"]]
     none_closed = await client.get("/api/v1/tickets", params={"status": "closed"})
     assert none_closed.json() == []
@@ -50,32 +43,41 @@ async def test_transitions_and_conflicts(client: httpx.AsyncClient) -> None:
     reference = (await client.post("/api/v1/tickets", json=NEW)).json()["reference"]
     url = f"/api/v1/tickets/{reference}/transitions"
     assert (await client.post(url, json={"to": "in_progress", "actor": "agent:zoe"})).json()[
-        "status"] == "in_progress"
+        "status"
+    ] == "in_progress"
     refused = await client.post(url, json={"to": "closed", "actor": "agent:zoe"})
     assert refused.status_code == 409
     assert refused.json()["error"] == "InvalidTransition"
     assert "resolved" in refused.json()["fields"]["allowed"]
     bad = await client.post(url, json={"to": "done"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "to"
-    assert (await client.post("/api/v1/tickets/INC-999999/transitions",
-                              json={"to": "assigned"})).status_code == 404
+    assert (
+        await client.post("/api/v1/tickets/INC-999999/transitions", json={"to": "assigned"})
+    ).status_code == 404
 
 
-async def test_agent_updates_reach_the_requester_conversation(client: httpx.AsyncClient,
-                                                              services: Services) -> None:
+async def test_agent_updates_reach_the_requester_conversation(
+    client: httpx.AsyncClient, services: Services
+) -> None:
     chat = await Chat.start(services, user="carl@norvane.example", language="fr")
     await chat.say("je veux ouvrir un ticket, mon écran externe clignote sans arrêt")
     await chat.press("Moi seulement")
     await chat.press("Ça peut attendre")
     reference = (await chat.press("Oui")).split("ticket ")[1].split()[0]
-    comment = await client.post(f"/api/v1/tickets/{reference}/comments", json={
-        "body": "Pouvez-vous essayer un autre câble ?", "author": "agent:zoe",
-        "from_agent": True})
+    comment = await client.post(
+        f"/api/v1/tickets/{reference}/comments",
+        json={
+            "body": "Pouvez-vous essayer un autre câble ?",
+            "author": "agent:zoe",
+            "from_agent": True,
+        },
+    )
     assert comment.status_code == 201
     assert comment.json()["first_response_at"] is not None
     assert comment.json()["comments"][0]["body"] == "Pouvez-vous essayer un autre câble ?"
-    await client.post(f"/api/v1/tickets/{reference}/transitions",
-                      json={"to": "resolved", "actor": "agent:zoe"})
+    await client.post(
+        f"/api/v1/tickets/{reference}/transitions", json={"to": "resolved", "actor": "agent:zoe"}
+    )
     conversation = await services.conversations.get(chat.conversation_id)
     texts = [turn.text for turn in conversation.transcript[-2:]]
     assert "Pouvez-vous essayer un autre câble" in texts[0]
@@ -84,8 +86,9 @@ async def test_agent_updates_reach_the_requester_conversation(client: httpx.Asyn
     # the user answers in chat: "no" reopens the ticket
     assert "rouvert" in await chat.say("non")
     assert (await services.tickets.store.get(reference)).status == "reopened"
-    await client.post(f"/api/v1/tickets/{reference}/transitions",
-                      json={"to": "resolved", "actor": "agent:zoe"})
+    await client.post(
+        f"/api/v1/tickets/{reference}/transitions", json={"to": "resolved", "actor": "agent:zoe"}
+    )
     assert "clôturé" in await chat.press_pushed("Oui, ça marche")
     assert (await services.tickets.store.get(reference)).status == "closed"
 
@@ -93,6 +96,7 @@ async def test_agent_updates_reach_the_requester_conversation(client: httpx.Asyn
 async def test_malformed_ticket_is_422_naming_the_field(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v1/tickets", json={**NEW, "impact": "galaxy"})
     assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "impact"
-    response = await client.post("/api/v1/tickets", json={k: v for k, v in NEW.items()
-                                                          if k != "requester"})
+    response = await client.post(
+        "/api/v1/tickets", json={k: v for k, v in NEW.items() if k != "requester"}
+    )
     assert response.json()["detail"][0]["loc"][-1] == "requester"
