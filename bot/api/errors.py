@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 
 from bot.errors import Conflict, GuichetError, InvalidRequest, NotFound, NotReady
 
@@ -31,5 +35,14 @@ async def _guichet_error(_request: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _invalid_request(_request: Request, error: Exception) -> Response:
+    """FastAPI's 422, rendered as ASCII JSON: a lone surrogate echoed from the input (valid
+    JSON, "\\ud800") made FastAPI's own handler fail with a 500."""
+    assert isinstance(error, RequestValidationError)
+    body = json.dumps({"detail": jsonable_encoder(error.errors())}, ensure_ascii=True)
+    return Response(body, status_code=422, media_type="application/json")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(GuichetError, _guichet_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -261,3 +261,13 @@ async def test_the_answer_to_did_that_solve_it_is_stored(
     signals = await services.feedback.signals()
     assert signals.helpful == {"outlook-crash-startup": 1}
     assert signals.query_votes == {("my outlook crashes at startup", "outlook-crash-startup"): 1}
+
+
+async def test_a_lone_surrogate_is_a_422_not_a_500(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/search",
+        content=b'{"query": "\\ud800 vpn"}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "query"]
