@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +18,6 @@ from knowledge_index.service import open_knowledge_base
 pytestmark = pytest.mark.slow
 
 FALLBACKS = ["create_ticket", "chat_agent"]
-
-
-@pytest.fixture
-async def client(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(services.settings, services)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://guichet.test"
-        ) as client,
-    ):
-        yield client
 
 
 async def _suggest(client: httpx.AsyncClient, q: str, lang: str = "fr") -> list[dict[str, Any]]:
