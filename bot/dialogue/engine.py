@@ -278,7 +278,7 @@ class DialogueEngine:
                 },
             )
         if intent == "open_incident":
-            description = (
+            description = parse.entity("description") or (  # the omnibox's "ticket with this text"
                 without_request(parse.text)
                 if describes_a_problem(parse.text)
                 else state.last_problem

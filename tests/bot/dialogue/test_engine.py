@@ -183,3 +183,11 @@ async def test_restart_loses_nothing(
         assert conversation.transcript[0].at <= conversation.transcript[-1].at
     finally:
         await second.close()
+
+
+async def test_ticket_with_the_omnibox_text(services) -> None:
+    chat = await Chat.start(services)
+    await chat.say('/open_incident{"description": "The VPN drops every ten minutes in Lyon"}')
+    assert "Who is affected" in chat.text
+    _, slots = await chat.state()
+    assert slots["description"] == "The VPN drops every ten minutes in Lyon"
