@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot.cli_common import console, progress_bar, settings_or_exit
 from bot.errors import GuichetError
 from bot.settings import Language, Settings, load_settings
 from knowledge_index import cli as knowledge_cli
@@ -29,7 +26,6 @@ app.add_typer(eval_app, name="eval")
 eval_app.command("search")(knowledge_cli.eval_search)
 eval_app.command("nlu")(nlu_cli.eval_nlu)
 app.add_typer(nlu_cli.rasa_app, name="rasa")
-console = Console()
 
 
 def main() -> None:
@@ -39,32 +35,6 @@ def main() -> None:
     except GuichetError as exc:
         console.print(f"[red]Error:[/red] {exc}", markup=True, highlight=False)
         raise SystemExit(1) from exc
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except GuichetError as exc:
-        console.print(f"[red]Invalid settings:[/red] {exc}")
-        raise typer.Exit(2) from exc
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        task = progress.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        yield update
 
 
 @app.command()
@@ -77,7 +47,7 @@ def serve(
 
     from bot.api.app import create_app
 
-    settings = _settings()
+    settings = settings_or_exit()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -99,10 +69,10 @@ def train(
     from nlu.embedded import load_or_train
     from nlu.validation import check_training_data
 
-    settings = _settings()
+    settings = settings_or_exit()
     data = load_training_data(settings.nlu.data_dir)
     check_training_data(data, settings.nlu.min_examples)
-    with _progress("Training the intent model") as update:
+    with progress_bar("Training the intent model") as update:
         model = load_or_train(
             data,
             load_embedder(settings.knowledge.embedder),
@@ -125,7 +95,7 @@ def chat(
     if language not in (None, "en", "fr"):
         console.print("[red]--language must be 'en' or 'fr'[/red]")
         raise typer.Exit(2)
-    asyncio.run(_chat(_settings(), user, language))  # type: ignore[arg-type]
+    asyncio.run(_chat(settings_or_exit(), user, language))  # type: ignore[arg-type]
 
 
 async def _chat(settings: Settings, user: str, language: Language | None) -> None:
@@ -166,7 +136,7 @@ async def _chat(settings: Settings, user: str, language: Language | None) -> Non
 @app.command()
 def sync(once: Annotated[bool, typer.Option(help="One round, then exit.")] = False) -> None:
     """Run the ticket sync worker: push the outbox to the ITSM tools, read their changes."""
-    asyncio.run(_sync(_settings(), once))
+    asyncio.run(_sync(settings_or_exit(), once))
 
 
 async def _sync(settings: Settings, once: bool) -> None:

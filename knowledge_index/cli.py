@@ -3,57 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot.cli_common import console, progress_bar, settings_or_exit
 from bot.errors import GuichetError
-from bot.settings import Settings, load_settings
 
 index_app = typer.Typer(help="Build, update and inspect the knowledge index.", no_args_is_help=True)
-console = Console()
 DEFAULT_EVAL = Path(__file__).resolve().parent / "eval" / "queries.yaml"
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except GuichetError as exc:
-        console.print(f"[red]Invalid settings:[/red] {exc}")
-        raise typer.Exit(2) from exc
-
-
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as progress:
-        task = progress.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        yield update
 
 
 def _write(force: bool) -> None:
     from knowledge_index.embedders import load_embedder
     from knowledge_index.service import update_index
 
-    settings = _settings()
+    settings = settings_or_exit()
     embedder = load_embedder(settings.knowledge.embedder)
-    with _progress("Embedding passages") as update:
+    with progress_bar("Embedding passages") as update:
         index, changes = update_index(
             settings.knowledge.kb_dir, settings.index_dir, embedder, force=force, progress=update
         )
@@ -91,7 +60,7 @@ def status() -> None:
     from knowledge_index.index import KnowledgeIndex
     from knowledge_index.service import compare
 
-    settings = _settings()
+    settings = settings_or_exit()
     manifest = KnowledgeIndex.read_manifest(settings.index_dir)
     if manifest is None:
         console.print(f"[red]No index at {settings.index_dir}[/red]: run `guichet index build`.")
@@ -133,7 +102,7 @@ def eval_search(
     from knowledge_index.evaluation import LabelledSet, evaluate
     from knowledge_index.service import open_knowledge_base
 
-    settings = _settings()
+    settings = settings_or_exit()
     labelled = LabelledSet.load(data)
     knowledge = open_knowledge_base(
         settings.knowledge.kb_dir, settings.index_dir, load_embedder(settings.knowledge.embedder)

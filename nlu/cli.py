@@ -12,28 +12,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from bot.errors import GuichetError
-from bot.settings import PACKAGE_ROOT, Settings, load_settings
+from bot.cli_common import console, settings_or_exit
+from bot.settings import PACKAGE_ROOT, Settings
 from nlu.evaluation import Report
 from nlu.protocol import IntentParser
 
 EVAL_DIR = PACKAGE_ROOT / "nlu" / "eval"
-console = Console()
 rasa_app = typer.Typer(
     help="Rasa 3.6.21 trained on Guichet's data, in its own environment (.venv-rasa).",
     no_args_is_help=True,
 )
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except GuichetError as exc:
-        console.print(f"[red]Invalid settings:[/red] {exc}")
-        raise typer.Exit(2) from exc
 
 
 @rasa_app.command("export")
@@ -47,7 +37,7 @@ def rasa_export(
     from nlu.rasa_project import export_project
     from nlu.validation import check_training_data
 
-    settings = _settings()
+    settings = settings_or_exit()
     data = load_training_data(settings.nlu.data_dir)
     check_training_data(data, settings.nlu.min_examples)
     fingerprint = export_project(data, target, settings.nlu.confidence_threshold)
@@ -67,7 +57,7 @@ def rasa_train(
     from nlu.rasa_runtime import RasaWorkspace, train_rasa
     from nlu.validation import check_training_data
 
-    settings = _settings()
+    settings = settings_or_exit()
     data = load_training_data(settings.nlu.data_dir)
     check_training_data(data, settings.nlu.min_examples)
     workspace = RasaWorkspace(settings.data_dir / "rasa")
@@ -85,7 +75,7 @@ def rasa_serve(
     from nlu.data import load_training_data
     from nlu.rasa_runtime import RasaWorkspace, rasa_environment, serve_command, train_rasa
 
-    settings = _settings()
+    settings = settings_or_exit()
     data = load_training_data(settings.nlu.data_dir)
     workspace = RasaWorkspace(settings.data_dir / "rasa")
     with console.status("Checking the Rasa model"):
@@ -218,7 +208,7 @@ def eval_nlu(
     from nlu.data import load_test_data
     from nlu.evaluation import evaluate
 
-    settings = _settings()
+    settings = settings_or_exit()
     examples = load_test_data(data)
     chosen = engine or settings.nlu.engine
 
