@@ -119,11 +119,7 @@ async def _chat(settings: Settings, user: str, language: Language | None) -> Non
             replies = await services.engine.handle(conversation.id, text)
             buttons = []
             for reply in replies:
-                console.print(
-                    f"[cyan]Guichet:[/cyan] {reply.text}", markup=False, highlight=False
-                ) if False else console.print(
-                    "[cyan]Guichet:[/cyan] " + reply.text.replace("[", "\\[")
-                )
+                console.print("[cyan]Guichet:[/cyan] " + reply.text.replace("[", "\\["))
                 for link in reply.links:
                     console.print(f"   🔗 {link.title}: {link.url}", markup=False)
                 for button in reply.buttons:

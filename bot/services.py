@@ -149,7 +149,6 @@ async def open_services(settings: Settings, components: Components | None = None
         action_extras={"publish_notice": outage_notice_publisher(notices)},
         default_language=settings.default_language,
         thresholds=Thresholds(
-            intent=settings.nlu.confidence_threshold,
             answer=settings.knowledge.answer_threshold,
             suggest=settings.knowledge.suggest_threshold,
         ),

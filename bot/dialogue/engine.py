@@ -84,7 +84,6 @@ def describes_a_problem(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Thresholds:
-    intent: float = 0.5
     answer: float = 0.45
     suggest: float = 0.3
     language_switch: float = 0.8
