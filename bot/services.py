@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import anyio
 
 from actions.identity import IDENTITY_PROVIDERS, IdentityProvider
 from actions.protocol import Similarity
 from actions.registry import default_actions
+from bot.channels.protocol import ChatChannel
+from bot.channels.registry import channel_registry
 from bot.dialogue.engine import DialogueEngine, Thresholds
+from bot.registry import Registry
 from bot.settings import Settings
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
@@ -55,6 +58,8 @@ class Services:
     notices: NoticeStore
     feedback: FeedbackStore
     suggestions: SuggestionService
+    # Channels register themselves here when the app mounts them (web, Slack, Teams).
+    channels: Registry[ChatChannel] = field(default_factory=channel_registry)
 
     @property
     def knowledge(self) -> IndexedKnowledgeBase:

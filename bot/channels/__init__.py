@@ -1,0 +1,1 @@
+"""Chat channels: how replies and pushed messages reach a user where they talk to Guichet."""
