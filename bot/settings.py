@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     itsm: ItsmSettings = ItsmSettings()
     tickets: TicketSettings = TicketSettings()
     identity_provider: str = "builtin"
+    # Redis for several processes side by side (locks, live updates, shared rate limits);
+    # unset: one process, everything in memory.
+    redis_url: str | None = None
 
     @field_validator("database_url")
     @classmethod
