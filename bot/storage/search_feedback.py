@@ -18,7 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from bot.domain import utcnow
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
-from bot.storage.tables import AnswerFeedbackRow, KnowledgeGapRow, SuggestionClickRow
+from bot.storage.tables import (
+    AnswerFeedbackRow,
+    KnowledgeGapEventRow,
+    KnowledgeGapRow,
+    SuggestionClickRow,
+)
 
 MAX_KEY = 200
 MAX_QUERY = 500
@@ -93,6 +98,7 @@ class FeedbackStore:
     ) -> None:
         """Count a question nothing answered well; one row per key and language."""
         key = query_key[:MAX_KEY]
+        await self._gap_event(key, query, language, best_score)
         if await self._count_gap(key, query, language, best_score):
             return
         try:
@@ -111,6 +117,19 @@ class FeedbackStore:
                 )
         except IntegrityError:  # the same question, first asked twice at the same moment
             await self._count_gap(key, query, language, best_score)
+
+    async def _gap_event(self, key: str, query: str, language: str, best_score: float) -> None:
+        """Each time on its own too: the knowledge-gap report shows this week against the last."""
+        async with self._sessions.begin() as session:
+            session.add(
+                KnowledgeGapEventRow(
+                    query_key=key,
+                    query=query[:MAX_QUERY],
+                    language=language,
+                    best_score=best_score,
+                    at=utcnow(),
+                )
+            )
 
     async def _count_gap(self, key: str, query: str, language: str, best_score: float) -> bool:
         """One more time for a known question, atomically; false if it is new."""

@@ -74,6 +74,8 @@ class TicketRow(Base):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     paused_at: Mapped[datetime | None]
+    # the change or release a ticket follows from (migration 0006_insights)
+    change_ref: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class EscalationRow(Base):
@@ -236,3 +238,30 @@ class KnowledgeGapRow(Base):
     best_score: Mapped[float]
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
+
+
+class KnowledgeGapEventRow(Base):
+    """One time a question found no good answer, for the gaps' trend (migration 0006_insights)."""
+
+    __tablename__ = "knowledge_gap_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    query_key: Mapped[str] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(String(500))
+    language: Mapped[str] = mapped_column(String(8))
+    best_score: Mapped[float]
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ChangeRow(Base):
+    """A change or release deployed at a known time; tickets can be tagged with it."""
+
+    __tablename__ = "changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    deployed_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
