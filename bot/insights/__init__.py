@@ -1,0 +1,1 @@
+"""What agents learn from the service's history: KPIs, knowledge gaps, changes and releases."""

@@ -1,0 +1,447 @@
+"""Service-desk KPIs over a period, computed from the stored history (README, "KPIs").
+
+Every ticket figure is over the tickets *created* in the period (a cohort), every conversation
+figure over the conversations created in it with at least one message from the employee.
+Durations are wall-clock hours.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.insights.period import Period
+from bot.storage.conversations import as_utc
+from bot.storage.database import Database
+from bot.storage.tables import (
+    AnswerFeedbackRow,
+    ChangeRow,
+    ConversationRow,
+    EscalationRow,
+    KnowledgeGapEventRow,
+    TicketEventRow,
+    TicketRow,
+    TurnRow,
+)
+
+TOP = 10
+CHANGE_WINDOW = timedelta(hours=24)
+ASSIGNED = frozenset({"assigned", "in_progress"})
+DONE = frozenset({"resolved", "closed"})
+PAUSED = frozenset({"awaiting_information", "pending"})
+
+
+class Rate(BaseModel):
+    value: float | None = Field(description="numerator / denominator; null when nothing counted")
+    numerator: int
+    denominator: int
+
+
+class Mean(BaseModel):
+    hours: float | None = Field(description="null when nothing counted")
+    count: int
+
+
+class Count(BaseModel):
+    name: str
+    count: int
+
+
+class FailingQuery(BaseModel):
+    query: str
+    language: str
+    misses: int = Field(description="searches with no confident answer")
+    unhelpful: int = Field(description='answers voted "not helpful"')
+    total: int
+
+
+class ChangeImpact(BaseModel):
+    reference: str
+    kind: str
+    title: str
+    deployed_at: datetime
+    tagged_tickets: int = Field(description="tickets tagged with this change, whenever created")
+    tickets_before: int = Field(description="tickets created in the window before deployment")
+    tickets_after: int = Field(description="tickets created in the window after deployment")
+    window_hours: float
+
+
+class Day(BaseModel):
+    day: date
+    conversations: int
+    deflected: int
+    tickets: int
+    escalations: int
+
+
+class Kpis(BaseModel):
+    start: datetime
+    end: datetime
+    conversations: int
+    escalations: int
+    tickets: int
+    deflection_rate: Rate
+    first_contact_resolution: Rate
+    mean_time_to_assign: Mean
+    mean_time_to_resolve: Mean
+    reopen_rate: Rate
+    sla_first_response: Rate
+    sla_resolution: Rate
+    satisfaction: Rate
+    tickets_by_category: list[Count]
+    tickets_by_channel: list[Count]
+    tickets_by_language: list[Count]
+    conversations_by_channel: list[Count]
+    conversations_by_language: list[Count]
+    top_intents: list[Count]
+    top_failing_queries: list[FailingQuery]
+    changes: list[ChangeImpact]
+    daily: list[Day]
+
+
+def rate(numerator: int, denominator: int) -> Rate:
+    value = round(numerator / denominator, 4) if denominator else None
+    return Rate(value=value, numerator=numerator, denominator=denominator)
+
+
+def mean_hours(durations: Sequence[timedelta]) -> Mean:
+    if not durations:
+        return Mean(hours=None, count=0)
+    total = sum((d.total_seconds() for d in durations), 0.0)
+    return Mean(hours=round(total / len(durations) / 3600, 4), count=len(durations))
+
+
+def counts(values: Iterable[str], limit: int | None = None) -> list[Count]:
+    """Most frequent first, then by name."""
+    ranked = sorted(Counter(values).items(), key=lambda item: (-item[1], item[0]))
+    return [Count(name=name, count=n) for name, n in ranked[:limit]]
+
+
+@dataclass
+class TicketHistory:
+    """One ticket and its events, read as the figures need them."""
+
+    row: TicketRow
+    events: list[TicketEventRow] = field(default_factory=list)
+
+    @property
+    def created(self) -> datetime:
+        return as_utc(self.row.created_at)
+
+    def statuses(self) -> list[tuple[datetime, str]]:
+        """Every status the ticket entered, with when, the creation's included."""
+        found: list[tuple[datetime, str]] = []
+        for event in self.events:
+            status = _status_entered(event)
+            if status is not None:
+                found.append((as_utc(event.at), status))
+        return found
+
+    def changes_of(self, name: str) -> list[tuple[datetime, Any, Any]]:
+        found = []
+        for event in self.events:
+            change = event.data.get(name) if event.kind != "created" else None
+            if isinstance(change, dict) and "to" in change:
+                found.append((as_utc(event.at), change.get("from"), change["to"]))
+        return found
+
+    def assigned_at(self) -> datetime | None:
+        """First moment an agent had it: status assigned or in progress, or an assignee set."""
+        moments = [at for at, status in self.statuses() if status in ASSIGNED]
+        moments += [at for at, _, to in self.changes_of("assignee") if to]
+        return min(moments, default=None)
+
+    def was_resolved(self) -> bool:
+        return self.row.resolved_at is not None or any(s in DONE for _, s in self.statuses())
+
+    def reopened(self) -> bool:
+        return any(status == "reopened" for _, status in self.statuses())
+
+    def reassigned(self) -> bool:
+        """Handed from one agent or group to another (not the first assignment)."""
+        return any(
+            before and to and before != to
+            for name in ("assignee", "assignee_group")
+            for _, before, to in self.changes_of(name)
+        )
+
+    def first_contact(self) -> bool:
+        """Resolved without being reopened, reassigned or sent back to the requester."""
+        return (
+            self.was_resolved()
+            and not self.reopened()
+            and not self.reassigned()
+            and all(status != "awaiting_information" for _, status in self.statuses())
+        )
+
+
+def _status_entered(event: TicketEventRow) -> str | None:
+    status = event.data.get("status")
+    if event.kind == "created" and isinstance(status, str):
+        return status
+    if isinstance(status, dict) and isinstance(status.get("to"), str):
+        return str(status["to"])
+    return None
+
+
+def sla(
+    tickets: Sequence[TicketHistory], *, due: str, done: str, now: datetime, pauses: bool = False
+) -> tuple[int, int]:
+    """(met, counted): met when done by the due time; missed when done late or when the due
+    time passed undone; not counted while undone before the due time, nor, for a clock that
+    `pauses`, while paused (its due time moves when it resumes)."""
+    met = counted = 0
+    for ticket in tickets:
+        due_at, done_at = getattr(ticket.row, due), getattr(ticket.row, done)
+        if due_at is None:
+            continue
+        due_at = as_utc(due_at)
+        if done_at is not None:
+            counted += 1
+            met += as_utc(done_at) <= due_at
+        elif due_at < now and not (pauses and ticket.row.status in PAUSED):
+            counted += 1
+    return met, counted
+
+
+class KpiReport:
+    """Reads the period's history from the database and computes the figures."""
+
+    def __init__(self, database: Database, *, change_window: timedelta = CHANGE_WINDOW) -> None:
+        self._sessions = database.sessions
+        self.change_window = change_window
+
+    async def compute(self, period: Period, *, now: datetime) -> Kpis:
+        start, end = period.start, period.end
+        async with self._sessions() as session:
+            talked = select(TurnRow.conversation_id).where(TurnRow.role == "user")
+            conversations = (
+                await session.scalars(
+                    select(ConversationRow).where(
+                        ConversationRow.created_at >= start,
+                        ConversationRow.created_at < end,
+                        ConversationRow.id.in_(talked),
+                    )
+                )
+            ).all()
+            in_period = select(ConversationRow.id).where(
+                ConversationRow.created_at >= start, ConversationRow.created_at < end
+            )
+            with_ticket = set(
+                (
+                    await session.scalars(
+                        select(TicketRow.conversation_id).where(
+                            TicketRow.conversation_id.in_(in_period)
+                        )
+                    )
+                ).all()
+            )
+            escalated = set(
+                (
+                    await session.scalars(
+                        select(EscalationRow.conversation_id).where(
+                            EscalationRow.conversation_id.in_(in_period)
+                        )
+                    )
+                ).all()
+            )
+            solved = set(
+                (
+                    await session.scalars(
+                        select(AnswerFeedbackRow.conversation_id).where(
+                            AnswerFeedbackRow.helpful.is_(True),
+                            AnswerFeedbackRow.conversation_id.in_(in_period),
+                        )
+                    )
+                ).all()
+            )
+            escalations = (
+                await session.scalars(
+                    select(EscalationRow.created_at).where(
+                        EscalationRow.created_at >= start, EscalationRow.created_at < end
+                    )
+                )
+            ).all()
+            ticket_rows = (
+                await session.scalars(
+                    select(TicketRow).where(
+                        TicketRow.created_at >= start, TicketRow.created_at < end
+                    )
+                )
+            ).all()
+            ticket_ids = select(TicketRow.id).where(
+                TicketRow.created_at >= start, TicketRow.created_at < end
+            )
+            events = (
+                await session.scalars(
+                    select(TicketEventRow)
+                    .where(TicketEventRow.ticket_id.in_(ticket_ids))
+                    .order_by(TicketEventRow.at, TicketEventRow.id)
+                )
+            ).all()
+            votes = (
+                await session.scalars(
+                    select(AnswerFeedbackRow).where(
+                        AnswerFeedbackRow.created_at >= start, AnswerFeedbackRow.created_at < end
+                    )
+                )
+            ).all()
+            intents = (
+                await session.scalars(
+                    select(TurnRow.data).where(
+                        TurnRow.role == "user", TurnRow.at >= start, TurnRow.at < end
+                    )
+                )
+            ).all()
+            misses = (
+                await session.scalars(
+                    select(KnowledgeGapEventRow).where(
+                        KnowledgeGapEventRow.at >= start, KnowledgeGapEventRow.at < end
+                    )
+                )
+            ).all()
+            changes = await self._changes(session, period)
+
+        histories = {row.id: TicketHistory(row) for row in ticket_rows}
+        for event in events:
+            histories[event.ticket_id].events.append(event)
+        tickets = list(histories.values())
+        deflected = [
+            c for c in conversations if c.id in solved and c.id not in with_ticket | escalated
+        ]
+        resolved = [t for t in tickets if t.was_resolved()]
+        first_response = sla(tickets, due="first_response_due", done="first_response_at", now=now)
+        resolution = sla(tickets, due="resolution_due", done="resolved_at", now=now, pauses=True)
+        return Kpis(
+            start=start,
+            end=end,
+            conversations=len(conversations),
+            escalations=len(escalations),
+            tickets=len(tickets),
+            deflection_rate=rate(len(deflected), len(conversations)),
+            first_contact_resolution=rate(sum(t.first_contact() for t in resolved), len(resolved)),
+            mean_time_to_assign=mean_hours(
+                [at - t.created for t in tickets if (at := t.assigned_at()) is not None]
+            ),
+            mean_time_to_resolve=mean_hours(
+                [
+                    as_utc(t.row.resolved_at) - t.created
+                    for t in tickets
+                    if t.row.resolved_at is not None
+                ]
+            ),
+            reopen_rate=rate(sum(t.reopened() for t in resolved), len(resolved)),
+            sla_first_response=rate(*first_response),
+            sla_resolution=rate(*resolution),
+            satisfaction=rate(sum(v.helpful for v in votes), len(votes)),
+            tickets_by_category=counts(t.row.category for t in tickets),
+            tickets_by_channel=counts(t.row.channel for t in tickets),
+            tickets_by_language=counts(t.row.language for t in tickets),
+            conversations_by_channel=counts(c.channel for c in conversations),
+            conversations_by_language=counts(c.language for c in conversations),
+            top_intents=counts(
+                (str(d["intent"]) for d in intents if d.get("intent") and d["intent"] != "None"),
+                TOP,
+            ),
+            top_failing_queries=failing_queries(misses, [v for v in votes if not v.helpful]),
+            changes=changes,
+            daily=daily(
+                period,
+                conversations=[as_utc(c.created_at) for c in conversations],
+                deflected=[as_utc(c.created_at) for c in deflected],
+                tickets=[t.created for t in tickets],
+                escalations=[as_utc(e) for e in escalations],
+            ),
+        )
+
+    async def _changes(self, session: AsyncSession, period: Period) -> list[ChangeImpact]:
+        """Changes deployed in the period, with the tickets tagged with them and the tickets
+        created in the window before and after their deployment."""
+        rows = (
+            await session.scalars(
+                select(ChangeRow)
+                .where(ChangeRow.deployed_at >= period.start, ChangeRow.deployed_at < period.end)
+                .order_by(ChangeRow.deployed_at)
+            )
+        ).all()
+        impacts = []
+        for row in rows:
+            deployed = as_utc(row.deployed_at)
+            tagged = await session.scalar(
+                select(func.count(TicketRow.id)).where(TicketRow.change_ref == row.reference)
+            )
+            around = [
+                as_utc(at)
+                for at in (
+                    await session.scalars(
+                        select(TicketRow.created_at).where(
+                            TicketRow.created_at >= deployed - self.change_window,
+                            TicketRow.created_at < deployed + self.change_window,
+                        )
+                    )
+                ).all()
+            ]
+            impacts.append(
+                ChangeImpact(
+                    reference=row.reference,
+                    kind=row.kind,
+                    title=row.title,
+                    deployed_at=deployed,
+                    tagged_tickets=tagged or 0,
+                    tickets_before=sum(at < deployed for at in around),
+                    tickets_after=sum(at >= deployed for at in around),
+                    window_hours=self.change_window.total_seconds() / 3600,
+                )
+            )
+        return impacts
+
+
+def failing_queries(
+    misses: Sequence[KnowledgeGapEventRow], unhelpful: Sequence[AnswerFeedbackRow]
+) -> list[FailingQuery]:
+    """The questions answered worst, by folded words and language: misses plus "no" votes."""
+    tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    text: dict[tuple[str, str], str] = {}
+    for miss in misses:
+        key = (miss.query_key, miss.language)
+        tally[key][0] += 1
+        text[key] = miss.query
+    for vote in unhelpful:
+        key = (vote.query_key, vote.language)
+        tally[key][1] += 1
+        text.setdefault(key, vote.query_key)
+    ranked = sorted(tally.items(), key=lambda item: (-sum(item[1]), item[0]))
+    return [
+        FailingQuery(query=text[key], language=key[1], misses=m, unhelpful=u, total=m + u)
+        for key, (m, u) in ranked[:TOP]
+    ]
+
+
+def daily(
+    period: Period,
+    *,
+    conversations: Sequence[datetime],
+    deflected: Sequence[datetime],
+    tickets: Sequence[datetime],
+    escalations: Sequence[datetime],
+) -> list[Day]:
+    """Counts per UTC day of the period, for the charts."""
+    per_day = [Counter(m.date() for m in moments if m in period)
+               for moments in (conversations, deflected, tickets, escalations)]  # fmt: skip
+    return [
+        Day(
+            day=day,
+            conversations=per_day[0][day],
+            deflected=per_day[1][day],
+            tickets=per_day[2][day],
+            escalations=per_day[3][day],
+        )
+        for day in period.days
+    ]
