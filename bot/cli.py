@@ -41,6 +41,9 @@ def main() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Overrides GUICHET_HOST.")] = None,
     port: Annotated[int | None, typer.Option(help="Overrides GUICHET_PORT.")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes behind the port (PostgreSQL, Redis).")
+    ] = 1,
 ) -> None:
     """Start the HTTP service."""
     import uvicorn
@@ -48,6 +51,19 @@ def serve(
     from bot.api.app import create_app
 
     settings = settings_or_exit()
+    if workers > 1:
+        from bot.scale import serve as scaled
+
+        scaled.prepare()
+        uvicorn.run(
+            "bot.scale.serve:app",
+            factory=True,
+            workers=workers,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level=settings.log_level.lower(),
+        )
+        return
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

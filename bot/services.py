@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import anyio
 
@@ -14,6 +15,7 @@ from bot.channels.protocol import ChatChannel
 from bot.channels.registry import channel_registry
 from bot.dialogue.engine import DialogueEngine, Thresholds
 from bot.registry import Registry
+from bot.scale.setup import Scale, open_scale
 from bot.settings import Settings
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
@@ -60,6 +62,8 @@ class Services:
     suggestions: SuggestionService
     # Channels register themselves here when the app mounts them (web, Slack, Teams).
     channels: Registry[ChatChannel] = field(default_factory=channel_registry)
+    # Conversation locks and the Redis link shared with the other processes.
+    scale: Scale = field(default_factory=Scale)
 
     @property
     def knowledge(self) -> IndexedKnowledgeBase:
@@ -70,6 +74,7 @@ class Services:
         return self.components.embedder
 
     async def close(self) -> None:
+        await self.scale.aclose()
         await self.database.close()
 
 
@@ -143,6 +148,7 @@ async def open_services(settings: Settings, components: Components | None = None
     identity = IDENTITY_PROVIDERS.get(settings.identity_provider)()
     conversations = ConversationStore(database)
     tickets = TicketService(TicketStore(database), settings.tickets)
+    scale = open_scale(settings)
     engine = DialogueEngine(
         parser=components.parser,
         knowledge=knowledge,
@@ -157,9 +163,11 @@ async def open_services(settings: Settings, components: Components | None = None
             answer=settings.knowledge.answer_threshold,
             suggest=settings.knowledge.suggest_threshold,
         ),
+        locks=scale.locks,
     )
     return Services(
         settings=settings,
+        scale=scale,
         database=database,
         conversations=conversations,
         tickets=tickets,
@@ -188,4 +196,10 @@ def sync_worker(services: Services) -> SyncWorker | None:
 
     context = BackendContext(itsm=services.settings.itsm)
     backends = {name: build_backend(name, context) for name in names}
-    return SyncWorker(services.tickets, backends, services.notifier)
+    return SyncWorker(
+        services.tickets,
+        backends,
+        services.notifier,
+        lease=timedelta(seconds=services.settings.tickets.sync_lease_seconds),
+        locks=services.scale.locks,
+    )

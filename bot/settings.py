@@ -71,6 +71,9 @@ class TicketSettings(BaseModel):
     )
     run_sync_worker: bool = True
     sync_interval_seconds: float = Field(5.0, gt=0)
+    # A worker's hold on an outbox item; another takes it over after this if the worker dies.
+    # Longer than an ITSM call can last (GUICHET_ITSM__TIMEOUT_SECONDS).
+    sync_lease_seconds: float = Field(60.0, gt=0)
     max_backoff_seconds: float = Field(600.0, gt=0)
 
     @field_validator("priority_matrix")
@@ -84,6 +87,19 @@ class TicketSettings(BaseModel):
                         f"missing or wrong: {impact}/{urgency}"
                     )
         return matrix
+
+
+class ScaleSettings(BaseModel):
+    """Several processes side by side (bot/scale): conversation locks, index versions."""
+
+    # A Redis lock expires unless renewed, so a killed process does not hold a conversation.
+    lock_ttl_seconds: float = Field(30.0, gt=0)
+    # How long a message waits for the previous one of its conversation before a 503.
+    lock_wait_seconds: float = Field(30.0, gt=0)
+    # How often each process checks the index version pointer (besides Redis notices).
+    index_poll_seconds: float = Field(5.0, gt=0)
+    # After Redis failed: how long to use the fallback (PostgreSQL or in-process) before retrying.
+    redis_retry_seconds: float = Field(2.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -110,6 +126,7 @@ class Settings(BaseSettings):
     # Redis for several processes side by side (locks, live updates, shared rate limits);
     # unset: one process, everything in memory.
     redis_url: str | None = None
+    scale: ScaleSettings = ScaleSettings()
 
     @field_validator("database_url")
     @classmethod

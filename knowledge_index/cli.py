@@ -26,6 +26,14 @@ def _write(force: bool) -> None:
         index, changes = update_index(
             settings.knowledge.kb_dir, settings.index_dir, embedder, force=force, progress=update
         )
+    if settings.redis_url and changes.any:
+        from bot.scale.index_versions import announce_version
+
+        if announce_version(settings.redis_url, settings.index_dir) is None:
+            console.print(
+                "[yellow]Redis unreachable: services pick the new version up by "
+                "polling (within GUICHET_SCALE__INDEX_POLL_SECONDS).[/yellow]"
+            )
     manifest = index.manifest
     console.print(
         f"Index at {settings.index_dir}: {manifest.entries} entries, {manifest.passages} "

@@ -13,6 +13,7 @@ import hashlib
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,6 +37,8 @@ from knowledge_index.vectors import (
 )
 
 MANIFEST = "manifest.json"
+# A crashed build's folder (no manifest) is removed once this old; a running one is younger.
+ABANDONED_AFTER_S = 3600.0
 FORMAT = 4
 Progress = Callable[[int, int], None]
 Floats = npt.NDArray[np.float32]
@@ -219,8 +222,7 @@ class KnowledgeIndex:
         link.unlink(missing_ok=True)
         link.symlink_to(version.name)
         link.replace(directory)
-        if previous is not None and previous != version:
-            shutil.rmtree(previous, ignore_errors=True)
+        _prune(directory, keep={version, previous})
 
     @staticmethod
     def read_manifest(directory: Path) -> Manifest | None:
@@ -351,3 +353,18 @@ class KnowledgeIndex:
     def entry(self, group: str, language: Language) -> Entry | None:
         found = self.entries.of_group(group, language)
         return self.entries[found] if found is not None else None
+
+
+def _prune(directory: Path, *, keep: set[Path | None]) -> None:
+    """Remove the versions older than the previous one, and builds abandoned long ago.
+
+    The previous version stays: other processes, perhaps on other machines reading the same
+    shared folder, serve it until they notice the new one.
+    """
+    kept = {path.resolve() for path in keep if path is not None}
+    for version in directory.parent.glob(f".{directory.name}-*"):
+        if version.resolve() in kept or not version.is_dir():
+            continue
+        finished = (version / MANIFEST).exists()
+        if finished or time.time() - version.stat().st_mtime > ABANDONED_AFTER_S:
+            shutil.rmtree(version, ignore_errors=True)

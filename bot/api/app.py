@@ -14,6 +14,7 @@ from bot.api import conversations, health, tickets
 from bot.api import nlu as nlu_routes
 from bot.api import suggest as suggest_routes
 from bot.api.errors import install_error_handlers
+from bot.scale.index_versions import IndexWatcher
 from bot.services import Services, open_services, sync_worker
 from bot.settings import Settings
 from connectors.rasa_rest import routes as rasa_rest
@@ -33,10 +34,15 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             if worker
             else None
         )
+        watcher = IndexWatcher(
+            opened.knowledge, opened.scale.link, poll_seconds=settings.scale.index_poll_seconds
+        )
+        watching = asyncio.create_task(watcher.run(stop))
         try:
             yield
         finally:
             stop.set()
+            await watching
             if task is not None:
                 await task
             if worker is not None:

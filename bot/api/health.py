@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from bot.services import Services
+
 router = APIRouter(tags=["health"])
 
 
@@ -32,10 +34,36 @@ async def readyz(request: Request) -> JSONResponse:
             checks["index"] = f"unavailable: {services.knowledge.problem}"
         else:
             manifest = index.manifest
-            checks["index"] = f"ok ({manifest.entries} entries, {manifest.embedder})"
+            checks["index"] = (
+                f"ok ({manifest.entries} entries, {manifest.embedder}, "
+                f"version {services.knowledge.version})"
+            )
         checks["model"] = f"ok ({services.embedder.name})"
+        redis = await _redis(services)
+        if redis is not None:
+            checks["redis"] = redis
     ready = all(value.startswith("ok") for value in checks.values())
+    # Without Redis the service still serves every request, more slowly: it stays in the
+    # load balancer (every process would lose the same Redis) and says it is degraded.
+    degraded = not ready and all(
+        value.startswith("ok") for name, value in checks.items() if name != "redis"
+    )
     return JSONResponse(
-        status_code=200 if ready else 503,
-        content={"status": "ready" if ready else "not ready", "checks": checks},
+        status_code=200 if ready or degraded else 503,
+        content={
+            "status": "ready" if ready else "degraded" if degraded else "not ready",
+            "checks": checks,
+        },
+    )
+
+
+async def _redis(services: Services) -> str | None:
+    if services.scale.link is None:
+        return None
+    problem = await services.scale.redis_problem()
+    if problem is None:
+        return "ok"
+    return (
+        f"unavailable ({problem}); degraded: conversation locks on "
+        f"{services.scale.locks.describe()}, new index versions found by polling"
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +14,7 @@ from bot.domain import Button, Conversation, Link, Reply, Turn, bot_turns
 from bot.errors import TicketNotFound
 from bot.messages import t
 from bot.registry import Registry
+from bot.scale.locks import ConversationLocks, LocalLocks
 from bot.settings import Language
 from bot.storage.conversations import ConversationStore
 from bot.tickets.lifecycle import InvalidTransition
@@ -103,6 +102,7 @@ class DialogueEngine:
         action_extras: dict[str, Any] | None = None,
         default_language: Language = "en",
         thresholds: Thresholds = Thresholds(),
+        locks: ConversationLocks | None = None,
     ) -> None:
         self.parser = parser
         self.knowledge = knowledge
@@ -119,7 +119,8 @@ class DialogueEngine:
             similarity=similarity,
             extras=action_extras,
         )
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # In-process by default; Redis or PostgreSQL locks when several processes serve.
+        self.locks: ConversationLocks = locks or LocalLocks()
 
     async def start(
         self, *, channel: str, user_id: str, language: Language | None = None
@@ -135,11 +136,7 @@ class DialogueEngine:
         self, conversation_id: str, text: str, language: Language | None = None
     ) -> list[Reply]:
         """Process one message; messages of one conversation are handled one at a time."""
-        lock = self._locks.get(conversation_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[conversation_id] = lock
-        async with lock:
+        async with self.locks.hold(conversation_id):
             conversation = await self.conversations.get(conversation_id)
             secret = self.forms.expects_secret(conversation)
             parse = parse_payload(text) or await self.parser.parse(

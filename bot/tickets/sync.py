@@ -7,9 +7,11 @@ import contextlib
 import logging
 import random
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime, timedelta
 
 from bot.domain import utcnow
+from bot.scale.locks import ConversationLocks
 from bot.storage.tickets import OutboxItem, Ticket
 from bot.tickets.lifecycle import InvalidTransition
 from bot.tickets.notify import TicketNotifier
@@ -55,12 +57,17 @@ class SyncWorker:
         notifier: TicketNotifier,
         *,
         batch: int = 20,
+        lease: timedelta = timedelta(seconds=60),
+        locks: ConversationLocks | None = None,
     ) -> None:
         self.service = service
         self.store = service.store
         self.backends = backends
         self.notifier = notifier
         self.batch = batch
+        self.lease = lease
+        # Shared with the other processes: one of them at a time reads a backend's changes.
+        self.locks = locks
 
     # -- outbound ------------------------------------------------------------------------------
 
@@ -68,7 +75,7 @@ class SyncWorker:
         """Deliver what is due; returns how many items were delivered."""
         delivered = 0
         for name, backend in self.backends.items():
-            while items := await self.store.claim(backend=name, limit=self.batch):
+            while items := await self.store.claim(backend=name, limit=self.batch, lease=self.lease):
                 results = await asyncio.gather(*(self._deliver(backend, item) for item in items))
                 delivered += sum(results)
                 if not any(results):
@@ -129,19 +136,28 @@ class SyncWorker:
         """Apply the changes made upstream since the last poll; returns how many were applied."""
         applied = 0
         for name, backend in self.backends.items():
-            since = await self.store.cursor(name) or utcnow() - FIRST_POLL_LOOKBACK
-            try:
-                changes = await backend.changes_since(since)
-            except BackendError as error:
-                log.warning("polling %s failed: %s", name, error)
-                continue
-            latest: datetime = since
-            for change in changes:
-                if await self._apply(name, change):
-                    applied += 1
-                latest = max(latest, change.at)
-            if latest > since:
-                await self.store.set_cursor(name, latest)
+            async with self._polling(name):
+                applied += await self._poll(name, backend)
+        return applied
+
+    def _polling(self, backend: str) -> AbstractAsyncContextManager[None]:
+        return self.locks.hold(f"sync-poll:{backend}") if self.locks else nullcontext()
+
+    async def _poll(self, name: str, backend: TicketBackend) -> int:
+        since = await self.store.cursor(name) or utcnow() - FIRST_POLL_LOOKBACK
+        try:
+            changes = await backend.changes_since(since)
+        except BackendError as error:
+            log.warning("polling %s failed: %s", name, error)
+            return 0
+        applied = 0
+        latest: datetime = since
+        for change in changes:
+            if await self._apply(name, change):
+                applied += 1
+            latest = max(latest, change.at)
+        if latest > since:
+            await self.store.set_cursor(name, latest)
         return applied
 
     async def _apply(self, backend: str, change: UpstreamChange) -> bool:

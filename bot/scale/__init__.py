@@ -1,0 +1,1 @@
+"""Several processes side by side: conversation locks, Redis health, index versions."""

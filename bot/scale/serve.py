@@ -1,0 +1,41 @@
+"""`guichet serve --workers N`: N processes of the app behind one port (uvicorn's supervisor).
+
+The index and the intent model are brought up to date once, in a process of their own, before
+the workers start, so the workers do not all build them at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+
+from fastapi import FastAPI
+
+from bot.settings import load_settings
+
+
+def app() -> FastAPI:
+    """The app of one worker, its settings read from the environment (uvicorn factory)."""
+    from bot.api.app import create_app
+
+    settings = load_settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return create_app(settings)
+
+
+def _prepare() -> None:
+    from bot.services import load_components
+
+    asyncio.run(load_components(load_settings()))
+
+
+def prepare() -> None:
+    """Build the index and train the intent model if their inputs changed; raise if it failed."""
+    process = multiprocessing.get_context("spawn").Process(target=_prepare, name="prepare")
+    process.start()
+    process.join()
+    if process.exitcode != 0:
+        raise SystemExit(f"preparing the index and the intent model failed ({process.exitcode})")
