@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from bot.auth import cli as auth_cli
 from bot.cli_common import console, progress_bar, settings_or_exit
 from bot.errors import GuichetError
 from bot.settings import Language, Settings, load_settings
@@ -26,6 +27,8 @@ app.add_typer(eval_app, name="eval")
 eval_app.command("search")(knowledge_cli.eval_search)
 eval_app.command("nlu")(nlu_cli.eval_nlu)
 app.add_typer(nlu_cli.rasa_app, name="rasa")
+app.add_typer(auth_cli.token_app, name="token")
+app.add_typer(auth_cli.user_app, name="user")
 
 
 def main() -> None:

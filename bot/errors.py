@@ -59,3 +59,15 @@ class IndexMismatch(NotReady):
                 "run `guichet index build` to rebuild it"
             ),
         )
+
+
+class NotAuthenticated(GuichetError):
+    """No credentials, or credentials that are wrong, expired or revoked (HTTP 401)."""
+
+    message = "authentication required: {reason}"
+
+
+class Forbidden(GuichetError):
+    """Authenticated, but the role or the ownership does not allow it (HTTP 403)."""
+
+    message = "{who} may not {action}: {reason}"

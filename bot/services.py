@@ -11,6 +11,7 @@ import anyio
 from actions.identity import IDENTITY_PROVIDERS, IdentityProvider
 from actions.protocol import Similarity
 from actions.registry import default_actions
+from bot.auth.store import AuthStore
 from bot.channels.protocol import ChatChannel
 from bot.channels.registry import channel_registry
 from bot.dialogue.engine import DialogueEngine, Thresholds
@@ -60,6 +61,7 @@ class Services:
     notices: NoticeStore
     feedback: FeedbackStore
     suggestions: SuggestionService
+    auth: AuthStore
     # Channels register themselves here when the app mounts them (web, Slack, Teams).
     channels: Registry[ChatChannel] = field(default_factory=channel_registry)
     # Conversation locks and the Redis link shared with the other processes.
@@ -184,6 +186,7 @@ async def open_services(settings: Settings, components: Components | None = None
             suggest_threshold=settings.knowledge.suggest_threshold,
             answer_threshold=settings.knowledge.answer_threshold,
         ),
+        auth=AuthStore(database, session_minutes=settings.auth.session_minutes),
     )
 
 

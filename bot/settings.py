@@ -89,6 +89,26 @@ class TicketSettings(BaseModel):
         return matrix
 
 
+class OidcSettings(BaseModel):
+    """Single sign-on for the console; mounted only when `issuer` is set."""
+
+    issuer: str | None = Field(None, description="e.g. https://login.example.org/realms/it")
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    scopes: str = "openid email profile"
+    # The role of a person who signs in for the first time; an admin raises it.
+    default_role: Literal["employee", "agent", "admin"] = "employee"
+
+
+class AuthSettings(BaseModel):
+    """Console sessions and API tokens (bot/auth)."""
+
+    session_minutes: int = Field(480, ge=1, description="a console session ends after this")
+    # None: secure cookies outside development (the console is served over HTTPS there).
+    cookie_secure: bool | None = None
+    oidc: OidcSettings = OidcSettings()
+
+
 class ScaleSettings(BaseModel):
     """Several processes side by side (bot/scale): conversation locks, index versions."""
 
@@ -126,6 +146,7 @@ class Settings(BaseSettings):
     # Redis for several processes side by side (locks, live updates, shared rate limits);
     # unset: one process, everything in memory.
     redis_url: str | None = None
+    auth: AuthSettings = AuthSettings()
     scale: ScaleSettings = ScaleSettings()
 
     @field_validator("database_url")

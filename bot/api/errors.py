@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
+from html import escape
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from bot.errors import Conflict, GuichetError, InvalidRequest, NotFound, NotReady
+from bot.errors import (
+    Conflict,
+    Forbidden,
+    GuichetError,
+    InvalidRequest,
+    NotAuthenticated,
+    NotFound,
+    NotReady,
+)
 from bot.scale.errors import DatabaseUnavailable
 
 STATUS: list[tuple[type[GuichetError], int]] = [
@@ -18,6 +28,8 @@ STATUS: list[tuple[type[GuichetError], int]] = [
     (InvalidRequest, 400),
     (Conflict, 409),
     (NotReady, 503),
+    (NotAuthenticated, 401),
+    (Forbidden, 403),
 ]
 
 
@@ -25,9 +37,39 @@ def status_for(error: GuichetError) -> int:
     return next((code for kind, code in STATUS if isinstance(error, kind)), 500)
 
 
-async def _guichet_error(_request: Request, error: Exception) -> JSONResponse:
+def _auth_headers(error: GuichetError) -> dict[str, str] | None:
+    """RFC 6750: a 401 names the scheme, and the error when a token was sent."""
+    if not isinstance(error, NotAuthenticated):
+        return None
+    bearer_error = error.fields.get("bearer_error")
+    suffix = f', error="{bearer_error}"' if bearer_error else ""
+    return {"WWW-Authenticate": f'Bearer realm="guichet"{suffix}'}
+
+
+def _console_page(request: Request, error: GuichetError) -> Response | None:
+    """A browser on a console page is sent to the login page, or told it may not enter."""
+    if not request.url.path.startswith("/console") or request.method != "GET":
+        return None
+    if "text/html" not in request.headers.get("accept", ""):
+        return None
+    if isinstance(error, NotAuthenticated):
+        return RedirectResponse(f"/console/login?next={quote(request.url.path)}", 303)
+    if isinstance(error, Forbidden):
+        return HTMLResponse(
+            f"<!doctype html><title>403</title><h1>403</h1><p>{escape(error.describe())}</p>"
+            '<p><a href="/console/logout">Sign out</a></p>',
+            status_code=403,
+        )
+    return None
+
+
+async def _guichet_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, GuichetError)
+    page = _console_page(request, error)
+    if page is not None:
+        return page
     return JSONResponse(
+        headers=_auth_headers(error),
         status_code=status_for(error),
         content={
             "error": type(error).__name__,
