@@ -19,9 +19,11 @@ from pydantic_settings import (
 )
 
 from actions.priority import DEFAULT_MATRIX, IMPACTS, PRIORITIES, URGENCIES
+from bot.channels.settings import ChannelSettings
 from bot.errors import SettingsInvalid
 from bot.tickets.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
 from connectors.itsm.settings import ItsmSettings
+from connectors.teams.settings import TeamsSettings
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KB_DIR = PACKAGE_ROOT / "knowledge_index" / "sample_kb"
@@ -146,8 +148,16 @@ class Settings(BaseSettings):
     # Redis for several processes side by side (locks, live updates, shared rate limits);
     # unset: one process, everything in memory.
     redis_url: str | None = None
-    auth: AuthSettings = AuthSettings()
     scale: ScaleSettings = ScaleSettings()
+    auth: AuthSettings = AuthSettings()
+
+    # Slack (connectors/slack): /slack/events is mounted when both secrets are set. Flat names,
+    # as Slack spells them: GUICHET_SLACK_SIGNING_SECRET, GUICHET_SLACK_BOT_TOKEN.
+    slack_signing_secret: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    teams: TeamsSettings = TeamsSettings()
+    channels: ChannelSettings = ChannelSettings()
 
     @field_validator("database_url")
     @classmethod

@@ -14,6 +14,7 @@ from bot.api import conversations, health, tickets
 from bot.api import nlu as nlu_routes
 from bot.api import suggest as suggest_routes
 from bot.api.errors import install_error_handlers
+from bot.channels.runtime import mount_channels, running_channels
 from bot.scale.index_versions import IndexWatcher
 from bot.services import Services, open_services, sync_worker
 from bot.settings import Settings
@@ -39,7 +40,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         )
         watching = asyncio.create_task(watcher.run(stop))
         try:
-            yield
+            async with running_channels(app, opened):
+                yield
         finally:
             stop.set()
             await watching
@@ -63,6 +65,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(tickets.router)
     app.include_router(rasa_rest.router)
     app.include_router(nlu_routes.router)
+    mount_channels(app, settings)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

@@ -267,6 +267,19 @@ class ChangeRow(Base):
     created_at: Mapped[datetime]
 
 
+class ChannelAddressRow(Base):
+    """Where a user (by e-mail) can be reached on one channel, and when they last used it."""
+
+    __tablename__ = "channel_addresses"
+    __table_args__ = (Index("ix_channel_addresses_email_channel", "email", "channel", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(255))
+    channel: Mapped[str] = mapped_column(String(32))
+    address: Mapped[dict[str, Any]]
+    last_used_at: Mapped[datetime]
+
+
 class UserRow(Base):
     """A person who signs in to the console or owns API tokens (migration 0005_auth)."""
 

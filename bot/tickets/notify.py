@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.dialogue.payloads import payload
 from bot.domain import Button, Reply, bot_turns, utcnow
 from bot.messages import t
@@ -21,6 +23,8 @@ class TicketNotifier:
     def __init__(self, database: Database, conversations: ConversationStore) -> None:
         self._sessions = database.sessions
         self._conversations = conversations
+        # Called once a notification is queued, to deliver it at once (the channel dispatcher).
+        self.on_queued: Callable[[], None] | None = None
 
     def replies(
         self,
@@ -92,3 +96,5 @@ class TicketNotifier:
                     delivered_at=None,
                 )
             )
+        if self.on_queued is not None:
+            self.on_queued()
