@@ -198,15 +198,25 @@ class IndexedKnowledgeBase:
     def entry(self, group: str, language: Language) -> Entry | None:
         return self.index.entry(group, language) if self.index is not None else None
 
+    @property
+    def version(self) -> str | None:
+        """The name of the served version's folder (beside `index_dir`), None if unversioned."""
+        return Path(self._version).name if self._version else None
+
     def adopt(self, index: KnowledgeIndex) -> None:
         """Serve at once a version this process just saved (others notice it on their own)."""
         with self._reloading:
             self.index, self.problem, self._version = index, None, _version(self.index_dir)
             _settle()
 
-    def reload_if_changed(self) -> None:
-        """Pick up a version another process saved (`guichet index update`), in the background."""
-        if self.index_dir is None or time.monotonic() - self._checked < RELOAD_EVERY_S:
+    def reload_if_changed(self, *, force: bool = False) -> None:
+        """Pick up a version another process saved (`guichet index update`), in the background.
+
+        Checked at most every 5 s, unless `force` (a notice that a new version was published).
+        """
+        if self.index_dir is None or (
+            not force and time.monotonic() - self._checked < RELOAD_EVERY_S
+        ):
             return
         self._checked = time.monotonic()
         version = _version(self.index_dir)
@@ -218,7 +228,9 @@ class IndexedKnowledgeBase:
         assert self.index_dir is not None
         with self._reloading:
             try:
-                index = KnowledgeIndex.load(self.index_dir, self.embedder)
+                # From the version's own folder, not through the link: a version published
+                # while this one loads cannot mix files of both.
+                index = KnowledgeIndex.load(Path(version), self.embedder)
                 content = (
                     KnowledgeContent.load(self.kb_dir, articles=False) if self.kb_dir else None
                 )
