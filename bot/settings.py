@@ -24,6 +24,7 @@ from bot.errors import SettingsInvalid
 from bot.tickets.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
 from connectors.itsm.settings import ItsmSettings
 from connectors.teams.settings import TeamsSettings
+from connectors.web.settings import WebSettings
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_KB_DIR = PACKAGE_ROOT / "knowledge_index" / "sample_kb"
@@ -148,6 +149,7 @@ class Settings(BaseSettings):
     # Redis for several processes side by side (locks, live updates, shared rate limits);
     # unset: one process, everything in memory.
     redis_url: str | None = None
+    web: WebSettings = WebSettings()
     scale: ScaleSettings = ScaleSettings()
     auth: AuthSettings = AuthSettings()
 

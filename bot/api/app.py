@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 
 from bot import __version__
 from bot.api import conversations, health, tickets
@@ -19,6 +18,7 @@ from bot.scale.index_versions import IndexWatcher
 from bot.services import Services, open_services, sync_worker
 from bot.settings import Settings
 from connectors.rasa_rest import routes as rasa_rest
+from connectors.web import mount as web_widget
 
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
@@ -28,6 +28,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = services or await open_services(settings)
         app.state.services = opened
+        web_widget.start(app, opened)
         worker = sync_worker(opened) if settings.tickets.run_sync_worker else None
         stop = asyncio.Event()
         task = (
@@ -67,8 +68,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(nlu_routes.router)
     mount_channels(app, settings)
 
-    @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    web_widget.install(app, settings)  # `/`: the demo intranet page in development
 
     return app

@@ -1,0 +1,230 @@
+"""`/widget/api/...`: what the widget calls. Thin: it checks who asks, then calls the engine
+and the suggestion service and translates their answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from bot.api.deps import ServicesDep
+from bot.api.suggest import Click
+from bot.channels.addresses import ChannelAddressStore
+from bot.domain import Conversation, utcnow
+from bot.errors import Forbidden, NotAuthenticated, NotReady
+from bot.settings import Language
+from connectors.web.messages import texts
+from connectors.web.push import CHANNEL, EventLog, WebChannel
+from connectors.web.settings import WebSettings
+from connectors.web.tokens import PortalTokens, WebUser
+from connectors.web.translate import (
+    NewWidgetConversation,
+    WidgetConversation,
+    WidgetMessage,
+    WidgetReplies,
+    to_conversation,
+    to_event,
+    to_widget_suggestions,
+)
+from knowledge_index.suggest import MAX_SUGGEST_CHARACTERS, Suggestions
+
+PREFIX = "/widget/api"
+CONVERSATION_ID = Path(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9-]+$")
+router = APIRouter(prefix=PREFIX, tags=["web widget"])
+
+
+@dataclass
+class Widget:
+    """The widget's parts, built by `connectors.web.mount.install` and kept on app.state."""
+
+    settings: WebSettings
+    tokens: PortalTokens
+    events: EventLog
+    channel: WebChannel
+
+
+def get_widget(request: Request) -> Widget:
+    widget: Widget | None = getattr(request.app.state, "widget", None)
+    if widget is None:
+        raise NotReady(component="web widget", reason="not mounted")
+    return widget
+
+
+WidgetDep = Annotated[Widget, Depends(get_widget)]
+
+
+def bearer(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated(
+            reason="the Authorization header must be 'Bearer <token>'",
+            bearer_error="invalid_request",
+        )
+    return token.strip()
+
+
+AuthorizationHeader = Annotated[str | None, Header(description="Bearer <portal token>")]
+
+
+def optional_user(widget: WidgetDep, authorization: AuthorizationHeader = None) -> WebUser | None:
+    """The signed-in user, or None for a visitor; a bad token counts as no token here."""
+    try:
+        return widget.tokens.verify(bearer(authorization))
+    except NotAuthenticated:
+        return None
+
+
+def required_user(widget: WidgetDep, authorization: AuthorizationHeader = None) -> WebUser:
+    return widget.tokens.verify(bearer(authorization))
+
+
+UserDep = Annotated[WebUser, Depends(required_user)]
+VisitorDep = Annotated[WebUser | None, Depends(optional_user)]
+
+
+async def owned(services: ServicesDep, user: WebUser, conversation_id: str) -> Conversation:
+    conversation = await services.conversations.get(conversation_id)
+    if conversation.user_id.lower() != user.email:
+        raise Forbidden(
+            who=user.email,
+            action=f"use conversation {conversation_id}",
+            reason="it belongs to another user",
+        )
+    return conversation
+
+
+class Session(BaseModel):
+    user: str | None
+    name: str | None
+    reason: str | None = None
+    texts: dict[str, dict[str, str]]
+
+
+@router.get("/session", response_model=Session)
+async def session(widget: WidgetDep, authorization: AuthorizationHeader = None) -> Session:
+    """Who the token says the user is (or why it is refused), and the widget's texts."""
+    everything = {"en": texts("en"), "fr": texts("fr")}
+    try:
+        user = widget.tokens.verify(bearer(authorization))
+    except NotAuthenticated as refused:
+        reason = str(refused.fields["reason"]) if authorization else None
+        return Session(user=None, name=None, reason=reason, texts=everything)
+    return Session(user=user.email, name=user.name, texts=everything)
+
+
+@router.get("/suggest", response_model=Suggestions)
+async def suggest(
+    services: ServicesDep,
+    visitor: VisitorDep,
+    q: Annotated[str, Query(max_length=MAX_SUGGEST_CHARACTERS, description="what is typed")] = "",
+    lang: Annotated[Language | None, Query(description="en or fr")] = None,
+    limit: Annotated[int, Query(ge=1, le=20)] = 8,
+) -> Suggestions:
+    """Suggestions as in /api/v1/suggest; without a token, only the knowledge base."""
+    found = await services.suggestions.suggest(
+        q, language=lang or services.settings.default_language, limit=limit
+    )
+    return to_widget_suggestions(found, signed_in=visitor is not None)
+
+
+@router.post("/suggest/clicks", status_code=204)
+async def click(body: Click, services: ServicesDep) -> Response:
+    await services.suggestions.click(
+        query=body.query,
+        language=body.language,
+        group=body.group,
+        entry_type=body.type,
+        position=body.position,
+    )
+    return Response(status_code=204)
+
+
+@router.post("/conversations", status_code=status.HTTP_201_CREATED)
+async def start(
+    body: NewWidgetConversation, user: UserDep, services: ServicesDep, widget: WidgetDep
+) -> WidgetConversation:
+    conversation = await services.engine.start(
+        channel=CHANNEL, user_id=user.email, language=body.language
+    )
+    return to_conversation(conversation, widget.events.cursor(user.email))
+
+
+@router.get("/conversations/{conversation_id}")
+async def transcript(
+    conversation_id: Annotated[str, CONVERSATION_ID],
+    user: UserDep,
+    services: ServicesDep,
+    widget: WidgetDep,
+) -> WidgetConversation:
+    """The conversation so far, and the cursor to read pushed messages from."""
+    cursor = widget.events.cursor(user.email)
+    return to_conversation(await owned(services, user, conversation_id), cursor)
+
+
+@router.post("/conversations/{conversation_id}/messages")
+async def message(
+    conversation_id: Annotated[str, CONVERSATION_ID],
+    body: WidgetMessage,
+    user: UserDep,
+    services: ServicesDep,
+) -> WidgetReplies:
+    await owned(services, user, conversation_id)
+    # Ticket updates go to the channel the user spoke on last: from now on, this widget.
+    await ChannelAddressStore(services.database).touch(
+        email=user.email, channel=CHANNEL, address={"conversation_id": conversation_id}
+    )
+    replies = await services.engine.handle(conversation_id, body.text, language=body.language)
+    conversation = await services.conversations.get(conversation_id)
+    return WidgetReplies(
+        conversation_id=conversation_id, language=conversation.language, replies=replies
+    )
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def events(
+    request: Request,
+    user: UserDep,
+    widget: WidgetDep,
+    after: Annotated[str | None, Query(max_length=64, description="a cursor")] = None,
+    last_event_id: Annotated[str | None, Header(max_length=64)] = None,
+) -> StreamingResponse:
+    """Server-sent events: messages pushed to this user (ticket updates, agents), from the
+    cursor on. The stream ends when the token expires; the widget reconnects with a new one."""
+    cursor = last_event_id or after or widget.events.cursor(user.email)
+    keepalive = widget.settings.keepalive_seconds
+
+    async def stream() -> AsyncIterator[str]:
+        nonlocal cursor
+        yield "retry: 2000\n\n"
+        while not await request.is_disconnected():
+            left = (user.expires - utcnow()).total_seconds()
+            if left <= 0:
+                yield "event: expired\ndata: {}\n\n"
+                return
+            batch = await widget.events.read(user.email, cursor, wait_seconds=min(keepalive, left))
+            cursor = batch.cursor
+            if batch.missed:  # fetch the transcript again: pushed messages are in it
+                yield f"id: {cursor}\nevent: resync\ndata: {{}}\n\n"
+                continue
+            for event in batch.events:
+                data = json.dumps(to_event(event).model_dump(mode="json"), ensure_ascii=False)
+                yield f"id: {event.cursor}\nevent: message\ndata: {data}\n\n"
+            if not batch.events:
+                yield ": keep-alive\n\n"
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,696 @@
+/*
+ * Guichet web widget: a floating help button, an omnibox with suggestions as you type and a chat
+ * panel. One script tag, no build step, no dependency:
+ *
+ *   <script src="https://guichet.example/widget/guichet.js"
+ *           data-token-url="/portal/guichet-token" defer></script>
+ *
+ * data-token-url  a URL of the host portal answering {"token": "<JWT>"} for the signed-in user
+ * data-token      the token itself (when the page is rendered for the user)
+ * data-lang       "en" or "fr"; default: the page's <html lang>, unless the user chose
+ * data-api        Guichet's base URL; default: where this script comes from
+ * Without a token the widget offers the knowledge base only.
+ */
+(function () {
+  "use strict";
+
+  var script = document.currentScript;
+  if (!script || window.Guichet) return;
+
+  var LANGUAGES = ["en", "fr"];
+  var DEBOUNCE_MS = 150;
+  var MIN_CHARACTERS = 2;
+  var KNOWLEDGE = { incident_notice: 1, catalog_item: 1, procedure: 1, faq: 1, known_error: 1 };
+  var GROUP_OF = {
+    incident_notice: "incident_notice",
+    action: "action",
+    catalog_item: "catalog_item",
+    procedure: "procedure",
+    faq: "procedure",
+    known_error: "known_error",
+    create_ticket: "create_ticket",
+    chat_agent: "create_ticket"
+  };
+  var ICON_PATHS = {
+    incident_notice: "M12 3 2 21h20L12 3zm0 6v6m0 2.5v.5",
+    action: "M13 2 4 14h7l-1 8 9-12h-7l1-8z",
+    catalog_item: "M3 4h2l2.4 11h10.2L20 7H6.2M9 20a1 1 0 1 0 0 .1M17 20a1 1 0 1 0 0 .1",
+    procedure: "M6 2h9l5 5v15H6V2zm9 0v5h5M9 12h8M9 16h8",
+    faq: "M6 2h9l5 5v15H6V2zm9 0v5h5M9 12h8M9 16h8",
+    known_error: "M9 4h6M12 4v3m-5 4a5 5 0 0 1 10 0v5a5 5 0 0 1-10 0v-5zM3 12h4m10 0h4M4 19l3-2m13 2-3-2",
+    create_ticket: "M12 5v14M5 12h14",
+    chat_agent: "M4 4h16v11H9l-5 4V4z",
+    help: "M4 4h16v11H9l-5 4V4zm8 3.5a2 2 0 0 1 2 2c0 1.5-2 1.5-2 3m0 2v.5"
+  };
+
+  var base = (script.getAttribute("data-api") || new URL(script.src, location.href).origin)
+    .replace(/\/$/, "");
+  var storage = safeStorage(window.localStorage);
+  var session = safeStorage(window.sessionStorage);
+
+  var state = {
+    token: null,
+    user: null,
+    texts: null,
+    language: "en",
+    chosenLanguage: storage.get("guichet.lang"),
+    conversationId: null,
+    cursor: null,
+    suggestions: [],
+    active: -1,
+    query: "",
+    sequence: 0,
+    inFlight: null,
+    timer: null,
+    stream: null,
+    streamDelay: 1000
+  };
+
+  // -- DOM --------------------------------------------------------------------------------------
+
+  var host = document.createElement("div");
+  host.id = "guichet-widget";
+  var root = host.attachShadow({ mode: "open" });
+  root.innerHTML =
+    '<link rel="stylesheet" href="' + base + '/widget/guichet.css">' +
+    '<button type="button" class="launcher" aria-haspopup="dialog" aria-expanded="false"' +
+    ' aria-controls="g-panel">' + icon("help") + '<span class="launcher-text"></span>' +
+    '<span class="badge" hidden></span></button>' +
+    '<section class="panel" id="g-panel" role="dialog" aria-labelledby="g-title" hidden>' +
+    '<header class="head"><h2 id="g-title"></h2>' +
+    '<div class="langs" role="group">' +
+    '<button type="button" data-lang="en" lang="en">EN</button>' +
+    '<button type="button" data-lang="fr" lang="fr">FR</button></div>' +
+    '<button type="button" class="close"><span aria-hidden="true">\u00d7</span></button></header>' +
+    '<div class="omnibox"><label for="g-input" class="sr-only" id="g-input-label"></label>' +
+    '<input id="g-input" type="text" role="combobox" aria-autocomplete="list"' +
+    ' aria-expanded="false" aria-controls="g-listbox" autocomplete="off" spellcheck="false">' +
+    '<div id="g-listbox" role="listbox" hidden></div>' +
+    '<div id="g-count" class="sr-only" role="status" aria-live="polite"></div></div>' +
+    '<p class="visitor" hidden></p>' +
+    '<div class="chat" hidden><div class="log" role="log" aria-live="polite"></div>' +
+    '<div class="typing" role="status" hidden><span class="dots" aria-hidden="true">' +
+    "<i></i><i></i><i></i></span><span class=\"sr-only typing-text\"></span></div>" +
+    '<form class="composer"><label for="g-reply" class="sr-only" id="g-reply-label"></label>' +
+    '<input id="g-reply" type="text" autocomplete="off" maxlength="4000">' +
+    '<button type="submit" class="send"></button></form>' +
+    '<button type="button" class="new-conversation"></button></div>' +
+    '<p class="failure" role="alert" hidden></p></section>';
+
+  var launcher = root.querySelector(".launcher");
+  var badge = root.querySelector(".badge");
+  var panel = root.querySelector(".panel");
+  var closeButton = root.querySelector(".close");
+  var input = root.querySelector("#g-input");
+  var listbox = root.querySelector("#g-listbox");
+  var count = root.querySelector("#g-count");
+  var visitorNote = root.querySelector(".visitor");
+  var chat = root.querySelector(".chat");
+  var log = root.querySelector(".log");
+  var typing = root.querySelector(".typing");
+  var composer = root.querySelector(".composer");
+  var reply = root.querySelector("#g-reply");
+  var newConversation = root.querySelector(".new-conversation");
+  var failure = root.querySelector(".failure");
+  host.hidden = true; // shown once the texts are loaded
+
+  // -- helpers ----------------------------------------------------------------------------------
+
+  function safeStorage(area) {
+    return {
+      get: function (key) {
+        try { return area.getItem(key); } catch (e) { return null; }
+      },
+      set: function (key, value) {
+        try {
+          if (value === null) area.removeItem(key); else area.setItem(key, value);
+        } catch (e) { /* private mode: nothing is kept */ }
+      }
+    };
+  }
+
+  function icon(type) {
+    return '<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">' +
+      '<path d="' + (ICON_PATHS[type] || ICON_PATHS.procedure) + '"/></svg>';
+  }
+
+  function say(key, values) {
+    var text = (state.texts && state.texts[state.language][key]) || key;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.replace("{" + name + "}", String(values[name]));
+    });
+    return text;
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  // The server escapes titles and snippets and marks matched words; keep <mark> and nothing else.
+  function marked(html) {
+    return String(html || "").replace(/<(?!\/?mark>)[^>]*>/g, "");
+  }
+
+  function resolveUrl(url) {
+    var resolved = new URL(url, base + "/");
+    return /^https?:$/.test(resolved.protocol) ? resolved.href : null;
+  }
+
+  function pageLanguage() {
+    var lang = (script.getAttribute("data-lang") || document.documentElement.lang || "")
+      .slice(0, 2).toLowerCase();
+    return LANGUAGES.indexOf(lang) >= 0 ? lang : null;
+  }
+
+  function conversationKey() {
+    return "guichet.conversation:" + state.user;
+  }
+
+  // -- HTTP -------------------------------------------------------------------------------------
+
+  function ApiError(status, detail) {
+    this.name = "ApiError";
+    this.status = status;
+    this.message = detail;
+  }
+
+  async function api(method, path, body, options) {
+    options = options || {};
+    var headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (state.token) headers.Authorization = "Bearer " + state.token;
+    var response = await fetch(base + path, {
+      method: method,
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: options.signal,
+      credentials: "omit"
+    });
+    if (response.status === 401 && state.token && !options.retried) {
+      state.token = await loadToken(); // expired: the portal signs a fresh one
+      return api(method, path, body, Object.assign({}, options, { retried: true }));
+    }
+    if (!response.ok) {
+      var detail = response.statusText;
+      try { detail = (await response.json()).detail || detail; } catch (e) { /* not JSON */ }
+      throw new ApiError(response.status, typeof detail === "string" ? detail : JSON.stringify(detail));
+    }
+    return response.status === 204 ? null : response.json();
+  }
+
+  async function loadToken() {
+    try {
+      var inline = script.getAttribute("data-token");
+      if (inline) return inline;
+      var url = script.getAttribute("data-token-url");
+      if (url) {
+        var response = await fetch(url, { credentials: "include", headers: { Accept: "application/json" } });
+        if (!response.ok) return null;
+        var type = response.headers.get("content-type") || "";
+        return type.indexOf("json") >= 0 ? (await response.json()).token : (await response.text()).trim();
+      }
+      if (typeof window.GuichetToken === "function") return await window.GuichetToken();
+    } catch (e) {
+      return null;
+    }
+    return null;
+  }
+
+  // -- language ---------------------------------------------------------------------------------
+
+  function setLanguage(language, chosen) {
+    if (LANGUAGES.indexOf(language) < 0) return;
+    if (chosen) {
+      state.chosenLanguage = language;
+      storage.set("guichet.lang", language);
+    }
+    var changed = state.language !== language;
+    state.language = language;
+    applyTexts();
+    if (changed && input.value.trim()) requestSuggestions(true);
+  }
+
+  function applyTexts() {
+    panel.setAttribute("lang", state.language);
+    launcher.setAttribute("lang", state.language);
+    launcher.querySelector(".launcher-text").textContent = say("open");
+    launcher.setAttribute("aria-label", say("open"));
+    root.querySelector("#g-title").textContent = say("title");
+    root.querySelector(".langs").setAttribute("aria-label", say("language"));
+    root.querySelectorAll("[data-lang]").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button.getAttribute("data-lang") === state.language));
+    });
+    closeButton.setAttribute("aria-label", say("close"));
+    root.querySelector("#g-input-label").textContent = say("search_label");
+    input.placeholder = say("placeholder");
+    listbox.setAttribute("aria-label", say("suggestions_label"));
+    visitorNote.textContent = say("signed_out");
+    log.setAttribute("aria-label", say("chat_label"));
+    root.querySelector(".typing-text").textContent = say("typing");
+    root.querySelector("#g-reply-label").textContent = say("reply_label");
+    reply.placeholder = say("reply_placeholder");
+    root.querySelector(".send").textContent = say("send");
+    newConversation.textContent = say("new_conversation");
+  }
+
+  // -- panel ------------------------------------------------------------------------------------
+
+  function openPanel() {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    badge.hidden = true;
+    session.set("guichet.open", "1");
+    input.focus();
+    if (state.user && !state.conversationId) {
+      var stored = storage.get(conversationKey());
+      if (stored) loadConversation(stored);
+    }
+  }
+
+  function closePanel() {
+    closeListbox();
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    session.set("guichet.open", null);
+    launcher.focus();
+  }
+
+  function showFailure(text) {
+    failure.textContent = text || "";
+    failure.hidden = !text;
+  }
+
+  // -- omnibox ----------------------------------------------------------------------------------
+
+  function requestSuggestions(now) {
+    clearTimeout(state.timer);
+    state.timer = setTimeout(fetchSuggestions, now ? 0 : DEBOUNCE_MS);
+  }
+
+  async function fetchSuggestions() {
+    var query = input.value;
+    var sequence = ++state.sequence;
+    if (state.inFlight) state.inFlight.abort();
+    if (query.trim().length < MIN_CHARACTERS) {
+      state.inFlight = null;
+      renderSuggestions([], query);
+      return;
+    }
+    var controller = new AbortController();
+    state.inFlight = controller;
+    var params = new URLSearchParams({ q: query, lang: state.language });
+    try {
+      var found = await api("GET", "/widget/api/suggest?" + params, undefined, { signal: controller.signal });
+      // An answer to an older query never replaces a newer one.
+      if (sequence !== state.sequence) return;
+      showFailure(null);
+      renderSuggestions(found.suggestions, query);
+    } catch (error) {
+      if (error.name === "AbortError" || sequence !== state.sequence) return;
+      showFailure(say("error"));
+    }
+  }
+
+  function renderSuggestions(suggestions, query) {
+    state.suggestions = suggestions;
+    state.query = query;
+    state.active = -1;
+    input.removeAttribute("aria-activedescendant");
+    listbox.textContent = "";
+    var group = null;
+    var groupElement = null;
+    suggestions.forEach(function (suggestion, position) {
+      var kind = GROUP_OF[suggestion.type] || suggestion.type;
+      if (kind !== group) {
+        group = kind;
+        groupElement = document.createElement("div");
+        groupElement.setAttribute("role", "group");
+        groupElement.className = "group";
+        var label = document.createElement("div");
+        label.id = "g-group-" + position;
+        label.className = "group-label";
+        label.setAttribute("role", "presentation");
+        label.textContent = say("group_" + suggestion.type);
+        groupElement.setAttribute("aria-labelledby", label.id);
+        groupElement.appendChild(label);
+        listbox.appendChild(groupElement);
+      }
+      var option = document.createElement("div");
+      option.id = "g-option-" + position;
+      option.className = "option type-" + suggestion.type;
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", "false");
+      option.setAttribute("data-type", suggestion.type);
+      option.innerHTML = icon(suggestion.type) +
+        '<span class="text"><span class="title">' + marked(suggestion.title_html) + "</span>" +
+        '<span class="snippet">' + marked(suggestion.snippet) + "</span></span>";
+      option.addEventListener("mousedown", function (event) { event.preventDefault(); });
+      option.addEventListener("click", function () { choose(position); });
+      groupElement.appendChild(option);
+    });
+    var open = suggestions.length > 0;
+    listbox.hidden = !open;
+    input.setAttribute("aria-expanded", String(open));
+    if (query.trim().length >= MIN_CHARACTERS) {
+      var n = suggestions.length;
+      count.textContent = n === 0 ? say("count_none") : n === 1 ? say("count_one") : say("count_many", { count: n });
+    } else {
+      count.textContent = "";
+    }
+  }
+
+  function closeListbox() {
+    listbox.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    state.active = -1;
+  }
+
+  function setActive(index) {
+    var options = listbox.querySelectorAll("[role=option]");
+    if (!options.length) return;
+    if (listbox.hidden) {
+      listbox.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+    }
+    state.active = (index + options.length) % options.length;
+    options.forEach(function (option, position) {
+      option.setAttribute("aria-selected", String(position === state.active));
+    });
+    var current = options[state.active];
+    input.setAttribute("aria-activedescendant", current.id);
+    current.scrollIntoView({ block: "nearest" });
+  }
+
+  function onKeyDown(event) {
+    if (event.key === "ArrowDown") {
+      event.preventDefault();
+      setActive(state.active + 1);
+    } else if (event.key === "ArrowUp") {
+      event.preventDefault();
+      setActive(state.active < 0 ? -1 : state.active - 1);
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      if (state.active >= 0 && !listbox.hidden) choose(state.active);
+      else if (input.value.trim()) submitText(input.value.trim());
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      if (!listbox.hidden) closeListbox();
+      else if (input.value) { input.value = ""; renderSuggestions([], ""); }
+      else closePanel();
+    } else if (event.key === "Tab") {
+      closeListbox();
+    }
+  }
+
+  // Enter on typed text: signed in, it is a chat message; a visitor gets the best suggestion.
+  function submitText(text) {
+    if (state.user) {
+      clearOmnibox();
+      sendToChat(text, text);
+    } else if (state.suggestions.length) {
+      choose(0);
+    }
+  }
+
+  function clearOmnibox() {
+    input.value = "";
+    state.sequence++;
+    if (state.inFlight) state.inFlight.abort();
+    renderSuggestions([], "");
+  }
+
+  function choose(position) {
+    var suggestion = state.suggestions[position];
+    if (!suggestion) return;
+    api("POST", "/widget/api/suggest/clicks", {
+      query: state.query.slice(0, 1000),
+      language: state.language,
+      group: suggestion.group || suggestion.id,
+      type: suggestion.type,
+      position: position
+    }).catch(function () { /* a lost click only costs a little ranking */ });
+    var url = suggestion.url ? resolveUrl(suggestion.url) : null;
+    if (state.user && suggestion.action && !KNOWLEDGE[suggestion.type]) {
+      clearOmnibox();
+      sendToChat(suggestion.action, suggestion.title);
+    } else if (url) {
+      window.location.assign(url);
+    }
+  }
+
+  // -- chat -------------------------------------------------------------------------------------
+
+  async function loadConversation(conversationId) {
+    try {
+      var conversation = await api("GET", "/widget/api/conversations/" + encodeURIComponent(conversationId));
+      showConversation(conversation);
+    } catch (error) {
+      if (error.status === 403 || error.status === 404) storage.set(conversationKey(), null);
+      else showFailure(say("error"));
+    }
+  }
+
+  function showConversation(conversation) {
+    state.conversationId = conversation.id;
+    storage.set(conversationKey(), conversation.id);
+    log.textContent = "";
+    var previous = null;
+    conversation.transcript.forEach(function (turn) {
+      if (turn.role === "user") {
+        var label = turn.text;
+        if (label.charAt(0) === "/") {
+          // A pressed button or a chosen suggestion: show what the user saw, not the payload.
+          var button = previous && previous.buttons.filter(function (b) { return b.payload === turn.text; })[0];
+          label = button ? button.title : null;
+        }
+        if (label) addMessage("user", label);
+      } else {
+        addMessage(turn.role, turn.text, turn.buttons, turn.links);
+        previous = turn;
+      }
+    });
+    chat.hidden = false;
+  }
+
+  async function ensureConversation() {
+    if (state.conversationId) return state.conversationId;
+    var stored = storage.get(conversationKey());
+    if (stored) {
+      await loadConversation(stored);
+      if (state.conversationId) return state.conversationId;
+    }
+    showConversation(await api("POST", "/widget/api/conversations", { language: state.language }));
+    return state.conversationId;
+  }
+
+  async function sendToChat(text, label) {
+    chat.hidden = false;
+    showFailure(null);
+    try {
+      var conversationId = await ensureConversation();
+      addMessage("user", label || text);
+      typing.hidden = false;
+      log.scrollTop = log.scrollHeight;
+      var answer = await api(
+        "POST",
+        "/widget/api/conversations/" + encodeURIComponent(conversationId) + "/messages",
+        { text: text, language: state.language }
+      );
+      answer.replies.forEach(function (r) { addMessage("bot", r.text, r.buttons, r.links); });
+    } catch (error) {
+      showFailure(error instanceof ApiError && error.status < 500 ? error.message : say("error"));
+    } finally {
+      typing.hidden = true;
+    }
+  }
+
+  function addMessage(role, text, buttons, links) {
+    var message = document.createElement("div");
+    message.className = "message " + role;
+    var who = document.createElement("span");
+    who.className = "sr-only";
+    who.textContent = say(role === "user" ? "you" : role) + ": ";
+    var body = document.createElement("div");
+    body.className = "bubble";
+    body.appendChild(who);
+    body.appendChild(document.createTextNode(text));
+    message.appendChild(body);
+    (links || []).forEach(function (link) {
+      var url = resolveUrl(link.url);
+      if (!url) return;
+      var a = document.createElement("a");
+      a.href = url;
+      a.textContent = link.title;
+      a.className = "link";
+      if (new URL(url).origin !== location.origin) {
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+      }
+      message.appendChild(a);
+    });
+    if (buttons && buttons.length) {
+      var row = document.createElement("div");
+      row.className = "buttons";
+      buttons.forEach(function (b) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.textContent = b.title;
+        button.addEventListener("click", function () { sendToChat(b.payload, b.title); });
+        row.appendChild(button);
+      });
+      message.appendChild(row);
+    }
+    log.appendChild(message);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  // -- pushed messages (server-sent events read with fetch, so the token goes in a header) ------
+
+  async function listen() {
+    if (!state.user) return;
+    var controller = new AbortController();
+    state.stream = controller;
+    var headers = { Accept: "text/event-stream", Authorization: "Bearer " + state.token };
+    if (state.cursor) headers["Last-Event-ID"] = state.cursor;
+    try {
+      var response = await fetch(base + "/widget/api/events", {
+        headers: headers, signal: controller.signal, credentials: "omit"
+      });
+      if (response.status === 401) state.token = await loadToken();
+      if (!response.ok || !response.body) throw new Error("events: " + response.status);
+      state.streamDelay = 1000;
+      var reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      var buffer = "";
+      for (;;) {
+        var chunk = await reader.read();
+        if (chunk.done) break;
+        buffer += chunk.value.replace(/\r\n?/g, "\n");
+        var end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          onEvent(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+        }
+      }
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      state.streamDelay = Math.min(state.streamDelay * 2, 30000);
+    }
+    if (controller.signal.aborted) return;
+    if (!state.token) return;
+    setTimeout(listen, state.streamDelay);
+  }
+
+  function onEvent(block) {
+    var event = { type: "message", data: "", id: null };
+    block.split("\n").forEach(function (line) {
+      if (!line || line.charAt(0) === ":") return;
+      var colon = line.indexOf(":");
+      var field = colon < 0 ? line : line.slice(0, colon);
+      var value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+      if (field === "event") event.type = value;
+      else if (field === "data") event.data += value;
+      else if (field === "id") event.id = value;
+    });
+    if (event.id) state.cursor = event.id;
+    if (event.type === "resync" && state.conversationId) {
+      loadConversation(state.conversationId);
+    } else if (event.type === "expired") {
+      loadToken().then(function (token) { state.token = token; });
+    } else if (event.type === "message" && event.data) {
+      var pushed = JSON.parse(event.data);
+      if (!state.conversationId && pushed.conversation_id) {
+        state.conversationId = pushed.conversation_id;
+        storage.set(conversationKey(), pushed.conversation_id);
+      }
+      chat.hidden = false;
+      pushed.replies.forEach(function (r) { addMessage("bot", r.text, r.buttons, r.links); });
+      if (panel.hidden) badge.hidden = false;
+    }
+  }
+
+  // -- start ------------------------------------------------------------------------------------
+
+  async function start() {
+    state.token = await loadToken();
+    var who;
+    try {
+      who = await api("GET", "/widget/api/session");
+    } catch (error) {
+      return; // Guichet is down: no button rather than a broken one
+    }
+    if (who.reason && window.console) console.warn("Guichet: " + who.reason);
+    state.user = who.user;
+    state.texts = who.texts;
+    if (!state.user) state.token = null;
+    state.language = state.chosenLanguage || pageLanguage() || "en";
+    applyTexts();
+    visitorNote.hidden = Boolean(state.user);
+    (document.body || document.documentElement).appendChild(host);
+    host.hidden = false;
+    if (state.user) {
+      var stored = storage.get(conversationKey());
+      if (stored) {
+        try {
+          var conversation = await api("GET", "/widget/api/conversations/" + encodeURIComponent(stored));
+          showConversation(conversation);
+          state.cursor = conversation.cursor;
+        } catch (error) {
+          storage.set(conversationKey(), null);
+        }
+      }
+      listen();
+    }
+    if (session.get("guichet.open")) openPanel();
+    window.Guichet.ready = true;
+    host.dispatchEvent(new CustomEvent("guichet:ready", { bubbles: true, composed: true }));
+  }
+
+  launcher.addEventListener("click", function () {
+    if (panel.hidden) openPanel(); else closePanel();
+  });
+  closeButton.addEventListener("click", closePanel);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && event.target !== input) closePanel();
+  });
+  root.querySelectorAll("[data-lang]").forEach(function (button) {
+    button.addEventListener("click", function () { setLanguage(button.getAttribute("data-lang"), true); });
+  });
+  input.addEventListener("input", function () { requestSuggestions(false); });
+  input.addEventListener("keydown", onKeyDown);
+  input.addEventListener("blur", function () { setTimeout(closeListbox, 150); });
+  input.addEventListener("focus", function () {
+    if (state.suggestions.length) {
+      listbox.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+    }
+  });
+  composer.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = reply.value.trim();
+    if (!text) return;
+    reply.value = "";
+    sendToChat(text, text);
+  });
+  newConversation.addEventListener("click", async function () {
+    state.conversationId = null;
+    storage.set(conversationKey(), null);
+    log.textContent = "";
+    try {
+      showConversation(await api("POST", "/widget/api/conversations", { language: state.language }));
+    } catch (error) {
+      showFailure(say("error"));
+    }
+    input.focus();
+  });
+  new MutationObserver(function () {
+    var page = pageLanguage();
+    if (!state.chosenLanguage && page && state.texts) setLanguage(page, false);
+  }).observe(document.documentElement, { attributes: true, attributeFilter: ["lang"] });
+
+  window.Guichet = { open: openPanel, close: closePanel, ready: false };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,130 @@
+"""The widget's fixtures: the app with a portal key and allowed origins, on SQLite, over HTTP
+(httpx on the ASGI app) or served for real by uvicorn for the browser and the event stream."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bot.api.app import create_app
+from bot.services import Components, Services, open_services
+from bot.settings import Settings, load_settings
+from connectors.web.settings import WebSettings
+from connectors.web.tokens import mint_token
+
+PORTAL_KEY = "portal-test-key-" + "0123456789abcdef" * 3
+ISSUER = "https://intranet.norvane.example"
+ALLOWED_ORIGIN = "https://intranet.norvane.example"
+MARIE = "marie.dupont@norvane.example"
+PAUL = "paul.martin@norvane.example"
+
+Mint = Callable[..., str]
+
+
+@pytest.fixture(scope="session")
+def rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+def web_settings(tmp_path: Path, rsa_key: rsa.RSAPrivateKey) -> Settings:
+    public = rsa_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return load_settings(
+        data_dir=tmp_path,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'guichet.db'}",
+        web=WebSettings(
+            portal_key=PORTAL_KEY,  # type: ignore[arg-type]
+            portal_public_key=public.decode(),
+            token_issuer=ISSUER,
+            allowed_origins=[ALLOWED_ORIGIN],
+            keepalive_seconds=0.5,
+        ),
+    )
+
+
+@pytest.fixture
+async def web_services(components: Components, web_settings: Settings) -> AsyncIterator[Services]:
+    opened = await open_services(web_settings, components)
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+def mint(rsa_key: rsa.RSAPrivateKey) -> Mint:
+    """A token as the portal signs it; keyword arguments change one thing to make it wrong."""
+
+    def make(
+        email: str = MARIE,
+        *,
+        key: str | None = None,
+        audience: str = "guichet",
+        issuer: str | None = ISSUER,
+        lifetime: timedelta = timedelta(minutes=10),
+        algorithm: str = "HS256",
+    ) -> str:
+        if algorithm == "RS256" and key is None:
+            key = rsa_key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ).decode()
+        return mint_token(
+            email,
+            key or PORTAL_KEY,
+            audience=audience,
+            issuer=issuer,
+            lifetime=lifetime,
+            algorithm=algorithm,
+        )
+
+    return make
+
+
+@pytest.fixture
+async def web_client(web_services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(web_services.settings, web_services)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://guichet.test"
+        ) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+async def live_server(web_services: Services) -> AsyncIterator[str]:
+    """The real app served by uvicorn on a free port, in the tests' event loop."""
+    app = create_app(web_services.settings, web_services)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
+    )
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    for _ in range(200):
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
