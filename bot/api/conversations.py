@@ -1,4 +1,8 @@
-"""Conversations over plain JSON: start one, send messages, read the transcript."""
+"""Conversations over plain JSON: start one, send messages, read the transcript.
+
+Employees talk as themselves and see only their own conversations; agents and admins (an
+integration's token) may start and read any.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from bot.api.schemas import (
     NewConversation,
     NewMessage,
 )
+from bot.auth import CurrentUser, check_owner
 from bot.domain import Conversation
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
@@ -25,7 +30,10 @@ def _out(conversation: Conversation) -> dict[str, object]:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationOut)
-async def start_conversation(body: NewConversation, engine: EngineDep) -> dict[str, object]:
+async def start_conversation(
+    body: NewConversation, engine: EngineDep, caller: CurrentUser
+) -> dict[str, object]:
+    check_owner(caller, body.user, "a conversation for another user")
     conversation = await engine.start(
         channel=body.channel, user_id=body.user, language=body.language
     )
@@ -33,7 +41,12 @@ async def start_conversation(body: NewConversation, engine: EngineDep) -> dict[s
 
 
 @router.post("/{conversation_id}/messages", response_model=MessageOut)
-async def post_message(conversation_id: str, body: NewMessage, engine: EngineDep) -> MessageOut:
+async def post_message(
+    conversation_id: str, body: NewMessage, engine: EngineDep, caller: CurrentUser
+) -> MessageOut:
+    if not caller.is_agent:
+        owner = (await engine.conversations.get(conversation_id)).user_id
+        check_owner(caller, owner, f"conversation {conversation_id}")
     replies = await engine.handle(conversation_id, body.text, language=body.language)
     conversation = await engine.conversations.get(conversation_id)
     return MessageOut(
@@ -42,6 +55,9 @@ async def post_message(conversation_id: str, body: NewMessage, engine: EngineDep
 
 
 @router.get("/{conversation_id}", response_model=ConversationDetail)
-async def get_conversation(conversation_id: str, services: ServicesDep) -> dict[str, object]:
+async def get_conversation(
+    conversation_id: str, services: ServicesDep, caller: CurrentUser
+) -> dict[str, object]:
     conversation = await services.conversations.get(conversation_id)
+    check_owner(caller, conversation.user_id, f"conversation {conversation_id}")
     return {**_out(conversation), "transcript": conversation.transcript}

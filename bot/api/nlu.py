@@ -1,4 +1,7 @@
-"""`POST /api/v1/nlu/parse`: what Guichet understands of one message, in Rasa's format."""
+"""`POST /api/v1/nlu/parse`: what Guichet understands of one message, in Rasa's format.
+
+For agents and integrations (an agent token): it shows the model's inner workings.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import ServicesDep
+from bot.auth import AgentUser
 from bot.settings import Language
 from nlu.service import understand
 
@@ -49,7 +53,7 @@ class ParseResponse(BaseModel):
 
 
 @router.post("/parse", response_model=ParseResponse)
-async def parse(body: ParseRequest, services: ServicesDep) -> dict[str, Any]:
+async def parse(body: ParseRequest, services: ServicesDep, _agent: AgentUser) -> dict[str, Any]:
     components = services.components
     result = await understand(
         components.parser, components.languages, body.text, language=body.language

@@ -1,4 +1,9 @@
-"""Omnibox suggestions as you type, full search, and what users did with the results."""
+"""Omnibox suggestions as you type, full search, and what users did with the results.
+
+Public, for the omnibox and the widget of anonymous visitors: suggestions, search, clicks and
+"was this helpful?" votes (the knowledge base only; a vote or a click only nudges ranking, and
+the rate limits apply per IP). The gap report is for agents.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import ServicesDep
+from bot.auth import AgentUser
 from bot.errors import NotFound
 from bot.settings import Language
 from bot.storage.search_feedback import Gap
@@ -118,7 +124,7 @@ async def answer_feedback(body: AnswerVote, services: ServicesDep) -> Response:
 
 @router.get("/search/gaps", response_model=list[Gap])
 async def knowledge_gaps(
-    services: ServicesDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    services: ServicesDep, _agent: AgentUser, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> list[Gap]:
     """Questions the knowledge base answered badly, most asked first (the gap report)."""
     return await services.feedback.gaps(limit=limit)

@@ -1,4 +1,8 @@
-"""Tickets over HTTP: create, read with history, list, change status, comment."""
+"""Tickets over HTTP: create, read with history, list, change status, comment.
+
+Employees create, read, list and comment on their own tickets, and may close or reopen them;
+agents and admins do everything, and what they change is written to the audit log.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import ServicesDep
+from bot.auth import AgentUser, CurrentUser, Principal, check_owner
 from bot.domain import Reply, utcnow
+from bot.errors import Forbidden
 from bot.messages import t
 from bot.services import Services
 from bot.settings import Language
@@ -63,6 +69,28 @@ class CommentIn(BaseModel):
     from_agent: bool = Field(False, description="An agent's reply counts as the first response.")
 
 
+REQUESTER_STATUSES: tuple[Status, ...] = ("closed", "reopened")
+
+
+async def _actor(
+    services: Services, caller: Principal, reference: str, named: str, what: str
+) -> str:
+    """Who the change is recorded for: agents may name someone (an integration acting for a
+    person); an employee is always themselves, and only on their own ticket."""
+    if caller.is_agent:
+        return caller.email if named == "api" else named
+    ticket = await services.tickets.store.get(reference)
+    check_owner(caller, ticket.requester, f"ticket {reference} to {what}")
+    return caller.email
+
+
+async def _audit(
+    services: Services, caller: Principal, action: str, reference: str, **data: object
+) -> None:
+    if caller.is_agent:
+        await services.auth.audit(caller, action, target_kind="ticket", target=reference, data=data)
+
+
 async def _out(services: Services, ticket: Ticket) -> TicketOut:
     return TicketOut(
         **ticket.model_dump(),
@@ -73,7 +101,8 @@ async def _out(services: Services, ticket: Ticket) -> TicketOut:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TicketOut)
-async def create_ticket(body: TicketIn, services: ServicesDep) -> TicketOut:
+async def create_ticket(body: TicketIn, services: ServicesDep, caller: CurrentUser) -> TicketOut:
+    check_owner(caller, body.requester, "a ticket for another requester")
     ticket = await services.tickets.create(
         NewTicket(
             **body.model_dump(),
@@ -85,8 +114,9 @@ async def create_ticket(body: TicketIn, services: ServicesDep) -> TicketOut:
 
 
 @router.get("/{reference}", response_model=TicketDetail)
-async def get_ticket(reference: str, services: ServicesDep) -> TicketDetail:
+async def get_ticket(reference: str, services: ServicesDep, caller: CurrentUser) -> TicketDetail:
     ticket = await services.tickets.store.get(reference)
+    check_owner(caller, ticket.requester, f"ticket {reference}")
     return TicketDetail(
         **(await _out(services, ticket)).model_dump(),
         history=await services.tickets.store.history(ticket.reference),
@@ -97,11 +127,15 @@ async def get_ticket(reference: str, services: ServicesDep) -> TicketDetail:
 @router.get("", response_model=list[TicketOut])
 async def list_tickets(
     services: ServicesDep,
+    caller: CurrentUser,
     requester: str | None = None,
     status_: list[Status] = Query(default=[], alias="status"),  # noqa: B008
     since: datetime | None = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[TicketOut]:
+    """Employees get their own tickets only, whatever `requester` says."""
+    if not caller.is_agent:
+        requester = caller.email
     tickets = await services.tickets.store.find(
         requester=requester, statuses=status_, since=since, limit=limit
     )
@@ -109,10 +143,21 @@ async def list_tickets(
 
 
 @router.post("/{reference}/transitions", response_model=TicketOut)
-async def transition(reference: str, body: TransitionIn, services: ServicesDep) -> TicketOut:
-    """409 with the allowed statuses when the transition is not allowed."""
-    ticket = await services.tickets.transition(reference, body.to, actor=body.actor)
-    if body.actor != ticket.requester:
+async def transition(
+    reference: str, body: TransitionIn, services: ServicesDep, caller: CurrentUser
+) -> TicketOut:
+    """409 with the allowed statuses when the transition is not allowed. An employee may only
+    close or reopen their own ticket."""
+    actor = await _actor(services, caller, reference, body.actor, f"move it to {body.to}")
+    if not caller.is_agent and body.to not in REQUESTER_STATUSES:
+        raise Forbidden(
+            who=caller.email,
+            action=f"move ticket {reference} to {body.to}",
+            reason=f"a requester may only move it to {' or '.join(REQUESTER_STATUSES)}",
+        )
+    ticket = await services.tickets.transition(reference, body.to, actor=actor)
+    await _audit(services, caller, "ticket.transition", reference, to=body.to, actor=actor)
+    if actor != ticket.requester:
         await services.notifier.notify(ticket, services.notifier.replies(ticket, status=body.to))
     return await _out(services, ticket)
 
@@ -120,15 +165,21 @@ async def transition(reference: str, body: TransitionIn, services: ServicesDep) 
 @router.post(
     "/{reference}/comments", status_code=status.HTTP_201_CREATED, response_model=TicketDetail
 )
-async def add_comment(reference: str, body: CommentIn, services: ServicesDep) -> TicketDetail:
+async def add_comment(
+    reference: str, body: CommentIn, services: ServicesDep, caller: CurrentUser
+) -> TicketDetail:
+    author = await _actor(services, caller, reference, body.author, "comment on it")
+    if body.from_agent and not caller.is_agent:
+        raise Forbidden(who=caller.email, action="reply as an agent", reason="not an agent")
     ticket = await services.tickets.comment(
-        reference, author=body.author, body=body.body, public=body.public, by_agent=body.from_agent
+        reference, author=author, body=body.body, public=body.public, by_agent=body.from_agent
     )
-    if body.public and body.author != ticket.requester:
+    await _audit(services, caller, "ticket.comment", reference, public=body.public)
+    if body.public and author != ticket.requester:
         await services.notifier.notify(
-            ticket, services.notifier.replies(ticket, comment=body.body, author=body.author)
+            ticket, services.notifier.replies(ticket, comment=body.body, author=author)
         )
-    return await get_ticket(reference, services)
+    return await get_ticket(reference, services, caller)
 
 
 class ApprovalIn(BaseModel):
@@ -139,11 +190,14 @@ class ApprovalIn(BaseModel):
 
 
 @router.post("/{reference}/approval", response_model=TicketOut)
-async def decide_approval(reference: str, body: ApprovalIn, services: ServicesDep) -> TicketOut:
+async def decide_approval(
+    reference: str, body: ApprovalIn, services: ServicesDep, caller: AgentUser
+) -> TicketOut:
     """Approve (the request goes to the service desk) or reject a request waiting for approval."""
     ticket = await services.tickets.decide_approval(
         reference, approved=body.approved, approver=body.approver
     )
+    await _audit(services, caller, "ticket.approval", reference, approved=body.approved)
     key = "order_approved" if body.approved else "order_rejected"
     await services.notifier.notify(
         ticket, [Reply(text=t(key, ticket.language, reference=ticket.reference))]

@@ -1,4 +1,9 @@
-"""`POST /webhooks/rest/webhook`: existing Rasa chat widgets and test tools talk to Guichet."""
+"""`POST /webhooks/rest/webhook`: existing Rasa chat widgets and test tools talk to Guichet.
+
+Rasa's REST channel has no authentication of its own and trusts `sender`; here the caller needs
+a token or session: an employee may only send as themselves (their e-mail), an agent or admin
+token (a chat integration) as anyone.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from bot.api.deps import EngineDep
+from bot.auth import CurrentUser, check_owner
 from connectors.rasa_rest.translate import CHANNEL, RestMessage, RestReply, to_rest
 
 router = APIRouter(tags=["rasa rest channel"])
@@ -23,7 +29,7 @@ router = APIRouter(tags=["rasa rest channel"])
         }
     },
 )
-async def rest_webhook(request: Request, engine: EngineDep) -> list[RestReply]:
+async def rest_webhook(request: Request, engine: EngineDep, caller: CurrentUser) -> list[RestReply]:
     """Like Rasa, read the body as JSON whatever its content type says (`curl -d` sends none)."""
     try:
         body = RestMessage.model_validate_json(await request.body())
@@ -31,6 +37,7 @@ async def rest_webhook(request: Request, engine: EngineDep) -> list[RestReply]:
         raise RequestValidationError(
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
         ) from exc
+    check_owner(caller, body.sender, "a conversation of another sender")
     conversation = await engine.conversations.latest_for_user(channel=CHANNEL, user_id=body.sender)
     if conversation is None:
         conversation = await engine.start(channel=CHANNEL, user_id=body.sender)

@@ -7,6 +7,7 @@ import pytest
 
 from bot.api.app import create_app
 from bot.services import Services
+from tests.bot.auth.helpers import bearer
 from tests.bot.dialogue.chat import Chat
 
 pytestmark = pytest.mark.slow
@@ -37,7 +38,11 @@ async def test_order_asks_the_item_fields_then_waits_for_approval(services: Serv
     app = create_app(services.settings, services)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://t",
+            headers=await bearer(services, role="agent", email="desk@norvane.example"),
+        ) as client,
     ):
         approved = await client.post(
             f"/api/v1/tickets/{reference}/approval",

@@ -22,6 +22,7 @@ from nlu.evaluation import evaluate
 from nlu.rasa_parser import NluUnavailable, RasaIntentParser, from_rasa
 from nlu.rasa_project import export_project, project_files, project_fingerprint
 from nlu.registry import PARSERS, ParserContext
+from tests.bot.auth.helpers import bearer
 
 # What Rasa 3.6 answers on POST /model/parse (its HTTP API reference, with the fields its
 # DIET, regex and synonym components add).
@@ -172,7 +173,9 @@ async def test_parse_api_with_the_rasa_engine(
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://guichet.test"
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://guichet.test",
+                headers=await bearer(services, role="agent"),
             ) as client,
         ):
             body = (

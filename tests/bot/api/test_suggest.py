@@ -14,6 +14,7 @@ from bot.services import Components, Services, open_services
 from bot.settings import SAMPLE_KB_DIR, load_settings
 from bot.storage.notices import NewNotice
 from knowledge_index.service import open_knowledge_base
+from tests.bot.auth.helpers import bearer
 
 pytestmark = pytest.mark.slow
 
@@ -215,7 +216,11 @@ async def test_a_damaged_index_fails_readiness_but_the_rest_answers(
     try:
         async with (
             app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://t",
+                headers=await bearer(services),
+            ) as c,
         ):
             ready = await c.get("/readyz")
             assert ready.status_code == 503
