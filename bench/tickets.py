@@ -52,6 +52,7 @@ async def _create_rate(components: Components, url: str, scratch: Path) -> float
     )
     services = await open_services(settings, components)
     app = create_app(settings, services)
+    _, token = await services.auth.create_token("bench@norvane.example", role="agent")
     queue: asyncio.Queue[int] = asyncio.Queue()
     for number in range(TICKETS):
         queue.put_nowait(number)
@@ -66,7 +67,9 @@ async def _create_rate(components: Components, url: str, scratch: Path) -> float
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://bench"
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://bench",
+                headers={"Authorization": f"Bearer {token}"},
             ) as client,
         ):
             start = time.perf_counter()
