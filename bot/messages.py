@@ -292,6 +292,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "I'll answer in English from now on.",
         "fr": "Je vous réponds en français désormais.",
     },
+    # Slack and Teams channels (connectors/slack, connectors/teams)
+    "channel_search_title": {"en": "IT help desk", "fr": "Support informatique"},
+    "channel_search_label": {
+        "en": "Search the help desk",
+        "fr": "Rechercher dans le support",
+    },
+    "channel_search_placeholder": {"en": "Type a few words…", "fr": "Tapez quelques mots…"},
+    "channel_search_describe": {
+        "en": "Or describe what you need",
+        "fr": "Ou décrivez ce dont vous avez besoin",
+    },
+    "channel_search_submit": {"en": "Go", "fr": "Valider"},
+    "channel_search_cancel": {"en": "Cancel", "fr": "Annuler"},
+    "channel_search_empty": {
+        "en": "Choose a suggestion or describe what you need.",
+        "fr": "Choisissez une suggestion ou décrivez ce dont vous avez besoin.",
+    },
+    "channel_chosen": {"en": "You chose: {title}", "fr": "Vous avez choisi : {title}"},
+    "channel_unavailable": {
+        "en": "The help desk assistant is starting; try again in a minute.",
+        "fr": "L'assistant du support démarre ; réessayez dans une minute.",
+    },
 }
 
 

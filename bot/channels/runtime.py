@@ -24,7 +24,10 @@ ChannelFactory = Callable[["Services"], ChatChannel]
 def mount_channels(app: FastAPI, settings: Settings) -> None:
     """Mount the routes of the channels whose settings are present (Slack, Teams)."""
     factories: list[ChannelFactory] = getattr(app.state, "channel_factories", [])
-    # connectors/slack and connectors/teams add their routes here (next commits)
+    if settings.slack_signing_secret and settings.slack_bot_token:
+        from connectors.slack.routes import mount as mount_slack
+
+        factories.append(mount_slack(app, settings))
     app.state.channel_factories = factories
 
 

@@ -1,0 +1,1 @@
+"""Slack channel: slack-bolt's AsyncApp at /slack/events."""

@@ -1,0 +1,279 @@
+"""The Slack app: slack-bolt's `AsyncApp`, its listeners, and what they need from Guichet.
+
+Every listener acknowledges at once (Bolt answers Slack before the listener's work is done, as
+`process_before_response=False`), then talks to the conversation engine and posts the replies
+through the Web API. Slack resends an event it thinks was lost (`X-Slack-Retry-Num`); each event
+id is handled once, so a slow answer never produces a second reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.channels.addresses import ChannelAddressStore
+from bot.channels.registry import ChannelUnavailable
+from bot.domain import Reply
+from bot.errors import NotFound
+from bot.messages import t
+from bot.settings import Language, Settings
+from connectors.slack import translate
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+USER_CACHE_SECONDS = 3600.0
+EVENT_MEMORY_SECONDS = 3600.0  # Slack retries within minutes; an hour is plenty
+MAX_REMEMBERED = 100_000
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    id: str
+    email: str  # the key that follows the user across channels
+    language: Language
+
+
+class RecentEvents:
+    """Event ids already taken, so a retried delivery is acknowledged and dropped."""
+
+    def __init__(self, seconds: float = EVENT_MEMORY_SECONDS) -> None:
+        self._seconds = seconds
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def first_time(self, event_id: str) -> bool:
+        now = time.monotonic()
+        while self._seen and (
+            next(iter(self._seen.values())) < now - self._seconds
+            or len(self._seen) > MAX_REMEMBERED
+        ):
+            self._seen.popitem(last=False)
+        if event_id in self._seen:
+            return False
+        self._seen[event_id] = now
+        return True
+
+
+class SlackConnector:
+    """Owns the Bolt app and the Web API client; gets the services when the app starts."""
+
+    def __init__(self, settings: Settings) -> None:
+        assert settings.slack_signing_secret and settings.slack_bot_token  # mount() checked
+        self.settings = settings
+        self.client = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+        )
+        self.bolt = AsyncApp(
+            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            client=self.client,
+            process_before_response=False,
+            logger=logging.getLogger("slack_bolt"),
+        )
+        self.events = RecentEvents()
+        self._services: Services | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._users: dict[str, tuple[float, SlackUser]] = {}
+        self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._listen()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def attach(self, services: Services) -> None:
+        """Start serving: the services, and one HTTP session for every Web API call."""
+        self._services = services
+        self._session = aiohttp.ClientSession()
+        self.client.session = self._session  # Bolt's per-request clients share it
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            self.client.session = None
+            await self._session.close()
+            self._session = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise ChannelUnavailable(channel=translate.CHANNEL, reason="the app is starting")
+        return self._services
+
+    @property
+    def addresses(self) -> ChannelAddressStore:
+        return ChannelAddressStore(self.services.database)
+
+    # -- users -------------------------------------------------------------------------------
+
+    async def user(self, user_id: str, client: AsyncWebClient) -> SlackUser:
+        """The user's e-mail and language from `users.info`, kept for an hour."""
+        cached = self._users.get(user_id)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        response = await client.users_info(user=user_id, include_locale=True)
+        info: dict[str, Any] = response.get("user") or {}
+        email = (info.get("profile") or {}).get("email")
+        user = SlackUser(
+            id=user_id,
+            # without the users:read.email scope: a stable name, not shared with other channels
+            email=(email or f"{user_id}@{info.get('team_id', 'slack')}.slack").lower(),
+            language=translate.language_of(info.get("locale"), self.settings.default_language),
+        )
+        self._users[user_id] = (time.monotonic() + USER_CACHE_SECONDS, user)
+        return user
+
+    # -- the conversation ----------------------------------------------------------------------
+
+    async def converse(
+        self,
+        user: SlackUser,
+        text: str,
+        client: AsyncWebClient,
+        *,
+        channel: str,
+        thread_ts: str | None = None,
+    ) -> None:
+        """Hand the user's text to the engine and post its replies, in order, per user."""
+        lock = self._turns.get(user.id)
+        if lock is None:
+            lock = self._turns[user.id] = asyncio.Lock()
+        async with lock:
+            services = self.services
+            # where to push later: the DM with the app (posting to a user id opens it)
+            dm = channel if channel.startswith("D") else user.id
+            await self.addresses.touch(
+                email=user.email,
+                channel=translate.CHANNEL,
+                address={"user": user.id, "channel": dm},
+            )
+            conversation = await services.conversations.latest_for_user(
+                channel=translate.CHANNEL, user_id=user.email
+            )
+            if conversation is None:
+                conversation = await services.engine.start(
+                    channel=translate.CHANNEL, user_id=user.email
+                )
+            replies = await services.engine.handle(conversation.id, text)
+            await self.post(client, channel, replies, thread_ts=thread_ts)
+
+    @staticmethod
+    async def post(
+        client: AsyncWebClient, channel: str, replies: list[Reply], *, thread_ts: str | None = None
+    ) -> None:
+        for reply in replies:
+            message = translate.reply_message(reply)
+            if thread_ts:
+                message["thread_ts"] = thread_ts
+            await client.chat_postMessage(channel=channel, **message)
+
+    # -- listeners ---------------------------------------------------------------------------
+
+    def _listen(self) -> None:
+        app = self.bolt
+        app.event("message")(self._on_message)
+        app.event("app_mention")(self._on_mention)
+        app.action(translate.BUTTON_ACTION)(self._on_button)
+        app.command("/helpdesk")(self._on_command)
+        app.options(translate.SEARCH_ACTION)(self._on_options)
+        app.view(translate.SEARCH_CALLBACK)(self._on_submission)
+
+    async def _on_message(
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """Direct messages; messages in channels come through `app_mention`."""
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        await self._on_event(body, event, client, thread_ts=None)
+
+    async def _on_mention(
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await self._on_event(body, event, client, thread_ts=event.get("thread_ts") or event["ts"])
+
+    async def _on_event(
+        self,
+        body: dict[str, Any],
+        event: dict[str, Any],
+        client: AsyncWebClient,
+        *,
+        thread_ts: str | None,
+    ) -> None:
+        event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
+        if not self.events.first_time(event_id):
+            logger.info("Slack event %s already handled; retry dropped", event_id)
+            return
+        text = translate.message_text(event.get("text") or "")
+        if not text or "user" not in event:
+            return
+        user = await self.user(event["user"], client)
+        await self.converse(user, text, client, channel=event["channel"], thread_ts=thread_ts)
+
+    async def _on_button(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        user = await self.user(body["user"]["id"], client)
+        channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+        message = body.get("message") or {}
+        if message.get("ts"):  # buttons answered once: they give way to what was chosen
+            await client.chat_update(
+                channel=channel,
+                ts=message["ts"],
+                text=message.get("text", ""),
+                blocks=translate.answered_blocks(
+                    message.get("blocks", []), action["text"]["text"], user.language
+                ),
+            )
+        await self.converse(user, action["value"], client, channel=channel)
+
+    async def _on_command(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        user = await self.user(body["user_id"], client)
+        await client.views_open(
+            trigger_id=body["trigger_id"],
+            view=translate.search_modal(user.language, (body.get("text") or "").strip()),
+        )
+
+    async def _on_options(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        query = (body.get("value") or "").strip()
+        language: Language = (
+            "fr" if (body.get("view") or {}).get("private_metadata") == "fr" else "en"
+        )
+        found = await self.services.suggestions.suggest(query, language=language, limit=20)
+        await ack(options=translate.options(found.suggestions))
+
+    async def _on_submission(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        value, text = translate.submitted(view)
+        if value is None and not text:
+            language = "fr" if view.get("private_metadata") == "fr" else "en"
+            await ack(
+                response_action="errors",
+                errors={translate.SEARCH_BLOCK: t("channel_search_empty", language)},
+            )
+            return
+        await ack()
+        user = await self.user(body["user"]["id"], client)
+        if value and value.startswith(translate.NOTICE_VALUE):
+            await self._post_notice(value, user, client)
+            return
+        await self.converse(user, value or text, client, channel=user.id)
+
+    async def _post_notice(self, value: str, user: SlackUser, client: AsyncWebClient) -> None:
+        notice_id = value.removeprefix(translate.NOTICE_VALUE).removeprefix("notice-")
+        try:
+            notice = await self.services.notices.get(int(notice_id))
+        except (ValueError, NotFound):
+            return
+        await self.post(client, user.id, [translate.notice_reply(notice, user.language)])
