@@ -12,6 +12,7 @@ from rich.table import Table
 from bot.auth import cli as auth_cli
 from bot.cli_common import console, progress_bar, settings_or_exit
 from bot.errors import GuichetError
+from bot.privacy import cli as privacy_cli
 from bot.settings import Language, Settings, load_settings
 from knowledge_index import cli as knowledge_cli
 from nlu import cli as nlu_cli
@@ -29,6 +30,7 @@ eval_app.command("nlu")(nlu_cli.eval_nlu)
 app.add_typer(nlu_cli.rasa_app, name="rasa")
 app.add_typer(auth_cli.token_app, name="token")
 app.add_typer(auth_cli.user_app, name="user")
+app.command("purge")(privacy_cli.purge_command)
 
 
 def main() -> None:

@@ -15,6 +15,8 @@ from bot.auth.store import AuthStore
 from bot.channels.protocol import ChatChannel
 from bot.channels.registry import channel_registry
 from bot.dialogue.engine import DialogueEngine, Thresholds
+from bot.privacy.log_filter import install_log_redaction
+from bot.privacy.redact import Redactor
 from bot.registry import Registry
 from bot.scale.setup import Scale, open_scale
 from bot.settings import Settings
@@ -148,8 +150,10 @@ async def open_services(settings: Settings, components: Components | None = None
         components.knowledge, feedback, gap_below=settings.knowledge.answer_threshold
     )
     identity = IDENTITY_PROVIDERS.get(settings.identity_provider)()
-    conversations = ConversationStore(database)
-    tickets = TicketService(TicketStore(database), settings.tickets)
+    redactor = Redactor(settings.privacy.patterns)
+    install_log_redaction(redactor)
+    conversations = ConversationStore(database, redactor)
+    tickets = TicketService(TicketStore(database), settings.tickets, redactor)
     scale = open_scale(settings)
     engine = DialogueEngine(
         parser=components.parser,

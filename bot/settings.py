@@ -15,12 +15,14 @@ from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
 from actions.priority import DEFAULT_MATRIX, IMPACTS, PRIORITIES, URGENCIES
 from bot.channels.settings import ChannelSettings
 from bot.errors import SettingsInvalid
+from bot.privacy.settings import PrivacySettings
+from bot.privacy.toml_source import TomlWithoutSecrets
+from bot.protection.settings import LimitSettings
 from bot.tickets.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
 from connectors.itsm.settings import ItsmSettings
 from connectors.teams.settings import TeamsSettings
@@ -160,6 +162,8 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     teams: TeamsSettings = TeamsSettings()
     channels: ChannelSettings = ChannelSettings()
+    privacy: PrivacySettings = PrivacySettings()
+    limits: LimitSettings = LimitSettings()
 
     @field_validator("database_url")
     @classmethod
@@ -179,7 +183,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        return (init_settings, env_settings, TomlWithoutSecrets(settings_cls))
 
     @property
     def effective_database_url(self) -> str:

@@ -146,7 +146,7 @@ class DialogueEngine:
                 self._set_language(conversation, parse, language)
             user_turn = Turn(
                 role="user",
-                text=HIDDEN if secret else text,
+                text=HIDDEN if secret else self.conversations.redact(text),
                 language=conversation.language,
                 intent=parse.intent,
                 confidence=round(parse.confidence, 4),

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from bot.domain import Conversation, DialogueState, Turn, utcnow
 from bot.errors import ConversationNotFound
+from bot.privacy.redact import Redactor
 from bot.settings import Language
 from bot.storage.database import Database
 from bot.storage.tables import ConversationRow, TurnRow
@@ -20,8 +21,13 @@ def as_utc(moment: datetime) -> datetime:
 
 
 class ConversationStore:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, redactor: Redactor | None = None) -> None:
         self._sessions = database.sessions
+        # Turns and slots are stored with secrets, cards and IBANs redacted.
+        self.redactor = redactor or Redactor()
+
+    def redact(self, text: str) -> str:
+        return self.redactor.redact(text)
 
     async def create(
         self, *, channel: str, user_id: str, language: Language, language_locked: bool = False
@@ -97,7 +103,7 @@ class ConversationStore:
                 raise ConversationNotFound(conversation_id=conversation.id)
             row.language = conversation.language
             row.language_locked = conversation.language_locked
-            row.state = conversation.state.model_dump(mode="json")
+            row.state = self.redactor.redact_data(conversation.state.model_dump(mode="json"))
             row.updated_at = conversation.updated_at
             last = await session.scalar(
                 select(func.max(TurnRow.seq)).where(TurnRow.conversation_id == conversation.id)
@@ -113,8 +119,8 @@ class ConversationStore:
                         conversation_id=conversation.id,
                         seq=seq,
                         role=turn.role,
-                        text=turn.text,
-                        data=data,
+                        text=self.redactor.redact(turn.text),
+                        data=self.redactor.redact_data(data),
                         at=turn.at,
                     )
                 )

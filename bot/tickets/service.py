@@ -8,6 +8,7 @@ from typing import Any
 from actions.priority import IMPACTS, URGENCIES
 from bot.domain import utcnow
 from bot.errors import Conflict, InvalidRequest
+from bot.privacy.redact import Redactor
 from bot.settings import TicketSettings
 from bot.storage.tickets import NewTicket, Ticket, TicketStore
 from bot.tickets.lifecycle import PAUSED, STATUSES, check_transition
@@ -19,9 +20,13 @@ AGENT_STATUSES: tuple[Status, ...] = ("assigned", "in_progress", "resolved", "re
 
 
 class TicketService:
-    def __init__(self, store: TicketStore, settings: TicketSettings) -> None:
+    def __init__(
+        self, store: TicketStore, settings: TicketSettings, redactor: Redactor | None = None
+    ) -> None:
         self.store = store
         self.settings = settings
+        # Title, description, transcript copy and comments are stored and sent redacted.
+        self.redactor = redactor or Redactor()
 
     @property
     def backends(self) -> list[str]:
@@ -49,7 +54,14 @@ class TicketService:
             raise InvalidRequest(
                 field="category", problem=f"expected one of {', '.join(CATEGORIES)}"
             )
-        new = new.model_copy(update={"priority": self.priority(new.impact, new.urgency)})
+        new = new.model_copy(
+            update={
+                "priority": self.priority(new.impact, new.urgency),
+                "title": self.redactor.redact(new.title),
+                "description": self.redactor.redact(new.description),
+                "details": self.redactor.redact_data(new.details),
+            }
+        )
         now = utcnow()
         return await self.store.create(
             new, actor=actor, due=self.due_dates(new.priority, now), backends=self.backends, now=now
@@ -115,6 +127,8 @@ class TicketService:
             raise InvalidRequest(
                 field="category", problem=f"expected one of {', '.join(CATEGORIES)}"
             )
+        if "title" in fields:
+            fields["title"] = self.redactor.redact(str(fields["title"]))
         impact = fields.get("impact", ticket.impact)
         urgency = fields.get("urgency", ticket.urgency)
         fields["priority"] = self.priority(impact, urgency)
@@ -139,7 +153,7 @@ class TicketService:
         return await self.store.comment(
             reference,
             author=author,
-            body=body,
+            body=self.redactor.redact(body),
             public=public,
             origin=f"upstream:{upstream}" if upstream else "guichet",
             backends=backends,

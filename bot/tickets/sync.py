@@ -117,18 +117,28 @@ class SyncWorker:
     async def _send(self, backend: TicketBackend, item: OutboxItem) -> str | None:
         ticket = await self.store.by_id(item.ticket_id)
         if item.operation == "create":
-            return await backend.create(payload_of(ticket))
+            return await backend.create(self._payload(ticket))
         upstream_id = await self.store.upstream_id(item.ticket_id, backend.name)
         if upstream_id is None:
             # The create was refused for good: recreate it first, idempotently.
-            upstream_id = await backend.create(payload_of(ticket))
+            upstream_id = await backend.create(self._payload(ticket))
         if item.operation == "status":
             await backend.update_status(upstream_id, item.payload["status"])
         elif item.operation == "comment":
             await backend.comment(
-                upstream_id, item.payload["body"], author=item.payload.get("author")
+                upstream_id,
+                self.service.redactor.redact(item.payload["body"]),
+                author=item.payload.get("author"),
             )
         return upstream_id
+
+    def _payload(self, ticket: Ticket) -> TicketPayload:
+        """What leaves for an ITSM tool, redacted again: tickets stored before redaction."""
+        payload = payload_of(ticket)
+        redact = self.service.redactor.redact
+        return payload.model_copy(
+            update={"title": redact(payload.title), "description": redact(payload.description)}
+        )
 
     # -- inbound -------------------------------------------------------------------------------
 

@@ -1,0 +1,39 @@
+"""Redaction of every log record of the process, whatever logger or handler emits it."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from bot.privacy.redact import Redactor
+
+_active: Redactor | None = None
+_original_factory = logging.getLogRecordFactory()
+
+
+def _redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    record = _original_factory(*args, **kwargs)
+    redactor = _active
+    if redactor is None:
+        return record
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string: leave it to the handler to report
+        return record
+    redacted = redactor.redact(message)
+    if redacted != message:
+        record.msg, record.args = redacted, None
+    if record.exc_info and record.exc_info[1] is not None:
+        # Formatters print exc_text when set: the traceback, exception message included.
+        text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+        record.exc_text = redactor.redact(text)
+    return record
+
+
+def install_log_redaction(redactor: Redactor) -> None:
+    """Redact the message (arguments merged) and traceback of every record created from now."""
+    global _active
+    _active = redactor
+    if logging.getLogRecordFactory() is not _redacting_factory:
+        logging.setLogRecordFactory(_redacting_factory)

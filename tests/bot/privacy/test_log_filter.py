@@ -1,0 +1,60 @@
+"""Every log record is redacted, whoever logs it, arguments and tracebacks included."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot.privacy.log_filter import install_log_redaction
+from bot.privacy.redact import Redactor
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def output() -> Iterator[io.StringIO]:
+    install_log_redaction(Redactor({"badge": r"BADGE-\d{4}"}))
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    logger = logging.getLogger("tests.some.library")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield stream
+    finally:
+        logger.removeHandler(handler)
+        install_log_redaction(Redactor())
+
+
+def test_message_and_arguments(output: io.StringIO) -> None:
+    logging.getLogger("tests.some.library").info(
+        "user %s said %r", "marie", "mon mdp : Soleil#2024, carte 4111 1111 1111 1111, BADGE-0042"
+    )
+    line = output.getvalue()
+    assert "Soleil#2024" not in line
+    assert "4111" not in line
+    assert "BADGE-0042" not in line
+    assert line.startswith("tests.some.library user marie said")
+    assert "[REDACTED:secret]" in line
+    assert "[REDACTED:card]" in line
+    assert "[REDACTED:badge]" in line
+
+
+def test_traceback(output: io.StringIO) -> None:
+    try:
+        raise RuntimeError("upstream refused Authorization: Bearer abcdef123456789")
+    except RuntimeError:
+        logging.getLogger("tests.some.library").exception("sync failed")
+    text = output.getvalue()
+    assert "Traceback" in text
+    assert "RuntimeError: upstream refused" in text
+    assert "abcdef123456789" not in text
+
+
+def test_clean_records_are_untouched(output: io.StringIO) -> None:
+    logging.getLogger("tests.some.library").info("%d tickets synced to %s", 3, "servicenow")
+    assert output.getvalue() == "tests.some.library 3 tickets synced to servicenow\n"
