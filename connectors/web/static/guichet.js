@@ -464,7 +464,7 @@
         if (label.charAt(0) === "/") {
           // A pressed button or a chosen suggestion: show what the user saw, not the payload.
           var button = previous && previous.buttons.filter(function (b) { return b.payload === turn.text; })[0];
-          label = button ? button.title : null;
+          label = button ? button.title : labels()[turn.text] || null;
         }
         if (label) addMessage("user", label);
       } else {
@@ -486,8 +486,23 @@
     return state.conversationId;
   }
 
+  // What the user saw of a payload sent from a suggestion (there is no button to look it up in).
+  function labels() {
+    try { return JSON.parse(storage.get("guichet.labels:" + state.user) || "{}"); } catch (e) { return {}; }
+  }
+
+  function rememberLabel(payload, label) {
+    var known = labels();
+    delete known[payload];
+    known[payload] = label;
+    var keys = Object.keys(known);
+    keys.slice(0, Math.max(0, keys.length - 50)).forEach(function (key) { delete known[key]; });
+    storage.set("guichet.labels:" + state.user, JSON.stringify(known));
+  }
+
   async function sendToChat(text, label) {
     chat.hidden = false;
+    if (text.charAt(0) === "/" && label) rememberLabel(text, label);
     showFailure(null);
     try {
       var conversationId = await ensureConversation();
