@@ -68,6 +68,7 @@ class DialogueState(BaseModel):
     slot_retries: int = 0
     handed_off: bool = False
     awaiting_resolution: str | None = None  # a ticket the user was asked "does it work now?"
+    agent: str | None = None  # the agent who took the conversation over: the bot is silent
 
 
 class Conversation(BaseModel):

@@ -292,6 +292,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "I'll answer in English from now on.",
         "fr": "Je vous réponds en français désormais.",
     },
+    # the agent console (bot/console)
+    "agent_joined": {
+        "en": "{agent}, a service desk agent, has joined the conversation.",
+        "fr": "{agent}, technicien du support, a rejoint la conversation.",
+    },
+    "agent_left": {
+        "en": "The agent has left the conversation; Guichet, the assistant, is with you again.",
+        "fr": "Le technicien a quitté la conversation ; Guichet, l'assistant, est de nouveau "
+        "avec vous.",
+    },
     # Slack and Teams channels (connectors/slack, connectors/teams)
     "channel_search_title": {"en": "IT help desk", "fr": "Support informatique"},
     "channel_search_label": {

@@ -14,7 +14,9 @@ from actions.registry import default_actions
 from bot.auth.store import AuthStore
 from bot.channels.protocol import ChatChannel
 from bot.channels.registry import channel_registry
+from bot.console.live import announcer
 from bot.dialogue.engine import DialogueEngine, Thresholds
+from bot.events import EventBus, open_bus
 from bot.privacy.log_filter import install_log_redaction
 from bot.privacy.redact import Redactor
 from bot.registry import Registry
@@ -64,6 +66,8 @@ class Services:
     feedback: FeedbackStore
     suggestions: SuggestionService
     auth: AuthStore
+    # Live updates for the console, across processes when Redis is configured.
+    events: EventBus
     # Channels register themselves here when the app mounts them (web, Slack, Teams).
     channels: Registry[ChatChannel] = field(default_factory=channel_registry)
     # Conversation locks and the Redis link shared with the other processes.
@@ -78,6 +82,7 @@ class Services:
         return self.components.embedder
 
     async def close(self) -> None:
+        await self.events.aclose()
         await self.scale.aclose()
         await self.database.close()
 
@@ -171,6 +176,8 @@ async def open_services(settings: Settings, components: Components | None = None
         ),
         locks=scale.locks,
     )
+    events = open_bus(settings.redis_url)
+    engine.on_saved = announcer(events)
     return Services(
         settings=settings,
         scale=scale,
@@ -191,6 +198,7 @@ async def open_services(settings: Settings, components: Components | None = None
             answer_threshold=settings.knowledge.answer_threshold,
         ),
         auth=AuthStore(database, session_minutes=settings.auth.session_minutes),
+        events=events,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,8 @@ TICKET_REQUEST = re.compile(
 SHORT_MESSAGE_WORDS = 3
 HIDDEN = "••••••"  # what the transcript keeps of a one-time code
 OUTAGE_IMPACT = "organisation"
+# Told of every exchange saved (the console's live updates); the services set it.
+TurnsSaved = Callable[[Conversation, list[Turn]], Awaitable[None]]
 
 
 # Words of a bare "open a ticket" request; what else a message says describes the problem.
@@ -121,6 +124,7 @@ class DialogueEngine:
         )
         # In-process by default; Redis or PostgreSQL locks when several processes serve.
         self.locks: ConversationLocks = locks or LocalLocks()
+        self.on_saved: TurnsSaved | None = None
 
     async def start(
         self, *, channel: str, user_id: str, language: Language | None = None
@@ -138,6 +142,8 @@ class DialogueEngine:
         """Process one message; messages of one conversation are handled one at a time."""
         async with self.locks.hold(conversation_id):
             conversation = await self.conversations.get(conversation_id)
+            if conversation.state.agent is not None:
+                return await self._to_agent(conversation, text)
             secret = self.forms.expects_secret(conversation)
             parse = parse_payload(text) or await self.parser.parse(
                 text, language=conversation.language
@@ -156,7 +162,18 @@ class DialogueEngine:
             said = bot_turns(replies, conversation.language)
             conversation.transcript.extend(said)
             await self.conversations.save(conversation, [user_turn, *said])
+            if self.on_saved is not None:
+                await self.on_saved(conversation, [user_turn, *said])
             return replies
+
+    async def _to_agent(self, conversation: Conversation, text: str) -> list[Reply]:
+        """An agent took the conversation over: the message is theirs to answer, not the bot's."""
+        turn = Turn(role="user", text=text, language=conversation.language)
+        conversation.transcript.append(turn)
+        await self.conversations.save(conversation, [turn])
+        if self.on_saved is not None:
+            await self.on_saved(conversation, [turn])
+        return []
 
     def _set_language(
         self, conversation: Conversation, parse: ParseResult, override: Language | None

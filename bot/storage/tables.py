@@ -90,6 +90,11 @@ class EscalationRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     summary: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+    # handled from the console (migration 0005_console)
+    assignee: Mapped[str | None] = mapped_column(String(255))
+    taken_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    ticket_reference: Mapped[str | None] = mapped_column(String(32))
 
 
 class TicketEventRow(Base):

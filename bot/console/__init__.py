@@ -1,0 +1,1 @@
+"""The agent console: the escalation queue, live takeover of conversations, and its pages."""

@@ -1,0 +1,53 @@
+"""What the console hears: turns saved in a conversation, and escalations that changed."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.dialogue.engine import TurnsSaved
+from bot.domain import Conversation, Turn
+from bot.events.protocol import Event, EventBus
+
+logger = logging.getLogger(__name__)
+
+ESCALATIONS = "escalations"
+
+
+def conversation_topic(conversation_id: str) -> str:
+    return f"conversation:{conversation_id}"
+
+
+def turn_event(conversation_id: str, turn: Turn) -> Event:
+    return {
+        "type": "turn",
+        "conversation_id": conversation_id,
+        "role": turn.role,
+        "text": turn.text,
+        "at": turn.at.isoformat(),
+        "buttons": [button.title for button in turn.buttons],
+    }
+
+
+async def publish(bus: EventBus, topic: str, event: Event) -> None:
+    """Live updates are a convenience: a bus that is down must not fail the user's message."""
+    try:
+        await bus.publish(topic, event)
+    except Exception as exc:
+        logger.warning("live update on %s not published: %s: %s", topic, type(exc).__name__, exc)
+
+
+def announcer(bus: EventBus) -> TurnsSaved:
+    """The engine's `on_saved`: every turn to the conversation's topic; activity in an escalated
+    conversation (a new escalation included) to the queue's topic."""
+
+    async def announce(conversation: Conversation, turns: list[Turn]) -> None:
+        for turn in turns:
+            await publish(
+                bus, conversation_topic(conversation.id), turn_event(conversation.id, turn)
+            )
+        if conversation.state.handed_off or conversation.state.agent is not None:
+            await publish(
+                bus, ESCALATIONS, {"type": "activity", "conversation_id": conversation.id}
+            )
+
+    return announce
