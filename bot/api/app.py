@@ -6,14 +6,18 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from bot import __version__
 from bot.api import conversations, health, tickets
 from bot.api import nlu as nlu_routes
 from bot.api import suggest as suggest_routes
+from bot.api.body_limit import BodySizeLimit
 from bot.api.errors import install_error_handlers
+from bot.api.rate_limit import rate_limit
 from bot.channels.runtime import mount_channels, running_channels
+from bot.privacy.retention import run_purges
+from bot.protection.ratelimit import RateLimits
 from bot.scale.index_versions import IndexWatcher
 from bot.services import Services, open_services, sync_worker
 from bot.settings import Settings
@@ -40,12 +44,20 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             opened.knowledge, opened.scale.link, poll_seconds=settings.scale.index_poll_seconds
         )
         watching = asyncio.create_task(watcher.run(stop))
+        purging = (
+            asyncio.create_task(run_purges(opened.database, settings.privacy, stop))
+            if settings.privacy.run_purge
+            else None
+        )
         try:
             async with running_channels(app, opened):
                 yield
         finally:
             stop.set()
             await watching
+            if purging is not None:
+                await purging
+            await app.state.rate_limits.aclose()
             if task is not None:
                 await task
             if worker is not None:
@@ -60,6 +72,10 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         description="Bilingual IT-support assistant: chat, knowledge base, tickets.",
     )
     install_error_handlers(app)
+    # Every route added from here on counts against the caller's rate limits.
+    app.state.rate_limits = RateLimits(settings.limits, settings.redis_url)
+    app.router.dependencies.append(Depends(rate_limit))
+    app.add_middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)
     app.include_router(health.router)
     app.include_router(conversations.router)
     app.include_router(suggest_routes.router)

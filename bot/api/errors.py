@@ -6,7 +6,7 @@ import json
 from html import escape
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -21,6 +21,7 @@ from bot.errors import (
     NotFound,
     NotReady,
 )
+from bot.protection.errors import PayloadTooLarge, RateLimited
 from bot.scale.errors import DatabaseUnavailable
 
 STATUS: list[tuple[type[GuichetError], int]] = [
@@ -30,6 +31,8 @@ STATUS: list[tuple[type[GuichetError], int]] = [
     (NotReady, 503),
     (NotAuthenticated, 401),
     (Forbidden, 403),
+    (PayloadTooLarge, 413),
+    (RateLimited, 429),
 ]
 
 
@@ -97,7 +100,42 @@ async def _database_unavailable(request: Request, error: Exception) -> Response:
     return response
 
 
+class BodyTooLarge(HTTPException):
+    """Raised by the body size limit where a route reads its body; FastAPI lets an
+    HTTPException through its body parsing, where it would turn any other error into a 400."""
+
+    def __init__(self, error: PayloadTooLarge) -> None:
+        super().__init__(status_code=413, detail=error.describe())
+        self.error = error
+
+
+def error_response(error: GuichetError) -> JSONResponse:
+    """The JSON answer for `error`, for ASGI middleware that runs outside the handlers."""
+    return JSONResponse(
+        status_code=status_for(error),
+        content={
+            "error": type(error).__name__,
+            "detail": error.describe(),
+            "fields": {k: str(v) for k, v in error.fields.items()},
+        },
+    )
+
+
+async def _rate_limited(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RateLimited)
+    response = await _guichet_error(request, error)
+    response.headers["Retry-After"] = str(error.fields["retry_after"])
+    return response
+
+
+async def _body_too_large(request: Request, error: Exception) -> Response:
+    assert isinstance(error, BodyTooLarge)
+    return await _guichet_error(request, error.error)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RateLimited, _rate_limited)
+    app.add_exception_handler(BodyTooLarge, _body_too_large)
     app.add_exception_handler(GuichetError, _guichet_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(InterfaceError, _database_unavailable)
