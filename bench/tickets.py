@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.api.app import create_app
+from bot.protection.settings import LimitSettings
 from bot.services import Components, load_components, open_services, sync_worker
 from bot.settings import TicketSettings, load_settings
 from bot.storage.tickets import NewTicket
@@ -49,6 +50,8 @@ async def _create_rate(components: Components, url: str, scratch: Path) -> float
         data_dir=scratch,
         database_url=url,
         tickets=TicketSettings(sync_backends=["request_tracker"], run_sync_worker=False),
+        # one bench token creates tickets as fast as it can: throughput, not the rate limits
+        limits=LimitSettings(enabled=False),
     )
     services = await open_services(settings, components)
     app = create_app(settings, services)
