@@ -16,7 +16,8 @@ from bot.settings import Environment, Settings
 from connectors.web import routes
 from connectors.web.demo import demo_router
 from connectors.web.pages import article_router
-from connectors.web.push import CHANNEL, EventLog, WebChannel
+from connectors.web.push import CHANNEL, MemoryEventLog, WebChannel
+from connectors.web.redis_events import RedisEventLog
 from connectors.web.tokens import PortalTokens, demo_key
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -64,7 +65,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     web = settings.web
     demo_secret = demo_key(settings)
     tokens = PortalTokens(web, demo_key=demo_secret)
-    events = EventLog(keep=web.events_kept)
+    events = MemoryEventLog(keep=web.events_kept)
     app.state.widget = routes.Widget(
         settings=web, tokens=tokens, events=events, channel=WebChannel(events)
     )
@@ -88,11 +89,15 @@ def install(app: FastAPI, settings: Settings) -> None:
 
 
 def start(app: FastAPI, services: Services) -> None:
-    """At start-up: the `web` channel joins the services' channels (once per Services)."""
+    """At start-up: the `web` channel joins the services' channels (once per Services); with
+    Redis, pushed messages go through it, so every process's widgets get them."""
     widget: routes.Widget = app.state.widget
     if CHANNEL in services.channels.names():
         existing = services.channels.get(CHANNEL)
         if isinstance(existing, WebChannel):  # another app on the same services: share it
             widget.channel, widget.events = existing, existing.events
         return
+    if services.scale.link is not None:
+        widget.events = RedisEventLog(services.scale.link, keep=widget.settings.events_kept)
+        widget.channel = WebChannel(widget.events)
     services.channels.register(CHANNEL, widget.channel)

@@ -1,10 +1,11 @@
 """The `web` ChatChannel: messages pushed to a user reach their open widget.
 
-Each user has a short log of pushed messages in memory; the widget's event stream reads it
-from a cursor, so a widget that reconnects (page load, network blip) gets what it missed.
-Pushed messages are also in the conversation's transcript (the notifier and the console store
-them), so a widget that was closed finds them when it fetches the transcript back: a push to
-a user whose widget is closed is delivered, not refused.
+Each user has a short log of pushed messages; the widget's event stream reads it from a
+cursor, so a widget that reconnects (page load, network blip) gets what it missed. The log is
+in the process's memory, or in Redis (one stream per user) when several processes serve the
+widget. Pushed messages are also in the conversation's transcript (the notifier and the
+dispatcher store them), so a widget that was closed finds them when it fetches the transcript
+back: a push to a user whose widget is closed is delivered, not refused.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import itertools
 import uuid
 from collections import deque
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.domain import Reply
 
@@ -31,11 +33,30 @@ class Pushed:
 class Batch:
     events: list[Pushed]
     cursor: str
-    missed: bool  # the cursor was older than what is kept, or from another process
+    missed: bool  # the cursor is older than what is kept (or unknown): fetch the transcript
 
 
-class EventLog:
-    """Per-user logs with cursors `EPOCH.N`: a cursor from before a restart is recognised."""
+class EventLog(Protocol):
+    """Pushed messages per user (their e-mail, lower case), read from opaque cursors.
+
+    `cursor` is where a reader starts to get only what comes next; `read` returns the events
+    after a cursor, waiting up to `wait_seconds` for one, and the cursor to read from next;
+    `missed` is true (and the events empty) when events after the cursor are no longer kept or
+    the cursor is not this log's: the reader fetches the transcript again. `append` raises
+    `ChannelUnavailable` when the log cannot take the message now.
+    """
+
+    async def cursor(self, user: str) -> str: ...
+
+    async def append(
+        self, user: str, conversation_id: str | None, replies: list[Reply]
+    ) -> Pushed: ...
+
+    async def read(self, user: str, cursor: str | None, *, wait_seconds: float) -> Batch: ...
+
+
+class MemoryEventLog:
+    """One process: cursors `EPOCH.N`, so a cursor from before a restart is recognised."""
 
     def __init__(self, *, keep: int = 200) -> None:
         self.epoch = uuid.uuid4().hex[:8]
@@ -43,18 +64,16 @@ class EventLog:
         self._numbers = itertools.count(1)
         self._logs: dict[str, deque[tuple[int, Pushed]]] = {}
         self._changed: dict[str, asyncio.Event] = {}
-        self._listeners: dict[str, int] = {}
         self._dropped: dict[str, int] = {}  # the newest event no longer kept, per user
 
     def _cursor(self, number: int) -> str:
         return f"{self.epoch}.{number}"
 
-    def cursor(self, user: str) -> str:
-        """The cursor of the latest event: read from here to get only what comes next."""
+    async def cursor(self, user: str) -> str:
         log = self._logs.get(user)
         return self._cursor(log[-1][0] if log else 0)
 
-    def append(self, user: str, conversation_id: str | None, replies: list[Reply]) -> Pushed:
+    async def append(self, user: str, conversation_id: str | None, replies: list[Reply]) -> Pushed:
         number = next(self._numbers)
         event = Pushed(self._cursor(number), conversation_id, replies)
         log = self._logs.setdefault(user, deque(maxlen=self._keep))
@@ -66,37 +85,31 @@ class EventLog:
             changed.set()
         return event
 
-    def listening(self, user: str) -> bool:
-        return self._listeners.get(user, 0) > 0
-
-    def _after(self, user: str, cursor: str | None) -> Batch:
+    async def _after(self, user: str, cursor: str | None) -> Batch:
         log = self._logs.get(user, deque())
         epoch, _, number = (cursor or "").partition(".")
         if epoch != self.epoch or not number.isdigit():
-            # Unknown or another process's cursor: everything kept is new to this reader.
+            # Another process's cursor (or none): what is kept is new to this reader.
+            if cursor is not None:
+                return Batch([], await self.cursor(user), missed=True)
             events = [event for _, event in log]
-            return Batch(events, self.cursor(user), missed=cursor is not None)
+            return Batch(events, await self.cursor(user), missed=False)
         after = int(number)
         events = [event for n, event in log if n > after]
-        missed = self._dropped.get(user, 0) > after
-        return Batch(events, events[-1].cursor if events else self._cursor(after), missed)
+        if self._dropped.get(user, 0) > after:
+            return Batch([], await self.cursor(user), missed=True)
+        return Batch(events, events[-1].cursor if events else self._cursor(after), missed=False)
 
     async def read(self, user: str, cursor: str | None, *, wait_seconds: float) -> Batch:
-        """Events after `cursor`, waiting up to `wait_seconds` for one to come."""
-        batch = self._after(user, cursor)
+        batch = await self._after(user, cursor)
         if batch.events or batch.missed:
             return batch
         changed = self._changed.setdefault(user, asyncio.Event())
-        self._listeners[user] = self._listeners.get(user, 0) + 1
         try:
             await asyncio.wait_for(changed.wait(), wait_seconds)
         except TimeoutError:
             return batch
-        finally:
-            self._listeners[user] -= 1
-            if not self._listeners[user]:
-                del self._listeners[user]
-        return self._after(user, batch.cursor)
+        return await self._after(user, batch.cursor)
 
 
 class WebChannel:
@@ -110,4 +123,4 @@ class WebChannel:
     async def push(
         self, *, user_id: str, conversation_id: str | None, replies: list[Reply]
     ) -> None:
-        self.events.append(user_id.lower(), conversation_id, replies)
+        await self.events.append(user_id.strip().lower(), conversation_id, replies)

@@ -153,7 +153,7 @@ async def start(
     conversation = await services.engine.start(
         channel=CHANNEL, user_id=user.email, language=body.language
     )
-    return to_conversation(conversation, widget.events.cursor(user.email))
+    return to_conversation(conversation, await widget.events.cursor(user.email))
 
 
 @router.get("/conversations/{conversation_id}")
@@ -164,7 +164,7 @@ async def transcript(
     widget: WidgetDep,
 ) -> WidgetConversation:
     """The conversation so far, and the cursor to read pushed messages from."""
-    cursor = widget.events.cursor(user.email)
+    cursor = await widget.events.cursor(user.email)
     return to_conversation(await owned(services, user, conversation_id), cursor)
 
 
@@ -201,7 +201,7 @@ async def events(
 ) -> StreamingResponse:
     """Server-sent events: messages pushed to this user (ticket updates, agents), from the
     cursor on. The stream ends when the token expires; the widget reconnects with a new one."""
-    cursor = last_event_id or after or widget.events.cursor(user.email)
+    cursor = last_event_id or after or await widget.events.cursor(user.email)
     keepalive = widget.settings.keepalive_seconds
 
     async def stream() -> AsyncIterator[str]:

@@ -3,6 +3,7 @@ page served by uvicorn: what an employee does with the mouse and the keyboard.""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import shutil
@@ -140,9 +141,22 @@ async def test_a_stale_answer_never_replaces_a_newer_one(page: Page) -> None:
 
 async def test_a_password_reset_in_the_chat_panel(page: Page, web_services: Services) -> None:
     await open_widget(page)
+    release = asyncio.Event()
+
+    async def hold(route: Route) -> None:
+        await release.wait()
+        await route.continue_()
+
+    await page.route("**/widget/api/conversations/*/messages", hold)
     combobox = page.get_by_role("combobox")
     await combobox.fill("I forgot my password")
     await combobox.press("Enter")  # no suggestion chosen: the text goes to the chat
+    typing = page.locator(".typing")
+    await expect(typing).to_be_visible()  # while Guichet answers
+    await expect(typing).to_have_text("Guichet is typing…")
+    release.set()
+    await expect(typing).to_be_hidden()
+    await page.unroute("**/widget/api/conversations/*/messages", hold)
     log = page.get_by_role("log")
     await expect(log).to_contain_text("I forgot my password")
     await expect(log.locator(".message.bot").last).to_contain_text("code")
