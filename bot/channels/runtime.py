@@ -28,6 +28,10 @@ def mount_channels(app: FastAPI, settings: Settings) -> None:
         from connectors.slack.routes import mount as mount_slack
 
         factories.append(mount_slack(app, settings))
+    if settings.teams.app_id:
+        from connectors.teams.routes import mount as mount_teams
+
+        factories.append(mount_teams(app, settings))
     app.state.channel_factories = factories
 
 

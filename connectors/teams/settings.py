@@ -19,6 +19,7 @@ class TeamsSettings(BaseModel):
     # Where the bot gets its own token to call the Bot Connector service; None: Entra's.
     token_url: str | None = None
     token_scope: str = "https://api.botframework.com/.default"
-    # Hosts the bot may post to besides Microsoft's (a self-hosted connector, tests).
+    # Activities name the service the bot answers to (serviceUrl): only HTTPS on Microsoft's
+    # hosts and these. Off: any URL the signed token vouches for (a local connector, tests).
     extra_service_hosts: list[str] = Field(default_factory=list)
-    allow_private_service_addresses: bool = False
+    restrict_service_urls: bool = True

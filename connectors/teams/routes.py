@@ -1,0 +1,46 @@
+"""`POST /api/messages`: activities from the Bot Connector, token checked before anything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from bot.channels.protocol import ChatChannel
+from bot.settings import Settings
+from connectors.teams.app import TeamsConnector
+from connectors.teams.auth import Unauthorized
+from connectors.teams.channel import TeamsChannel
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+PATH = "/api/messages"
+
+
+def mount(app: FastAPI, settings: Settings) -> Callable[[Services], ChatChannel]:
+    """Mount the Agents SDK adapter; the returned factory hands it the services at start."""
+    connector = TeamsConnector(settings)
+    app.state.teams = connector
+
+    @app.post(PATH, include_in_schema=False)
+    async def teams_messages(request: Request) -> Response:
+        """401 unless the Bearer token is signed by a trusted issuer, for this bot, unexpired."""
+        try:
+            request.state.claims_identity = await connector.validator.claims(
+                request.headers.get("Authorization")
+            )
+        except Unauthorized as exc:
+            return JSONResponse(
+                {"detail": f"invalid or missing Bot Framework token ({exc})"}, status_code=401
+            )
+        response = await connector.adapter.process(request, connector.agent)
+        return response or Response(status_code=202)
+
+    def start(services: Services) -> ChatChannel:
+        connector.attach(services)
+        return TeamsChannel(connector)
+
+    return start

@@ -1,0 +1,73 @@
+"""Teams activities to Guichet's types and back: Adaptive Cards for buttons and links."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from microsoft_agents.activity import Activity, ActivityTypes, Attachment, ChannelAccount
+
+from bot.domain import Reply
+from bot.settings import Language
+
+CHANNEL = "teams"
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+_MENTION = re.compile(r"<at>[^<]*</at>", re.IGNORECASE)
+
+
+def incoming_text(activity: Activity) -> str | None:
+    """What the user said: the text without mentions, or the payload of a card's button."""
+    value = activity.value
+    if isinstance(value, dict):
+        chosen = value.get("payload")
+        if isinstance(chosen, str):
+            return chosen
+    text = _MENTION.sub("", activity.text or "").strip()
+    return text or None
+
+
+def language_of(locale: str | None, default: Language) -> Language:
+    if locale and locale.lower().startswith("fr"):
+        return "fr"
+    if locale and locale.lower().startswith("en"):
+        return "en"
+    return default
+
+
+def email_of(member: ChannelAccount) -> str | None:
+    """A Teams member's e-mail (`email`, else `userPrincipalName`), from the connector."""
+    extra: dict[str, Any] = member.model_extra or {}
+    for key in ("email", "userPrincipalName", "user_principal_name"):
+        value = extra.get(key)
+        if isinstance(value, str) and "@" in value:
+            return value.strip().lower()
+    return None
+
+
+def card(reply: Reply) -> dict[str, Any]:
+    """An Adaptive Card: the text, then a button per choice (Action.Submit) and link."""
+    actions: list[dict[str, Any]] = [
+        {"type": "Action.Submit", "title": b.title, "data": {"payload": b.payload}}
+        for b in reply.buttons
+    ]
+    actions += [
+        {"type": "Action.OpenUrl", "title": link.title, "url": link.url} for link in reply.links
+    ]
+    return {
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.5",
+        "body": [{"type": "TextBlock", "text": reply.text, "wrap": True}],
+        "actions": actions,
+    }
+
+
+def reply_activity(reply: Reply) -> Activity:
+    """A plain message, or a card when the reply offers buttons or links."""
+    if not reply.buttons and not reply.links:
+        return Activity(type=ActivityTypes.message, text=reply.text, text_format="markdown")
+    return Activity(
+        type=ActivityTypes.message,
+        summary=reply.text[:200],
+        attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card(reply))],
+    )
