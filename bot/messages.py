@@ -324,6 +324,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The help desk assistant is starting; try again in a minute.",
         "fr": "L'assistant du support démarre ; réessayez dans une minute.",
     },
+    # Incident notices told first in chat (bot/dialogue/notices.py)
+    "notice_first": {
+        "en": "Known ongoing incident: {title}.",
+        "fr": "Incident en cours connu : {title}.",
+    },
 }
 
 

@@ -17,6 +17,7 @@ from bot.channels.registry import channel_registry
 from bot.console.live import announcer
 from bot.dialogue.engine import DialogueEngine, Thresholds
 from bot.events import EventBus, open_bus
+from bot.insights.notices import NoticeAnswers
 from bot.privacy.log_filter import install_log_redaction
 from bot.privacy.redact import Redactor
 from bot.registry import Registry
@@ -168,7 +169,12 @@ async def open_services(settings: Settings, components: Components | None = None
         tickets=tickets,
         languages=components.languages,
         similarity=similarity_of(components.embedder),
-        action_extras={"publish_notice": outage_notice_publisher(notices)},
+        action_extras=(
+            {"publish_notice": outage_notice_publisher(notices)}
+            if settings.insights.auto_publish_outages
+            else {}
+        ),
+        notices=NoticeAnswers(notices, components.knowledge),
         default_language=settings.default_language,
         thresholds=Thresholds(
             answer=settings.knowledge.answer_threshold,

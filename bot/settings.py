@@ -20,6 +20,7 @@ from pydantic_settings import (
 from actions.priority import DEFAULT_MATRIX, IMPACTS, PRIORITIES, URGENCIES
 from bot.channels.settings import ChannelSettings
 from bot.errors import SettingsInvalid
+from bot.insights.settings import InsightsSettings
 from bot.privacy.settings import PrivacySettings
 from bot.privacy.toml_source import TomlWithoutSecrets
 from bot.protection.settings import LimitSettings
@@ -154,6 +155,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     scale: ScaleSettings = ScaleSettings()
     auth: AuthSettings = AuthSettings()
+    insights: InsightsSettings = InsightsSettings()
 
     # Slack (connectors/slack): /slack/events is mounted when both secrets are set. Flat names,
     # as Slack spells them: GUICHET_SLACK_SIGNING_SECRET, GUICHET_SLACK_BOT_TOKEN.

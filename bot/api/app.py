@@ -10,7 +10,9 @@ from fastapi import Depends, FastAPI
 
 from bot import __version__
 from bot.api import conversations, health, tickets
+from bot.api import insights as insights_routes
 from bot.api import nlu as nlu_routes
+from bot.api import notices as notice_routes
 from bot.api import suggest as suggest_routes
 from bot.api.body_limit import BodySizeLimit
 from bot.api.errors import install_error_handlers
@@ -82,6 +84,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(tickets.router)
     app.include_router(rasa_rest.router)
     app.include_router(nlu_routes.router)
+    app.include_router(insights_routes.router)
+    app.include_router(notice_routes.router)
     mount_channels(app, settings)
 
     web_widget.install(app, settings)  # `/`: the demo intranet page in development

@@ -10,6 +10,7 @@ from typing import Any
 from actions.protocol import Action, Similarity
 from bot.dialogue.form_runner import FAILURES_BEFORE_AGENT, FormRunner
 from bot.dialogue.frustration import frustrated
+from bot.dialogue.notices import NoticeLookup, notices_first
 from bot.dialogue.payloads import parse_payload, payload
 from bot.domain import Button, Conversation, Link, Reply, Turn, bot_turns
 from bot.errors import TicketNotFound
@@ -105,6 +106,7 @@ class DialogueEngine:
         action_extras: dict[str, Any] | None = None,
         default_language: Language = "en",
         thresholds: Thresholds = Thresholds(),
+        notices: NoticeLookup | None = None,
         locks: ConversationLocks | None = None,
     ) -> None:
         self.parser = parser
@@ -115,6 +117,7 @@ class DialogueEngine:
         self.languages = languages
         self.default_language = default_language
         self.thresholds = thresholds
+        self.notices = notices
         self.forms = FormRunner(
             actions=actions,
             knowledge=knowledge,
@@ -234,7 +237,8 @@ class DialogueEngine:
         if state.awaiting_feedback and parse.intent in {"affirm", "deny"}:
             return await self._feedback(conversation, parse.intent == "affirm")
         state.awaiting_feedback = False
-        return await self._route(conversation, parse)
+        replies = await self._route(conversation, parse)
+        return await notices_first(self.notices, conversation, parse, replies)
 
     @staticmethod
     def _also_asks_for_a_ticket(parse: ParseResult) -> bool:

@@ -16,7 +16,7 @@ from nlu.protocol import FALLBACK_INTENT, ParseResult
 FAILURES_BEFORE_AGENT = 2
 FORM_INTENTS = {"inform", "affirm", "deny", FALLBACK_INTENT}
 DIGRESSION_CONFIDENCE = 0.75
-KEPT_SLOTS = {"resolved_by_kb"}
+KEPT_SLOTS = {"resolved_by_kb", "notices_shown"}  # notices_shown: bot/dialogue/notices.py
 
 
 class FormRunner:

@@ -90,14 +90,23 @@ def slugify(text: str) -> str:
 
 
 class ArticleWriter:
-    def __init__(
-        self, knowledge: IndexedKnowledgeBase, kb_dir: Path, index_dir: Path, *, folder: str
-    ) -> None:
+    def __init__(self, knowledge: IndexedKnowledgeBase, *, folder: str) -> None:
+        """Writes into the folder `knowledge` was built from, and updates its index."""
         self.knowledge = knowledge
-        self.kb_dir = kb_dir
-        self.index_dir = index_dir
         self.folder = folder
         self._lock = threading.Lock()
+
+    @property
+    def kb_dir(self) -> Path:
+        if self.knowledge.kb_dir is None:
+            raise NotReady(component="knowledge base folder", reason="not known to the service")
+        return self.knowledge.kb_dir
+
+    @property
+    def index_dir(self) -> Path:
+        if self.knowledge.index_dir is None:
+            raise NotReady(component="knowledge index", reason="its folder is not known")
+        return self.knowledge.index_dir
 
     async def publish(self, new: NewArticle, *, author: str) -> PublishedArticle:
         """Write the article and serve it; CPU and disk work off the event loop."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -43,7 +43,7 @@ class NewChange(BaseModel):
     def _zoned(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("needs a time zone, e.g. 2026-11-05T08:00:00Z")
-        return value
+        return value.astimezone(UTC)
 
 
 class Change(NewChange):
@@ -98,7 +98,7 @@ class ChangeStore:
             ).all()
         return [_change(row) for row in rows]
 
-    async def tag(self, ticket_reference: str, change: str | None, *, actor: str) -> str | None:
+    async def tag(self, ticket_reference: str, change: str | None, *, actor: str) -> str:
         """Tag a ticket with a registered change (None removes the tag); the history says who."""
         if change is not None:
             change = (await self.get(change)).reference

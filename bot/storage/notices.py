@@ -139,6 +139,18 @@ class NoticeStore:
             ).all()
         return [_notice(row) for row in rows]
 
+    async def recent(self, *, limit: int = 100) -> list[Notice]:
+        """Active and closed notices, newest first (the console's list)."""
+        async with self._sessions() as session:
+            rows = (
+                await session.scalars(
+                    select(IncidentNoticeRow)
+                    .order_by(IncidentNoticeRow.created_at.desc(), IncidentNoticeRow.id.desc())
+                    .limit(limit)
+                )
+            ).all()
+        return [_notice(row) for row in rows]
+
     async def active(self) -> list[Notice]:
         """Active notices, from a copy at most `ttl` seconds old (suggestions ask per keystroke)."""
         if self._cached is not None and time.monotonic() - self._cached[0] < self._ttl:

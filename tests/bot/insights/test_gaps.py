@@ -137,7 +137,7 @@ async def test_a_drafted_article_is_found_at_once_without_restart(
     assert not before or before[0].score < 0.45  # no confident answer: a gap
     entries = knowledge.require().manifest.entries
 
-    writer = ArticleWriter(knowledge, kb_dir, index_dir, folder="agents")
+    writer = ArticleWriter(knowledge, folder="agents")
     published = await writer.publish(
         NewArticle(
             title_en="Where to find the canteen menu",

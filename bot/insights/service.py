@@ -1,0 +1,41 @@
+"""The insight parts of one running service, built from its `Services`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.insights.articles import ArticleWriter
+from bot.insights.changes import ChangeStore
+from bot.insights.gaps import GapFinder
+from bot.insights.kpis import KpiReport
+from bot.insights.notices import OutageCandidates
+from bot.insights.settings import InsightsSettings
+from bot.services import Services
+
+
+@dataclass
+class Insights:
+    services: Services
+    settings: InsightsSettings
+    kpis: KpiReport
+    gaps: GapFinder
+    articles: ArticleWriter
+    changes: ChangeStore
+    candidates: OutageCandidates
+
+
+def open_insights(services: Services) -> Insights:
+    settings = services.settings
+    database = services.database
+    return Insights(
+        services=services,
+        settings=settings.insights,
+        kpis=KpiReport(
+            database, change_window=timedelta(hours=settings.insights.change_window_hours)
+        ),
+        gaps=GapFinder(database, services.embedder, distance=settings.insights.gap_distance),
+        articles=ArticleWriter(services.knowledge, folder=settings.insights.articles_folder),
+        changes=ChangeStore(database),
+        candidates=OutageCandidates(database, services.notices, services.tickets.store),
+    )
