@@ -13,6 +13,7 @@ from bot.domain import Button, Link, Reply
 from bot.errors import TicketNotFound
 from bot.messages import t
 from bot.storage.tickets import OPEN_STATUSES, NewTicket, Ticket
+from bot.tickets.lifecycle import InvalidTransition
 from knowledge_index.documents import EntryType
 
 REVIEW_ARTICLE_SCORE = 0.5
@@ -298,3 +299,29 @@ class AddComment(SimpleAction):
             return [Reply(text=t("ticket_unknown", language, reference=reference))]
         await context.tickets.comment(reference, author=user, body=context.slots["comment"])
         return [Reply(text=t("comment_added", language, reference=reference))]
+
+
+async def answer_resolution(context: ActionContext, reference: str, *, works: bool) -> list[Reply]:
+    """The requester's answer to "does it work now?": close or reopen their ticket."""
+    language, user = context.language, context.conversation.user_id
+    context.conversation.state.awaiting_resolution = None
+    reference = normalise_reference(reference)
+    try:
+        ticket: Ticket | None = await context.tickets.store.get(reference)
+    except TicketNotFound:
+        ticket = None
+    if ticket is None or ticket.requester != user:
+        return [Reply(text=t("ticket_unknown", language, reference=reference))]
+    try:
+        await context.tickets.transition(
+            ticket.reference, "closed" if works else "reopened", actor=user
+        )
+    except InvalidTransition:
+        status = t(f"status_{ticket.status}", language)
+        return [
+            Reply(
+                text=t("ticket_status_changed", language, reference=ticket.reference, status=status)
+            )
+        ]
+    key = "ticket_closed_thanks" if works else "ticket_reopened"
+    return [Reply(text=t(key, language, reference=ticket.reference))]

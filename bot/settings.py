@@ -26,6 +26,7 @@ from bot.privacy.toml_source import TomlWithoutSecrets
 from bot.protection.settings import LimitSettings
 from bot.tickets.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
 from connectors.itsm.settings import ItsmSettings
+from connectors.rasa_actions.settings import RasaActionSettings
 from connectors.teams.settings import TeamsSettings
 from connectors.web.settings import WebSettings
 
@@ -166,6 +167,7 @@ class Settings(BaseSettings):
     channels: ChannelSettings = ChannelSettings()
     privacy: PrivacySettings = PrivacySettings()
     limits: LimitSettings = LimitSettings()
+    rasa_actions: RasaActionSettings = RasaActionSettings()
 
     @field_validator("database_url")
     @classmethod

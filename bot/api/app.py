@@ -23,6 +23,7 @@ from bot.protection.ratelimit import RateLimits
 from bot.scale.index_versions import IndexWatcher
 from bot.services import Services, open_services, sync_worker
 from bot.settings import Settings
+from connectors.rasa_actions import routes as rasa_actions
 from connectors.rasa_rest import routes as rasa_rest
 from connectors.web import mount as web_widget
 
@@ -83,6 +84,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(suggest_routes.router)
     app.include_router(tickets.router)
     app.include_router(rasa_rest.router)
+    app.include_router(rasa_actions.router)
     app.include_router(nlu_routes.router)
     app.include_router(insights_routes.router)
     app.include_router(notice_routes.router)

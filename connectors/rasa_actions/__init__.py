@@ -1,0 +1,1 @@
+"""Guichet's actions served to a Rasa assistant through the Rasa action-server protocol."""
