@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
@@ -200,18 +201,22 @@ async def events(
     last_event_id: Annotated[str | None, Header(max_length=64)] = None,
 ) -> StreamingResponse:
     """Server-sent events: messages pushed to this user (ticket updates, agents), from the
-    cursor on. The stream ends when the token expires; the widget reconnects with a new one."""
+    cursor on. A stream lasts `stream_seconds` (the widget reconnects with Last-Event-ID), or
+    until the token expires (the widget reconnects with a new one)."""
     cursor = last_event_id or after or await widget.events.cursor(user.email)
     keepalive = widget.settings.keepalive_seconds
 
     async def stream() -> AsyncIterator[str]:
         nonlocal cursor
         yield "retry: 2000\n\n"
+        ends = utcnow() + timedelta(seconds=widget.settings.stream_seconds)
         while not await request.is_disconnected():
-            left = (user.expires - utcnow()).total_seconds()
-            if left <= 0:
+            if (user.expires - utcnow()).total_seconds() <= 0:
                 yield "event: expired\ndata: {}\n\n"
                 return
+            left = (min(ends, user.expires) - utcnow()).total_seconds()
+            if left <= 0:
+                return  # the widget reconnects from the last id it got
             batch = await widget.events.read(user.email, cursor, wait_seconds=min(keepalive, left))
             cursor = batch.cursor
             if batch.missed:  # fetch the transcript again: pushed messages are in it

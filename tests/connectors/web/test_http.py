@@ -268,3 +268,30 @@ async def test_a_push_reaches_the_open_event_stream(
         await channel.push(user_id=MARIE, conversation_id=None, replies=[Reply(text="second")])
         missed = await asyncio.wait_for(first_event({"Last-Event-ID": event["id"]}), 5)
         assert json.loads(missed["data"])["replies"][0]["text"] == "second"
+
+
+async def test_an_event_stream_ends_soon_and_when_the_token_expires(
+    web_services: Services, mint: Mint
+) -> None:
+    """A server shutting down waits for open streams: each lasts `stream_seconds`, and none
+    outlives its token (the widget reconnects, with a fresh token if need be)."""
+    settings = web_services.settings
+    web = settings.web.model_copy(update={"stream_seconds": 1.0, "keepalive_seconds": 0.2})
+    app = create_app(settings.model_copy(update={"web": web}), web_services)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://guichet.test", timeout=10
+        ) as client,
+    ):
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        short = await client.get("/widget/api/events", headers=auth(mint()))
+        assert short.status_code == 200 and 0.9 <= loop.time() - began < 5
+        assert short.text.startswith("retry: ") and ": keep-alive" in short.text
+        assert "event: expired" not in short.text
+        web.stream_seconds = 30.0
+        expiring = await client.get(
+            "/widget/api/events", headers=auth(mint(lifetime=timedelta(seconds=1)))
+        )
+        assert expiring.text.rstrip().endswith("event: expired\ndata: {}")
