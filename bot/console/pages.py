@@ -1,0 +1,269 @@
+"""The console's pages: sign in and out, the queue, one escalation. Server-rendered; the small
+script in static/ adds live updates. Every page needs an agent or an admin; every form carries
+the session's CSRF token."""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import secrets
+from collections.abc import Awaitable
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from itsdangerous import BadSignature
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from actions.priority import IMPACTS, URGENCIES
+from bot.api.deps import ServicesDep
+from bot.auth import AgentUser, CurrentUser
+from bot.auth.deps import SESSION_COOKIE, cookie_signer
+from bot.auth.store import NewSession
+from bot.console.desk import ESCALATION_STATUSES, EscalationDesk
+from bot.errors import GuichetError, InvalidRequest, NotAuthenticated
+from bot.services import Services
+from bot.settings import Environment as RunMode
+from bot.tickets.service import CATEGORIES
+from connectors.itsm.protocol import Status
+
+LOGIN_CSRF_COOKIE = "guichet_login"
+TEMPLATES = Environment(
+    loader=PackageLoader("bot.console", "templates"), autoescape=select_autoescape()
+)
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+
+def render(name: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    return HTMLResponse(TEMPLATES.get_template(name).render(**values), status_code=status_code)
+
+
+def _secure(services: Services) -> bool:
+    configured = services.settings.auth.cookie_secure
+    return (
+        configured
+        if configured is not None
+        else services.settings.environment != RunMode.DEVELOPMENT
+    )
+
+
+def _safe_next(target: str) -> str:
+    """Only a console page: never a redirect to another site."""
+    return target if target.startswith("/console") and not target.startswith("//") else "/console"
+
+
+def signed_in(response: Response, services: Services, session: NewSession) -> None:
+    """Put the signed session id in an HttpOnly cookie."""
+    secret = services.settings.secret_key.get_secret_value()
+    response.set_cookie(
+        SESSION_COOKIE,
+        cookie_signer(secret).sign(session.cookie_value).decode(),
+        max_age=services.settings.auth.session_minutes * 60,
+        httponly=True,
+        secure=_secure(services),
+        samesite="lax",
+        path="/",
+    )
+
+
+# -- signing in and out ---------------------------------------------------------------------
+
+
+def _login_form(
+    services: Services,
+    *,
+    next_page: str,
+    email: str = "",
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """The form, with a fresh CSRF token that must come back with the matching cookie."""
+    token = secrets.token_urlsafe(32)
+    response = render(
+        "login.html",
+        status_code=status,
+        csrf_token=token,
+        next=_safe_next(next_page),
+        email=email,
+        error=error,
+        oidc=bool(services.settings.auth.oidc.issuer),
+        user=None,
+    )
+    secret = services.settings.secret_key.get_secret_value()
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        cookie_signer(secret).sign(token).decode(),
+        max_age=3600,
+        httponly=True,
+        secure=_secure(services),
+        samesite="strict",
+        path="/console",
+    )
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(
+    services: ServicesDep, next_page: Annotated[str, Query(alias="next")] = "/console"
+) -> HTMLResponse:
+    return _login_form(services, next_page=next_page)
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    services: ServicesDep,
+    email: Annotated[str, Form(max_length=255)],
+    password: Annotated[str, Form(max_length=1024)],
+    csrf_token: Annotated[str, Form(max_length=100)],
+    next_page: Annotated[str, Form(alias="next", max_length=500)] = "/console",
+) -> Response:
+    secret = services.settings.secret_key.get_secret_value()
+    try:
+        expected = cookie_signer(secret).unsign(request.cookies.get(LOGIN_CSRF_COOKIE, "")).decode()
+    except BadSignature:
+        expected = ""
+    if not expected or not hmac.compare_digest(expected, csrf_token):
+        return _login_form(
+            services,
+            next_page=next_page,
+            email=email,
+            error="The form expired or was not sent from this page; please sign in again.",
+            status=403,
+        )
+    try:
+        user = await services.auth.authenticate(email, password)
+    except NotAuthenticated as exc:
+        await services.auth.audit(email[:255], "login.failed", target_kind="user", target=email)
+        return _login_form(services, next_page=next_page, email=email, error=str(exc), status=401)
+    session = await services.auth.open_session(user)
+    await services.auth.audit(user.email, "login", target_kind="user", target=user.email)
+    response = RedirectResponse(_safe_next(next_page), status_code=303)
+    signed_in(response, services, session)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
+    return response
+
+
+@router.get("/logout", response_class=HTMLResponse)
+async def logout_page(user: CurrentUser) -> HTMLResponse:
+    return render("logout.html", user=user)
+
+
+@router.post("/logout")
+async def logout(request: Request, services: ServicesDep, user: CurrentUser) -> Response:
+    """CSRF-checked like every form (the dependency does it)."""
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    secret = services.settings.secret_key.get_secret_value()
+    with contextlib.suppress(BadSignature):
+        await services.auth.close_session(cookie_signer(secret).unsign(cookie).decode())
+    await services.auth.audit(user, "logout", target_kind="user", target=user.email)
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+# -- the queue and one escalation ------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse)
+async def queue_page(
+    services: ServicesDep,
+    agent: AgentUser,
+    status: str = "",
+    category: str = "",
+    channel: str = "",
+    language: str = "",
+) -> HTMLResponse:
+    if status and status not in ESCALATION_STATUSES:
+        raise InvalidRequest(field="status", problem=f"expected one of {ESCALATION_STATUSES}")
+    items = await EscalationDesk(services).queue(
+        statuses=[status] if status else None,
+        category=category or None,
+        channel=channel or None,
+        language=language or None,
+    )
+    return render(
+        "queue.html",
+        user=agent,
+        items=items,
+        statuses=ESCALATION_STATUSES,
+        categories=CATEGORIES,
+        filters={"status": status, "category": category, "channel": channel, "language": language},
+    )
+
+
+@router.get("/escalations/{escalation_id}", response_class=HTMLResponse)
+async def escalation_page(
+    escalation_id: int, services: ServicesDep, agent: AgentUser, error: str | None = None
+) -> HTMLResponse:
+    return render(
+        "escalation.html",
+        user=agent,
+        e=await EscalationDesk(services).detail(escalation_id),
+        categories=CATEGORIES,
+        impacts=IMPACTS,
+        urgencies=URGENCIES,
+        error=error,
+    )
+
+
+async def _act(escalation_id: int, action: Awaitable[object]) -> Response:
+    """Run a form's action, then back to the escalation's page, with the error if it failed."""
+    target = f"/console/escalations/{escalation_id}"
+    try:
+        await action
+    except GuichetError as exc:
+        return RedirectResponse(f"{target}?{urlencode({'error': str(exc)})}", status_code=303)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/escalations/{escalation_id}/take")
+async def take(escalation_id: int, services: ServicesDep, agent: AgentUser) -> Response:
+    return await _act(escalation_id, EscalationDesk(services).take(escalation_id, agent))
+
+
+@router.post("/escalations/{escalation_id}/messages")
+async def write(
+    escalation_id: int,
+    services: ServicesDep,
+    agent: AgentUser,
+    text: Annotated[str, Form(min_length=1, max_length=4000)],
+) -> Response:
+    return await _act(escalation_id, EscalationDesk(services).write(escalation_id, agent, text))
+
+
+@router.post("/escalations/{escalation_id}/changes")
+async def change(
+    escalation_id: int,
+    services: ServicesDep,
+    agent: AgentUser,
+    status: Annotated[str, Form()] = "",
+    category: Annotated[str, Form()] = "",
+    impact: Annotated[str, Form()] = "",
+    urgency: Annotated[str, Form()] = "",
+) -> Response:
+    desk = EscalationDesk(services)
+    chosen: Status | None = status or None  # type: ignore[assignment]  # the service checks it
+    return await _act(
+        escalation_id,
+        desk.change(
+            escalation_id,
+            agent,
+            status=chosen,
+            category=category or None,
+            impact=impact or None,
+            urgency=urgency or None,
+        ),
+    )
+
+
+@router.post("/escalations/{escalation_id}/resolve")
+async def resolve(escalation_id: int, services: ServicesDep, agent: AgentUser) -> Response:
+    return await _act(escalation_id, EscalationDesk(services).resolve(escalation_id, agent))
+
+
+@router.post("/escalations/{escalation_id}/hand-back")
+async def hand_back(escalation_id: int, services: ServicesDep, agent: AgentUser) -> Response:
+    return await _act(escalation_id, EscalationDesk(services).hand_back(escalation_id, agent))

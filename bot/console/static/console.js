@@ -1,0 +1,96 @@
+/* Guichet console: live updates over server-sent events, no framework. */
+"use strict";
+var GuichetConsole = (function () {
+  function text(tag, value, className) {
+    var node = document.createElement(tag);
+    node.textContent = value == null ? "" : String(value);
+    if (className) node.className = className;
+    return node;
+  }
+
+  function listen(url, handlers) {
+    var source = new EventSource(url, { withCredentials: true });
+    Object.keys(handlers).forEach(function (name) {
+      source.addEventListener(name, function (message) {
+        handlers[name](JSON.parse(message.data));
+      });
+    });
+    return source;
+  }
+
+  function renderRow(item) {
+    var row = document.createElement("tr");
+    row.dataset.id = item.id;
+    row.appendChild(text("td", item.priority, "prio prio-" + item.priority));
+    var due = document.createElement("td");
+    var time = text("time", new Date(item.due_at).toLocaleString());
+    time.setAttribute("datetime", item.due_at);
+    due.appendChild(time);
+    row.appendChild(due);
+    var user = document.createElement("td");
+    var link = text("a", item.requester);
+    link.href = "/console/escalations/" + item.id;
+    user.appendChild(link);
+    row.appendChild(user);
+    row.appendChild(text("td", item.last_user_message));
+    row.appendChild(text("td", item.category));
+    row.appendChild(text("td", item.channel));
+    row.appendChild(text("td", item.language));
+    row.appendChild(text("td", item.status + (item.assignee ? " · " + item.assignee : "")));
+    row.appendChild(text("td", item.ticket_reference));
+    return row;
+  }
+
+  function queue() {
+    var body = document.getElementById("queue-rows");
+    var live = document.getElementById("live");
+    var params = new URLSearchParams(window.location.search);
+    Array.from(params.keys()).forEach(function (key) {
+      if (!params.get(key)) params.delete(key);
+    });
+    var timer = null;
+    function reload() {
+      clearTimeout(timer);
+      timer = setTimeout(function () {  // one reload for a burst of events
+        fetch("/api/v1/escalations?" + params.toString(), { credentials: "same-origin" })
+          .then(function (response) { return response.json(); })
+          .then(function (items) {
+            body.replaceChildren.apply(body, items.map(renderRow));
+            if (!items.length) {
+              var empty = document.createElement("tr");
+              empty.className = "empty";
+              var cell = text("td", "No escalation.");
+              cell.colSpan = 9;
+              empty.appendChild(cell);
+              body.appendChild(empty);
+            }
+            live.textContent = "Updated " + new Date().toLocaleTimeString();
+          });
+      }, 150);
+    }
+    listen("/api/v1/escalations/events", { escalation: reload, activity: reload });
+  }
+
+  function escalation() {
+    var list = document.getElementById("transcript");
+    var id = Number(list.dataset.escalation);
+    var url = "/api/v1/escalations/events?conversation_id=" + encodeURIComponent(list.dataset.conversation);
+    listen(url, {
+      turn: function (turn) {
+        var item = text("li", "", "turn " + turn.role);
+        item.appendChild(text("span", turn.role, "role"));
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(text("span", turn.text, "text"));
+        list.appendChild(item);
+        item.scrollIntoView({ block: "nearest" });
+      },
+      escalation: function (event) {
+        if (event.id === id && event.status !== document.getElementById("status").textContent) {
+          window.location.reload();  // another agent took or closed it
+        }
+      },
+    });
+  }
+
+  return { queue: queue, escalation: escalation };
+})();
