@@ -63,7 +63,8 @@
     inFlight: null,
     timer: null,
     stream: null,
-    streamDelay: 1000
+    streamDelay: 1000,
+    starting: null
   };
 
   // -- DOM --------------------------------------------------------------------------------------
@@ -409,7 +410,8 @@
   function submitText(text) {
     if (state.user) {
       clearOmnibox();
-      sendToChat(text, text);
+      sendToChat(text, text); // shows the chat panel at once
+      reply.focus(); // the answer is read out by the log; the reply goes here
     } else if (state.suggestions.length) {
       choose(0);
     }
@@ -436,6 +438,7 @@
     if (state.user && suggestion.action && !KNOWLEDGE[suggestion.type]) {
       clearOmnibox();
       sendToChat(suggestion.action, suggestion.title);
+      reply.focus();
     } else if (url) {
       window.location.assign(url);
     }
@@ -475,15 +478,20 @@
     chat.hidden = false;
   }
 
-  async function ensureConversation() {
-    if (state.conversationId) return state.conversationId;
-    var stored = storage.get(conversationKey());
-    if (stored) {
-      await loadConversation(stored);
-      if (state.conversationId) return state.conversationId;
+  // One conversation however many messages are sent before it exists.
+  function ensureConversation() {
+    if (state.conversationId) return Promise.resolve(state.conversationId);
+    if (!state.starting) {
+      state.starting = (async function () {
+        var stored = storage.get(conversationKey());
+        if (stored) await loadConversation(stored);
+        if (!state.conversationId) {
+          showConversation(await api("POST", "/widget/api/conversations", { language: state.language }));
+        }
+        return state.conversationId;
+      })().finally(function () { state.starting = null; });
     }
-    showConversation(await api("POST", "/widget/api/conversations", { language: state.language }));
-    return state.conversationId;
+    return state.starting;
   }
 
   // What the user saw of a payload sent from a suggestion (there is no button to look it up in).

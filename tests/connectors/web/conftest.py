@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import SecretStr
 
 from bot.api.app import create_app
 from bot.services import Components, Services, open_services
@@ -44,7 +45,7 @@ def web_settings(tmp_path: Path, rsa_key: rsa.RSAPrivateKey) -> Settings:
         data_dir=tmp_path,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'guichet.db'}",
         web=WebSettings(
-            portal_key=PORTAL_KEY,  # type: ignore[arg-type]
+            portal_key=SecretStr(PORTAL_KEY),
             portal_public_key=public.decode(),
             token_issuer=ISSUER,
             allowed_origins=[ALLOWED_ORIGIN],

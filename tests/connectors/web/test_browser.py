@@ -184,6 +184,7 @@ async def test_a_ticket_through_the_chat_kept_after_a_reload_and_its_update_push
     active = page.locator("[role=option][aria-selected=true]")
     await expect(active).to_contain_text("Create a ticket with this text")
     await combobox.press("Enter")
+    await expect(page.get_by_role("textbox", name="Your reply")).to_be_focused()
     log = page.get_by_role("log")
     await expect(log).to_contain_text("Who is affected?")
     await log.get_by_role("button", name="Only me").last.click()

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import jwt
 import pytest
+from pydantic import SecretStr
 
 from bot.errors import NotAuthenticated, SettingsInvalid
 from bot.settings import Settings, load_settings
@@ -54,7 +55,7 @@ def test_wrong_tokens_are_refused_with_the_reason(
 def test_missing_garbled_and_unsigned_tokens(tokens: PortalTokens) -> None:
     assert "no token" in refusal(tokens, None)
     assert "not a JWT" in refusal(tokens, "not-a-token")
-    unsigned = jwt.encode({"email": MARIE, "aud": "guichet"}, key=None, algorithm="none")
+    unsigned = jwt.encode({"email": MARIE, "aud": "guichet"}, key="", algorithm="none")
     assert "algorithm 'none' is not accepted" in refusal(tokens, unsigned)
     no_email = jwt.encode(
         {"aud": "guichet", "iss": ISSUER, "exp": 4_000_000_000}, PORTAL_KEY, algorithm="HS256"
@@ -82,7 +83,7 @@ def test_the_demo_portal_key_exists_in_development_only() -> None:
     assert tokens.verify(token).email == MARIE
     production = load_settings(environment="production", secret_key="s" * 40)
     assert demo_key(production) is None
-    assert demo_key(load_settings(web=WebSettings(portal_key="k" * 40))) is None  # type: ignore[arg-type]
+    assert demo_key(load_settings(web=WebSettings(portal_key=SecretStr("k" * 40)))) is None
 
 
 def test_settings_name_a_wrong_origin_or_key() -> None:
