@@ -1,0 +1,235 @@
+"""The console in a real headless Chromium (Debian's, driven by Playwright): an agent signs in,
+takes an escalation, sees the user's reply arrive live, answers, and the user's channel receives
+the answer over real HTTP. Two app processes' worth of services share the database and Redis: the
+user talks to one, the agent's console is served by the other."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from bot.api.app import create_app
+from bot.domain import Reply
+from bot.services import Components, Services, open_services
+from bot.settings import load_settings
+from tests.bot.auth.helpers import bearer
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+PASSWORD = "agent-password-42"
+ANN = "ann@norvane.example"
+
+
+@asynccontextmanager
+async def served(app: Any) -> AsyncIterator[str]:
+    """`app` served by uvicorn on a free port, in the test's event loop."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
+    )
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    for _ in range(200):
+        if server.started or task.done():
+            break
+        await asyncio.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+class Recorder:
+    """The user's side of a chat channel: an HTTP endpoint keeping what was pushed to it."""
+
+    def __init__(self) -> None:
+        self.pushed: list[dict[str, Any]] = []
+        self.arrived = asyncio.Event()
+        self.app = FastAPI()
+
+        @self.app.post("/push")
+        async def push(request: Request) -> dict[str, bool]:
+            self.pushed.append(await request.json())
+            self.arrived.set()
+            return {"ok": True}
+
+    async def texts(self, count: int) -> list[str]:
+        async def wait() -> None:
+            while sum(len(p["replies"]) for p in self.pushed) < count:
+                self.arrived.clear()
+                await self.arrived.wait()
+
+        await asyncio.wait_for(wait(), timeout=15)
+        return [reply["text"] for push in self.pushed for reply in push["replies"]]
+
+
+class RecordingChannel:
+    """A ChatChannel pushing over HTTP to the recorder, as Slack's or Teams' would to them."""
+
+    name = "recorder"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    async def push(
+        self, *, user_id: str, conversation_id: str | None, replies: list[Reply]
+    ) -> None:
+        async with httpx.AsyncClient() as client:
+            response = await client.post(
+                self.url,
+                json={
+                    "user": user_id,
+                    "conversation": conversation_id,
+                    "replies": [r.model_dump(mode="json") for r in replies],
+                },
+            )
+            response.raise_for_status()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/chromium.sh")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture
+async def two_processes(
+    components: Components, tmp_path: Path
+) -> AsyncIterator[tuple[Services, Services]]:
+    """The services of two app processes: one database, one Redis."""
+    opened = []
+    for name in ("console", "chat"):
+        settings = load_settings(
+            data_dir=tmp_path / name,
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'guichet.db'}",
+            redis_url=REDIS_URL,
+        )
+        opened.append(await open_services(settings, components))
+    try:
+        yield opened[0], opened[1]
+    finally:
+        for services in opened:
+            await services.close()
+
+
+async def _sign_in(page: Page, base: str, email: str) -> None:
+    await page.goto(f"{base}/console")
+    await expect(page).to_have_url(f"{base}/console/login?next=/console")
+    await page.get_by_label("E-mail").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+
+
+async def test_an_agent_takes_over_and_the_user_gets_the_answer(
+    browser: Browser, two_processes: tuple[Services, Services]
+) -> None:
+    console_services, chat_services = two_processes
+    recorder = Recorder()
+    await console_services.auth.create_user(
+        "zoe@norvane.example", role="agent", display_name="Zoé", password=PASSWORD
+    )
+    await console_services.auth.create_user(ANN, role="employee", password=PASSWORD)
+    async with served(recorder.app) as recorder_url:
+        for services in two_processes:
+            services.channels.register("recorder", RecordingChannel(f"{recorder_url}/push"))
+        console_app = create_app(console_services.settings, console_services)
+        chat_app = create_app(chat_services.settings, chat_services)
+        async with (
+            served(console_app) as console,
+            served(chat_app) as chat,
+            httpx.AsyncClient(
+                base_url=chat, headers=await bearer(chat_services, role="employee", email=ANN)
+            ) as ann,
+        ):
+            context = await browser.new_context(base_url=console, locale="en-GB")
+            page = await context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            await _sign_in(page, console, "zoe@norvane.example")
+            await expect(page.get_by_role("heading", name="Escalations")).to_be_visible()
+            await expect(page.get_by_text("No escalation.")).to_be_visible()
+
+            # Ann asks for a human on the other process: her row appears without a reload.
+            conversation = (
+                await ann.post("/api/v1/conversations", json={"user": ANN, "channel": "recorder"})
+            ).json()
+            messages = f"/api/v1/conversations/{conversation['id']}/messages"
+            await ann.post(messages, json={"text": "my vpn keeps dropping at the hotel"})
+            await ann.post(messages, json={"text": "/human_handoff"})
+            row = page.locator("#queue-rows tr", has_text=ANN)
+            await expect(row).to_contain_text("network")
+            await expect(row).to_contain_text("my vpn keeps dropping at the hotel")
+
+            await row.get_by_role("link", name=ANN).click()
+            await expect(page.locator("#status")).to_have_text("waiting")
+            await page.get_by_role("button", name="Take it").click()
+            await expect(page.locator("#status")).to_have_text("taken")
+            await expect(page.locator("#ticket-status")).to_have_text("assigned")
+            assert await recorder.texts(1) == [
+                "Zoé, a service desk agent, has joined the conversation."
+            ]
+
+            # The bot is silent now; Ann's message shows up live in the console.
+            silent = await ann.post(messages, json={"text": "error 809 on the VPN client"})
+            assert silent.json()["replies"] == []
+            await expect(page.locator("#transcript li.user").last).to_contain_text(
+                "error 809 on the VPN client"
+            )
+
+            await page.get_by_label(f"Write to {ANN}").fill("Switch the VPN to TCP 443, please.")
+            await page.get_by_role("button", name="Send").click()
+            texts = await recorder.texts(2)
+            assert texts[-1] == "Zoé: Switch the VPN to TCP 443, please."
+            assert recorder.pushed[-1]["user"] == ANN
+            assert recorder.pushed[-1]["conversation"] == conversation["id"]
+            transcript = (await ann.get(f"/api/v1/conversations/{conversation['id']}")).json()
+            assert transcript["transcript"][-1]["role"] == "agent"
+
+            await page.get_by_role("button", name="Hand back to the bot").click()
+            await expect(page.locator("#status")).to_have_text("returned")
+            back = await ann.post(messages, json={"text": "thanks!"})
+            assert back.json()["replies"], "the bot answers again"
+            assert errors == []
+            await context.close()
+
+            # An employee account gets no console page and no console API.
+            employee = await browser.new_context(base_url=console, locale="en-GB")
+            refused = await employee.new_page()
+            await _sign_in(refused, console, ANN)
+            await expect(refused.get_by_role("heading", name="403")).to_be_visible()
+            api = await refused.request.get(f"{console}/api/v1/escalations")
+            assert api.status == 403
+            await employee.close()
