@@ -79,7 +79,7 @@ def article_router(*, demo: bool) -> APIRouter:
     async def article(
         language: Language, slug: Annotated[str, SLUG], services: ServicesDep
     ) -> HTMLResponse:
-        entry = services.knowledge.entry(slug, language)
+        entry = services.knowledge.require().entry(slug, language)  # 503 without an index
         if entry is None or not entry.url.startswith("/kb/"):
             raise NotFound(kind="article", key=f"{language}/{slug}")
         body = (
