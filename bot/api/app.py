@@ -18,6 +18,7 @@ from bot.api.body_limit import BodySizeLimit
 from bot.api.errors import install_error_handlers
 from bot.api.rate_limit import rate_limit
 from bot.channels.runtime import mount_channels, running_channels
+from bot.console import insights as console_insights
 from bot.console import mount as console
 from bot.privacy.retention import run_purges
 from bot.protection.ratelimit import RateLimits
@@ -88,6 +89,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(rasa_actions.router)
     app.include_router(nlu_routes.router)
     console.install(app, settings)  # /console pages, /api/v1/escalations
+    console_insights.install(app)  # /console/gaps, /console/notices, /console/kpis
     app.include_router(insights_routes.router)
     app.include_router(notice_routes.router)
     mount_channels(app, settings)

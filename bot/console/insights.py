@@ -1,0 +1,13 @@
+"""The console's insight pages: knowledge gaps, incident notices, KPIs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from bot.console import gaps, kpis, notices
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(gaps.router)
+    app.include_router(notices.router)
+    app.include_router(kpis.router)

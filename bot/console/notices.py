@@ -1,0 +1,148 @@
+"""Incident notices in the console: publish, update and close them; outage candidates to
+publish or dismiss."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from bot.api.deps import ServicesDep
+from bot.api.insights import InsightsDep
+from bot.auth import AgentUser
+from bot.console.pages import render
+from bot.errors import GuichetError
+from bot.storage.notices import NewNotice
+
+router = APIRouter(prefix="/console/notices", include_in_schema=False)
+PAGE = "/console/notices"
+Text = Annotated[str, Form(max_length=4000)]
+
+
+@router.get("", response_class=HTMLResponse)
+async def notices_page(
+    services: ServicesDep,
+    insights: InsightsDep,
+    agent: AgentUser,
+    error: Annotated[str | None, Query(max_length=2000)] = None,
+) -> HTMLResponse:
+    return render(
+        "notices.html",
+        user=agent,
+        error=error,
+        notices=await services.notices.recent(limit=50),
+        candidates=await insights.candidates.all(),
+    )
+
+
+async def _act(action: Awaitable[object], audit: Callable[[], Awaitable[None]]) -> Response:
+    """Run a form's action, write it to the audit log, and back to the page (with the error)."""
+    try:
+        await action
+    except GuichetError as exc:
+        return RedirectResponse(f"{PAGE}?{urlencode({'error': str(exc)})}", status_code=303)
+    await audit()
+    return RedirectResponse(PAGE, status_code=303)
+
+
+def _notice(
+    title_en: str, title_fr: str, body_en: str, body_fr: str, severity: str, tags: str, url: str
+) -> NewNotice:
+    return NewNotice.model_validate(
+        {
+            "title_en": title_en.strip(), "title_fr": title_fr.strip(),
+            "body_en": body_en.strip(), "body_fr": body_fr.strip(), "severity": severity,
+            "tags": [t.strip() for t in tags.split(",") if t.strip()], "url": url.strip() or None,
+        }
+    )  # fmt: skip
+
+
+def _invalid(exc: ValidationError) -> Response:
+    problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+    return RedirectResponse(f"{PAGE}?{urlencode({'error': problem})}", status_code=303)
+
+
+@router.post("")
+async def publish(
+    services: ServicesDep,
+    agent: AgentUser,
+    title_en: Text = "",
+    title_fr: Text = "",
+    body_en: Text = "",
+    body_fr: Text = "",
+    severity: Text = "degraded",
+    tags: Text = "",
+    url: Text = "",
+) -> Response:
+    try:
+        new = _notice(title_en, title_fr, body_en, body_fr, severity, tags, url)
+    except ValidationError as exc:
+        return _invalid(exc)
+    notice = await services.notices.publish(new)
+    await services.auth.audit(agent, "notice.publish", target_kind="notice", target=str(notice.id))
+    return RedirectResponse(PAGE, status_code=303)
+
+
+@router.post("/{notice_id}")
+async def update(
+    notice_id: int,
+    services: ServicesDep,
+    agent: AgentUser,
+    title_en: Text = "",
+    title_fr: Text = "",
+    body_en: Text = "",
+    body_fr: Text = "",
+    severity: Text = "degraded",
+    tags: Text = "",
+    url: Text = "",
+) -> Response:
+    try:
+        new = _notice(title_en, title_fr, body_en, body_fr, severity, tags, url)
+    except ValidationError as exc:
+        return _invalid(exc)
+    current = await services.notices.get(notice_id)
+    new = new.model_copy(update={"source": current.source, "reference": current.reference})
+    return await _act(
+        services.notices.update(notice_id, new),
+        lambda: services.auth.audit(
+            agent, "notice.update", target_kind="notice", target=str(notice_id)
+        ),
+    )
+
+
+@router.post("/{notice_id}/close")
+async def close(notice_id: int, services: ServicesDep, agent: AgentUser) -> Response:
+    return await _act(
+        services.notices.close(notice_id),
+        lambda: services.auth.audit(
+            agent, "notice.close", target_kind="notice", target=str(notice_id)
+        ),
+    )
+
+
+@router.post("/candidates/{reference}/publish")
+async def publish_candidate(
+    reference: str, insights: InsightsDep, services: ServicesDep, agent: AgentUser
+) -> Response:
+    return await _act(
+        insights.candidates.publish(reference, None, actor=agent.email),
+        lambda: services.auth.audit(
+            agent, "notice.publish", target_kind="ticket", target=reference
+        ),
+    )
+
+
+@router.post("/candidates/{reference}/dismiss")
+async def dismiss_candidate(
+    reference: str, insights: InsightsDep, services: ServicesDep, agent: AgentUser
+) -> Response:
+    return await _act(
+        insights.candidates.dismiss(reference, actor=agent.email),
+        lambda: services.auth.audit(
+            agent, "notice.dismiss", target_kind="ticket", target=reference
+        ),
+    )
