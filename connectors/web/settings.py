@@ -24,7 +24,7 @@ class WebSettings(BaseModel):
     keepalive_seconds: float = Field(15.0, gt=0, description="comment line on an idle stream")
     # A stream ends after this and the widget reconnects at once with Last-Event-ID: a server
     # shutting down waits for open streams, so none may last long.
-    stream_seconds: float = Field(30.0, gt=0, description="longest life of one event stream")
+    stream_seconds: float = Field(15.0, gt=0, description="longest life of one event stream")
     events_kept: int = Field(200, ge=1, description="pushed messages kept per user for a reconnect")
 
     @field_validator("allowed_origins")
