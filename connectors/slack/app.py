@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 USER_CACHE_SECONDS = 3600.0
 EVENT_MEMORY_SECONDS = 3600.0  # Slack retries within minutes; an hour is plenty
 MAX_REMEMBERED = 100_000
+SHUTDOWN_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class SlackConnector:
         self.events = RecentEvents()
         self._services: Services | None = None
         self._session: aiohttp.ClientSession | None = None
+        self._busy: set[asyncio.Task[Any]] = set()
         self._users: dict[str, tuple[float, SlackUser]] = {}
         self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._listen()
@@ -96,6 +98,9 @@ class SlackConnector:
         self.client.session = self._session  # Bolt's per-request clients share it
 
     async def aclose(self) -> None:
+        """Let the listeners at work finish (Bolt runs them after acknowledging), then close."""
+        if self._busy:
+            await asyncio.wait(self._busy, timeout=SHUTDOWN_SECONDS)
         if self._session is not None:
             self.client.session = None
             await self._session.close()
@@ -142,18 +147,12 @@ class SlackConnector:
         thread_ts: str | None = None,
     ) -> None:
         """Hand the user's text to the engine and post its replies, in order, per user."""
+        self._track()
         lock = self._turns.get(user.id)
         if lock is None:
             lock = self._turns[user.id] = asyncio.Lock()
         async with lock:
             services = self.services
-            # where to push later: the DM with the app (posting to a user id opens it)
-            dm = channel if channel.startswith("D") else user.id
-            await self.addresses.touch(
-                email=user.email,
-                channel=translate.CHANNEL,
-                address={"user": user.id, "channel": dm},
-            )
             conversation = await services.conversations.latest_for_user(
                 channel=translate.CHANNEL, user_id=user.email
             )
@@ -163,6 +162,21 @@ class SlackConnector:
                 )
             replies = await services.engine.handle(conversation.id, text)
             await self.post(client, channel, replies, thread_ts=thread_ts)
+            # where to push later: the DM with the app (posting to a user id opens it); after
+            # the reply, which the user is waiting for
+            dm = channel if channel.startswith("D") else user.id
+            await self.addresses.touch(
+                email=user.email,
+                channel=translate.CHANNEL,
+                address={"user": user.id, "channel": dm},
+            )
+
+    def _track(self) -> None:
+        """Count the running listener until it ends, so shutdown can wait for it."""
+        task = asyncio.current_task()
+        if task is not None and task not in self._busy:
+            self._busy.add(task)
+            task.add_done_callback(self._busy.discard)
 
     @staticmethod
     async def post(

@@ -13,6 +13,7 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -115,6 +116,9 @@ class FakeSlack:
 
     url: str = ""
     calls: list[Call] = field(default_factory=list)
+    people: dict[str, Person] = field(default_factory=lambda: dict(PEOPLE))
+    # called in the server's thread for each recorded call (the benchmark's clock)
+    on_call: Callable[[Call], None] | None = None
     delay: float = 0.0
     down: bool = False
     _changed: threading.Condition = field(default_factory=threading.Condition)
@@ -151,9 +155,12 @@ class FakeSlack:
         if method == "chat.postMessage" and self.delay:
             await asyncio.sleep(self.delay)
         answer = self._answer(method, args)
+        call = Call(method, args, time.monotonic())
         with self._changed:
-            self.calls.append(Call(method, args, time.monotonic()))
+            self.calls.append(call)
             self._changed.notify_all()
+        if self.on_call is not None:
+            self.on_call(call)
         return JSONResponse(answer)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -169,7 +176,7 @@ class FakeSlack:
                 "is_enterprise_install": False,
             }
         if method == "users.info":
-            person = PEOPLE.get(str(args.get("user")))
+            person = self.people.get(str(args.get("user")))
             if person is None:
                 return {"ok": False, "error": "user_not_found"}
             profile: dict[str, Any] = {

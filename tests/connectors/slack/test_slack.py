@@ -13,6 +13,7 @@ import pytest
 from bot.channels.addresses import ChannelAddressStore
 from bot.services import Services
 from bot.storage.tickets import NewTicket
+from tests.connectors.eventually import eventually
 from tests.connectors.slack.fake_slack import (
     FakeSlack,
     direct_message,
@@ -96,8 +97,9 @@ async def test_direct_message_is_answered_with_block_kit(
         channel="slack", user_id="ann.martin@norvane.example"
     )
     assert conversation is not None and conversation.transcript[0].text == "hello"
-    address = await ChannelAddressStore(services.database).last_used("ann.martin@norvane.example")
-    assert address is not None and address.address == {"user": "U0ANN", "channel": "D0ANN"}
+    addresses = ChannelAddressStore(services.database)
+    address = await eventually(lambda: addresses.last_used("ann.martin@norvane.example"))
+    assert address.address == {"user": "U0ANN", "channel": "D0ANN"}
 
 
 async def test_a_retried_event_gets_one_reply_only(
@@ -278,6 +280,8 @@ async def test_ticket_update_is_pushed_to_the_slack_dm(
 ) -> None:
     await send(guichet, event_callback(direct_message("U0ANN", "hello")), JSON)
     await arrived(slack, "chat.postMessage", 1)
+    addresses = ChannelAddressStore(services.database)
+    await eventually(lambda: addresses.get("ann.martin@norvane.example", "slack"))
     conversation = await services.conversations.latest_for_user(
         channel="slack", user_id="ann.martin@norvane.example"
     )

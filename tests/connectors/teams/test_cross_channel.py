@@ -8,8 +8,10 @@ import asyncio
 import httpx
 import pytest
 
+from bot.channels.addresses import ChannelAddressStore
 from bot.services import Services
 from bot.storage.tickets import NewTicket
+from tests.connectors.eventually import eventually
 from tests.connectors.slack.fake_slack import (
     FakeSlack,
     direct_message,
@@ -35,6 +37,8 @@ async def test_ticket_from_slack_is_followed_in_teams(
     headers = {"Content-Type": "application/json", **signed_headers(body)}
     assert (await guichet.post("/slack/events", content=body, headers=headers)).status_code == 200
     await asyncio.to_thread(slack.wait_for, "chat.postMessage", 1)
+    addresses = ChannelAddressStore(services.database)
+    await eventually(lambda: addresses.get(ANN, "slack"))
     in_slack = await services.conversations.latest_for_user(channel="slack", user_id=ANN)
     assert in_slack is not None
     ticket = await services.tickets.create(
