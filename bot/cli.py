@@ -14,6 +14,7 @@ from bot.cli_common import console, progress_bar, settings_or_exit
 from bot.errors import GuichetError
 from bot.privacy import cli as privacy_cli
 from bot.settings import Language, Settings, load_settings
+from connectors.rasa_actions import cli as rasa_actions_cli
 from knowledge_index import cli as knowledge_cli
 from nlu import cli as nlu_cli
 
@@ -27,6 +28,7 @@ eval_app = typer.Typer(help="Measure quality on labelled data.", no_args_is_help
 app.add_typer(eval_app, name="eval")
 eval_app.command("search")(knowledge_cli.eval_search)
 eval_app.command("nlu")(nlu_cli.eval_nlu)
+nlu_cli.rasa_app.command("actions-domain")(rasa_actions_cli.actions_domain)
 app.add_typer(nlu_cli.rasa_app, name="rasa")
 app.add_typer(auth_cli.token_app, name="token")
 app.add_typer(auth_cli.user_app, name="user")

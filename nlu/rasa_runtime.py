@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -182,12 +182,14 @@ def rasa_server(
     port: int = 5005,
     *,
     cpus: str | None = None,
+    extra_args: Sequence[str] = (),
 ) -> Iterator[RasaProcess]:
     """A `rasa run --enable-api` child process, ready once `/status` names the model.
 
-    `cpus` (e.g. "1") pins the server and all its threads to those cores (`taskset`).
+    `cpus` (e.g. "1") pins the server and all its threads to those cores (`taskset`);
+    `extra_args` are more options of `rasa run` (`--endpoints`, `--credentials`).
     """
-    command = serve_command(model, host, port)
+    command = [*serve_command(model, host, port), *extra_args]
     if cpus is not None:
         command = ["taskset", "-c", cpus, *command]
     url = f"http://{host}:{port}"

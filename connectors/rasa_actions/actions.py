@@ -35,7 +35,7 @@ from bot.messages import t
 from bot.registry import UnknownPlugin
 from bot.tickets.service import CATEGORIES
 from connectors.rasa_actions.bridge import Opened, RasaBridge, take_slots
-from connectors.rasa_actions.translate import CONFIRM_SLOT, form_name, to_message
+from connectors.rasa_actions.translate import CONFIRM_SLOT, REQUESTED_SLOT, form_name, to_message
 from nlu.entities import fold
 from nlu.protocol import Entity, ParseResult
 
@@ -251,7 +251,19 @@ class ValidateForm(FormValidationAction):  # type: ignore[misc]
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
     ) -> Events:
-        return []  # Rasa's slot mappings extract; Guichet only validates
+        """The answer to a slot the domain's form does not list (a catalog item's field):
+        its entity in the message, or the message. Rasa's mappings extract the others."""
+        requested = tracker.get_slot(REQUESTED_SLOT)
+        if not requested or requested in self.domain_slots(domain):
+            return []
+        action, context = self._context(tracker)
+        if forms.slot_by_name(action, context, requested) is None:
+            return []
+        latest = tracker.latest_message or {}
+        entities = latest.get("entities") or []
+        given = next((e.get("value") for e in entities if e.get("entity") == requested), None)
+        value = given or latest.get("text")
+        return [SlotSet(requested, value)] if value else []
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain

@@ -3,7 +3,8 @@
 Rasa merges the files of a domain directory, so an assistant adds this one beside its own
 (`guichet rasa actions-domain domain/guichet.yml`) and only writes the rules that call the
 actions. Entity slots take the entity anywhere; while a form asks for a slot, the whole message
-is a candidate too, which `validate_<form>` reads with Guichet's rules.
+is a candidate too, which `validate_<form>` reads with Guichet's rules. Slots a form needs only
+sometimes (a catalog item's own fields) have a custom mapping: `validate_<form>` fills them.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class _Slots:
         entry = self.slots.setdefault(
             slot.name, {"type": "text", "influence_conversation": False, "mappings": []}
         )
+        if entry["mappings"] == [{"type": "custom"}]:
+            entry["mappings"] = []
         mappings: list[dict[str, Any]] = entry["mappings"]
         entity = _entity(slot)
         if entity is not None and not any(m["type"] == "from_entity" for m in mappings):
@@ -48,6 +51,14 @@ class _Slots:
         condition = {"active_loop": form, "requested_slot": slot.name}
         if condition not in typed["conditions"]:
             typed["conditions"].append(condition)
+
+    def custom(self, slot: Slot) -> None:
+        """A slot the form requires only sometimes (a catalog item's field): Rasa wants every
+        slot with a form condition in the form's list, so `validate_<form>` extracts it."""
+        self.slots.setdefault(
+            slot.name,
+            {"type": "text", "influence_conversation": False, "mappings": [{"type": "custom"}]},
+        )
 
     def confirmation(self, form: str) -> None:
         entry = self.slots.setdefault(
@@ -78,7 +89,7 @@ def actions_domain(bridge: RasaBridge) -> dict[str, Any]:
             if slot.kind is SlotKind.CATALOG_ITEM:  # each item's own fields, once it is known
                 for item in bridge.services.knowledge.content.catalog:
                     for field in item.fields:
-                        slots.add(field_slot(field), form)
+                        slots.custom(field_slot(field))
         if action.confirm:
             slots.confirmation(form)
             required.append(CONFIRM_SLOT)
