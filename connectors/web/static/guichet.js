@@ -63,7 +63,7 @@
     inFlight: null,
     timer: null,
     stream: null,
-    streamDelay: 1000,
+    streamDelay: 500,
     starting: null
   };
 
@@ -584,7 +584,7 @@
       });
       if (response.status === 401) state.token = await loadToken();
       if (!response.ok || !response.body) throw new Error("events: " + response.status);
-      state.streamDelay = 1000;
+      state.streamDelay = 500;
       var reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       var buffer = "";
       for (;;) {
@@ -600,10 +600,11 @@
     } catch (error) {
       if (controller.signal.aborted) return;
       state.streamDelay = Math.min(state.streamDelay * 2, 30000);
+      setTimeout(listen, state.streamDelay);
+      return;
     }
-    if (controller.signal.aborted) return;
-    if (!state.token) return;
-    setTimeout(listen, state.streamDelay);
+    // The server ends each stream after a while: reconnect at once from the last id.
+    if (!controller.signal.aborted && state.token) setTimeout(listen, 0);
   }
 
   function onEvent(block) {
