@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.api.app import create_app
+from bot.channels.protocol import ChatChannel
 from bot.domain import Reply
 from bot.services import open_services
 from bot.settings import load_settings
@@ -66,14 +67,12 @@ async def suggestion_times(page: Page, queries: list[str]) -> list[float]:
     return times
 
 
-async def push_times(page: Page, push: object, user: str, count: int) -> list[float]:
+async def push_times(page: Page, channel: ChatChannel, user: str, count: int) -> list[float]:
     times = []
     for n in range(count):
         before = int(await page.evaluate(MESSAGES))
         started = time.perf_counter()
-        await push.push(  # type: ignore[attr-defined]
-            user_id=user, conversation_id=None, replies=[Reply(text=f"Update {n}")]
-        )
+        await channel.push(user_id=user, conversation_id=None, replies=[Reply(text=f"Update {n}")])
         await page.wait_for_function(f"({MESSAGES})() > {before}", polling=5)
         times.append((time.perf_counter() - started) * 1000)
     return times
