@@ -203,13 +203,16 @@ def servicenow_app(faults: Faults) -> tuple[ASGIApp, Instance]:
             )
         name = request.path_params["table"]
         sys_id = request.path_params.get("sys_id")
+        # Read before taking the lock: awaiting inside it would block the server's event loop
+        # for every other request (a thread lock) while this one waits for its body.
+        body = await request.json() if request.method in ("POST", "PATCH", "PUT") else None
         with instance.lock:
             if name not in instance.tables:
                 return JSONResponse(error("Invalid table " + name, ""), 400)
             if request.method == "POST":
                 if name != "incident":
                     return JSONResponse(error("Operation Failed", "not in this fake"), 403)
-                created = instance.insert_incident(await request.json(), user)
+                created = instance.insert_incident(body, user)
                 location = f"{request.base_url}api/now/table/incident/{created['sys_id']}"
                 return JSONResponse(
                     {"result": _shape(instance, created, request)}, 201, {"location": location}
@@ -231,7 +234,7 @@ def servicenow_app(faults: Faults) -> tuple[ASGIApp, Instance]:
                     404,
                 )
             if request.method in ("PATCH", "PUT"):
-                instance.update_incident(record, await request.json(), user)
+                instance.update_incident(record, body, user)
             return JSONResponse({"result": _shape(instance, record, request)})
 
     app = Starlette(
