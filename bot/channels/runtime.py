@@ -33,6 +33,7 @@ def mount_channels(app: FastAPI, settings: Settings) -> None:
 
         factories.append(mount_teams(app, settings))
     app.state.channel_factories = factories
+    app.state.channel_settings = settings.channels
 
 
 @asynccontextmanager
@@ -53,9 +54,8 @@ async def running_channels(app: FastAPI, services: Services) -> AsyncIterator[No
     app.state.dispatcher = dispatcher
     services.notifier.on_queued = dispatcher.wake
     stop = asyncio.Event()
-    task = asyncio.create_task(
-        dispatcher.run(stop, services.settings.channels.notify_interval_seconds)
-    )
+    channel_settings = getattr(app.state, "channel_settings", services.settings.channels)
+    task = asyncio.create_task(dispatcher.run(stop, channel_settings.notify_interval_seconds))
     try:
         yield
     finally:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
+from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -25,6 +26,7 @@ from bot.channels.registry import ChannelUnavailable
 from bot.domain import Reply
 from bot.errors import NotFound
 from bot.messages import t
+from bot.scale.redis_link import RedisLink
 from bot.settings import Language, Settings
 from connectors.slack import translate
 
@@ -47,13 +49,32 @@ class SlackUser:
 
 
 class RecentEvents:
-    """Event ids already taken, so a retried delivery is acknowledged and dropped."""
+    """Event ids already taken, so a retried delivery is acknowledged and dropped.
+
+    Remembered in the process, and in Redis when GUICHET_REDIS_URL is set, since Slack may
+    deliver a retry to another process than the first attempt.
+    """
 
     def __init__(self, seconds: float = EVENT_MEMORY_SECONDS) -> None:
         self._seconds = seconds
         self._seen: OrderedDict[str, float] = OrderedDict()
 
-    def first_time(self, event_id: str) -> bool:
+    async def first_time(self, event_id: str, redis: RedisLink | None = None) -> bool:
+        if not self._remember(event_id):
+            return False
+        if redis is None or not redis.usable:
+            return True
+        try:
+            taken = await redis.client.set(
+                redis.key(f"slack:event:{event_id}"), "1", nx=True, ex=int(self._seconds)
+            )
+        except (RedisError, OSError) as error:
+            redis.failed(error)  # degraded: this process's memory only
+            return True
+        redis.succeeded()
+        return bool(taken)
+
+    def _remember(self, event_id: str) -> bool:
         now = time.monotonic()
         while self._seen and (
             next(iter(self._seen.values())) < now - self._seconds
@@ -221,7 +242,7 @@ class SlackConnector:
         thread_ts: str | None,
     ) -> None:
         event_id = body.get("event_id") or f"{event.get('channel')}:{event.get('ts')}"
-        if not self.events.first_time(event_id):
+        if not await self.events.first_time(event_id, self.services.scale.link):
             logger.info("Slack event %s already handled; retry dropped", event_id)
             return
         text = translate.message_text(event.get("text") or "")

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from bot.api.app import create_app
+from bot.channels.settings import ChannelSettings
 from bot.services import Services
 from bot.settings import Settings
 from connectors.teams.settings import TeamsSettings
@@ -80,7 +81,12 @@ async def _serve(settings: Settings, services: Services) -> AsyncIterator[httpx.
 
 @pytest.fixture
 async def guichet(services: Services, issuer: TokenIssuer) -> AsyncIterator[httpx.AsyncClient]:
-    settings = services.settings.model_copy(update={"teams": teams_settings(issuer)})
+    settings = services.settings.model_copy(
+        update={
+            "teams": teams_settings(issuer),
+            "channels": ChannelSettings(notify_interval_seconds=0.2),  # retries come quickly
+        }
+    )
     async for client in _serve(settings, services):
         yield client
 

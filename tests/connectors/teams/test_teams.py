@@ -11,6 +11,7 @@ import pytest
 
 from bot.channels.addresses import ChannelAddressStore
 from bot.services import Services
+from bot.storage.tickets import NewTicket
 from tests.connectors.teams.fake_microsoft import (
     APP_ID,
     CONNECTOR_AUDIENCE,
@@ -119,3 +120,39 @@ async def test_activity_naming_a_foreign_service_url_is_refused(
     assert response.status_code == 401
     await asyncio.sleep(0.3)
     assert connector.posted == [] and len(issuer.issued) == tokens_before
+
+
+async def test_update_waits_while_the_bot_connector_is_down(
+    guichet: httpx.AsyncClient, issuer: TokenIssuer, connector: FakeConnector, services: Services
+) -> None:
+    token = issuer.activity_token(connector.url)
+    await post(guichet, personal_message(connector.url, "29:1ann", text="hello"), token)
+    await asyncio.to_thread(connector.wait_for, 1)
+    conversation = await services.conversations.latest_for_user(
+        channel="teams", user_id="ann.martin@norvane.example"
+    )
+    assert conversation is not None
+    ticket = await services.tickets.create(
+        NewTicket(
+            kind="incident",
+            requester="ann.martin@norvane.example",
+            channel="teams",
+            conversation_id=conversation.id,
+            title="Printer jammed",
+            description="The 3rd floor printer is jammed",
+            category="hardware",
+            impact="team",
+            urgency="low",
+            priority="P4",
+            language="en",
+        )
+    )
+    connector.down = True
+    await services.notifier.notify(ticket, services.notifier.replies(ticket, status="in_progress"))
+    await asyncio.sleep(1.0)  # several rounds of the dispatcher, all refused
+    assert len(connector.posted) == 1
+    connector.down = False
+    [_, update] = await asyncio.to_thread(connector.wait_for, 2)
+    assert ticket.reference and ticket.reference in update.activity["text"]
+    await asyncio.sleep(0.6)
+    assert len(connector.posted) == 2  # delivered once
