@@ -1,0 +1,94 @@
+"""An index build that fails half-way, by an error or by the process being killed: the old
+version keeps serving, in this process and after a reload, and the next build succeeds."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.services import Components
+from bot.settings import SAMPLE_KB_DIR
+from knowledge_index.service import IndexedKnowledgeBase, open_knowledge_base, update_index
+from tests.conftest import CACHE
+from tests.faults.processes import environment, start
+
+
+def _sample(root: Path) -> tuple[Path, Path]:
+    """The sample knowledge base and a copy of the test cache's index of it (nothing to build)."""
+    kb, data = root / "kb", root / "data"
+    shutil.copytree(SAMPLE_KB_DIR, kb)
+    data.mkdir()
+    shutil.copytree((CACHE / "index").resolve(), data / ".index-cached")
+    (data / "index").symlink_to(".index-cached")
+    return kb, data
+
+
+async def _still_serving(knowledge: IndexedKnowledgeBase, version: str | None) -> None:
+    knowledge.reload_if_changed(force=True)
+    assert knowledge.version == version
+    hits = await knowledge.search("imprimante bloquée", language="fr", limit=3)
+    assert hits and hits[0].score > 0.3
+
+
+async def test_a_build_failing_half_way_leaves_the_old_index_serving(
+    components: Components, tmp_path: Path
+) -> None:
+    kb, data = _sample(tmp_path)
+    index_dir = data / "index"
+    knowledge = open_knowledge_base(kb, index_dir, components.embedder, build=False)
+    before = knowledge.version
+    assert before == ".index-cached"
+    (kb / "articles" / "en" / "toner.txt").write_text("Order toner\n\nToner for the copiers.")
+
+    def fail_half_way(done: int, total: int) -> None:
+        if done >= total // 2:
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        update_index(kb, index_dir, components.embedder, force=True, progress=fail_half_way)
+    await _still_serving(knowledge, before)
+
+    update_index(kb, index_dir, components.embedder)
+    knowledge.reload_if_changed(force=True)
+    for _ in range(200):
+        if knowledge.version != before:
+            break
+        await asyncio.sleep(0.05)
+    assert knowledge.index is not None and knowledge.index.by_id("en-toner") is not None
+
+
+@pytest.mark.slow
+async def test_a_build_killed_half_way_leaves_the_old_index_serving(
+    components: Components, tmp_path: Path
+) -> None:
+    kb, data = _sample(tmp_path)
+    index_dir = data / "index"
+    knowledge = open_knowledge_base(kb, index_dir, components.embedder, build=False)
+    before = knowledge.version
+    env = environment(
+        f"sqlite+aiosqlite:///{tmp_path / 'g.db'}",
+        GUICHET_DATA_DIR=str(data),
+        GUICHET_KNOWLEDGE__KB_DIR=str(kb),
+    )
+    build = start(["index", "build", "--force"], env, tmp_path / "build.log")
+    try:
+        # Killed once it writes its new version, or while it still embeds.
+        deadline = time.monotonic() + 60
+        while (
+            not any(p.name != Path(str(before)).name for p in data.glob(".index-*"))
+            and time.monotonic() < deadline
+        ):
+            assert build.popen.poll() is None, "the build ended before it could be killed"
+            await asyncio.sleep(0.01)
+        build.kill()
+    finally:
+        build.stop()
+    assert build.popen.returncode != 0
+    assert index_dir.resolve().name == before
+    await _still_serving(knowledge, before)
+    fresh = open_knowledge_base(kb, index_dir, components.embedder, build=False)
+    assert fresh.version == before and fresh.ready
