@@ -281,3 +281,69 @@ async def test_every_action_of_the_domain_is_served(
             conditions = [c for m in mappings for c in m.get("conditions", [])]
             assert {"active_loop": form, "requested_slot": slot} in conditions, (form, slot)
             assert f"action_ask_{slot}" in served
+
+
+async def test_an_order_with_the_items_own_fields(
+    http: httpx.AsyncClient, services: Services, domain: dict[str, Any]
+) -> None:
+    """A catalog item's fields are slots the domain's form does not list: Guichet's
+    validation action asks for them in turn and reads the answers (typed or clicked)."""
+    rasa = RasaConversation(USER, domain)
+    rasa.user("I need a new laptop", "order_equipment", {"catalog_item": "laptop-standard"})
+    started = await run(http, rasa, "action_order_item")
+    assert slot_sets(started) == {"catalog_item": "laptop-standard"}
+    assert started["events"][-1]["name"] == "order_item_form"
+
+    rasa.action("order_item_form")
+    rasa.loop("order_item_form", "field_keyboard_layout")
+    asked = await run(http, rasa, "action_ask_field_keyboard_layout")
+    assert asked["responses"][0]["text"] == "Keyboard layout?"
+    assert '/inform{"field_keyboard_layout": "azerty-fr"}' in [
+        b["payload"] for b in asked["responses"][0]["buttons"]
+    ]
+    rasa.user("French AZERTY", None)  # typed: no mapping of Rasa's extracts it
+    typed = await run(http, rasa, "validate_order_item_form")
+    assert slot_sets(typed) == {
+        "field_keyboard_layout": "azerty-fr",
+        "requested_slot": "field_reason",
+    }
+    rasa.user('/inform{"field_reason": "replacement"}', "inform", {"field_reason": "replacement"})
+    clicked = await run(http, rasa, "validate_order_item_form")
+    assert slot_sets(clicked) == {"field_reason": "replacement", "requested_slot": "confirmed"}
+
+    review = await run(http, rasa, "action_ask_confirmed")
+    assert "French AZERTY" in review["responses"][-1]["text"]
+    rasa.user("/affirm", "affirm")
+    rasa.set_slots(confirmed=True)
+    await run(http, rasa, "validate_order_item_form")
+    rasa.action("order_item_form")
+    rasa.loop(None)
+    ordered = await run(http, rasa, "action_order_item")
+    assert ordered["responses"][0]["text"].startswith("Request REQ-")
+    assert slot_sets(ordered)["field_keyboard_layout"] is None
+    [request] = await services.tickets.store.open_for(USER)
+    assert request.kind == "request" and request.status == "pending"  # waits for approval
+    assert request.details["fields"] == {
+        "keyboard_layout": "azerty-fr",
+        "reason": "replacement",
+        "incident_reference": None,
+    }
+
+
+async def test_an_outage_report_and_a_hand_off(
+    http: httpx.AsyncClient, services: Services, domain: dict[str, Any]
+) -> None:
+    rasa = RasaConversation(USER, domain)
+    rasa.user("Nobody can reach the intranet since 9", "report_outage")
+    outage = await run(http, rasa, "action_report_outage")
+    assert slot_sets(outage) == {
+        "description": "Nobody can reach the intranet since 9",
+        "impact": "organisation",
+        "category": "network",
+    }
+    assert outage["events"][-1]["name"] == "create_ticket_form"
+
+    rasa.user("I want to talk to a person", "human_handoff")
+    handed = await run(http, rasa, "action_handoff")
+    assert handed["responses"][0]["text"].startswith("I'm passing you to a human agent")
+    assert await services.tickets.store.waiting_escalations() == 1
