@@ -15,7 +15,7 @@ from bot.api import nlu as nlu_routes
 from bot.api import notices as notice_routes
 from bot.api import suggest as suggest_routes
 from bot.api.body_limit import BodySizeLimit
-from bot.api.errors import install_error_handlers
+from bot.api.errors import ERROR_RESPONSES, install_error_handlers
 from bot.api.rate_limit import rate_limit
 from bot.channels.runtime import mount_channels, running_channels
 from bot.console import insights as console_insights
@@ -80,6 +80,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     # Every route added from here on counts against the caller's rate limits.
     app.state.rate_limits = RateLimits(settings.limits, settings.redis_url)
     app.router.dependencies.append(Depends(rate_limit))
+    app.router.responses.update(ERROR_RESPONSES)
     app.add_middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)
     app.include_router(health.router)
     app.include_router(conversations.router)

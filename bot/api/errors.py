@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from html import escape
+from http import HTTPStatus
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.errors import (
     Conflict,
@@ -82,11 +86,17 @@ async def _guichet_error(request: Request, error: Exception) -> Response:
     )
 
 
+def _bytes_as_text(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
+
+
 async def _invalid_request(_request: Request, error: Exception) -> Response:
     """FastAPI's 422, rendered as ASCII JSON: a lone surrogate echoed from the input (valid
-    JSON, "\\ud800") made FastAPI's own handler fail with a 500."""
+    JSON, "\\ud800") made FastAPI's own handler fail with a 500, and so did a body that is not
+    UTF-8 (the input echoed as bytes; found by the schemathesis fuzzing)."""
     assert isinstance(error, RequestValidationError)
-    body = json.dumps({"detail": jsonable_encoder(error.errors())}, ensure_ascii=True)
+    errors = jsonable_encoder(error.errors(), custom_encoder={bytes: _bytes_as_text})
+    body = json.dumps({"detail": errors}, ensure_ascii=True)
     return Response(body, status_code=422, media_type="application/json")
 
 
@@ -107,6 +117,55 @@ class BodyTooLarge(HTTPException):
     def __init__(self, error: PayloadTooLarge) -> None:
         super().__init__(status_code=413, detail=error.describe())
         self.error = error
+
+
+class ErrorOut(BaseModel):
+    """Every error Guichet answers with: the error's name, what is wrong, and its fields."""
+
+    error: str
+    detail: str
+    fields: dict[str, str]
+
+
+class ValidationErrorOut(BaseModel):
+    detail: list[dict[str, Any]]
+
+
+# Documented on every route (FastAPI merges them into each operation), so that clients and the
+# schemathesis fuzzing in the suite know every status the service may answer.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **{
+        code: {"model": ErrorOut, "description": description}
+        for code, description in (
+            (400, "Bad request"),
+            (401, "No valid credentials"),
+            (403, "Not allowed for this caller"),
+            (404, "Not found"),
+            (409, "Conflicts with the current state"),
+            (413, "Request body too large"),
+            (429, "Too many requests; see Retry-After"),
+            (503, "A component is not ready; retry later"),
+        )
+    },
+    422: {"model": ValidationErrorOut, "description": "Validation error"},
+}
+
+
+async def _http_error(_request: Request, error: Exception) -> Response:
+    """Starlette's own errors (a body that is not UTF-8 JSON, an unknown path, a wrong method)
+    in Guichet's shape."""
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code in (204, 304):
+        return Response(status_code=error.status_code, headers=error.headers)
+    return JSONResponse(
+        status_code=error.status_code,
+        headers=error.headers,
+        content={
+            "error": HTTPStatus(error.status_code).phrase.title().replace(" ", ""),
+            "detail": str(error.detail),
+            "fields": {},
+        },
+    )
 
 
 def error_response(error: GuichetError) -> JSONResponse:
@@ -136,6 +195,7 @@ async def _body_too_large(request: Request, error: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(BodyTooLarge, _body_too_large)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(GuichetError, _guichet_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(InterfaceError, _database_unavailable)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.api.deps import ServicesDep
 from bot.api.insights import InsightsDep
+from bot.api.schemas import RowId
 from bot.auth.deps import AgentUser
 from bot.insights.notices import Candidate
 from bot.storage.notices import NewNotice, Notice
@@ -49,7 +50,7 @@ async def publish(body: NoticeText, services: ServicesDep, user: AgentUser) -> N
 
 @router.put("/{notice_id}", response_model=Notice)
 async def update(
-    notice_id: int, body: NoticeText, services: ServicesDep, user: AgentUser
+    notice_id: RowId, body: NoticeText, services: ServicesDep, user: AgentUser
 ) -> Notice:
     """Change a notice's text (the situation evolved: "fix expected at 11:00")."""
     notice = await services.notices.update(notice_id, NewNotice(**body.model_dump()))
@@ -58,7 +59,7 @@ async def update(
 
 
 @router.post("/{notice_id}/close", response_model=Notice)
-async def close(notice_id: int, services: ServicesDep, user: AgentUser) -> Notice:
+async def close(notice_id: RowId, services: ServicesDep, user: AgentUser) -> Notice:
     """The incident is over: the notice is no longer shown."""
     notice = await services.notices.close(notice_id)
     await services.auth.audit(user, "notice.close", target_kind="notice", target=str(notice_id))

@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import ServicesDep
+from bot.api.schemas import RowId
 from bot.auth import AgentUser
 from bot.console.desk import (
     EscalationDesk,
@@ -111,36 +112,36 @@ async def queue(
 
 
 @router.get("/{escalation_id}", response_model=EscalationDetail)
-async def detail(escalation_id: int, desk: DeskDep, _agent: AgentUser) -> EscalationDetail:
+async def detail(escalation_id: RowId, desk: DeskDep, _agent: AgentUser) -> EscalationDetail:
     return await desk.detail(escalation_id)
 
 
 @router.post("/{escalation_id}/take", response_model=EscalationDetail)
-async def take(escalation_id: int, desk: DeskDep, agent: AgentUser) -> EscalationDetail:
+async def take(escalation_id: RowId, desk: DeskDep, agent: AgentUser) -> EscalationDetail:
     """409 when another agent has it."""
     return await desk.take(escalation_id, agent)
 
 
 @router.post("/{escalation_id}/messages", response_model=Turn, status_code=201)
-async def write(escalation_id: int, body: MessageIn, desk: DeskDep, agent: AgentUser) -> Turn:
+async def write(escalation_id: RowId, body: MessageIn, desk: DeskDep, agent: AgentUser) -> Turn:
     """To the user, on their channel; only the agent who took it (or an admin)."""
     return await desk.write(escalation_id, agent, body.text)
 
 
 @router.post("/{escalation_id}/changes", response_model=EscalationDetail)
 async def change(
-    escalation_id: int, body: ChangeIn, desk: DeskDep, agent: AgentUser
+    escalation_id: RowId, body: ChangeIn, desk: DeskDep, agent: AgentUser
 ) -> EscalationDetail:
     """Change the ticket's status, category, impact or urgency (the priority follows)."""
     return await desk.change(escalation_id, agent, **body.model_dump())
 
 
 @router.post("/{escalation_id}/resolve", response_model=EscalationDetail)
-async def resolve(escalation_id: int, desk: DeskDep, agent: AgentUser) -> EscalationDetail:
+async def resolve(escalation_id: RowId, desk: DeskDep, agent: AgentUser) -> EscalationDetail:
     return await desk.resolve(escalation_id, agent)
 
 
 @router.post("/{escalation_id}/hand-back", response_model=EscalationDetail)
-async def hand_back(escalation_id: int, desk: DeskDep, agent: AgentUser) -> EscalationDetail:
+async def hand_back(escalation_id: RowId, desk: DeskDep, agent: AgentUser) -> EscalationDetail:
     """The bot answers the conversation again."""
     return await desk.hand_back(escalation_id, agent)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from bot.api.deps import ServicesDep
 from bot.api.insights import InsightsDep
+from bot.api.schemas import RowId
 from bot.auth import AgentUser
 from bot.console.pages import render
 from bot.errors import GuichetError
@@ -89,7 +90,7 @@ async def publish(
 
 @router.post("/{notice_id}")
 async def update(
-    notice_id: int,
+    notice_id: RowId,
     services: ServicesDep,
     agent: AgentUser,
     title_en: Text = "",
@@ -115,7 +116,7 @@ async def update(
 
 
 @router.post("/{notice_id}/close")
-async def close(notice_id: int, services: ServicesDep, agent: AgentUser) -> Response:
+async def close(notice_id: RowId, services: ServicesDep, agent: AgentUser) -> Response:
     return await _act(
         services.notices.close(notice_id),
         lambda: services.auth.audit(

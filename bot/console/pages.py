@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from actions.priority import IMPACTS, URGENCIES
 from bot.api.deps import ServicesDep
+from bot.api.schemas import RowId
 from bot.auth import AgentUser, CurrentUser
 from bot.auth.deps import SESSION_COOKIE, cookie_signer
 from bot.auth.store import NewSession
@@ -196,7 +197,7 @@ async def queue_page(
 
 @router.get("/escalations/{escalation_id}", response_class=HTMLResponse)
 async def escalation_page(
-    escalation_id: int, services: ServicesDep, agent: AgentUser, error: str | None = None
+    escalation_id: RowId, services: ServicesDep, agent: AgentUser, error: str | None = None
 ) -> HTMLResponse:
     return render(
         "escalation.html",
@@ -220,13 +221,13 @@ async def _act(escalation_id: int, action: Awaitable[object]) -> Response:
 
 
 @router.post("/escalations/{escalation_id}/take")
-async def take(escalation_id: int, services: ServicesDep, agent: AgentUser) -> Response:
+async def take(escalation_id: RowId, services: ServicesDep, agent: AgentUser) -> Response:
     return await _act(escalation_id, EscalationDesk(services).take(escalation_id, agent))
 
 
 @router.post("/escalations/{escalation_id}/messages")
 async def write(
-    escalation_id: int,
+    escalation_id: RowId,
     services: ServicesDep,
     agent: AgentUser,
     text: Annotated[str, Form(min_length=1, max_length=4000)],
@@ -236,7 +237,7 @@ async def write(
 
 @router.post("/escalations/{escalation_id}/changes")
 async def change(
-    escalation_id: int,
+    escalation_id: RowId,
     services: ServicesDep,
     agent: AgentUser,
     status: Annotated[str, Form()] = "",
@@ -260,10 +261,10 @@ async def change(
 
 
 @router.post("/escalations/{escalation_id}/resolve")
-async def resolve(escalation_id: int, services: ServicesDep, agent: AgentUser) -> Response:
+async def resolve(escalation_id: RowId, services: ServicesDep, agent: AgentUser) -> Response:
     return await _act(escalation_id, EscalationDesk(services).resolve(escalation_id, agent))
 
 
 @router.post("/escalations/{escalation_id}/hand-back")
-async def hand_back(escalation_id: int, services: ServicesDep, agent: AgentUser) -> Response:
+async def hand_back(escalation_id: RowId, services: ServicesDep, agent: AgentUser) -> Response:
     return await _act(escalation_id, EscalationDesk(services).hand_back(escalation_id, agent))

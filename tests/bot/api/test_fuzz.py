@@ -1,0 +1,142 @@
+"""The whole OpenAPI surface fuzzed with schemathesis: the real app served over HTTP by uvicorn
+(real SQLite, the real model and index), as an admin with a bearer token and without
+credentials. No 500, and every status, content type and body as the schema documents it."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import Case, GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.openapi import from_url
+from schemathesis.schemas import APIOperation, BaseSchema
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from bot.api.app import create_app
+from bot.auth import AuthStore
+from bot.protection.settings import LimitSettings
+from bot.settings import TicketSettings, load_settings
+from bot.storage.database import Database
+from tests.conftest import CACHE
+
+pytestmark = pytest.mark.slow
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+# Bounded: the four runs take a minute or two together.
+FUZZ = settings(
+    max_examples=12,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@dataclass
+class Live:
+    url: str
+    token: str
+
+
+def _admin_token(database_url: str) -> str:
+    async def make() -> str:
+        database = Database(database_url)
+        try:
+            await database.migrate()
+            store = AuthStore(database, session_minutes=60)
+            _, secret = await store.create_token("fuzz@norvane.example", role="admin", label="fuzz")
+            return secret
+        finally:
+            await database.close()
+
+    with ThreadPoolExecutor(1) as pool:  # its own event loop, away from the test session's
+        return pool.submit(asyncio.run, make()).result()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    scratch: Path = tmp_path_factory.mktemp("fuzz")
+    database_url = f"sqlite+aiosqlite:///{scratch / 'guichet.db'}"
+    token = _admin_token(database_url)
+    app = create_app(
+        load_settings(
+            data_dir=CACHE,
+            database_url=database_url,
+            # 429s are tested on their own; here every request must reach its route
+            limits=LimitSettings(enabled=False),
+            tickets=TicketSettings(run_sync_worker=False),
+        )
+    )
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 600  # a fresh machine builds the index and the model first
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the app did not start", pytrace=False)
+        time.sleep(0.05)
+    try:
+        yield Live(url=f"http://127.0.0.1:{port}", token=token)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        listener.close()
+
+
+@pytest.fixture(scope="module")
+def api_schema(live: Live) -> BaseSchema:
+    # Event streams never end: a request to one would wait for the timeout.
+    return from_url(f"{live.url}/openapi.json").exclude(path_regex=r"/events$")
+
+
+def _fuzz(operation: APIOperation, mode: GenerationMode, headers: dict[str, str]) -> None:
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @FUZZ
+    def run(case: Case) -> None:
+        case.call_and_validate(headers=headers, checks=CHECKS, timeout=30)
+
+    try:
+        run()
+    except Unsatisfiable:
+        # Nothing to get wrong: no parameters, or none a negative case can be made of.
+        assert mode is GenerationMode.NEGATIVE
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize("caller", ["admin", "anonymous"])
+def test_every_operation(
+    api_schema: BaseSchema, live: Live, caller: str, mode: GenerationMode
+) -> None:
+    headers = {"Authorization": f"Bearer {live.token}"} if caller == "admin" else {}
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert len(operations) >= 20
+    failures: list[str] = []
+    for operation in operations:
+        try:
+            _fuzz(operation, mode, headers)
+        except Exception as error:  # every operation's findings, not only the first one's
+            failures.append(f"{operation.label}: {error}")
+    assert not failures, "\n\n".join(failures)
