@@ -305,7 +305,6 @@ async def answer_resolution(context: ActionContext, reference: str, *, works: bo
     """The requester's answer to "does it work now?": close or reopen their ticket."""
     language, user = context.language, context.conversation.user_id
     context.conversation.state.awaiting_resolution = None
-    reference = normalise_reference(reference)
     try:
         ticket: Ticket | None = await context.tickets.store.get(reference)
     except TicketNotFound:

@@ -8,18 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from actions.protocol import Action, Similarity
+from actions.tickets import answer_resolution
 from bot.dialogue.form_runner import FAILURES_BEFORE_AGENT, FormRunner
 from bot.dialogue.frustration import frustrated
 from bot.dialogue.notices import NoticeLookup, notices_first
 from bot.dialogue.payloads import parse_payload, payload
 from bot.domain import Button, Conversation, Link, Reply, Turn, bot_turns
-from bot.errors import TicketNotFound
 from bot.messages import t
 from bot.registry import Registry
 from bot.scale.locks import ConversationLocks, LocalLocks
 from bot.settings import Language
 from bot.storage.conversations import ConversationStore
-from bot.tickets.lifecycle import InvalidTransition
 from bot.tickets.service import TicketService
 from knowledge_index.documents import EntryType
 from knowledge_index.feedback import record_answer_vote
@@ -407,30 +406,6 @@ class DialogueEngine:
         self, conversation: Conversation, reference: str, *, works: bool
     ) -> list[Reply]:
         """The requester's answer to "does it work now?": close or reopen their ticket."""
-        language = conversation.language
-        conversation.state.awaiting_resolution = None
-        try:
-            ticket = await self.tickets.store.get(reference)
-        except TicketNotFound:
-            ticket = None
-        if ticket is None or ticket.requester != conversation.user_id:
-            return [Reply(text=t("ticket_unknown", language, reference=reference))]
-        try:
-            await self.tickets.transition(
-                ticket.reference, "closed" if works else "reopened", actor=conversation.user_id
-            )
-        except InvalidTransition:
-            return [
-                Reply(
-                    text=t(
-                        "ticket_status_changed",
-                        language,
-                        reference=ticket.reference,
-                        status=t(f"status_{ticket.status}", language),
-                    )
-                )
-            ]
-        key = "ticket_closed_thanks" if works else "ticket_reopened"
-        return [Reply(text=t(key, language, reference=ticket.reference))]
+        return await answer_resolution(self.forms.context(conversation), reference, works=works)
 
     # -- forms ---------------------------------------------------------------------------------

@@ -360,7 +360,9 @@ class ResolutionAnswer(BridgedAction):
             )
             language = opened.context.language
             replies = (
-                await answer_resolution(opened.context, str(reference), works=self.works)
+                await answer_resolution(
+                    opened.context, normalise_reference(str(reference)), works=self.works
+                )
                 if reference
                 else [Reply(text=t("ask_ticket_number", language))]
             )
