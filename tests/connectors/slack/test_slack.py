@@ -310,3 +310,22 @@ async def test_ticket_update_is_pushed_to_the_slack_dm(
         f'/confirm_resolution{{"ticket": "{ticket.reference}"}}',
         f'/reopen{{"ticket": "{ticket.reference}"}}',
     }
+
+
+async def test_mention_in_a_channel_is_answered_in_its_thread(
+    guichet: httpx.AsyncClient, slack: FakeSlack, services: Services
+) -> None:
+    mention = {
+        "type": "app_mention",
+        "user": "U0NOMAIL",  # no users:read.email for this one: a name of Slack's own
+        "text": "<@U0GUICHET> hello",
+        "ts": "1700000100.000200",
+        "channel": "C0GENERAL",
+        "event_ts": "1700000100.000200",
+    }
+    assert (await send(guichet, event_callback(mention), JSON)).status_code == 200
+    [reply] = await arrived(slack, "chat.postMessage", 1)
+    assert (reply.args["channel"], reply.args["thread_ts"]) == ("C0GENERAL", "1700000100.000200")
+    addresses = ChannelAddressStore(services.database)
+    address = await eventually(lambda: addresses.get("u0nomail@t0norvane.slack", "slack"))
+    assert address.address == {"user": "U0NOMAIL", "channel": "U0NOMAIL"}  # pushes go to the DM
