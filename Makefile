@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench clean rasa-env bench-nlu
+.PHONY: install run test lint bench clean rasa-env bench-nlu lock audit
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,18 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint rasa-env
+test: lint rasa-env audit
 	$(BIN)/pytest
+
+# Exact versions of everything installed (runtime and dev), for pip-audit and reproducible installs.
+lock: install
+	( echo "# Exact versions of every package in .venv (runtime and dev), written by \`make lock\`;"; \
+	  echo "# \`make audit\` (run by \`make test\`) checks them with pip-audit."; \
+	  $(BIN)/pip freeze --exclude-editable ) > requirements.lock
+
+# Known vulnerabilities in requirements.lock; says so when the vulnerability service is unreachable.
+audit: install
+	$(BIN)/python scripts/audit_dependencies.py requirements.lock
 
 # Rasa 3.6.21 in its own environment (.venv-rasa), for the `rasa` intent engine and its tests.
 rasa-env:
