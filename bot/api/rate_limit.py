@@ -56,6 +56,9 @@ async def rate_limit(request: Request) -> None:
     category = category_of(request.method, path)
     if limits is None or category is None or not limits.settings.enabled:
         return
-    exempt = path.startswith(tuple(limits.settings.ip_exempt_paths))
+    exempt = any(
+        path.startswith(entry) if entry.endswith("/") else path == entry
+        for entry in limits.settings.ip_exempt_paths
+    )
     ip = None if exempt or request.client is None else request.client.host
     await limits.check(category, user=await _user_of(request), ip=ip)

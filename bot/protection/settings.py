@@ -22,9 +22,12 @@ class LimitSettings(BaseModel):
     suggestions_per_ip: str = "1200/minute"
     writes_per_user: str = "60/minute"
     writes_per_ip: str = "240/minute"
-    # Vendor webhooks arrive from the vendor's few addresses on behalf of everyone: those
-    # paths are limited per user only.
-    ip_exempt_paths: list[str] = Field(default_factory=lambda: ["/slack/", "/teams/"])
+    # Vendor webhooks arrive from the vendor's few addresses on behalf of everyone (Slack,
+    # Teams' Bot Connector, a Rasa server calling the action server): not limited per address.
+    # An entry ending in "/" is a prefix, any other an exact path.
+    ip_exempt_paths: list[str] = Field(
+        default_factory=lambda: ["/slack/", "/api/messages", "/webhook"]
+    )
     redis_key_prefix: str = "guichet:ratelimit"
 
     @field_validator(

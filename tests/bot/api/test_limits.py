@@ -148,3 +148,30 @@ async def test_the_rasa_webhook_counts_as_messages_per_address(limited: FastAPI)
 )
 def test_categories(method: str, path: str, category: str | None) -> None:
     assert category_of(method, path) == category
+
+
+async def test_vendor_webhooks_are_not_limited_per_address(services: Services) -> None:
+    """Every Rasa server call to the action server comes from the same address."""
+    settings = services.settings.model_copy(
+        update={"limits": LimitSettings(writes_per_ip="2/minute", messages_per_ip="2/minute")}
+    )
+    app = create_app(settings, services)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://guichet.test"
+        ) as rasa,
+    ):
+        codes = [(await rasa.get("/actions")).status_code for _ in range(3)]
+        calls = [
+            (await rasa.post("/webhook", json={"next_action": "nope"})).status_code
+            for _ in range(3)
+        ]
+        webhook = [
+            (
+                await rasa.post("/webhooks/rest/webhook", json={"sender": "a", "message": "hi"})
+            ).status_code
+            for _ in range(3)
+        ]
+    assert 429 not in codes + calls
+    assert webhook[-1] == 429  # a prefix of it, but not the same path: limited
