@@ -232,7 +232,6 @@ class ValidateForm(FormValidationAction):  # type: ignore[misc]
     def _context(self, tracker: Tracker) -> tuple[Action, ActionContext]:
         action = self.bridge.actions.get(self.guichet)
         context = self.bridge.blank_context()
-        context.conversation.language = self.bridge.services.settings.default_language
         take_slots(context, action, tracker.slots)
         return action, context
 

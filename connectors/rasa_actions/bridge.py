@@ -41,6 +41,14 @@ class Opened:
 class RasaBridge:
     def __init__(self, services: Services) -> None:
         self.services = services
+        blank = self.blank_context()
+        # What the user types for these is not kept in Guichet's transcript (one-time codes).
+        self.secret_slots = frozenset(
+            slot.name
+            for name in self.actions.names()
+            for slot in self.actions.get(name).slots(blank)
+            if slot.secret
+        )
 
     @property
     def actions(self) -> Registry[Action]:
@@ -69,7 +77,7 @@ class RasaBridge:
             if detection.confidence >= engine.thresholds.language_switch:
                 conversation.language = detection.language
         last = conversation.transcript[-1].at if conversation.transcript else None
-        new_turns = turns_after(tracker.events, last)
+        new_turns = turns_after(tracker.events, last, self.secret_slots)
         for turn in new_turns:
             turn.language = conversation.language
         conversation.transcript.extend(new_turns)

@@ -17,8 +17,6 @@ FORM_SUFFIX = "_form"
 CONFIRM_SLOT = "confirmed"
 LANGUAGE_SLOT = "language"
 REQUESTED_SLOT = "requested_slot"
-# Slots whose value the user types and that must not be kept in Guichet's transcript.
-SECRET_SLOTS = frozenset({"code"})
 HIDDEN = "••••••"
 LANGUAGES: tuple[str, ...] = get_args(Language)
 
@@ -86,7 +84,9 @@ def stated_language(slots: dict[str, Any], latest_message: dict[str, Any] | None
     return None
 
 
-def turns_after(events: list[dict[str, Any]], after: datetime | None) -> list[Turn]:
+def turns_after(
+    events: list[dict[str, Any]], after: datetime | None, secret_slots: frozenset[str]
+) -> list[Turn]:
     """The user's and the bot's messages of the tracker later than `after`, as turns.
 
     What the user types while the form asks for a secret slot (a one-time code) is hidden.
@@ -106,7 +106,7 @@ def turns_after(events: list[dict[str, Any]], after: datetime | None) -> list[Tu
             turns.append(Turn(role="bot", text=str(event["text"]), at=at))
             continue
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        text = HIDDEN if requested in SECRET_SLOTS else str(event["text"])
+        text = HIDDEN if requested in secret_slots else str(event["text"])
         turns.append(Turn(role="user", text=text, at=at, intent=intent))
     return turns
 
