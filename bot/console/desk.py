@@ -328,14 +328,16 @@ class EscalationDesk:
     async def write(self, escalation_id: int, agent: Principal, text: str) -> Turn:
         """The agent's message: into the transcript, and pushed to the user's channel."""
         row, _, ticket = await self._held(escalation_id, agent)
-        said = Turn(role="agent", text=text)
+        # The transcript keeps no secret (a temporary password for the user, say); the push
+        # to the user carries the message as written.
+        said = Turn(role="agent", text=self.services.conversations.redact(text))
 
         def append(conversation: Conversation) -> list[Turn]:
             said.language = conversation.language
             return [said]
 
         await self._update_conversation(
-            row.conversation_id, append, push=True, sender=agent.display_name
+            row.conversation_id, append, push=True, sender=agent.display_name, pushed=[text]
         )
         if ticket is not None and ticket.reference is not None:
             await self.services.tickets.comment(
@@ -439,9 +441,10 @@ class EscalationDesk:
         *,
         push: bool,
         sender: str | None = None,
+        pushed: list[str] | None = None,
     ) -> None:
         """Apply `change` (which returns the new turns) under the conversation's lock, save,
-        announce the turns live, and queue them for the user's channel."""
+        announce the turns live, and queue them (or the `pushed` texts) for the user's channel."""
         services = self.services
         async with services.engine.locks.hold(conversation_id):
             conversation = await services.conversations.get(conversation_id)
@@ -455,9 +458,8 @@ class EscalationDesk:
                 turn_event(conversation_id, turn),
             )
         if push and turns:
-            replies = [
-                Reply(text=f"{sender}: {turn.text}" if sender else turn.text) for turn in turns
-            ]
+            texts = pushed if pushed is not None else [turn.text for turn in turns]
+            replies = [Reply(text=f"{sender}: {text}" if sender else text) for text in texts]
             async with self._sessions.begin() as session:
                 session.add(
                     NotificationRow(

@@ -170,6 +170,7 @@ class DialogueEngine:
 
     async def _to_agent(self, conversation: Conversation, text: str) -> list[Reply]:
         """An agent took the conversation over: the message is theirs to answer, not the bot's."""
+        text = self.conversations.redact(text)
         turn = Turn(role="user", text=text, language=conversation.language)
         conversation.transcript.append(turn)
         await self.conversations.save(conversation, [turn])
