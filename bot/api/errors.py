@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 from html import escape
-from urllib.parse import quote
-from html import escape
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
