@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from bot.auth import routes as access
 from bot.console import api, pages
 from bot.settings import Environment, Settings
 
 
 def install(app: FastAPI, settings: Settings) -> None:
+    app.include_router(access.router)  # /api/v1/me, /api/v1/audit
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount(

@@ -25,6 +25,7 @@ OWN_AUTH_PATHS = {"/actions", "/webhook"}
 AGENT_ONLY = [
     ("POST", "/api/v1/nlu/parse", {"text": "hello"}),
     ("GET", "/api/v1/search/gaps", None),
+    ("GET", "/api/v1/escalations", None),
     ("POST", "/api/v1/tickets/INC-000001/approval", {"approved": True, "approver": "b@x.example"}),
 ]
 
@@ -157,3 +158,23 @@ async def test_agent_changes_are_audited(client: httpx.AsyncClient, services: Se
         "ticket.transition",
         "assigned",
     )
+
+
+async def test_me_and_the_audit_log_for_admins(
+    client: httpx.AsyncClient, client_for: ClientFor
+) -> None:
+    agent = await client_for("agent", "zoe@norvane.example")
+    me = (await agent.get("/api/v1/me")).json()
+    assert (me["email"], me["role"], me["via"], me["csrf_token"]) == (
+        "zoe@norvane.example", "agent", "token", None,
+    )  # fmt: skip
+    created = await agent.post(
+        "/api/v1/tickets",
+        json={"requester": "cy@norvane.example", "title": "Printer", "description": "jam"},
+    )
+    reference = created.json()["reference"]
+    await agent.post(f"/api/v1/tickets/{reference}/transitions", json={"to": "assigned"})
+    refused = await agent.get("/api/v1/audit")
+    assert refused.status_code == 403 and "needs role admin" in refused.json()["detail"]
+    (entry,) = (await client.get("/api/v1/audit", params={"actor": "zoe@norvane.example"})).json()
+    assert (entry["action"], entry["target"]) == ("ticket.transition", reference)
