@@ -26,6 +26,7 @@ from rasa_sdk.interfaces import (
 from bot.api.deps import ServicesDep
 from bot.errors import NotAuthenticated
 from bot.services import Services
+from bot.settings import Environment
 from connectors.rasa_actions.actions import served_actions
 from connectors.rasa_actions.bridge import RasaBridge
 from connectors.rasa_actions.translate import ActionCall, error_body, problem
@@ -48,9 +49,15 @@ def get_executor(request: Request, services: ServicesDep) -> ActionExecutor:
 
 
 def check_token(request: Request, services: ServicesDep) -> None:
-    """When a token is set, Rasa must send it (`token:` of the action endpoint: `?token=`)."""
+    """When a token is set, Rasa must send it (`token:` of the action endpoint: `?token=`);
+    outside development one must be set."""
     expected = services.settings.rasa_actions.token.get_secret_value()
     if not expected:
+        if services.settings.environment is not Environment.DEVELOPMENT:
+            raise NotAuthenticated(
+                reason="GUICHET_RASA_ACTIONS__TOKEN is not set; outside development the "
+                "action server is closed without it"
+            )
         return
     given = request.query_params.get("token") or request.headers.get("authorization", "")
     if not secrets.compare_digest(given.removeprefix("Bearer ").encode(), expected.encode()):
@@ -88,7 +95,12 @@ def _read(raw: bytes, encoding: str | None) -> dict[str, Any] | str:
 @router.post(
     "/webhook",
     response_model=ActionResult,
-    responses={400: {"model": ActionError}, 404: {"model": ActionError}},
+    responses={
+        400: {"model": ActionError, "description": "execution rejected, or a malformed call"},
+        401: {"description": "the token is missing or wrong (when one is set)"},
+        404: {"model": ActionError, "description": "no action of that name"},
+        449: {"model": ActionError, "description": "the call has no domain: send it again"},
+    },
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -7,5 +7,5 @@ from pydantic import BaseModel, SecretStr
 
 class RasaActionSettings(BaseModel):
     # What Rasa sends as `?token=` when endpoints.yml gives the action endpoint a `token`;
-    # when set, /webhook refuses calls without it. Empty: open (development).
+    # when set, /webhook refuses calls without it. Empty: open in development, closed otherwise.
     token: SecretStr = SecretStr("")

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from actions.identity import BuiltinIdentityProvider
 from bot.messages import t
 from bot.services import Services
+from bot.settings import Environment
 from bot.storage.tickets import NewTicket
 from connectors.rasa_actions.bridge import RasaBridge
 from connectors.rasa_actions.domain import actions_domain
@@ -267,6 +268,17 @@ async def test_the_token_rasa_sends_is_checked(
     right = await http.post("/webhook?token=s3cret-token", json=rasa.call("action_ticket_status"))
     assert right.status_code == 200
     assert right.json()["responses"][0]["text"] == t("no_open_tickets", "en")
+
+
+async def test_outside_development_the_server_needs_a_token(
+    http: httpx.AsyncClient, services: Services, domain: dict[str, Any]
+) -> None:
+    services.settings.environment = Environment.PRODUCTION
+    rasa = RasaConversation(USER, domain)
+    rasa.user("where is my ticket?", "incident_status")
+    closed = await http.post("/webhook", json=rasa.call("action_ticket_status"))
+    assert closed.status_code == 401
+    assert "GUICHET_RASA_ACTIONS__TOKEN is not set" in closed.json()["detail"]
 
 
 async def test_every_action_of_the_domain_is_served(
