@@ -59,3 +59,12 @@ async def test_unknown_account_is_sent_to_an_agent(services: Services) -> None:
     chat = await Chat.start(services, user="someone@elsewhere.example")
     assert "can't find your account" in await chat.say("I forgot my password")
     assert "Talk to an agent" in chat.buttons
+
+
+async def test_the_omnibox_action_starts_the_reset_in_chat(services: Services) -> None:
+    """The "Reset my password" suggestion sends its catalogued payload: the flow starts at once."""
+    action = services.knowledge.entry("action-reset-password", "en")
+    assert action is not None and action.action is not None
+    chat = await Chat.start(services, user=USER)
+    asked = await chat.say(action.action)
+    assert "6-digit code" in asked
