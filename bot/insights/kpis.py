@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -124,24 +125,38 @@ def counts(values: Iterable[str], limit: int | None = None) -> list[Count]:
     return [Count(name=name, count=n) for name, n in ranked[:limit]]
 
 
+@dataclass(frozen=True)
+class TicketEvent:
+    at: datetime
+    kind: str
+    data: dict[str, Any]
+
+
 @dataclass
 class TicketHistory:
-    """One ticket and its events, read as the figures need them."""
+    """One ticket and its events (oldest first), read as the figures need them."""
 
-    row: TicketRow
-    events: list[TicketEventRow] = field(default_factory=list)
+    id: int
+    created: datetime
+    category: str
+    channel: str
+    language: str
+    status: str
+    first_response_due: datetime | None
+    first_response_at: datetime | None
+    resolution_due: datetime | None
+    resolved_at: datetime | None
+    events: list[TicketEvent] = field(default_factory=list)
 
-    @property
-    def created(self) -> datetime:
-        return as_utc(self.row.created_at)
-
+    @cached_property
     def statuses(self) -> list[tuple[datetime, str]]:
-        """Every status the ticket entered, with when, the creation's included."""
+        """Every status the ticket entered, with when, the creation's included (read once
+        all events are in)."""
         found: list[tuple[datetime, str]] = []
         for event in self.events:
             status = _status_entered(event)
             if status is not None:
-                found.append((as_utc(event.at), status))
+                found.append((event.at, status))
         return found
 
     def changes_of(self, name: str) -> list[tuple[datetime, Any, Any]]:
@@ -149,20 +164,20 @@ class TicketHistory:
         for event in self.events:
             change = event.data.get(name) if event.kind != "created" else None
             if isinstance(change, dict) and "to" in change:
-                found.append((as_utc(event.at), change.get("from"), change["to"]))
+                found.append((event.at, change.get("from"), change["to"]))
         return found
 
     def assigned_at(self) -> datetime | None:
         """First moment an agent had it: status assigned or in progress, or an assignee set."""
-        moments = [at for at, status in self.statuses() if status in ASSIGNED]
+        moments = [at for at, status in self.statuses if status in ASSIGNED]
         moments += [at for at, _, to in self.changes_of("assignee") if to]
         return min(moments, default=None)
 
     def was_resolved(self) -> bool:
-        return self.row.resolved_at is not None or any(s in DONE for _, s in self.statuses())
+        return self.resolved_at is not None or any(s in DONE for _, s in self.statuses)
 
     def reopened(self) -> bool:
-        return any(status == "reopened" for _, status in self.statuses())
+        return any(status == "reopened" for _, status in self.statuses)
 
     def reassigned(self) -> bool:
         """Handed from one agent or group to another (not the first assignment)."""
@@ -178,17 +193,21 @@ class TicketHistory:
             self.was_resolved()
             and not self.reopened()
             and not self.reassigned()
-            and all(status != "awaiting_information" for _, status in self.statuses())
+            and all(status != "awaiting_information" for _, status in self.statuses)
         )
 
 
-def _status_entered(event: TicketEventRow) -> str | None:
+def _status_entered(event: TicketEvent) -> str | None:
     status = event.data.get("status")
     if event.kind == "created" and isinstance(status, str):
         return status
     if isinstance(status, dict) and isinstance(status.get("to"), str):
         return str(status["to"])
     return None
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return as_utc(moment) if moment is not None else None
 
 
 def sla(
@@ -199,14 +218,14 @@ def sla(
     `pauses`, while paused (its due time moves when it resumes)."""
     met = counted = 0
     for ticket in tickets:
-        due_at, done_at = getattr(ticket.row, due), getattr(ticket.row, done)
+        due_at, done_at = getattr(ticket, due), getattr(ticket, done)
         if due_at is None:
             continue
         due_at = as_utc(due_at)
         if done_at is not None:
             counted += 1
             met += as_utc(done_at) <= due_at
-        elif due_at < now and not (pauses and ticket.row.status in PAUSED):
+        elif due_at < now and not (pauses and ticket.status in PAUSED):
             counted += 1
     return met, counted
 
@@ -220,20 +239,26 @@ class KpiReport:
 
     async def compute(self, period: Period, *, now: datetime) -> Kpis:
         start, end = period.start, period.end
+        created_in = (ConversationRow.created_at >= start, ConversationRow.created_at < end)
+        in_period = select(ConversationRow.id).where(*created_in)
+        talked = (
+            select(TurnRow.id)
+            .where(TurnRow.conversation_id == ConversationRow.id, TurnRow.role == "user")
+            .exists()
+        )
+        ticket_in = (TicketRow.created_at >= start, TicketRow.created_at < end)
+        # Columns, not ORM objects: a month of a busy desk is tens of thousands of rows.
         async with self._sessions() as session:
-            talked = select(TurnRow.conversation_id).where(TurnRow.role == "user")
             conversations = (
-                await session.scalars(
-                    select(ConversationRow).where(
-                        ConversationRow.created_at >= start,
-                        ConversationRow.created_at < end,
-                        ConversationRow.id.in_(talked),
-                    )
+                await session.execute(
+                    select(
+                        ConversationRow.id,
+                        ConversationRow.channel,
+                        ConversationRow.language,
+                        ConversationRow.created_at,
+                    ).where(*created_in, talked)
                 )
             ).all()
-            in_period = select(ConversationRow.id).where(
-                ConversationRow.created_at >= start, ConversationRow.created_at < end
-            )
             with_ticket = set(
                 (
                     await session.scalars(
@@ -270,25 +295,40 @@ class KpiReport:
                 )
             ).all()
             ticket_rows = (
-                await session.scalars(
-                    select(TicketRow).where(
-                        TicketRow.created_at >= start, TicketRow.created_at < end
-                    )
+                await session.execute(
+                    select(
+                        TicketRow.id,
+                        TicketRow.created_at,
+                        TicketRow.category,
+                        TicketRow.channel,
+                        TicketRow.language,
+                        TicketRow.status,
+                        TicketRow.first_response_due,
+                        TicketRow.first_response_at,
+                        TicketRow.resolution_due,
+                        TicketRow.resolved_at,
+                    ).where(*ticket_in)
                 )
             ).all()
-            ticket_ids = select(TicketRow.id).where(
-                TicketRow.created_at >= start, TicketRow.created_at < end
-            )
             events = (
-                await session.scalars(
-                    select(TicketEventRow)
-                    .where(TicketEventRow.ticket_id.in_(ticket_ids))
+                await session.execute(
+                    select(
+                        TicketEventRow.ticket_id,
+                        TicketEventRow.at,
+                        TicketEventRow.kind,
+                        TicketEventRow.data,
+                    )
+                    .where(TicketEventRow.ticket_id.in_(select(TicketRow.id).where(*ticket_in)))
                     .order_by(TicketEventRow.at, TicketEventRow.id)
                 )
             ).all()
             votes = (
-                await session.scalars(
-                    select(AnswerFeedbackRow).where(
+                await session.execute(
+                    select(
+                        AnswerFeedbackRow.query_key,
+                        AnswerFeedbackRow.language,
+                        AnswerFeedbackRow.helpful,
+                    ).where(
                         AnswerFeedbackRow.created_at >= start, AnswerFeedbackRow.created_at < end
                     )
                 )
@@ -301,17 +341,33 @@ class KpiReport:
                 )
             ).all()
             misses = (
-                await session.scalars(
-                    select(KnowledgeGapEventRow).where(
-                        KnowledgeGapEventRow.at >= start, KnowledgeGapEventRow.at < end
-                    )
+                await session.execute(
+                    select(
+                        KnowledgeGapEventRow.query_key,
+                        KnowledgeGapEventRow.language,
+                        KnowledgeGapEventRow.query,
+                    ).where(KnowledgeGapEventRow.at >= start, KnowledgeGapEventRow.at < end)
                 )
             ).all()
             changes = await self._changes(session, period)
 
-        histories = {row.id: TicketHistory(row) for row in ticket_rows}
-        for event in events:
-            histories[event.ticket_id].events.append(event)
+        histories = {
+            row.id: TicketHistory(
+                id=row.id,
+                created=as_utc(row.created_at),
+                category=row.category,
+                channel=row.channel,
+                language=row.language,
+                status=row.status,
+                first_response_due=_aware(row.first_response_due),
+                first_response_at=_aware(row.first_response_at),
+                resolution_due=_aware(row.resolution_due),
+                resolved_at=_aware(row.resolved_at),
+            )
+            for row in ticket_rows
+        }
+        for ticket_id, at, kind, data in events:
+            histories[ticket_id].events.append(TicketEvent(as_utc(at), kind, data))
         tickets = list(histories.values())
         deflected = [
             c for c in conversations if c.id in solved and c.id not in with_ticket | escalated
@@ -331,26 +387,25 @@ class KpiReport:
                 [at - t.created for t in tickets if (at := t.assigned_at()) is not None]
             ),
             mean_time_to_resolve=mean_hours(
-                [
-                    as_utc(t.row.resolved_at) - t.created
-                    for t in tickets
-                    if t.row.resolved_at is not None
-                ]
+                [t.resolved_at - t.created for t in tickets if t.resolved_at is not None]
             ),
             reopen_rate=rate(sum(t.reopened() for t in resolved), len(resolved)),
             sla_first_response=rate(*first_response),
             sla_resolution=rate(*resolution),
             satisfaction=rate(sum(v.helpful for v in votes), len(votes)),
-            tickets_by_category=counts(t.row.category for t in tickets),
-            tickets_by_channel=counts(t.row.channel for t in tickets),
-            tickets_by_language=counts(t.row.language for t in tickets),
+            tickets_by_category=counts(t.category for t in tickets),
+            tickets_by_channel=counts(t.channel for t in tickets),
+            tickets_by_language=counts(t.language for t in tickets),
             conversations_by_channel=counts(c.channel for c in conversations),
             conversations_by_language=counts(c.language for c in conversations),
             top_intents=counts(
                 (str(d["intent"]) for d in intents if d.get("intent") and d["intent"] != "None"),
                 TOP,
             ),
-            top_failing_queries=failing_queries(misses, [v for v in votes if not v.helpful]),
+            top_failing_queries=failing_queries(
+                [(m.query_key, m.language, m.query) for m in misses],
+                [(v.query_key, v.language) for v in votes if not v.helpful],
+            ),
             changes=changes,
             daily=daily(
                 period,
@@ -404,19 +459,18 @@ class KpiReport:
 
 
 def failing_queries(
-    misses: Sequence[KnowledgeGapEventRow], unhelpful: Sequence[AnswerFeedbackRow]
+    misses: Sequence[tuple[str, str, str]], unhelpful: Sequence[tuple[str, str]]
 ) -> list[FailingQuery]:
-    """The questions answered worst, by folded words and language: misses plus "no" votes."""
+    """The questions answered worst, by folded words and language: misses (key, language,
+    text) plus "no" votes (key, language)."""
     tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     text: dict[tuple[str, str], str] = {}
-    for miss in misses:
-        key = (miss.query_key, miss.language)
-        tally[key][0] += 1
-        text[key] = miss.query
-    for vote in unhelpful:
-        key = (vote.query_key, vote.language)
-        tally[key][1] += 1
-        text.setdefault(key, vote.query_key)
+    for key, language, query in misses:
+        tally[(key, language)][0] += 1
+        text[(key, language)] = query
+    for key, language in unhelpful:
+        tally[(key, language)][1] += 1
+        text.setdefault((key, language), key)
     ranked = sorted(tally.items(), key=lambda item: (-sum(item[1]), item[0]))
     return [
         FailingQuery(query=text[key], language=key[1], misses=m, unhelpful=u, total=m + u)
