@@ -19,6 +19,10 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.middleware.authorization.async_single_team_authorization import (
+    AsyncSingleTeamAuthorization,
+)
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.addresses import ChannelAddressStore
@@ -117,6 +121,23 @@ class SlackConnector:
         self._services = services
         self._session = aiohttp.ClientSession()
         self.client.session = self._session  # Bolt's per-request clients share it
+        warm_up = asyncio.get_running_loop().create_task(self._warm_up())
+        self._busy.add(warm_up)
+        warm_up.add_done_callback(self._busy.discard)
+
+    async def _warm_up(self) -> None:
+        """Ask Slack who the bot is now rather than on the first events, which would all ask
+        at once and wait for it before being acknowledged."""
+        try:
+            result = await self.client.auth_test()
+        except (SlackApiError, SlackClientError, aiohttp.ClientError, OSError) as error:
+            logger.warning(
+                "Slack auth.test failed at start-up (retried on the first event): %s", error
+            )
+            return
+        for middleware in self.bolt._async_middleware_list:
+            if isinstance(middleware, AsyncSingleTeamAuthorization):
+                middleware.auth_test_result = result
 
     async def aclose(self) -> None:
         """Let the listeners at work finish (Bolt runs them after acknowledging), then close."""
