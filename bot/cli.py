@@ -44,6 +44,10 @@ def main() -> None:
         raise SystemExit(1) from exc
 
 
+# Open event streams (widget, console) would otherwise hold a stopping server until they end.
+GRACEFUL_SHUTDOWN_SECONDS = 3
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Overrides GUICHET_HOST.")] = None,
@@ -69,6 +73,7 @@ def serve(
             host=host or settings.host,
             port=port or settings.port,
             log_level=settings.log_level.lower(),
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         return
     logging.basicConfig(
@@ -79,6 +84,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 
