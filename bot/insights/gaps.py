@@ -9,7 +9,8 @@ distance under `distance`), so "menu de la cantine" and "canteen menu today" are
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -36,6 +37,7 @@ Source = Literal["search", "unhelpful", "escalation"]
 Trend = Literal["new", "up", "down", "flat"]
 DISTANCE = 0.5  # paraphrases across EN/FR sit at 0.5-0.75 cosine, unrelated ones under 0.3
 MAX_QUESTIONS = 2000
+VECTOR_CACHE = 2 * MAX_QUESTIONS
 EXAMPLES = 5
 
 
@@ -96,6 +98,24 @@ class GapFinder:
         self._sessions = database.sessions
         self.embedder = embedder
         self.distance = distance
+        self._vectors: OrderedDict[str, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _embed(self, texts: list[str]) -> Vectors:
+        """Vectors of `texts`, embedding only those not seen lately (reports repeat them)."""
+        with self._lock:
+            return self._embed_locked(texts)
+
+    def _embed_locked(self, texts: list[str]) -> Vectors:
+        new = [text for text in dict.fromkeys(texts) if text not in self._vectors]
+        if new:
+            for text, vector in zip(new, self.embedder.embed(new), strict=True):
+                self._vectors[text] = vector
+        for text in texts:
+            self._vectors.move_to_end(text)
+        while len(self._vectors) > VECTOR_CACHE:
+            self._vectors.popitem(last=False)
+        return np.stack([self._vectors[text] for text in texts])
 
     async def occurrences(self, since: datetime, until: datetime) -> list[Occurrence]:
         """Every time in [since, until) a question was answered badly, whatever the source."""
@@ -166,7 +186,7 @@ class GapFinder:
         keys = sorted(by_key, key=lambda k: max(o.at for o in by_key[k]), reverse=True)
         keys = keys[:MAX_QUESTIONS]
         texts = [max(by_key[k], key=lambda o: o.at).text for k in keys]
-        vectors = await anyio.to_thread.run_sync(self.embedder.embed, texts) if texts else None
+        vectors = await anyio.to_thread.run_sync(self._embed, texts) if texts else None
         labels = cluster(vectors, distance=self.distance) if vectors is not None else []
         members: dict[int, list[str]] = defaultdict(list)
         for key, label in zip(keys, labels, strict=True):
