@@ -4,6 +4,7 @@ per user and per address, on the real app."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -175,3 +176,25 @@ async def test_vendor_webhooks_are_not_limited_per_address(services: Services) -
         ]
     assert 429 not in codes + calls
     assert webhook[-1] == 429  # a prefix of it, but not the same path: limited
+
+
+@pytest.mark.integration
+async def test_two_processes_share_the_count_through_redis(services: Services) -> None:
+    """Two apps on one Redis stand for two API processes behind a load balancer."""
+    limits = LIMITS.model_copy(update={"redis_key_prefix": f"guichet-test:{uuid.uuid4().hex}"})
+    settings = services.settings.model_copy(
+        update={"limits": limits, "redis_url": "redis://127.0.0.1:6379/0"}
+    )
+    first, second = create_app(settings, services), create_app(settings, services)
+    async with (
+        first.router.lifespan_context(first),
+        second.router.lifespan_context(second),
+        await _client(first, services, "ann@norvane.example") as one,
+        await _client(second, services, "ann@norvane.example") as other,
+    ):
+        started = await one.post("/api/v1/conversations", json={"user": "ann@norvane.example"})
+        url = f"/api/v1/conversations/{started.json()['id']}/messages"
+        assert (await one.post(url, json={"text": "hello"})).status_code == 200
+        assert (await other.post(url, json={"text": "hello"})).status_code == 200
+        assert (await one.post(url, json={"text": "hello"})).status_code == 429
+        assert (await other.post(url, json={"text": "hello"})).status_code == 429

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,11 +10,13 @@ import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
+from bot.api.app import create_app
 from bot.cli import app
 from bot.domain import Turn, utcnow
 from bot.errors import ConversationNotFound
 from bot.privacy.retention import cutoff_for, purge, purge_due
 from bot.privacy.settings import PrivacySettings
+from bot.services import Services
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
 from bot.storage.tables import ConversationRow, EscalationRow, NotificationRow, TurnRow
@@ -145,3 +148,19 @@ def test_purge_command(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("GUICHET_PRIVACY__RETENTION_DAYS", "0")
     kept = CliRunner().invoke(app, ["purge"])
     assert kept.exit_code == 0 and "keep forever" in kept.output
+
+
+async def test_the_service_purges_when_it_starts(services: Services) -> None:
+    conversation = await services.conversations.create(channel="api", user_id="ann", language="en")
+    await services.conversations.save(
+        conversation,
+        [Turn(role="user", text="old", at=utcnow() - OLD), Turn(role="user", text="new")],
+    )
+    app = create_app(services.settings, services)
+    async with app.router.lifespan_context(app):
+        for _ in range(100):
+            transcript = (await services.conversations.get(conversation.id)).transcript
+            if len(transcript) == 1:
+                break
+            await asyncio.sleep(0.05)
+    assert [turn.text for turn in transcript] == ["new"]
