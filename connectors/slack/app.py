@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.addresses import ChannelAddressStore
+from bot.channels.conversations import UserConversations
 from bot.channels.registry import ChannelUnavailable
 from bot.domain import Reply
 from bot.errors import NotFound
@@ -110,6 +111,7 @@ class SlackConnector:
         self._services: Services | None = None
         self._session: aiohttp.ClientSession | None = None
         self._busy: set[asyncio.Task[Any]] = set()
+        self.conversations = UserConversations(translate.CHANNEL)
         self._users: dict[str, tuple[float, SlackUser]] = {}
         self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._listen()
@@ -194,15 +196,7 @@ class SlackConnector:
         if lock is None:
             lock = self._turns[user.id] = asyncio.Lock()
         async with lock:
-            services = self.services
-            conversation = await services.conversations.latest_for_user(
-                channel=translate.CHANNEL, user_id=user.email
-            )
-            if conversation is None:
-                conversation = await services.engine.start(
-                    channel=translate.CHANNEL, user_id=user.email
-                )
-            replies = await services.engine.handle(conversation.id, text)
+            replies = await self.conversations.handle(self.services.engine, user.email, text)
             await self.post(client, channel, replies, thread_ts=thread_ts)
             # where to push later: the DM with the app (posting to a user id opens it); after
             # the reply, which the user is waiting for

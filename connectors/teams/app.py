@@ -25,6 +25,7 @@ from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 from microsoft_agents.hosting.fastapi import CloudAdapter
 
 from bot.channels.addresses import ChannelAddressStore
+from bot.channels.conversations import UserConversations
 from bot.channels.registry import ChannelUnavailable
 from bot.domain import Reply
 from bot.settings import Settings
@@ -119,6 +120,7 @@ class TeamsAgent:
     def __init__(self, connector: TeamsConnector) -> None:
         self._connector = connector
         self._emails: dict[str, tuple[float, str]] = {}
+        self._conversations = UserConversations(translate.CHANNEL)
         self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def on_turn(self, context: TurnContext) -> None:
@@ -141,12 +143,7 @@ class TeamsAgent:
                 channel=translate.CHANNEL,
                 address=reference.model_dump(mode="json", by_alias=True, exclude_none=True),
             )
-            conversation = await services.conversations.latest_for_user(
-                channel=translate.CHANNEL, user_id=email
-            )
-            if conversation is None:
-                conversation = await services.engine.start(channel=translate.CHANNEL, user_id=email)
-            replies = await services.engine.handle(conversation.id, text)
+            replies = await self._conversations.handle(services.engine, email, text)
             await context.send_activities([translate.reply_activity(r) for r in replies])
 
     async def _email(self, context: TurnContext) -> str:

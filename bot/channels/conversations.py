@@ -1,0 +1,37 @@
+"""The conversation each user continues on a channel, remembered in the process.
+
+Chat channels (Slack, Teams) have one running conversation per user: looking it up in the
+database before every message would read its whole transcript twice (the engine reads it too).
+"""
+
+from __future__ import annotations
+
+from bot.dialogue.engine import DialogueEngine
+from bot.domain import Reply
+from bot.errors import ConversationNotFound
+
+MAX_REMEMBERED = 100_000
+
+
+class UserConversations:
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self._ids: dict[str, str] = {}
+
+    async def handle(self, engine: DialogueEngine, user_id: str, text: str) -> list[Reply]:
+        """The engine's replies to `text` in the user's conversation (started when needed)."""
+        conversation_id = self._ids.get(user_id) or await self._find_or_start(engine, user_id)
+        try:
+            return await engine.handle(conversation_id, text)
+        except ConversationNotFound:  # erased meanwhile (privacy requests): a new one
+            self._ids.pop(user_id, None)
+            return await engine.handle(await self._find_or_start(engine, user_id), text)
+
+    async def _find_or_start(self, engine: DialogueEngine, user_id: str) -> str:
+        conversation = await engine.conversations.latest_for_user(
+            channel=self.channel, user_id=user_id
+        ) or await engine.start(channel=self.channel, user_id=user_id)
+        if len(self._ids) >= MAX_REMEMBERED:
+            self._ids.clear()
+        self._ids[user_id] = conversation.id
+        return conversation.id
