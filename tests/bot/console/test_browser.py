@@ -24,6 +24,7 @@ from bot.domain import Reply
 from bot.services import Components, Services, open_services
 from bot.settings import load_settings
 from tests.bot.auth.helpers import bearer
+from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -31,6 +32,7 @@ CHROMIUM = "/usr/bin/chromium"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 PASSWORD = "agent-password-42"
 ANN = "ann@norvane.example"
+ARTIFACTS = ROOT / "var" / "test-artifacts"
 
 
 @asynccontextmanager
@@ -215,6 +217,9 @@ async def test_an_agent_takes_over_and_the_user_gets_the_answer(
             assert texts[-1] == "Zoé: Switch the VPN to TCP 443, please."
             assert recorder.pushed[-1]["user"] == ANN
             assert recorder.pushed[-1]["conversation"] == conversation["id"]
+            await expect(page.locator("#transcript li.agent").last).to_contain_text("TCP 443")
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(ARTIFACTS / "console-escalation.png"), full_page=True)
             transcript = (await ann.get(f"/api/v1/conversations/{conversation['id']}")).json()
             assert transcript["transcript"][-1]["role"] == "agent"
 
