@@ -114,6 +114,19 @@ async def test_a_ticket_created_through_the_form(
     assert t("ask_impact", "en") in said  # the bot's question, copied from the tracker
 
 
+async def test_no_to_the_summary_asks_again_for_the_proposals(
+    http: httpx.AsyncClient, domain: dict[str, Any]
+) -> None:
+    rasa = RasaConversation(USER, domain)
+    rasa.loop("create_ticket_form", "confirmed")
+    rasa.set_slots(description="VPN drops", impact="team", urgency="high", category="network")
+    rasa.user("/deny", "deny")
+    rasa.set_slots(confirmed=False)
+    body = await run(http, rasa, "validate_create_ticket_form")
+    assert slot_sets(body) == dict.fromkeys(["confirmed", "impact", "urgency", "category"])
+    assert body["responses"][0]["text"] == t("ask_what_to_change", "en")
+
+
 async def test_french_from_the_message_metadata(
     http: httpx.AsyncClient, domain: dict[str, Any]
 ) -> None:
