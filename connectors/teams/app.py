@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 USER_CACHE_SECONDS = 3600.0
 TOKEN_SERVICE = "https://api.botframework.com"
+WELCOME = "/greet"
 
 
 class ConnectorClients:
@@ -125,9 +126,16 @@ class TeamsAgent:
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
-        if activity.type != ActivityTypes.message or activity.from_property is None:
+        if activity.from_property is None:
             return
-        text = translate.incoming_text(activity)
+        if activity.type == ActivityTypes.message:
+            text = translate.incoming_text(activity)
+        elif activity.type == ActivityTypes.conversation_update and translate.bot_installed(
+            activity
+        ):
+            text = WELCOME  # installed in personal chat: greet, and remember where the user is
+        else:
+            return
         if text is None:
             return
         email = await self._email(context)

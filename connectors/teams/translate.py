@@ -71,3 +71,12 @@ def reply_activity(reply: Reply) -> Activity:
         summary=reply.text[:200],
         attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card(reply))],
     )
+
+
+def bot_installed(activity: Activity) -> bool:
+    """A conversation update adding the bot to a personal chat (the user installed the app)."""
+    bot = activity.recipient.id if activity.recipient else None
+    personal = activity.conversation is not None and (
+        activity.conversation.conversation_type in (None, "personal")
+    )
+    return personal and any(m.id == bot for m in activity.members_added or [])

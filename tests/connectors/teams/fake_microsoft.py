@@ -260,3 +260,18 @@ def personal_message(
     if value is not None:
         activity["value"] = value
     return activity
+
+
+def app_installed(connector_url: str, member_id: str) -> dict[str, Any]:
+    """The conversation update Teams sends when a user adds the bot to their personal chat."""
+    activity = personal_message(connector_url, member_id)
+    activity.update(
+        {
+            "type": "conversationUpdate",
+            "membersAdded": [{"id": f"28:{APP_ID}"}],
+            "channelData": {"tenant": {"id": TENANT}, "eventType": "personalMemberAdded"},
+        }
+    )
+    for key in ("textFormat", "entities"):
+        activity.pop(key, None)
+    return activity

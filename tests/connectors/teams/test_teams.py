@@ -17,6 +17,7 @@ from tests.connectors.teams.fake_microsoft import (
     CONNECTOR_AUDIENCE,
     FakeConnector,
     TokenIssuer,
+    app_installed,
     new_key,
     personal_message,
 )
@@ -156,3 +157,18 @@ async def test_update_waits_while_the_bot_connector_is_down(
     assert ticket.reference and ticket.reference in update.activity["text"]
     await asyncio.sleep(0.6)
     assert len(connector.posted) == 2  # delivered once
+
+
+async def test_installing_the_app_greets_and_records_where_the_user_is(
+    guichet: httpx.AsyncClient, issuer: TokenIssuer, connector: FakeConnector, services: Services
+) -> None:
+    installed = app_installed(connector.url, "29:1bea")
+    response = await post(guichet, installed, issuer.activity_token(connector.url))
+    assert response.status_code in {200, 202}
+    [greeting] = await asyncio.to_thread(connector.wait_for, 1)
+    card = greeting.activity["attachments"][0]["content"]
+    assert "Guichet" in card["body"][0]["text"] and card["actions"]
+    address = await ChannelAddressStore(services.database).get(
+        "bea.durand@norvane.example", "teams"
+    )
+    assert address is not None and address.address["conversation"]["id"] == "a:1personal-1bea"
