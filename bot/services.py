@@ -151,13 +151,13 @@ async def open_services(settings: Settings, components: Components | None = None
     database = Database(settings.effective_database_url)
     await database.migrate()
     components = components or await load_components(settings)
-    notices, feedback = NoticeStore(database), FeedbackStore(database)
+    redactor = Redactor(settings.privacy.patterns)
+    install_log_redaction(redactor)
+    notices, feedback = NoticeStore(database), FeedbackStore(database, redactor=redactor)
     knowledge = FeedbackKnowledgeBase(
         components.knowledge, feedback, gap_below=settings.knowledge.answer_threshold
     )
     identity = IDENTITY_PROVIDERS.get(settings.identity_provider)()
-    redactor = Redactor(settings.privacy.patterns)
-    install_log_redaction(redactor)
     conversations = ConversationStore(database, redactor)
     tickets = TicketService(TicketStore(database), settings.tickets, redactor)
     scale = open_scale(settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import traceback
 from typing import Any
+from urllib.parse import unquote_plus
 
 from bot.privacy.redact import Redactor
 
@@ -22,6 +23,11 @@ def _redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
     except Exception:  # a broken format string: leave it to the handler to report
         return record
     redacted = redactor.redact(message)
+    if "%" in message or "+" in message:
+        # Access logs carry query strings: "?q=my+password+is+..." is caught once decoded.
+        decoded = unquote_plus(message)
+        if decoded != message and redactor.spans(decoded):
+            redacted = redactor.redact(decoded)
     if redacted != message:
         record.msg, record.args = redacted, None
     if record.exc_info and record.exc_info[1] is not None:

@@ -16,6 +16,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain import utcnow
+from bot.privacy.redact import Redactor
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
 from bot.storage.tables import (
@@ -50,8 +51,12 @@ class Signals:
 
 
 class FeedbackStore:
-    def __init__(self, database: Database, *, ttl: float = 30.0) -> None:
+    def __init__(
+        self, database: Database, *, ttl: float = 30.0, redactor: Redactor | None = None
+    ) -> None:
         self._sessions = database.sessions
+        # What people type is kept (gap report, rankings): with its secrets redacted.
+        self._redact = (redactor or Redactor()).redact
         self._ttl = ttl
         self._cached: tuple[float, Signals] | None = None
 
@@ -61,7 +66,7 @@ class FeedbackStore:
         async with self._sessions.begin() as session:
             session.add(
                 SuggestionClickRow(
-                    query_key=query_key[:MAX_KEY],
+                    query_key=self._redact(query_key)[:MAX_KEY],
                     language=language,
                     entry_group=group[:200],
                     entry_type=entry_type[:32],
@@ -83,7 +88,7 @@ class FeedbackStore:
         async with self._sessions.begin() as session:
             session.add(
                 AnswerFeedbackRow(
-                    query_key=query_key[:MAX_KEY],
+                    query_key=self._redact(query_key)[:MAX_KEY],
                     language=language,
                     entry_group=group[:200],
                     helpful=helpful,
@@ -97,7 +102,7 @@ class FeedbackStore:
         self, *, query_key: str, query: str, language: str, best_score: float
     ) -> None:
         """Count a question nothing answered well; one row per key and language."""
-        key = query_key[:MAX_KEY]
+        key, query = self._redact(query_key)[:MAX_KEY], self._redact(query)
         await self._gap_event(key, query, language, best_score)
         if await self._count_gap(key, query, language, best_score):
             return

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from bot.domain import Turn
 from bot.privacy.redact import Redactor
@@ -14,6 +15,8 @@ from bot.services import Services
 from bot.settings import TicketSettings
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
+from bot.storage.search_feedback import FeedbackStore
+from bot.storage.tables import KnowledgeGapRow
 from bot.storage.tickets import NewTicket, TicketStore
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
@@ -131,3 +134,16 @@ async def test_a_chat_message_is_kept_redacted(services: Services) -> None:
     stored = await services.conversations.get(conversation.id)
     assert stored.transcript[0].text == "I paid with card [REDACTED:card] and got no licence"
     assert all(CARD not in turn.text for turn in stored.transcript)
+
+
+async def test_what_people_type_in_the_omnibox_is_kept_redacted(database: Database) -> None:
+    feedback = FeedbackStore(database)
+    await feedback.record_gap(
+        query_key="mon mdp : soleil#2024", query="mon mdp : Soleil#2024", language="fr",
+        best_score=0.1,
+    )  # fmt: skip
+    [gap] = await feedback.gaps(limit=5)
+    assert gap.query == "mon mdp : [REDACTED:secret]"
+    async with database.sessions() as session:
+        keys = (await session.scalars(select(KnowledgeGapRow.query_key))).all()
+    assert keys == ["mon mdp : [REDACTED:secret]"]

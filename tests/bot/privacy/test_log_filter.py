@@ -58,3 +58,16 @@ def test_traceback(output: io.StringIO) -> None:
 def test_clean_records_are_untouched(output: io.StringIO) -> None:
     logging.getLogger("tests.some.library").info("%d tickets synced to %s", 3, "servicenow")
     assert output.getvalue() == "tests.some.library 3 tickets synced to servicenow\n"
+
+
+def test_query_strings_of_access_logs(output: io.StringIO) -> None:
+    logging.getLogger("tests.some.library").info(
+        '%s - "%s %s HTTP/1.1" %d',
+        "10.0.0.7:5123",
+        "GET",
+        "/api/v1/suggest?q=mon+mdp+%3A+Soleil%232024&lang=fr",
+        200,
+    )
+    line = output.getvalue()
+    assert "Soleil" not in line
+    assert '"GET /api/v1/suggest?q=mon mdp : [REDACTED:secret] HTTP/1.1" 200' in line
