@@ -82,6 +82,7 @@ class Ticket(NewTicket):
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     paused_at: datetime | None = None
+    change_ref: str | None = Field(None, description="the change or release it follows from")
 
     def sla_breaches(self, now: datetime) -> dict[str, bool]:
         """Whether the first-response and resolution targets are missed (or will be, now)."""
@@ -117,7 +118,7 @@ def _ticket(row: TicketRow) -> Ticket:
         updated_at=as_utc(row.updated_at), first_response_due=_aware(row.first_response_due),
         resolution_due=_aware(row.resolution_due), first_response_at=_aware(row.first_response_at),
         resolved_at=_aware(row.resolved_at), closed_at=_aware(row.closed_at),
-        paused_at=_aware(row.paused_at),
+        paused_at=_aware(row.paused_at), change_ref=row.change_ref,
     )  # fmt: skip
 
 

@@ -107,6 +107,8 @@ async def test_changes_and_tickets_tagged_with_them(
     assert tagged == {"reference": ticket.reference, "change": "REL-43"}
     unknown = await client.put(path, json={"change": "REL-99"})
     assert unknown.status_code == 404 and "REL-99" in unknown.json()["detail"]
+    detail = await _ok(await client.get(f"/api/v1/tickets/{ticket.reference}"))
+    assert detail["change_ref"] == "REL-43"
     history = await services.tickets.store.history(ticket.reference)
     assert history[-1].data == {"change_ref": {"from": None, "to": "REL-43"}}
     assert [c["reference"] for c in await _ok(await client.get("/api/v1/changes"))] == ["REL-43"]
