@@ -11,6 +11,8 @@ import httpx
 import pytest
 
 from bot.channels.addresses import ChannelAddressStore
+from bot.channels.registry import ChannelUnavailable
+from bot.domain import Reply
 from bot.services import Services
 from bot.storage.tickets import NewTicket
 from tests.connectors.eventually import eventually
@@ -329,3 +331,31 @@ async def test_mention_in_a_channel_is_answered_in_its_thread(
     addresses = ChannelAddressStore(services.database)
     address = await eventually(lambda: addresses.get("u0nomail@t0norvane.slack", "slack"))
     assert address.address == {"user": "U0NOMAIL", "channel": "U0NOMAIL"}  # pushes go to the DM
+
+
+async def test_update_waits_while_slack_is_down(
+    guichet: httpx.AsyncClient, slack: FakeSlack, services: Services
+) -> None:
+    await send(guichet, event_callback(direct_message("U0BEA", "bonjour")), JSON)
+    await arrived(slack, "chat.postMessage", 1)
+    addresses = ChannelAddressStore(services.database)
+    await eventually(lambda: addresses.get("bea.durand@norvane.example", "slack"))
+    slack.down = True
+    with pytest.raises(ChannelUnavailable):
+        await services.channels.get("slack").push(
+            user_id="bea.durand@norvane.example",
+            conversation_id=None,
+            replies=[Reply(text="INC-000007: in progress")],
+        )
+    with pytest.raises(ChannelUnavailable):  # never talked on Slack: nowhere to post
+        await services.channels.get("slack").push(
+            user_id="nobody@norvane.example", conversation_id=None, replies=[Reply(text="x")]
+        )
+    slack.down = False
+    await services.channels.get("slack").push(
+        user_id="bea.durand@norvane.example",
+        conversation_id=None,
+        replies=[Reply(text="INC-000007: in progress")],
+    )
+    calls = await arrived(slack, "chat.postMessage", 2)
+    assert calls[1].args["channel"] == "D0BEA"
