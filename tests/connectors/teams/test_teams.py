@@ -172,3 +172,16 @@ async def test_installing_the_app_greets_and_records_where_the_user_is(
         "bea.durand@norvane.example", "teams"
     )
     assert address is not None and address.address["conversation"]["id"] == "a:1personal-1bea"
+
+
+async def test_signed_but_malformed_activity_is_a_400(
+    guichet: httpx.AsyncClient, issuer: TokenIssuer, connector: FakeConnector
+) -> None:
+    token = issuer.activity_token(connector.url)
+    headers = {"Authorization": f"Bearer {token}"}
+    not_json = await guichet.post("/api/messages", content=b"hello", headers=headers)
+    no_conversation = await guichet.post(
+        "/api/messages", json={"type": "message", "text": "hello"}, headers=headers
+    )
+    assert (not_json.status_code, no_conversation.status_code) == (400, 400)
+    assert "conversation" in no_conversation.text
