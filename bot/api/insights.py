@@ -97,7 +97,7 @@ async def draft_article(
 ) -> PublishedArticle:
     """Write a new article (EN and/or FR); search finds it at once, without a restart."""
     published = await insights.articles.publish(body, author=user.email)
-    await _announce(services)
+    await announce_index(services)
     await services.auth.audit(
         user,
         "article.publish",
@@ -108,7 +108,7 @@ async def draft_article(
     return published
 
 
-async def _announce(services: Services) -> None:
+async def announce_index(services: Services) -> None:
     """Tell the other processes a new index version is out (they also poll for it)."""
     url = services.settings.redis_url
     if url:
