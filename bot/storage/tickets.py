@@ -309,7 +309,20 @@ class TicketStore:
     async def escalate(
         self, *, conversation_id: str, requester: str, reason: str, summary: dict[str, Any]
     ) -> int:
+        """One open escalation per conversation: asking again refreshes what the agent sees."""
         async with self._sessions.begin() as session:
+            open_one = await session.scalar(
+                select(EscalationRow)
+                .where(
+                    EscalationRow.conversation_id == conversation_id,
+                    EscalationRow.status.in_(("waiting", "taken")),
+                )
+                .order_by(EscalationRow.id.desc())
+                .limit(1)
+            )
+            if open_one is not None:
+                open_one.summary = summary
+                return open_one.id
             row = EscalationRow(
                 conversation_id=conversation_id,
                 requester=requester,

@@ -66,3 +66,17 @@ async def test_escalations_queue(database: Database) -> None:
         summary={"last_intent": "vpn_problem"},
     )
     assert await store.waiting_escalations() == 1
+
+
+async def test_asking_twice_for_an_agent_keeps_one_escalation(database: Database) -> None:
+    conversation = await ConversationStore(database).create(
+        channel="api", user_id="u", language="en"
+    )
+    store = TicketStore(database)
+    first = await store.escalate(
+        conversation_id=conversation.id, requester="u", reason="user_request", summary={"n": 1}
+    )
+    again = await store.escalate(
+        conversation_id=conversation.id, requester="u", reason="frustration", summary={"n": 2}
+    )
+    assert again == first and await store.waiting_escalations() == 1
