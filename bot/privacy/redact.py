@@ -44,11 +44,13 @@ _SAID = re.compile(
 _NOT_A_SECRET = frozenset(
     """not no never expired expiring wrong incorrect invalid blocked locked too the a an my
     your being correct right ok okay fine reset changed required missing empty same different
-    working broken lost forgotten unknown what which weak strong case-sensitive
+    working broken lost forgotten unknown what which weak strong case-sensitive revoked disabled
+    enabled valid compromised leaked stolen shared saved stored still now also probably
     pas plus jamais expiré expirée expire bloqué bloquée bloque verrouillé verrouillée
     incorrect incorrecte faux fausse erroné erronée mauvais mauvaise trop le la les un une mon
     ma ton ta bon bonne valide invalide ne n'est réinitialisé réinitialisée changé changée vide
-    requis obligatoire différent différente en quoi quel quelle perdu oublié inconnu""".split()
+    requis obligatoire différent différente en quoi quel quelle perdu oublié inconnu à a de du
+    pour révoqué désactivé activé compromis volé partagé enregistré sûrement""".split()
 )
 
 _TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (

@@ -56,6 +56,9 @@ def test_secrets_given_after_their_name(text: str, secret: str) -> None:
         "le mot de passe ne marche plus",
         "reset my password please",
         "the token is invalid",
+        "my API token was revoked yesterday",
+        "mon mot de passe est à changer",
+        "le jeton est révoqué",
         "ticket INC-104233 opened at 2026-11-23 12:15:09",
         "call me on 06 12 34 56 78 or +33 1 23 45 67 89",
         "order 1234567890123 arrived",  # 13 digits, fails Luhn
