@@ -99,7 +99,8 @@ class SlackConnector:
         assert settings.slack_signing_secret and settings.slack_bot_token  # mount() checked
         self.settings = settings
         self.client = AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url.rstrip("/") + "/",
         )
         self.bolt = AsyncApp(
             signing_secret=settings.slack_signing_secret.get_secret_value(),

@@ -37,7 +37,7 @@ async def slack_app(services: Services, slack: FakeSlack) -> AsyncIterator[FastA
         update={
             "slack_signing_secret": SecretStr(SIGNING_SECRET),
             "slack_bot_token": SecretStr(TOKEN),
-            "slack_api_url": f"{slack.url}/api/",
+            "slack_api_url": f"{slack.url}/api",  # without the final slash: added
         }
     )
     app = create_app(settings, services)
