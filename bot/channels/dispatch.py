@@ -28,7 +28,7 @@ from bot.storage.tables import NotificationRow
 
 logger = logging.getLogger(__name__)
 
-BATCH = 100
+BATCH = 100  # rows read at a time
 
 
 @dataclass(frozen=True)
@@ -69,25 +69,29 @@ class NotificationDispatcher:
                 waiter.cancel()
 
     async def deliver_pending(self) -> DispatchReport:
-        """One round over the queue, oldest first."""
-        async with self._sessions() as session:
-            rows = (
-                await session.scalars(
-                    select(NotificationRow)
-                    .where(NotificationRow.delivered_at.is_(None))
-                    .order_by(NotificationRow.id)
-                    .limit(BATCH)
-                )
-            ).all()
+        """One round over the whole queue, oldest first, a page at a time."""
         delivered = kept = 0
         blocked: set[str] = set()  # a user whose earlier update is stuck: keep later ones in order
-        for row in rows:
-            if row.user_id not in blocked and await self._deliver(row):
-                delivered += 1
-            else:
-                blocked.add(row.user_id)
-                kept += 1
-        return DispatchReport(delivered=delivered, kept=kept)
+        after = 0
+        while True:
+            async with self._sessions() as session:
+                rows = (
+                    await session.scalars(
+                        select(NotificationRow)
+                        .where(NotificationRow.delivered_at.is_(None), NotificationRow.id > after)
+                        .order_by(NotificationRow.id)
+                        .limit(BATCH)
+                    )
+                ).all()
+            if not rows:
+                return DispatchReport(delivered=delivered, kept=kept)
+            for row in rows:
+                if row.user_id not in blocked and await self._deliver(row):
+                    delivered += 1
+                else:
+                    blocked.add(row.user_id)
+                    kept += 1
+            after = rows[-1].id
 
     async def _deliver(self, row: NotificationRow) -> bool:
         address = await self._addresses.last_used(row.user_id)

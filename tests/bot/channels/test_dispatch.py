@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
+from bot.channels import dispatch
 from bot.channels.addresses import ChannelAddressStore
 from bot.channels.dispatch import NotificationDispatcher
 from bot.channels.protocol import ChatChannel
@@ -183,3 +184,35 @@ async def test_running_dispatcher_delivers_as_soon_as_woken(world: World) -> Non
     finally:
         stop.set()
         await task
+
+
+async def test_updates_stuck_for_some_users_do_not_hold_back_the_others(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dispatch, "BATCH", 2)  # the stuck ones fill the first page
+    stuck = await _ticket(world, "rest")  # Ann has no channel that can push
+    for _ in range(3):
+        await world.notifier.notify(stuck, world.notifier.replies(stuck, status="in_progress"))
+    conversation = await world.conversations.create(
+        channel="slack", user_id="bo@norvane.example", language="en"
+    )
+    other = await world.tickets.create(
+        NewTicket(
+            kind="incident",
+            requester="bo@norvane.example",
+            channel="slack",
+            conversation_id=conversation.id,
+            title="Screen flickers",
+            description="The screen flickers",
+            category="hardware",
+            impact="person",
+            urgency="low",
+            priority="P4",
+            language="en",
+        )
+    )
+    await world.addresses.touch(email="bo@norvane.example", channel="slack", address={"c": "D2"})
+    await world.notifier.notify(other, world.notifier.replies(other, status="in_progress"))
+    report = await world.dispatcher.deliver_pending()
+    assert (report.delivered, report.kept) == (1, 3)
+    assert [user for user, _, _ in world.slack.pushed] == ["bo@norvane.example"]
