@@ -47,9 +47,13 @@ class LanguageDetector:
     """
 
     def __init__(self, data: TrainingData) -> None:
-        self._lingua = LanguageDetectorBuilder.from_languages(
-            LinguaLanguage.ENGLISH, LinguaLanguage.FRENCH
-        ).build()
+        # Models preloaded here (in the start-up thread): lingua otherwise loads them on the
+        # first message, blocking the event loop for seconds.
+        self._lingua = (
+            LanguageDetectorBuilder.from_languages(LinguaLanguage.ENGLISH, LinguaLanguage.FRENCH)
+            .with_preloaded_language_models()
+            .build()
+        )
         examples = [e for e in data.examples if e.language in ("en", "fr")]
         features = FeatureUnion(
             [
@@ -60,9 +64,13 @@ class LanguageDetector:
         self._domain: Pipeline = make_pipeline(features, MultinomialNB(alpha=0.1))
         self._domain.fit([e.text.lower() for e in examples], [e.language for e in examples])
         self._french_column = list(self._domain.classes_).index("fr")
-        self._wide = LanguageDetectorBuilder.from_languages(
-            LinguaLanguage.ENGLISH, LinguaLanguage.FRENCH, *_OTHERS
-        ).build()
+        self._wide = (
+            LanguageDetectorBuilder.from_languages(
+                LinguaLanguage.ENGLISH, LinguaLanguage.FRENCH, *_OTHERS
+            )
+            .with_preloaded_language_models()
+            .build()
+        )
 
     def foreign(self, text: str) -> tuple[str, float] | None:
         """(ISO code, confidence) of another language, when the evidence is strong (3+ words)."""
