@@ -24,6 +24,7 @@ from rasa_sdk.interfaces import (
 )
 
 from bot.api.deps import ServicesDep
+from bot.api.schemas import openapi_body
 from bot.errors import NotAuthenticated
 from bot.services import Services
 from bot.settings import Environment
@@ -104,7 +105,7 @@ def _read(raw: bytes, encoding: str | None) -> dict[str, Any] | str:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": ActionCall.model_json_schema()}},
+            "content": {"application/json": {"schema": openapi_body(ActionCall)}},
         }
     },
 )

@@ -56,3 +56,23 @@ async def test_an_id_beyond_the_database_integer_is_a_422(
     [error] = response.json()["detail"]
     assert error["loc"][0] == "path"
     assert error["type"] == "less_than_equal"
+
+
+async def test_every_reference_in_the_schema_resolves(client: httpx.AsyncClient) -> None:
+    """A model's own `$defs` pasted into a request body left `#/$defs/...` pointing nowhere."""
+    schema = (await client.get("/openapi.json")).json()
+    components = schema["components"]["schemas"]
+
+    def references(node: object) -> list[str]:
+        if isinstance(node, dict):
+            found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+            return found + [ref for value in node.values() for ref in references(value)]
+        if isinstance(node, list):
+            return [ref for value in node for ref in references(value)]
+        return []
+
+    found = references(schema["paths"])
+    assert found
+    for reference in found:
+        assert reference.startswith("#/components/schemas/"), reference
+        assert reference.removeprefix("#/components/schemas/") in components, reference
