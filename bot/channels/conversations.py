@@ -6,6 +6,7 @@ database before every message would read its whole transcript twice (the engine 
 
 from __future__ import annotations
 
+from bot.api.schemas import MAX_MESSAGE_CHARS
 from bot.dialogue.engine import DialogueEngine
 from bot.domain import Reply
 from bot.errors import ConversationNotFound
@@ -20,6 +21,8 @@ class UserConversations:
 
     async def handle(self, engine: DialogueEngine, user_id: str, text: str) -> list[Reply]:
         """The engine's replies to `text` in the user's conversation (started when needed)."""
+        # Slack and Teams bound a message far above the API's limit: keep its beginning.
+        text = text[:MAX_MESSAGE_CHARS]
         conversation_id = self._ids.get(user_id) or await self._find_or_start(engine, user_id)
         try:
             return await engine.handle(conversation_id, text)
