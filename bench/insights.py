@@ -2,11 +2,12 @@
 knowledge-gap report (embedding and clustering distinct questions), and an agent's article
 from the form to the served index (sample knowledge base).
 
-Run with `.venv/bin/python -m bench.insights`. Prints a table.
+Run with `.venv/bin/python -m bench.insights [--kb-entries 10000]`. Prints a table.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import random
 import shutil
@@ -21,6 +22,7 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
+from bench.synthetic_kb import grow
 from bot.insights.articles import ArticleWriter, NewArticle
 from bot.insights.gaps import GapFinder
 from bot.insights.kpis import KpiReport
@@ -159,9 +161,12 @@ async def _gaps(embedder: Embedder, scratch: Path, questions: int) -> tuple[floa
     return first, again
 
 
-async def _article(embedder: Embedder, scratch: Path) -> tuple[float, float]:
-    kb_dir, index_dir = scratch / "kb", scratch / "index"
-    shutil.copytree(SAMPLE_KB_DIR, kb_dir)
+async def _article(embedder: Embedder, scratch: Path, entries: int | None) -> tuple[float, float]:
+    kb_dir, index_dir = scratch / f"kb{entries}", scratch / f"index{entries}"
+    if entries is None:
+        shutil.copytree(SAMPLE_KB_DIR, kb_dir)
+    else:
+        grow(kb_dir, entries)
     knowledge = open_knowledge_base(kb_dir, index_dir, embedder)
     writer = ArticleWriter(knowledge, folder="agents")
     started = time.perf_counter()
@@ -181,7 +186,7 @@ async def _article(embedder: Embedder, scratch: Path) -> tuple[float, float]:
     return publish, time.perf_counter() - started
 
 
-async def main() -> None:
+async def main(kb_entries: int | None) -> None:
     table = Table("measure", "value")
     scratch = Path(tempfile.mkdtemp(prefix="guichet-bench-insights-"))
     try:
@@ -208,15 +213,17 @@ async def main() -> None:
                 f"gap report, {questions:,} distinct questions: first / again (vectors kept) (s)",
                 f"{first:.2f} / {again:.2f}",
             )
-        publish, search = await _article(embedder, scratch)
-        table.add_row(
-            "article EN+FR to served index, sample KB of 138 entries (s)", f"{publish:.2f}"
-        )
-        table.add_row("search finding it right after (ms)", f"{search * 1000:.1f}")
+        for entries in (None, kb_entries) if kb_entries else (None,):
+            publish, search = await _article(embedder, scratch, entries)
+            size = f"{entries:,} entries" if entries else "the sample KB (138 entries)"
+            table.add_row(f"article EN+FR to the served index, {size} (s)", f"{publish:.2f}")
+            table.add_row("search finding it right after (ms)", f"{search * 1000:.1f}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     Console().print(table)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kb-entries", type=int, help="also grow a knowledge base this large")
+    asyncio.run(main(parser.parse_args().kb_entries))
