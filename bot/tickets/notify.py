@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from bot.dialogue.payloads import payload
 from bot.domain import Button, Reply, bot_turns, utcnow
+from bot.errors import ConversationNotFound
 from bot.messages import t
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
@@ -79,7 +81,10 @@ class TicketNotifier:
     async def notify(self, ticket: Ticket, replies: list[Reply]) -> None:
         conversation = None
         if ticket.conversation_id:
-            conversation = await self._conversations.get(ticket.conversation_id)
+            # Gone when the retention policy purged it (a ticket reopened long after): the
+            # notification still reaches the requester on the ticket's channel.
+            with contextlib.suppress(ConversationNotFound):
+                conversation = await self._conversations.get(ticket.conversation_id)
         if conversation is not None:
             turns = bot_turns(replies, ticket.language)  # type: ignore[arg-type]
             if any(b.payload.startswith("/confirm_resolution") for r in replies for b in r.buttons):

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from bot.api.app import create_app
 from bot.cli import app
-from bot.domain import Turn, utcnow
+from bot.domain import Reply, Turn, utcnow
 from bot.errors import ConversationNotFound
 from bot.privacy.retention import cutoff_for, purge, purge_due
 from bot.privacy.settings import PrivacySettings
@@ -21,6 +21,7 @@ from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
 from bot.storage.tables import ConversationRow, EscalationRow, NotificationRow, TurnRow
 from bot.storage.tickets import NewTicket, TicketStore
+from bot.tickets.notify import TicketNotifier
 
 pytestmark = pytest.mark.unit
 OLD = timedelta(days=400)
@@ -164,3 +165,21 @@ async def test_the_service_purges_when_it_starts(services: Services) -> None:
                 break
             await asyncio.sleep(0.05)
     assert [turn.text for turn in transcript] == ["new"]
+
+
+async def test_a_closed_ticket_outlives_its_conversation(database: Database) -> None:
+    """Reopened upstream after the purge: the requester is still told, on the ticket's channel."""
+    store, tickets = ConversationStore(database), TicketStore(database)
+    conversation = await store.create(channel="slack", user_id="ann", language="en")
+    ticket = await tickets.create(_ticket(conversation.id), now=utcnow() - OLD)
+    ticket = await tickets.change(
+        ticket.reference, actor="agent", kind="status", fields={"status": "closed"}
+    )
+    await _age(database, conversation.id)
+    assert (await purge(database, utcnow() - timedelta(days=365))).conversations == 1
+
+    notifier = TicketNotifier(database, store)
+    await notifier.notify(ticket, [Reply(text="Your ticket was reopened")])
+    async with database.sessions() as session:
+        [row] = (await session.scalars(select(NotificationRow))).all()
+    assert (row.conversation_id, row.channel) == (None, "api")
