@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,7 +103,10 @@ class CrfTagger:
 
     def __init__(self, model: bytes) -> None:
         self._model = model
-        self._tagger: pycrfsuite.Tagger | None = None
+        # One tagger per thread: a tagger keeps the last sequence it tagged, and parses run in
+        # worker threads; shared, one thread's `marginal` read another's sequence (a 500 under
+        # load, "position 4 is out of range of 4").
+        self._taggers = threading.local()
 
     @classmethod
     def train(cls, examples: Sequence[Example], *, c1: float = 0.05, c2: float = 0.05) -> CrfTagger:
@@ -121,14 +125,15 @@ class CrfTagger:
         return {"model": self._model}
 
     def __setstate__(self, state: dict[str, bytes]) -> None:
-        self._model, self._tagger = state["model"], None
+        self._model, self._taggers = state["model"], threading.local()
 
     def _open(self) -> pycrfsuite.Tagger:
-        if self._tagger is None:
+        tagger: pycrfsuite.Tagger | None = getattr(self._taggers, "tagger", None)
+        if tagger is None:
             tagger = pycrfsuite.Tagger()
             tagger.open_inmemory(self._model)
-            self._tagger = tagger
-        return self._tagger
+            self._taggers.tagger = tagger
+        return tagger
 
     def tag(self, text: str) -> list[TaggedSpan]:
         tokens = tokenize(text)
