@@ -4,7 +4,9 @@ to 1,000 simulated employees over loopback, chatting and typing in the omnibox.
 Run with `.venv/bin/python -m bench.load [--steps 50,100,250,500,1000] [--seconds 20]
 [--think 20]`. Each employee types a labelled question in the omnibox (a suggestion request per
 keystroke from the second, one every 150 ms), then sends it to the chat (one in ten files a
-ticket instead), then thinks for a random time (mean `--think` seconds). Every request goes to
+ticket instead), then thinks for a random time (mean `--think` seconds). Like a browser's
+omnibox, an employee has one suggestion request in flight; keystrokes typed while it runs are
+not sent. Every request goes to
 one of the two API processes at random, as a load balancer without sticky sessions would send
 it. The load is raised in steps; each step is measured after a warm-up. At the end, the tickets
 created are counted in Guichet's database and in the local ITSM tool the workers sync to.
@@ -46,6 +48,7 @@ POSTGRES = os.environ.get("GUICHET_TEST_POSTGRES", "postgresql://postgres@127.0.
 DATA_DIR = ROOT / "var" / "bench-load"
 KEYSTROKE_S = 0.15
 WARM_UP_S = 5.0
+REQUEST_TIMEOUT_S = 30.0
 TICKET_SHARE = 0.1
 SUGGEST_P95_MS, CHAT_P95_MS = 50.0, 300.0
 
@@ -134,14 +137,15 @@ async def _employee(
     email = f"employee{number}@norvane.example"
     headers = {"authorization": f"Bearer {token}"}
     conversation: str | None = None
-    pending: set[asyncio.Task[None]] = set()
 
     async def keystroke(text: str, language: str) -> None:
         start = time.perf_counter()
         target = "/api/v1/suggest?" + urlencode({"q": text, "lang": language})
         try:
-            status: int | str = await servers.raw[servers.pick(rng)].get(target, token)
-        except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+            status: int | str = await asyncio.wait_for(
+                servers.raw[servers.pick(rng)].get(target, token), REQUEST_TIMEOUT_S
+            )
+        except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as error:
             status = type(error).__name__
         run.record("suggest", start, status)
 
@@ -158,11 +162,14 @@ async def _employee(
     await asyncio.sleep(rng.random() * think)
     while not stop.is_set():
         query, language = rng.choice(queries)
+        # Like an omnibox: one request in flight; keystrokes typed meanwhile are not sent.
+        in_flight: asyncio.Task[None] | None = None
         for end in range(2, len(query) + 1):
-            task = asyncio.create_task(keystroke(query[:end], language))
-            pending.add(task)
-            task.add_done_callback(pending.discard)
+            if in_flight is None or in_flight.done():
+                in_flight = asyncio.create_task(keystroke(query[:end], language))
             await asyncio.sleep(KEYSTROKE_S)
+        if in_flight is not None:
+            await in_flight
         if rng.random() < TICKET_SHARE:
             answer = await post(
                 "ticket",
@@ -182,7 +189,6 @@ async def _employee(
                 )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), rng.expovariate(1 / think))
-    await asyncio.gather(*pending)
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -346,10 +352,13 @@ async def _measure(
     queries = [(q.q, q.lang) for q in labelled.queries]
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     http = [
-        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30)
+        httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=REQUEST_TIMEOUT_S
+        )
         for port in api_ports
     ]
     servers = Servers(api_ports, [RawClient(port) for port in api_ports], http)
+    await _warm_up(servers, tokens[0])
     run, stop = Run(), asyncio.Event()
     employees: list[asyncio.Task[None]] = []
     windows: list[tuple[int, float, float, float]] = []  # employees, from, to, load average
@@ -369,6 +378,20 @@ async def _measure(
         raw.close()
     _report(run, windows, seconds, console)
     await _check_tickets(run, itsm_port, database_url, console)
+
+
+async def _warm_up(servers: Servers, token: str) -> None:
+    """A few messages and keystrokes on each process first: its first ones load lazy parts."""
+    headers = {"authorization": f"Bearer {token}"}
+    for client, raw in zip(servers.http, servers.raw, strict=True):
+        started = await client.post(
+            "/api/v1/conversations", json={"user": "employee0@norvane.example"}, headers=headers
+        )
+        path = f"/api/v1/conversations/{started.json()['id']}/messages"
+        for text in ("hello", "my vpn keeps dropping", "no", "cancel", "thanks"):
+            await client.post(path, json={"text": text}, headers=headers)
+        for end in range(2, 20):
+            await raw.get("/api/v1/suggest?" + urlencode({"q": "imprimante bloquée"[:end]}), token)
 
 
 def _report(
