@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x67756D69  # "gumi": the advisory lock key of schema migrations
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -39,6 +40,10 @@ class Database:
     async def migrate(self) -> None:
         """Bring the schema to the latest Alembic revision."""
         async with self.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Processes starting together migrate one at a time (the lock ends with the
+                # transaction); the others then find the schema up to date.
+                await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             await connection.run_sync(_upgrade)
 
     async def ping(self) -> None:
