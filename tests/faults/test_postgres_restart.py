@@ -31,6 +31,7 @@ class Outcome:
     refused: list[dict[str, object]] = field(default_factory=list)
     accepted: dict[str, list[str]] = field(default_factory=dict)  # conversation → texts
     tickets: list[str] = field(default_factory=list)
+    tickets_refused: int = 0
 
     def record(self, answer: httpx.Response) -> bool:
         self.statuses.append(answer.status_code)
@@ -95,6 +96,8 @@ async def _tickets(client: httpx.AsyncClient, outcome: Outcome, stop: asyncio.Ev
         )  # fmt: skip
         if outcome.record(answer):
             outcome.tickets.append(answer.json()["reference"])
+        else:
+            outcome.tickets_refused += 1
         await asyncio.sleep(0.02)
 
 
@@ -136,4 +139,8 @@ async def test_postgres_restart_under_load(
     for reference in outcome.tickets:
         assert (await client.get(f"/api/v1/tickets/{reference}")).status_code == 200
     found = await services.tickets.store.find(requester="ana@norvane.example", limit=100_000)
-    assert sorted(t.reference for t in found) == sorted(outcome.tickets)
+    stored = {t.reference for t in found}
+    # Every ticket answered 201 is stored. One refused may be stored too: created, then the
+    # answer failed after the commit (a retry would file it twice; see README).
+    assert set(outcome.tickets) <= stored
+    assert len(stored) - len(outcome.tickets) <= outcome.tickets_refused
