@@ -86,7 +86,11 @@ def test_save_load_round_trip_and_atomic_swap(components: Components, tmp_path: 
     second = KnowledgeIndex.build(_entries()[:1], components.embedder)
     second.save(directory)
     assert KnowledgeIndex.load(directory, components.embedder).manifest.entries == 1
-    assert len(list(tmp_path.iterdir())) == 2  # the link and one version: the old one is gone
+    # The link, the new version and the one before (for processes still switching to the new).
+    assert len(list(tmp_path.iterdir())) == 3
+    KnowledgeIndex.build(_entries()[:2], components.embedder).save(directory)
+    assert KnowledgeIndex.load(directory, components.embedder).manifest.entries == 2
+    assert len(list(tmp_path.iterdir())) == 3  # the oldest is gone
 
 
 class _OtherEmbedder:
