@@ -5,6 +5,7 @@ credentials. No 500, and every status, content type and body as the schema docum
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 import threading
 import time
@@ -30,7 +31,8 @@ from schemathesis.specs.openapi.checks import (
 from bot.api.app import create_app
 from bot.auth import AuthStore
 from bot.protection.settings import LimitSettings
-from bot.settings import TicketSettings, load_settings
+from bot.services import Components
+from bot.settings import SAMPLE_KB_DIR, TicketSettings, load_settings
 from bot.storage.database import Database
 from tests.conftest import CACHE
 
@@ -72,13 +74,23 @@ def _admin_token(database_url: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+def live(tmp_path_factory: pytest.TempPathFactory, components: Components) -> Iterator[Live]:
+    """`components` first: it builds the shared index and model this copies."""
     scratch: Path = tmp_path_factory.mktemp("fuzz")
     database_url = f"sqlite+aiosqlite:///{scratch / 'guichet.db'}"
     token = _admin_token(database_url)
+    # Fuzzed articles are written into a copy of the knowledge base and its index, never into
+    # the bundled sample or the index the other tests share.
+    kb, data = scratch / "kb", scratch / "data"
+    shutil.copytree(SAMPLE_KB_DIR, kb)
+    data.mkdir()
+    shutil.copytree(CACHE / "models", data / "models")
+    shutil.copytree((CACHE / "index").resolve(), data / ".index-cached")
+    (data / "index").symlink_to(".index-cached")
     app = create_app(
         load_settings(
-            data_dir=CACHE,
+            data_dir=data,
+            knowledge={"kb_dir": kb},
             database_url=database_url,
             # 429s are tested on their own; here every request must reach its route
             limits=LimitSettings(enabled=False),
