@@ -86,6 +86,9 @@ def glpi_app(faults: Faults) -> tuple[ASGIApp, Glpi]:
         if request.headers.get("app-token") != APP_TOKEN:
             return fail(400, "ERROR_WRONG_APP_TOKEN_PARAMETER", "parameter app_token seems wrong")
         path = request.path_params["path"].strip("/")
+        # Read the body before taking the lock (cached by Starlette for request.json() below):
+        # awaiting the network inside a thread lock blocks every other request of the server.
+        await request.body()
         with glpi.lock:
             if path == "initSession":
                 token = request.headers.get("authorization", "").removeprefix("user_token ")

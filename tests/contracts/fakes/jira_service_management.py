@@ -149,6 +149,9 @@ def jsm_app(faults: Faults) -> tuple[ASGIApp, Jira]:
         if me is None:
             message = "Client must be authenticated to access this resource."
             return JSONResponse({"errorMessages": [message], "errors": {}}, 401)
+        # Read the body before taking the lock (cached by Starlette for request.json() below):
+        # awaiting the network inside a thread lock blocks every other request of the server.
+        await request.body()
         with jira.lock:
             return await route(request, request.url.path.strip("/").split("/"), me)
 

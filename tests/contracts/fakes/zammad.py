@@ -146,6 +146,9 @@ def zammad_app(faults: Faults) -> tuple[ASGIApp, Zammad]:
         user = user_of(request)
         if user is None:
             return JSONResponse({"error": "Invalid token!", "error_human": "Invalid token!"}, 401)
+        # Read the body before taking the lock (cached by Starlette for request.json() below):
+        # awaiting the network inside a thread lock blocks every other request of the server.
+        await request.body()
         with zammad.lock:
             return await route(request, user)
 
