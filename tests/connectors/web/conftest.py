@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
@@ -21,6 +18,7 @@ from bot.services import Components, Services, open_services
 from bot.settings import Settings, load_settings
 from connectors.web.settings import WebSettings
 from connectors.web.tokens import mint_token
+from tests.browser import served
 
 PORTAL_KEY = "portal-test-key-" + "0123456789abcdef" * 3
 ISSUER = "https://intranet.norvane.example"
@@ -109,23 +107,5 @@ async def web_client(web_services: Services) -> AsyncIterator[httpx.AsyncClient]
 @pytest.fixture
 async def live_server(web_services: Services) -> AsyncIterator[str]:
     """The real app served by uvicorn on a free port, in the tests' event loop."""
-    app = create_app(web_services.settings, web_services)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
-    )
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    for _ in range(200):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+    async with served(create_app(web_services.settings, web_services)) as url:
+        yield url
