@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -50,16 +50,30 @@ async def _act(action: Awaitable[object], audit: Callable[[], Awaitable[None]]) 
     return RedirectResponse(PAGE, status_code=303)
 
 
-def _notice(
-    title_en: str, title_fr: str, body_en: str, body_fr: str, severity: str, tags: str, url: str
-) -> NewNotice:
-    return NewNotice.model_validate(
-        {
-            "title_en": title_en.strip(), "title_fr": title_fr.strip(),
-            "body_en": body_en.strip(), "body_fr": body_fr.strip(), "severity": severity,
-            "tags": [t.strip() for t in tags.split(",") if t.strip()], "url": url.strip() or None,
-        }
-    )  # fmt: skip
+def notice_form(
+    title_en: Text = "",
+    title_fr: Text = "",
+    body_en: Text = "",
+    body_fr: Text = "",
+    severity: Text = "degraded",
+    tags: Text = "",
+    url: Text = "",
+) -> NewNotice | Response:
+    """The notice the form describes, or the page again naming what is wrong."""
+    try:
+        return NewNotice.model_validate(
+            {
+                "title_en": title_en.strip(), "title_fr": title_fr.strip(),
+                "body_en": body_en.strip(), "body_fr": body_fr.strip(), "severity": severity,
+                "tags": [t.strip() for t in tags.split(",") if t.strip()],
+                "url": url.strip() or None,
+            }
+        )  # fmt: skip
+    except ValidationError as exc:
+        return _invalid(exc)
+
+
+NoticeForm = Annotated[NewNotice | Response, Depends(notice_form)]
 
 
 def _invalid(exc: ValidationError) -> Response:
@@ -68,21 +82,9 @@ def _invalid(exc: ValidationError) -> Response:
 
 
 @router.post("")
-async def publish(
-    services: ServicesDep,
-    agent: AgentUser,
-    title_en: Text = "",
-    title_fr: Text = "",
-    body_en: Text = "",
-    body_fr: Text = "",
-    severity: Text = "degraded",
-    tags: Text = "",
-    url: Text = "",
-) -> Response:
-    try:
-        new = _notice(title_en, title_fr, body_en, body_fr, severity, tags, url)
-    except ValidationError as exc:
-        return _invalid(exc)
+async def publish(services: ServicesDep, agent: AgentUser, new: NoticeForm) -> Response:
+    if isinstance(new, Response):
+        return new
     notice = await services.notices.publish(new)
     await services.auth.audit(agent, "notice.publish", target_kind="notice", target=str(notice.id))
     return RedirectResponse(PAGE, status_code=303)
@@ -90,21 +92,10 @@ async def publish(
 
 @router.post("/{notice_id}")
 async def update(
-    notice_id: RowId,
-    services: ServicesDep,
-    agent: AgentUser,
-    title_en: Text = "",
-    title_fr: Text = "",
-    body_en: Text = "",
-    body_fr: Text = "",
-    severity: Text = "degraded",
-    tags: Text = "",
-    url: Text = "",
+    notice_id: RowId, services: ServicesDep, agent: AgentUser, new: NoticeForm
 ) -> Response:
-    try:
-        new = _notice(title_en, title_fr, body_en, body_fr, severity, tags, url)
-    except ValidationError as exc:
-        return _invalid(exc)
+    if isinstance(new, Response):
+        return new
     current = await services.notices.get(notice_id)
     new = new.model_copy(update={"source": current.source, "reference": current.reference})
     return await _act(
