@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from bot.api.app import create_app
 from bot.services import Services
 from tests.connectors.slack.fake_slack import SIGNING_SECRET, TOKEN, FakeSlack
-from tests.contracts.fakes.server import LocalServer
+from tests.contracts.fakes.server import serve_fake
 
 
 @pytest.fixture
@@ -22,13 +22,7 @@ def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack()
-    server = LocalServer(fake.app()).start()
-    fake.url = server.url
-    try:
-        yield fake
-    finally:
-        server.stop()
+    yield from serve_fake(FakeSlack())
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from bot.settings import Settings
 from connectors.teams.settings import TeamsSettings
 from tests.connectors.slack.fake_slack import SIGNING_SECRET, TOKEN, FakeSlack
 from tests.connectors.teams.fake_microsoft import APP_ID, APP_PASSWORD, FakeConnector, TokenIssuer
-from tests.contracts.fakes.server import LocalServer
+from tests.contracts.fakes.server import serve_fake
 
 
 @pytest.fixture
@@ -26,35 +26,17 @@ def database_url(tmp_path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def issuer() -> Iterator[TokenIssuer]:
-    fake = TokenIssuer()
-    server = LocalServer(fake.app()).start()
-    fake.url = server.url
-    try:
-        yield fake
-    finally:
-        server.stop()
+    yield from serve_fake(TokenIssuer())
 
 
 @pytest.fixture
 def connector(issuer: TokenIssuer) -> Iterator[FakeConnector]:
-    fake = FakeConnector(issuer)
-    server = LocalServer(fake.app()).start()
-    fake.url = server.url
-    try:
-        yield fake
-    finally:
-        server.stop()
+    yield from serve_fake(FakeConnector(issuer))
 
 
 @pytest.fixture
 def slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack()
-    server = LocalServer(fake.app()).start()
-    fake.url = server.url
-    try:
-        yield fake
-    finally:
-        server.stop()
+    yield from serve_fake(FakeSlack())
 
 
 def teams_settings(issuer: TokenIssuer, **changes: object) -> TeamsSettings:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from typing import Protocol, TypeVar
 
 import uvicorn
 from starlette.types import ASGIApp
@@ -49,3 +51,24 @@ class LocalServer:
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._socket.close()
+
+
+class Fake(Protocol):
+    """A vendor's local stand-in: its ASGI app, and the URL it is served at once started."""
+
+    url: str
+
+    def app(self) -> ASGIApp: ...
+
+
+FakeT = TypeVar("FakeT", bound=Fake)
+
+
+def serve_fake(fake: FakeT) -> Iterator[FakeT]:
+    """For a fixture: `yield from serve_fake(Fake())` serves it until the fixture ends."""
+    server = LocalServer(fake.app()).start()
+    fake.url = server.url
+    try:
+        yield fake
+    finally:
+        server.stop()
