@@ -25,6 +25,7 @@ from bot.protection.ratelimit import RateLimits
 from bot.scale.index_versions import IndexWatcher
 from bot.services import Services, open_services, sync_worker
 from bot.settings import Settings
+from bot.tickets import pages as ticket_pages
 from connectors.rasa_actions import routes as rasa_actions
 from connectors.rasa_rest import routes as rasa_rest
 from connectors.web import mount as web_widget
@@ -86,6 +87,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(conversations.router)
     app.include_router(suggest_routes.router)
     app.include_router(tickets.router)
+    app.include_router(ticket_pages.router)  # /tickets: the employee's ticket pages
     app.include_router(rasa_rest.router)
     app.include_router(rasa_actions.router)
     app.include_router(nlu_routes.router)

@@ -51,8 +51,9 @@ def _secure(services: Services) -> bool:
 
 
 def _safe_next(target: str) -> str:
-    """Only a console page: never a redirect to another site."""
-    return target if target.startswith("/console") and not target.startswith("//") else "/console"
+    """Only a console page or a ticket page: never a redirect to another site."""
+    ours = target.startswith(("/console", "/tickets")) and "\\" not in target
+    return target if ours and not target.startswith("//") else "/console"
 
 
 def signed_in(response: Response, services: Services, session: NewSession) -> None:

@@ -1,0 +1,464 @@
+"""The employee's ticket pages: `/tickets` (mine, open first) and `/tickets/{reference}`, the
+links the bot gives in chat. Server-rendered in English or French, like the console.
+
+Who sees what: the requester sees their own tickets, agents and admins any; another employee
+gets a 403 page (not a 404: references are sequential and `GET /api/v1/tickets/{reference}`
+already answers 403, so pretending the ticket does not exist would hide nothing). Without a
+session the browser is sent to the sign-in page, which brings it back. The widget's portal
+token is not a session here: only console sessions and Guichet's own API tokens are.
+
+Only the requester acts on the page (comment; close or reopen a resolved ticket), which is
+what the API lets a requester do (`bot/api/tickets.py`); the forms carry the session's CSRF
+token and call the same `TicketService` as the API and the chat, so the lifecycle rules, the
+history, the redaction and the outbox to the ITSM backends are theirs. A requester changing
+their own ticket is not told about it by the notifier, as in the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from bot.api.deps import ServicesDep
+from bot.api.errors import status_for
+from bot.auth import Principal, current_user
+from bot.domain import utcnow
+from bot.errors import (
+    Conflict,
+    Forbidden,
+    GuichetError,
+    InvalidRequest,
+    NotAuthenticated,
+    NotFound,
+    TicketNotFound,
+)
+from bot.messages import t as bot_text
+from bot.services import Services
+from bot.settings import Language
+from bot.storage.tickets import OPEN_STATUSES, Comment, Event, SyncState, Ticket
+from bot.tickets.page_texts import category_name, status_name, t
+from connectors.itsm.protocol import Status
+
+TEMPLATES = Environment(
+    loader=PackageLoader("bot.tickets", "templates"), autoescape=select_autoescape()
+)
+LANGUAGE_COOKIE = "guichet_lang"
+LANGUAGES: tuple[Language, ...] = ("en", "fr")
+_BY_TAG: dict[str, Language] = {language: language for language in LANGUAGES}
+DONE = ("commented", "closed", "reopened")
+FINISHED = ("resolved", "closed", "rejected")
+MAX_REFERENCE = 40
+
+Acting = Callable[[Ticket, Principal], Awaitable[None]]
+
+router = APIRouter(prefix="/tickets", include_in_schema=False)
+
+
+# -- language -------------------------------------------------------------------------------
+
+
+def _accepted(header: str) -> Language | None:
+    """The best of our languages in an Accept-Language header: by quality, then by order."""
+    ranked: list[tuple[float, int, Language]] = []
+    for position, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.partition(";")
+        language = _BY_TAG.get(tag.strip().lower().split("-")[0])
+        quality, params = 1.0, params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                continue
+        if language is not None and quality > 0:
+            ranked.append((-quality, position, language))
+    return min(ranked)[2] if ranked else None
+
+
+def page_language(request: Request, services: Services) -> Language:
+    """`?lang=`, else the language chosen before (a cookie), else Accept-Language, else the
+    default. Users have no stored language: what they pick on a page is their preference."""
+    for chosen in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if chosen in _BY_TAG:
+            return _BY_TAG[chosen]
+    return _accepted(request.headers.get("accept-language", "")) or (
+        services.settings.default_language
+    )
+
+
+def _remember(response: Response, request: Request, language: Language) -> Response:
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(
+            LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax", path="/tickets"
+        )
+    return response
+
+
+# -- rendering ------------------------------------------------------------------------------
+
+
+def _render(
+    request: Request,
+    name: str,
+    language: Language,
+    *,
+    status_code: int = 200,
+    **values: Any,
+) -> HTMLResponse:
+    def tx(key: str, **fill: object) -> str:
+        return t(key, language, **fill)
+
+    other = "fr" if language == "en" else "en"
+    html = TEMPLATES.get_template(name).render(
+        language=language, other_language=other, tx=tx, **values
+    )
+    response = HTMLResponse(html, status_code=status_code)
+    _remember(response, request, language)
+    return response
+
+
+def _error_page(
+    request: Request, language: Language, error: GuichetError, *, reference: str, action: bool
+) -> Response:
+    """Sign-in for a stranger; a translated 404 or 403 page; anything else as the API says."""
+    if isinstance(error, NotAuthenticated):
+        target = f"/tickets/{reference}" if reference else "/tickets"
+        return RedirectResponse(f"/console/login?next={quote(target)}", status_code=303)
+    user = getattr(request.state, "principal", None)
+    if isinstance(error, NotFound):
+        title, text = t("not_found_title", language), t("not_found", language, reference=reference)
+    elif isinstance(error, Forbidden):
+        title = t("forbidden_title", language)
+        text = t("forbidden_action" if action else "forbidden", language)
+    else:
+        raise error
+    return _render(
+        request,
+        "ticket_error.html",
+        language,
+        status_code=status_for(error),
+        user=user,
+        heading=title,
+        text=text,
+    )
+
+
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if moment else ""
+
+
+# -- what a page shows ----------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    reference: str
+    title: str
+    status: str
+    priority: str
+    updated: str
+
+
+@dataclass
+class Entry:
+    at: datetime
+    when: str
+    who: str
+    text: str
+    body: str | None = None
+    css: str = "event"
+
+
+@dataclass
+class TicketView:
+    reference: str
+    title: str
+    description: str
+    requester: str
+    status: str
+    status_name: str
+    priority: str
+    category: str
+    group: str
+    opened: str
+    first_response_due: str
+    first_response_at: str
+    resolution_due: str
+    paused: bool
+    late: dict[str, bool]
+    sync: list[str]
+    mine: bool
+    history: list[Entry] = field(default_factory=list)
+
+    @property
+    def resolved(self) -> bool:
+        return self.status == "resolved"
+
+    @property
+    def may_comment(self) -> bool:
+        return self.mine and self.status not in ("closed", "rejected")
+
+
+def _who(actor: str, viewer: Principal, language: Language) -> str:
+    if actor.casefold() == viewer.email.casefold():
+        return t("who_you", language)
+    return actor if "@" in actor else t("who_desk", language)
+
+
+def _change(data: dict[str, Any], name: str) -> tuple[Any, Any] | None:
+    change = data.get(name)
+    return (change.get("from"), change.get("to")) if isinstance(change, dict) else None
+
+
+def _event_lines(event: Event, language: Language) -> list[str]:
+    """What an event says publicly; comments are told from the comments (public ones only),
+    synchronisation in the sync state, and nothing of the ticket's details (the transcript)."""
+    if event.kind == "created":
+        return [t("history_created", language)]
+    lines: list[str] = []
+    if event.kind == "status" and (status := _change(event.data, "status")):
+        old, new = (status_name(str(s), language) for s in status)
+        lines.append(t("history_status", language, old=old, new=new))
+    if event.kind == "update":
+        if priority := _change(event.data, "priority"):
+            lines.append(t("history_priority", language, old=priority[0], new=priority[1]))
+        if category := _change(event.data, "category"):
+            lines.append(t("history_category", language, new=category_name(category[1], language)))
+        if (group := _change(event.data, "assignee_group")) and group[1]:
+            lines.append(t("history_group", language, new=group[1]))
+    if event.kind == "approval" and (details := _change(event.data, "details")):
+        decision = details[1].get("approval") if isinstance(details[1], dict) else None
+        if decision in ("approved", "rejected"):
+            key = "history_approved" if decision == "approved" else "history_not_approved"
+            lines.append(t(key, language))
+    return lines
+
+
+def _history(
+    events: list[Event],
+    comments: list[Comment],
+    viewer: Principal,
+    language: Language,
+    zone: ZoneInfo,
+    redact: Callable[[str], str],
+) -> list[Entry]:
+    entries = [
+        Entry(at=e.at, when=_when(e.at, zone), who=_who(e.actor, viewer, language), text=line)
+        for e in events
+        for line in _event_lines(e, language)
+    ]
+    entries += [
+        Entry(
+            at=c.at,
+            when=_when(c.at, zone),
+            who=_who(c.author, viewer, language),
+            text=t("history_comment", language),
+            body=redact(c.body),
+            css="comment",
+        )
+        for c in comments
+        if c.public
+    ]
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def _sync_line(state: SyncState, language: Language, *, agent: bool) -> str:
+    upstream = t("sync_upstream", language, id=state.upstream_id) if state.upstream_id else ""
+    line = t(f"sync_{state.state}", language, backend=state.backend, upstream=upstream)
+    if agent and state.last_error:
+        line += f" ({state.last_error})"
+    return line
+
+
+async def _view(
+    services: Services, ticket: Ticket, viewer: Principal, language: Language
+) -> TicketView:
+    store, redactor = services.tickets.store, services.tickets.redactor
+    zone = ZoneInfo(services.settings.tickets.calendar.timezone)
+    sync = [
+        _sync_line(state, language, agent=viewer.is_agent)
+        for state in await store.sync_states(ticket.id)
+    ] or [t("sync_local", language)]
+    return TicketView(
+        reference=ticket.reference,
+        title=ticket.title,
+        description=redactor.redact(ticket.description),
+        requester=ticket.requester,
+        status=ticket.status,
+        status_name=status_name(ticket.status, language),
+        priority=ticket.priority,
+        category=category_name(ticket.category, language),
+        group=ticket.assignee_group or t("group_none", language),
+        opened=_when(ticket.created_at, zone),
+        first_response_due=_when(ticket.first_response_due, zone),
+        first_response_at=_when(ticket.first_response_at, zone),
+        resolution_due=_when(ticket.resolution_due, zone),
+        paused=ticket.paused_at is not None,
+        late=ticket.sla_breaches(utcnow()) if ticket.status not in ("closed", "rejected") else {},
+        sync=sync,
+        mine=ticket.requester.casefold() == viewer.email.casefold(),
+        history=_history(
+            await store.history(ticket.reference),
+            await store.comments(ticket.reference),
+            viewer,
+            language,
+            zone,
+            redactor.redact,
+        ),
+    )
+
+
+async def _visible(services: Services, reference: str, viewer: Principal) -> Ticket:
+    """The ticket if the viewer may see it: TicketNotFound, or Forbidden for another's."""
+    if not reference or len(reference) > MAX_REFERENCE:
+        raise TicketNotFound(reference=reference[:MAX_REFERENCE])
+    ticket = await services.tickets.store.get(reference)
+    if not viewer.may_see(ticket.requester):
+        raise Forbidden(
+            who=viewer.email, action=f"see ticket {ticket.reference}", reason="it is another's"
+        )
+    return ticket
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse)
+async def my_tickets(request: Request, services: ServicesDep) -> Response:
+    language = page_language(request, services)
+    try:
+        viewer = await current_user(request)
+    except GuichetError as error:
+        return _error_page(request, language, error, reference="", action=False)
+    zone = ZoneInfo(services.settings.tickets.calendar.timezone)
+    tickets = await services.tickets.store.find(requester=viewer.email, limit=500)
+    rows = {
+        group: [
+            Row(
+                reference=tk.reference,
+                title=tk.title,
+                status=status_name(tk.status, language),
+                priority=tk.priority,
+                updated=_when(tk.updated_at, zone),
+            )
+            for tk in tickets
+            if (tk.status in OPEN_STATUSES) == (group == "open")
+        ]
+        for group in ("open", "done")
+    }
+    return _render(request, "tickets.html", language, user=viewer, rows=rows)
+
+
+@router.get("/{reference}", response_class=HTMLResponse)
+async def ticket_page(
+    reference: str,
+    request: Request,
+    services: ServicesDep,
+    done: str = "",
+    error: str = "",
+) -> Response:
+    language = page_language(request, services)
+    try:
+        viewer = await current_user(request)
+        ticket = await _visible(services, reference, viewer)
+    except GuichetError as exc:
+        return _error_page(request, language, exc, reference=reference, action=False)
+    view = await _view(services, ticket, viewer, language)
+    problem = None
+    if error == "conflict":
+        problem = t("error_conflict", language, status=view.status_name)
+    elif error == "empty":
+        problem = t("error_empty", language)
+    return _render(
+        request,
+        "ticket.html",
+        language,
+        user=viewer,
+        p=view,
+        notice=t(f"done_{done}", language) if done in DONE else None,
+        error=problem,
+        works=bot_text("button_works", language),
+        still_broken=bot_text("button_still_broken", language),
+    )
+
+
+async def _requester_acts(
+    request: Request, services: Services, reference: str, what: str, done: str, action: Acting
+) -> Response:
+    """Authenticate (and check the CSRF token), allow the requester only, run `action`, and
+    go back to the ticket's page saying what happened."""
+    language = page_language(request, services)
+    try:
+        viewer = await current_user(request)
+        ticket = await _visible(services, reference, viewer)
+        if ticket.requester.casefold() != viewer.email.casefold():
+            raise Forbidden(
+                who=viewer.email,
+                action=f"{what} ticket {ticket.reference} from its page",
+                reason="only its requester acts here; agents use the console or the API",
+            )
+    except GuichetError as exc:
+        return _error_page(request, language, exc, reference=reference, action=True)
+    target = f"/tickets/{quote(ticket.reference)}"
+    try:
+        await action(ticket, viewer)
+    except Conflict:
+        return RedirectResponse(f"{target}?error=conflict", status_code=303)
+    except InvalidRequest:
+        return RedirectResponse(f"{target}?error=empty", status_code=303)
+    return RedirectResponse(f"{target}?done={done}", status_code=303)
+
+
+@router.post("/{reference}/comments")
+async def comment(
+    reference: str,
+    request: Request,
+    services: ServicesDep,
+    text: Annotated[str, Form(max_length=20_000)] = "",
+) -> Response:
+    async def add(ticket: Ticket, viewer: Principal) -> None:
+        await services.tickets.comment(ticket.reference, author=viewer.email, body=text)
+        await _audit(services, viewer, "ticket.comment", ticket.reference, public=True)
+
+    return await _requester_acts(request, services, reference, "comment on", "commented", add)
+
+
+@router.post("/{reference}/close")
+async def close(reference: str, request: Request, services: ServicesDep) -> Response:
+    """The requester says "yes, it works": the ticket is closed."""
+    return await _requester_acts(
+        request, services, reference, "close", "closed", _moving_to(services, "closed")
+    )
+
+
+@router.post("/{reference}/reopen")
+async def reopen(reference: str, request: Request, services: ServicesDep) -> Response:
+    """The requester says "no, still broken": the ticket is reopened."""
+    return await _requester_acts(
+        request, services, reference, "reopen", "reopened", _moving_to(services, "reopened")
+    )
+
+
+def _moving_to(services: Services, status: Status) -> Acting:
+    async def move(ticket: Ticket, viewer: Principal) -> None:
+        await services.tickets.transition(ticket.reference, status, actor=viewer.email)
+        await _audit(
+            services, viewer, "ticket.transition", ticket.reference, to=status, actor=viewer.email
+        )
+
+    return move
+
+
+async def _audit(
+    services: Services, viewer: Principal, action: str, reference: str, **data: object
+) -> None:
+    """As the API does: what agents and admins change is audited (here, on their own tickets)."""
+    if viewer.is_agent:
+        await services.auth.audit(viewer, action, target_kind="ticket", target=reference, data=data)
