@@ -1,0 +1,201 @@
+"""What the ticket pages show, in the reader's language: the public history (status changes,
+public comments; never internal notes nor the ticket's details, where the bot's transcript is),
+SLA due dates in the service desk's time zone, and the sync state in plain words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.auth import Principal
+from bot.domain import utcnow
+from bot.services import Services
+from bot.settings import Language
+from bot.storage.tickets import OPEN_STATUSES, Comment, Event, SyncState, Ticket
+from bot.tickets.page_texts import category_name, status_name, t
+
+
+def when(moment: datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if moment else ""
+
+
+# -- what a page shows ----------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    reference: str
+    title: str
+    status: str
+    priority: str
+    updated: str
+
+
+@dataclass
+class Entry:
+    at: datetime
+    when: str
+    who: str
+    text: str
+    body: str | None = None
+    css: str = "event"
+
+
+@dataclass
+class TicketView:
+    reference: str
+    title: str
+    description: str
+    requester: str
+    status: str
+    status_name: str
+    priority: str
+    category: str
+    group: str
+    opened: str
+    first_response_due: str
+    first_response_at: str
+    resolution_due: str
+    paused: bool
+    late: dict[str, bool]
+    sync: list[str]
+    mine: bool
+    history: list[Entry] = field(default_factory=list)
+
+    @property
+    def resolved(self) -> bool:
+        return self.status == "resolved"
+
+    @property
+    def may_comment(self) -> bool:
+        return self.mine and self.status not in ("closed", "rejected")
+
+
+def _who(actor: str, viewer: Principal, language: Language) -> str:
+    if actor.casefold() == viewer.email.casefold():
+        return t("who_you", language)
+    return actor if "@" in actor else t("who_desk", language)
+
+
+def _change(data: dict[str, Any], name: str) -> tuple[Any, Any] | None:
+    change = data.get(name)
+    return (change.get("from"), change.get("to")) if isinstance(change, dict) else None
+
+
+def _event_lines(event: Event, language: Language) -> list[str]:
+    """What an event says publicly; comments are told from the comments (public ones only),
+    synchronisation in the sync state, and nothing of the ticket's details (the transcript)."""
+    if event.kind == "created":
+        return [t("history_created", language)]
+    lines: list[str] = []
+    if event.kind == "status" and (status := _change(event.data, "status")):
+        old, new = (status_name(str(s), language) for s in status)
+        lines.append(t("history_status", language, old=old, new=new))
+    if event.kind == "update":
+        if priority := _change(event.data, "priority"):
+            lines.append(t("history_priority", language, old=priority[0], new=priority[1]))
+        if category := _change(event.data, "category"):
+            lines.append(t("history_category", language, new=category_name(category[1], language)))
+        if (group := _change(event.data, "assignee_group")) and group[1]:
+            lines.append(t("history_group", language, new=group[1]))
+    if event.kind == "approval" and (details := _change(event.data, "details")):
+        decision = details[1].get("approval") if isinstance(details[1], dict) else None
+        if decision in ("approved", "rejected"):
+            key = "history_approved" if decision == "approved" else "history_not_approved"
+            lines.append(t(key, language))
+    return lines
+
+
+def _history(
+    events: list[Event],
+    comments: list[Comment],
+    viewer: Principal,
+    language: Language,
+    zone: ZoneInfo,
+    redact: Callable[[str], str],
+) -> list[Entry]:
+    entries = [
+        Entry(at=e.at, when=when(e.at, zone), who=_who(e.actor, viewer, language), text=line)
+        for e in events
+        for line in _event_lines(e, language)
+    ]
+    entries += [
+        Entry(
+            at=c.at,
+            when=when(c.at, zone),
+            who=_who(c.author, viewer, language),
+            text=t("history_comment", language),
+            body=redact(c.body),
+            css="comment",
+        )
+        for c in comments
+        if c.public
+    ]
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def _sync_line(state: SyncState, language: Language, *, agent: bool) -> str:
+    upstream = t("sync_upstream", language, id=state.upstream_id) if state.upstream_id else ""
+    line = t(f"sync_{state.state}", language, backend=state.backend, upstream=upstream)
+    if agent and state.last_error:
+        line += f" ({state.last_error})"
+    return line
+
+
+async def ticket_view(
+    services: Services, ticket: Ticket, viewer: Principal, language: Language
+) -> TicketView:
+    store, redactor = services.tickets.store, services.tickets.redactor
+    zone = ZoneInfo(services.settings.tickets.calendar.timezone)
+    sync = [
+        _sync_line(state, language, agent=viewer.is_agent)
+        for state in await store.sync_states(ticket.id)
+    ] or [t("sync_local", language)]
+    return TicketView(
+        reference=ticket.reference,
+        title=ticket.title,
+        description=redactor.redact(ticket.description),
+        requester=ticket.requester,
+        status=ticket.status,
+        status_name=status_name(ticket.status, language),
+        priority=ticket.priority,
+        category=category_name(ticket.category, language),
+        group=ticket.assignee_group or t("group_none", language),
+        opened=when(ticket.created_at, zone),
+        first_response_due=when(ticket.first_response_due, zone),
+        first_response_at=when(ticket.first_response_at, zone),
+        resolution_due=when(ticket.resolution_due, zone),
+        paused=ticket.paused_at is not None,
+        late=ticket.sla_breaches(utcnow()) if ticket.status not in ("closed", "rejected") else {},
+        sync=sync,
+        mine=ticket.requester.casefold() == viewer.email.casefold(),
+        history=_history(
+            await store.history(ticket.reference),
+            await store.comments(ticket.reference),
+            viewer,
+            language,
+            zone,
+            redactor.redact,
+        ),
+    )
+
+
+def ticket_rows(tickets: list[Ticket], language: Language, zone: ZoneInfo) -> dict[str, list[Row]]:
+    """The requester's tickets, open ones first, each group newest first."""
+    return {
+        group: [
+            Row(
+                reference=tk.reference,
+                title=tk.title,
+                status=status_name(tk.status, language),
+                priority=tk.priority,
+                updated=when(tk.updated_at, zone),
+            )
+            for tk in tickets
+            if (tk.status in OPEN_STATUSES) == (group == "open")
+        ]
+        for group in ("open", "done")
+    }
