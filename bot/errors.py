@@ -71,3 +71,25 @@ class Forbidden(GuichetError):
     """Authenticated, but the role or the ownership does not allow it (HTTP 403)."""
 
     message = "{who} may not {action}: {reason}"
+
+
+class IdempotencyKeyInvalid(InvalidRequest):
+    """An `Idempotency-Key` header Guichet cannot use (HTTP 400)."""
+
+    def __init__(self, *, problem: str) -> None:
+        super().__init__(field="Idempotency-Key", problem=problem)
+
+
+class IdempotencyKeyReused(GuichetError):
+    """The key was already used by this caller for a different request (HTTP 422)."""
+
+    message = (
+        "Idempotency-Key {key!r} was already used for a different request to {route}; "
+        "send a new key with a new request"
+    )
+
+
+class IdempotencyKeyInProgress(GuichetError):
+    """Another request with the same key has not finished yet (HTTP 409, retry it)."""
+
+    message = "a request with Idempotency-Key {key!r} to {route} is in progress; retry it"

@@ -82,6 +82,9 @@ class TicketSettings(BaseModel):
     # Longer than an ITSM call can last (GUICHET_ITSM__TIMEOUT_SECONDS).
     sync_lease_seconds: float = Field(60.0, gt=0)
     max_backoff_seconds: float = Field(600.0, gt=0)
+    # How long an `Idempotency-Key` sent with a ticket write replays its response; expired keys
+    # are deleted by the retention purge.
+    idempotency_key_hours: float = Field(24.0, gt=0)
 
     @field_validator("priority_matrix")
     @classmethod

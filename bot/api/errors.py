@@ -21,6 +21,8 @@ from bot.errors import (
     Conflict,
     Forbidden,
     GuichetError,
+    IdempotencyKeyInProgress,
+    IdempotencyKeyReused,
     InvalidRequest,
     NotAuthenticated,
     NotFound,
@@ -38,6 +40,8 @@ STATUS: list[tuple[type[GuichetError], int]] = [
     (Forbidden, 403),
     (PayloadTooLarge, 413),
     (RateLimited, 429),
+    (IdempotencyKeyReused, 422),
+    (IdempotencyKeyInProgress, 409),
 ]
 
 
@@ -188,6 +192,12 @@ async def _rate_limited(request: Request, error: Exception) -> Response:
     return response
 
 
+async def _key_in_progress(request: Request, error: Exception) -> Response:
+    response = await _guichet_error(request, error)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 async def _body_too_large(request: Request, error: Exception) -> Response:
     assert isinstance(error, BodyTooLarge)
     return await _guichet_error(request, error.error)
@@ -196,6 +206,7 @@ async def _body_too_large(request: Request, error: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(BodyTooLarge, _body_too_large)
+    app.add_exception_handler(IdempotencyKeyInProgress, _key_in_progress)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(GuichetError, _guichet_error)
     app.add_exception_handler(OperationalError, _database_unavailable)

@@ -10,9 +10,12 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Query, status
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.api.deps import ServicesDep
+from bot.api.idempotency import WITHOUT_KEY, IdempotentWriteDep, idempotent_responses
 from bot.auth import AgentUser, CurrentUser, Principal, check_owner
 from bot.domain import Reply, utcnow
 from bot.errors import Forbidden
@@ -91,37 +94,59 @@ async def _audit(
         await services.auth.audit(caller, action, target_kind="ticket", target=reference, data=data)
 
 
-async def _out(services: Services, ticket: Ticket) -> TicketOut:
+async def _out(
+    services: Services, ticket: Ticket, session: AsyncSession | None = None
+) -> TicketOut:
+    """`session`: the transaction that wrote `ticket`, when the answer is recorded with it."""
     return TicketOut(
         **ticket.model_dump(),
         allowed_transitions=list(TRANSITIONS[ticket.status]),  # type: ignore[index]
         breaches=ticket.sla_breaches(utcnow()),
-        sync=await services.tickets.store.sync_states(ticket.id),
+        sync=await services.tickets.store.sync_states(ticket.id, session=session),
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=TicketOut)
-async def create_ticket(body: TicketIn, services: ServicesDep, caller: CurrentUser) -> TicketOut:
+async def _detail(
+    services: Services, ticket: Ticket, session: AsyncSession | None = None
+) -> TicketDetail:
+    store = services.tickets.store
+    return TicketDetail(
+        **(await _out(services, ticket, session)).model_dump(),
+        history=await store.history(ticket.reference, session=session),
+        comments=await store.comments(ticket.reference, session=session),
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TicketOut,
+    responses=idempotent_responses(status.HTTP_201_CREATED),
+)
+async def create_ticket(
+    body: TicketIn,
+    services: ServicesDep,
+    caller: CurrentUser,
+    once: IdempotentWriteDep = WITHOUT_KEY,
+) -> Response | BaseModel:
+    """With an `Idempotency-Key`, a retry gets the first answer and creates nothing."""
+    if replayed := await once.start(body=body.model_dump(mode="json")):
+        return replayed
     check_owner(caller, body.requester, "a ticket for another requester")
-    ticket = await services.tickets.create(
-        NewTicket(
-            **body.model_dump(),
-            conversation_id=None,
-            priority="P5",
-        )
+    new = NewTicket(**body.model_dump(), conversation_id=None, priority="P5")
+    written = await once.write(
+        lambda hook: services.tickets.create(new, hook=hook),
+        lambda ticket, session: _out(services, ticket, session),
+        status_code=status.HTTP_201_CREATED,
     )
-    return await _out(services, ticket)
+    return written.response
 
 
 @router.get("/{reference}", response_model=TicketDetail)
 async def get_ticket(reference: str, services: ServicesDep, caller: CurrentUser) -> TicketDetail:
     ticket = await services.tickets.store.get(reference)
     check_owner(caller, ticket.requester, f"ticket {reference}")
-    return TicketDetail(
-        **(await _out(services, ticket)).model_dump(),
-        history=await services.tickets.store.history(ticket.reference),
-        comments=await services.tickets.store.comments(ticket.reference),
-    )
+    return await _detail(services, ticket)
 
 
 @router.get("", response_model=list[TicketOut])
@@ -142,12 +167,24 @@ async def list_tickets(
     return [await _out(services, ticket) for ticket in tickets]
 
 
-@router.post("/{reference}/transitions", response_model=TicketOut)
+@router.post(
+    "/{reference}/transitions",
+    response_model=TicketOut,
+    responses=idempotent_responses(status.HTTP_200_OK),
+)
 async def transition(
-    reference: str, body: TransitionIn, services: ServicesDep, caller: CurrentUser
-) -> TicketOut:
+    reference: str,
+    body: TransitionIn,
+    services: ServicesDep,
+    caller: CurrentUser,
+    once: IdempotentWriteDep = WITHOUT_KEY,
+) -> Response | BaseModel:
     """409 with the allowed statuses when the transition is not allowed. An employee may only
-    close or reopen their own ticket."""
+    close or reopen their own ticket. With an `Idempotency-Key`, a retry gets the first answer
+    (not a 409) and changes nothing."""
+    request = body.model_dump(mode="json")
+    if replayed := await once.start(reference=reference.upper(), body=request):
+        return replayed
     actor = await _actor(services, caller, reference, body.actor, f"move it to {body.to}")
     if not caller.is_agent and body.to not in REQUESTER_STATUSES:
         raise Forbidden(
@@ -155,31 +192,59 @@ async def transition(
             action=f"move ticket {reference} to {body.to}",
             reason=f"a requester may only move it to {' or '.join(REQUESTER_STATUSES)}",
         )
-    ticket = await services.tickets.transition(reference, body.to, actor=actor)
-    await _audit(services, caller, "ticket.transition", reference, to=body.to, actor=actor)
-    if actor != ticket.requester:
-        await services.notifier.notify(ticket, services.notifier.replies(ticket, status=body.to))
-    return await _out(services, ticket)
+    written = await once.write(
+        lambda hook: services.tickets.transition(reference, body.to, actor=actor, hook=hook),
+        lambda ticket, session: _out(services, ticket, session),
+        status_code=status.HTTP_200_OK,
+    )
+    if (ticket := written.ticket) is not None:  # None: a request with this key did it first
+        await _audit(services, caller, "ticket.transition", reference, to=body.to, actor=actor)
+        if actor != ticket.requester:
+            await services.notifier.notify(
+                ticket, services.notifier.replies(ticket, status=body.to)
+            )
+    return written.response
 
 
 @router.post(
-    "/{reference}/comments", status_code=status.HTTP_201_CREATED, response_model=TicketDetail
+    "/{reference}/comments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TicketDetail,
+    responses=idempotent_responses(status.HTTP_201_CREATED),
 )
 async def add_comment(
-    reference: str, body: CommentIn, services: ServicesDep, caller: CurrentUser
-) -> TicketDetail:
+    reference: str,
+    body: CommentIn,
+    services: ServicesDep,
+    caller: CurrentUser,
+    once: IdempotentWriteDep = WITHOUT_KEY,
+) -> Response | BaseModel:
+    """With an `Idempotency-Key`, a retry gets the first answer and adds no second comment."""
+    request = body.model_dump(mode="json")
+    if replayed := await once.start(reference=reference.upper(), body=request):
+        return replayed
     author = await _actor(services, caller, reference, body.author, "comment on it")
     if body.from_agent and not caller.is_agent:
         raise Forbidden(who=caller.email, action="reply as an agent", reason="not an agent")
-    ticket = await services.tickets.comment(
-        reference, author=author, body=body.body, public=body.public, by_agent=body.from_agent
+    written = await once.write(
+        lambda hook: services.tickets.comment(
+            reference,
+            author=author,
+            body=body.body,
+            public=body.public,
+            by_agent=body.from_agent,
+            hook=hook,
+        ),
+        lambda ticket, session: _detail(services, ticket, session),
+        status_code=status.HTTP_201_CREATED,
     )
-    await _audit(services, caller, "ticket.comment", reference, public=body.public)
-    if body.public and author != ticket.requester:
-        await services.notifier.notify(
-            ticket, services.notifier.replies(ticket, comment=body.body, author=author)
-        )
-    return await get_ticket(reference, services, caller)
+    if (ticket := written.ticket) is not None:  # None: a request with this key did it first
+        await _audit(services, caller, "ticket.comment", reference, public=body.public)
+        if body.public and author != ticket.requester:
+            await services.notifier.notify(
+                ticket, services.notifier.replies(ticket, comment=body.body, author=author)
+            )
+    return written.response
 
 
 class ApprovalIn(BaseModel):

@@ -41,6 +41,7 @@ def purge_command(
         f"Purged what is older than {report.cutoff:%Y-%m-%d %H:%M} UTC: {report.turns} turns, "
         f"{report.conversations} conversations, {report.notifications} notifications; "
         f"transcript copies removed from {report.ticket_transcripts} tickets and "
-        f"{report.escalation_transcripts} hand-offs.",
+        f"{report.escalation_transcripts} hand-offs; {report.idempotency_keys} expired "
+        "idempotency keys.",
         highlight=False,
     )

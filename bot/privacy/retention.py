@@ -6,6 +6,9 @@ before it. What stays: tickets, with
 their fields, history and comments (the service desk's record), but the copy of the chat
 transcript a ticket or a hand-off was created with is removed once the ticket is older than the
 cut-off, and `transcript_purged_at` says when.
+
+Expired idempotency keys of ticket writes (bot.storage.idempotency) go too, whatever the
+retention period: their lifetime is their own (`GUICHET_TICKETS__IDEMPOTENCY_KEY_HOURS`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy import delete, select
 from bot.domain import utcnow
 from bot.privacy.settings import PrivacySettings
 from bot.storage.database import Database
+from bot.storage.idempotency import IdempotencyStore
 from bot.storage.tables import (
     ConversationRow,
     EscalationRow,
@@ -43,6 +47,7 @@ class PurgeReport(BaseModel):
     notifications: int = 0
     ticket_transcripts: int = 0
     escalation_transcripts: int = 0
+    idempotency_keys: int = 0
 
 
 def cutoff_for(settings: PrivacySettings, now: datetime | None = None) -> datetime | None:
@@ -83,6 +88,7 @@ async def purge(database: Database, cutoff: datetime) -> PurgeReport:
         )
     report.ticket_transcripts = await _trim(database, TicketRow, "details", cutoff, now)
     report.escalation_transcripts = await _trim(database, EscalationRow, "summary", cutoff, now)
+    report.idempotency_keys = await IdempotencyStore(database).purge_expired(now=now)
     return report
 
 
@@ -131,6 +137,8 @@ async def run_purges(database: Database, settings: PrivacySettings, stop: asynci
             report = await purge_due(database, settings)
             if report is not None and (report.turns or report.conversations):
                 log.info("retention purge: %s", report.model_dump_json())
+            if report is None:  # transcripts kept forever; expired idempotency keys still go
+                await IdempotencyStore(database).purge_expired(now=utcnow())
         except Exception:
             log.exception("retention purge failed")
         with contextlib.suppress(TimeoutError):

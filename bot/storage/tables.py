@@ -342,3 +342,24 @@ class AuditRow(Base):
     target_kind: Mapped[str] = mapped_column(String(32))
     target: Mapped[str] = mapped_column(String(255))
     data: Mapped[dict[str, Any]]
+
+
+class IdempotencyKeyRow(Base):
+    """An `Idempotency-Key` a caller sent with a ticket write, and the response it got
+    (migration 0007_idempotency_keys); written in the same transaction as the ticket."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_scope", "user_id", "route", "key", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # No foreign key to users: this branch of migrations may run before 0005_auth's; a key
+    # outlives its user by at most the key's lifetime.
+    user_id: Mapped[int]
+    route: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    response: Mapped[str] = mapped_column(Text)
+    ticket_id: Mapped[int | None]
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select, update
@@ -122,12 +123,30 @@ def _ticket(row: TicketRow) -> Ticket:
     )  # fmt: skip
 
 
+class WriteHook(Protocol):
+    """Writes of its own that commit or roll back with a ticket write (an idempotency key and
+    the response it got): `before` runs first in the write's transaction, `after` last."""
+
+    async def before(self, session: AsyncSession) -> None: ...
+
+    async def after(self, session: AsyncSession, ticket: Ticket) -> None: ...
+
+
 class TicketStore:
     """Every write records an event; pushes to ITSM backends go through the outbox, in the same
     transaction as the change, so nothing is lost or sent twice."""
 
     def __init__(self, database: Database) -> None:
         self._sessions = database.sessions
+
+    @asynccontextmanager
+    async def _reading(self, session: AsyncSession | None) -> AsyncIterator[AsyncSession]:
+        """`session` when a write's transaction reads what it wrote, else a session of its own."""
+        if session is not None:
+            yield session
+            return
+        async with self._sessions() as own:
+            yield own
 
     # -- tickets ------------------------------------------------------------------------------
 
@@ -139,9 +158,12 @@ class TicketStore:
         due: tuple[datetime, datetime] | None = None,
         backends: Sequence[str] = (),
         now: datetime | None = None,
+        hook: WriteHook | None = None,
     ) -> Ticket:
         now = now or utcnow()
         async with self._sessions.begin() as session:
+            if hook is not None:
+                await hook.before(session)
             row = TicketRow(**new.model_dump(), created_at=now, updated_at=now)
             if due is not None:
                 row.first_response_due, row.resolution_due = due
@@ -160,6 +182,8 @@ class TicketStore:
             )
             for backend in backends:
                 self._enqueue(session, ticket.id, backend, "create", {}, now)
+            if hook is not None:
+                await hook.after(session, ticket)
         return ticket
 
     async def get(self, reference: str) -> Ticket:
@@ -218,10 +242,13 @@ class TicketStore:
         fields: dict[str, Any],
         backends: Sequence[str] = (),
         push: dict[str, Any] | None = None,
+        hook: WriteHook | None = None,
     ) -> Ticket:
         """Set `fields`, record what changed as one event, and queue `push` for the backends."""
         now = utcnow()
         async with self._sessions.begin() as session:
+            if hook is not None:
+                await hook.before(session)
             row = await self._row(session, reference, lock=True)
             before = {name: getattr(row, name) for name in fields}
             for name, value in fields.items():
@@ -238,7 +265,10 @@ class TicketStore:
             if push is not None:
                 for backend in backends:
                     self._enqueue(session, row.id, backend, kind, push, now)
-            return _ticket(row)
+            ticket = _ticket(row)
+            if hook is not None:
+                await hook.after(session, ticket)
+            return ticket
 
     async def comment(
         self,
@@ -250,9 +280,12 @@ class TicketStore:
         origin: str = "guichet",
         backends: Sequence[str] = (),
         first_response: bool = False,
+        hook: WriteHook | None = None,
     ) -> Ticket:
         now = utcnow()
         async with self._sessions.begin() as session:
+            if hook is not None:
+                await hook.before(session)
             row = await self._row(session, reference, lock=True)
             session.add(
                 TicketCommentRow(
@@ -275,10 +308,15 @@ class TicketStore:
                 self._enqueue(
                     session, row.id, backend, "comment", {"body": body, "author": author}, now
                 )
-            return _ticket(row)
+            ticket = _ticket(row)
+            if hook is not None:
+                await hook.after(session, ticket)
+            return ticket
 
-    async def comments(self, reference: str) -> list[Comment]:
-        async with self._sessions() as session:
+    async def comments(
+        self, reference: str, *, session: AsyncSession | None = None
+    ) -> list[Comment]:
+        async with self._reading(session) as session:
             row = await self._row(session, reference)
             rows = (
                 await session.scalars(
@@ -292,8 +330,8 @@ class TicketStore:
             for c in rows
         ]
 
-    async def history(self, reference: str) -> list[Event]:
-        async with self._sessions() as session:
+    async def history(self, reference: str, *, session: AsyncSession | None = None) -> list[Event]:
+        async with self._reading(session) as session:
             row = await self._row(session, reference)
             rows = (
                 await session.scalars(
@@ -370,9 +408,11 @@ class TicketStore:
             )
         )
 
-    async def sync_states(self, ticket_id: int) -> list[SyncState]:
+    async def sync_states(
+        self, ticket_id: int, *, session: AsyncSession | None = None
+    ) -> list[SyncState]:
         """Per backend: synced (all delivered), pending (something queued) or failed (parked)."""
-        async with self._sessions() as session:
+        async with self._reading(session) as session:
             synced = (
                 await session.scalars(
                     select(TicketSyncRow).where(TicketSyncRow.ticket_id == ticket_id)

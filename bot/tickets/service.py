@@ -10,7 +10,7 @@ from bot.domain import utcnow
 from bot.errors import Conflict, InvalidRequest
 from bot.privacy.redact import Redactor
 from bot.settings import TicketSettings
-from bot.storage.tickets import NewTicket, Ticket, TicketStore
+from bot.storage.tickets import NewTicket, Ticket, TicketStore, WriteHook
 from bot.tickets.lifecycle import PAUSED, STATUSES, check_transition
 from bot.tickets.sla import due
 from connectors.itsm.protocol import Status
@@ -49,7 +49,10 @@ class TicketService:
             due(policy, calendar, start, policy.resolution_minutes),
         )
 
-    async def create(self, new: NewTicket, *, actor: str | None = None) -> Ticket:
+    async def create(
+        self, new: NewTicket, *, actor: str | None = None, hook: WriteHook | None = None
+    ) -> Ticket:
+        """`hook` writes along with the ticket, in its transaction (an idempotency key)."""
         if new.category not in CATEGORIES:
             raise InvalidRequest(
                 field="category", problem=f"expected one of {', '.join(CATEGORIES)}"
@@ -64,11 +67,22 @@ class TicketService:
         )
         now = utcnow()
         return await self.store.create(
-            new, actor=actor, due=self.due_dates(new.priority, now), backends=self.backends, now=now
+            new,
+            actor=actor,
+            due=self.due_dates(new.priority, now),
+            backends=self.backends,
+            now=now,
+            hook=hook,
         )
 
     async def transition(
-        self, reference: str, to: Status, *, actor: str, upstream: str | None = None
+        self,
+        reference: str,
+        to: Status,
+        *,
+        actor: str,
+        upstream: str | None = None,
+        hook: WriteHook | None = None,
     ) -> Ticket:
         """Move a ticket to status `to`; refused with the allowed ones named if not allowed.
 
@@ -101,6 +115,7 @@ class TicketService:
             fields=fields,
             backends=backends,
             push={"status": to},
+            hook=hook,
         )
 
     def _shift(self, ticket: Ticket, now: datetime) -> datetime | None:
@@ -146,6 +161,7 @@ class TicketService:
         public: bool = True,
         upstream: str | None = None,
         by_agent: bool = False,
+        hook: WriteHook | None = None,
     ) -> Ticket:
         if not body.strip():
             raise InvalidRequest(field="body", problem="must not be empty")
@@ -158,6 +174,7 @@ class TicketService:
             origin=f"upstream:{upstream}" if upstream else "guichet",
             backends=backends,
             first_response=by_agent,
+            hook=hook,
         )
 
     async def decide_approval(self, reference: str, *, approved: bool, approver: str) -> Ticket:
