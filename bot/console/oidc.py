@@ -14,11 +14,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bot.api.deps import ServicesDep
-from bot.console.pages import signed_in
+from bot.console.pages import _safe_next, signed_in
 from bot.errors import NotAuthenticated
 from bot.settings import OidcSettings
 
 DISCOVERY = "/.well-known/openid-configuration"
+NEXT_KEY = "guichet_next"  # where to go after signing in (a ticket page, a console page)
 
 
 def oidc_router(settings: OidcSettings) -> APIRouter:
@@ -35,6 +36,7 @@ def oidc_router(settings: OidcSettings) -> APIRouter:
     @router.get("/login")
     async def start(request: Request) -> Response:
         """Off to the identity provider, which comes back to /console/oidc/callback."""
+        request.session[NEXT_KEY] = _safe_next(request.query_params.get("next", "/console"))
         response: Response = await oauth.sso.authorize_redirect(
             request, str(request.url_for("oidc_callback"))
         )
@@ -57,7 +59,8 @@ def oidc_router(settings: OidcSettings) -> APIRouter:
             raise NotAuthenticated(reason="user disabled")
         session = await services.auth.open_session(user)
         await services.auth.audit(user.email, "login.oidc", target_kind="user", target=user.email)
-        response = RedirectResponse("/console", status_code=303)
+        target = _safe_next(str(request.session.pop(NEXT_KEY, "/console")))
+        response = RedirectResponse(target, status_code=303)
         signed_in(response, services, session)
         return response
 

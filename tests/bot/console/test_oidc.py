@@ -139,6 +139,26 @@ async def _flow(provider: Provider, browser: httpx.AsyncClient, services: Servic
     assert forged.headers["location"].startswith("/console/login")
     assert "guichet_session" not in browser.cookies
 
+    # From a ticket link: the sign-in page passes the return URL on, and the callback goes back.
+    form = await browser.get("/console/login?next=/tickets/INC-000001")
+    assert "/console/oidc/login?next=/tickets/INC-000001" in form.text
+    start = await browser.get("/console/oidc/login", params={"next": "/tickets/INC-000001"})
+    query = parse_qs(urlsplit(start.headers["location"]).query)
+    provider.nonce = query["nonce"][0]
+    provider.person = {"email": "new@norvane.example", "email_verified": True}
+    back = await browser.get(
+        "/console/oidc/callback", params={"code": "the-code", "state": query["state"][0]}
+    )
+    assert back.status_code == 303 and back.headers["location"] == "/tickets/INC-000001"
+    browser.cookies.clear()
+    start = await browser.get("/console/oidc/login", params={"next": "//evil.example/"})
+    query = parse_qs(urlsplit(start.headers["location"]).query)
+    provider.nonce = query["nonce"][0]
+    back = await browser.get(
+        "/console/oidc/callback", params={"code": "the-code", "state": query["state"][0]}
+    )
+    assert back.headers["location"] == "/console"  # never to another site
+
 
 async def test_not_mounted_without_an_issuer(services: Any) -> None:
     app = create_app(services.settings, services)
