@@ -324,6 +324,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The help desk assistant is starting; try again in a minute.",
         "fr": "L'assistant du support démarre ; réessayez dans une minute.",
     },
+    # Chat messages over the rate limits (bot/channels/throttle.py), said once per window
+    "channel_rate_limited": {
+        "en": "You're sending me messages faster than I can take them. Please wait {wait} "
+        "before writing again: until then, your messages are not read.",
+        "fr": "Vous m'envoyez des messages plus vite que je ne peux les traiter. Merci "
+        "d'attendre {wait} avant de m'écrire à nouveau : d'ici là, vos messages ne sont pas lus.",
+    },
+    "wait_one_second": {"en": "1 second", "fr": "1 seconde"},
+    "wait_seconds": {"en": "{n} seconds", "fr": "{n} secondes"},
+    "wait_minutes": {"en": "{n} minutes", "fr": "{n} minutes"},
     # Incident notices told first in chat (bot/dialogue/notices.py)
     "notice_first": {
         "en": "Known ongoing incident: {title}.",

@@ -4,6 +4,10 @@ Every listener acknowledges at once (Bolt answers Slack before the listener's wo
 `process_before_response=False`), then talks to the conversation engine and posts the replies
 through the Web API. Slack resends an event it thinks was lost (`X-Slack-Retry-Num`); each event
 id is handled once, so a slow answer never produces a second reply.
+
+Messages, button clicks, the `/helpdesk` modal and its suggestions count against the web API's
+rate limits for the user's e-mail (bot/channels/throttle.py); over them, the request is still
+acknowledged and dropped, and the user is told once per window to slow down.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import logging
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,9 +33,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.channels.addresses import ChannelAddressStore
 from bot.channels.conversations import UserConversations
 from bot.channels.registry import ChannelUnavailable
+from bot.channels.throttle import ChannelLimits, Refusal
 from bot.domain import Reply
 from bot.errors import NotFound
 from bot.messages import t
+from bot.protection.ratelimit import Category
 from bot.scale.redis_link import RedisLink
 from bot.settings import Language, Settings
 from connectors.slack import translate
@@ -95,9 +102,10 @@ class RecentEvents:
 class SlackConnector:
     """Owns the Bolt app and the Web API client; gets the services when the app starts."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, limits: ChannelLimits) -> None:
         assert settings.slack_signing_secret and settings.slack_bot_token  # mount() checked
         self.settings = settings
+        self.limits = limits
         self.client = AsyncWebClient(
             token=settings.slack_bot_token.get_secret_value(),
             base_url=settings.slack_api_url.rstrip("/") + "/",
@@ -225,6 +233,45 @@ class SlackConnector:
                 message["thread_ts"] = thread_ts
             await client.chat_postMessage(channel=channel, **message)
 
+    # -- rate limits -------------------------------------------------------------------------
+
+    async def admit(
+        self,
+        category: Category,
+        user: SlackUser,
+        client: AsyncWebClient,
+        channel: str | None,
+        thread_ts: str | None = None,
+    ) -> bool:
+        """Count the user's request; over the limit, tell them where they wrote (once)."""
+        self._track()
+        return await self.limits.admit(
+            category, user.email, tell=self._teller(user, client, channel, thread_ts)
+        )
+
+    def _teller(
+        self,
+        user: SlackUser,
+        client: AsyncWebClient,
+        channel: str | None,
+        thread_ts: str | None = None,
+    ) -> Callable[[Refusal], Awaitable[None]]:
+        """Posts the "slow down" reply: only to the user in a shared channel, else in the DM."""
+
+        async def tell(refusal: Refusal) -> None:
+            message = translate.reply_message(Reply(text=refusal.text(user.language)))
+            try:
+                if channel and not channel.startswith("D"):
+                    await client.chat_postEphemeral(
+                        channel=channel, user=user.id, thread_ts=thread_ts, **message
+                    )
+                else:  # a DM, or no channel (the modal): the DM with the app
+                    await client.chat_postMessage(channel=channel or user.id, **message)
+            except (SlackApiError, SlackClientError, aiohttp.ClientError, OSError) as error:
+                logger.warning("could not tell %s to slow down: %s", user.id, error)
+
+        return tell
+
     # -- listeners ---------------------------------------------------------------------------
 
     def _listen(self) -> None:
@@ -265,6 +312,8 @@ class SlackConnector:
         if not text or "user" not in event:
             return
         user = await self.user(event["user"], client)
+        if not await self.admit("messages", user, client, event["channel"], thread_ts):
+            return
         await self.converse(user, text, client, channel=event["channel"], thread_ts=thread_ts)
 
     async def _on_button(
@@ -273,6 +322,8 @@ class SlackConnector:
         await ack()
         user = await self.user(body["user"]["id"], client)
         channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+        if not await self.admit("messages", user, client, channel):
+            return  # the buttons stay: the user may click again once the wait is over
         message = body.get("message") or {}
         if message.get("ts"):  # buttons answered once: they give way to what was chosen
             await client.chat_update(
@@ -290,12 +341,26 @@ class SlackConnector:
     ) -> None:
         await ack()
         user = await self.user(body["user_id"], client)
+        # opening the modal reaches neither the engine nor the ITSM tool: like any other write;
+        # told in the DM, since the app may not be a member of the channel the command came from
+        if not await self.admit("writes", user, client, None):
+            return
         await client.views_open(
             trigger_id=body["trigger_id"],
             view=translate.search_modal(user.language, (body.get("text") or "").strip()),
         )
 
-    async def _on_options(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def _on_options(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """Suggestions as the user types; over the limit, none (the answer cannot wait)."""
+        self._track()
+        user = await self.user(body["user"]["id"], client)
+        refusal = await self.limits.check("suggestions", user.email)
+        if refusal is not None:
+            await ack(options=[])
+            await self.limits.tell(refusal, self._teller(user, client, None))
+            return
         query = (body.get("value") or "").strip()
         language: Language = (
             "fr" if (body.get("view") or {}).get("private_metadata") == "fr" else "en"
@@ -316,6 +381,8 @@ class SlackConnector:
             return
         await ack()
         user = await self.user(body["user"]["id"], client)
+        if not await self.admit("messages", user, client, None):
+            return
         if value and value.startswith(translate.NOTICE_VALUE):
             await self._post_notice(value, user, client)
             return

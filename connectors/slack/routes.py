@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
 from bot.channels.protocol import ChatChannel
+from bot.channels.throttle import channel_limits
 from bot.settings import Settings
 from connectors.slack.app import SlackConnector
 from connectors.slack.channel import SlackChannel
@@ -21,7 +22,7 @@ PATH = "/slack/events"
 
 def mount(app: FastAPI, settings: Settings) -> Callable[[Services], ChatChannel]:
     """Mount the Bolt app; the returned factory hands it the services when the app starts."""
-    connector = SlackConnector(settings)
+    connector = SlackConnector(settings, channel_limits(app))
     handler = AsyncSlackRequestHandler(connector.bolt)
     app.state.slack = connector
 

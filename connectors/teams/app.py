@@ -3,6 +3,10 @@
 Activities reach `TeamsAgent.on_turn` through the SDK's `CloudAdapter` once `/api/messages` has
 verified their token. Replies and proactive ticket updates go to the Bot Connector service at the
 activity's `serviceUrl` with the bot's own token (client credentials).
+
+Messages (typed, or a card's button) count against the web API's rate limits for the user's
+e-mail (bot/channels/throttle.py); over them, the activity is still accepted and dropped, and the
+user is told once per window to slow down.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import asyncio
 import logging
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from microsoft_agents.activity import ActivityTypes, ConversationReference
@@ -27,6 +32,7 @@ from microsoft_agents.hosting.fastapi import CloudAdapter
 from bot.channels.addresses import ChannelAddressStore
 from bot.channels.conversations import UserConversations
 from bot.channels.registry import ChannelUnavailable
+from bot.channels.throttle import ChannelLimits, Refusal
 from bot.domain import Reply
 from bot.settings import Settings
 from connectors.teams import translate
@@ -71,9 +77,10 @@ class ConnectorClients:
 class TeamsConnector:
     """Owns the adapter and the agent; gets the services when the app starts."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, limits: ChannelLimits) -> None:
         teams = settings.teams
         self.settings = settings
+        self.limits = limits
         self.app_id = teams.app_id
         self.validator = TokenValidator(teams)
         self.adapter = CloudAdapter(
@@ -139,6 +146,10 @@ class TeamsAgent:
         if text is None:
             return
         email = await self._email(context)
+        if activity.type == ActivityTypes.message and not await self._connector.limits.admit(
+            "messages", email, tell=self._teller(context)
+        ):
+            return
         lock = self._turns.get(email)
         if lock is None:
             lock = asyncio.Lock()
@@ -153,6 +164,19 @@ class TeamsAgent:
             )
             replies = await self._conversations.handle(services.engine, email, text)
             await context.send_activities([translate.reply_activity(r) for r in replies])
+
+    def _teller(self, context: TurnContext) -> Callable[[Refusal], Awaitable[None]]:
+        """Replies "slow down" in the user's language (their Teams client's locale)."""
+        language = translate.language_of(
+            context.activity.locale, self._connector.settings.default_language
+        )
+
+        async def tell(refusal: Refusal) -> None:
+            await context.send_activity(
+                translate.reply_activity(Reply(text=refusal.text(language)))
+            )
+
+        return tell
 
     async def _email(self, context: TurnContext) -> str:
         """The member's e-mail from the Bot Connector (what TeamsInfo.get_member asks)."""

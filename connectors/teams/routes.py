@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from bot.channels.protocol import ChatChannel
+from bot.channels.throttle import channel_limits
 from bot.settings import Settings
 from connectors.teams.app import TeamsConnector
 from connectors.teams.auth import Unauthorized
@@ -22,7 +23,7 @@ PATH = "/api/messages"
 
 def mount(app: FastAPI, settings: Settings) -> Callable[[Services], ChatChannel]:
     """Mount the Agents SDK adapter; the returned factory hands it the services at start."""
-    connector = TeamsConnector(settings)
+    connector = TeamsConnector(settings, channel_limits(app))
     app.state.teams = connector
 
     @app.post(PATH, include_in_schema=False)

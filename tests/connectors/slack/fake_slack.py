@@ -1,7 +1,8 @@
 """A local Slack Web API answering with Slack's documented payloads, and a request signer.
 
 Responses follow the method pages of docs.slack.dev (auth.test, users.info, chat.postMessage,
-chat.update, views.open); the server records each call so the tests can see what Guichet sent.
+chat.postEphemeral, chat.update, views.open); the server records each call so the tests can see
+what Guichet sent.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ PEOPLE = {
 }
 
 
-def signed_headers(body: str, *, secret: str = SIGNING_SECRET, at: float | None = None) -> dict:
+def signed_headers(
+    body: str, *, secret: str = SIGNING_SECRET, at: float | None = None
+) -> dict[str, str]:
     """Slack's v0 signature: HMAC-SHA256 of `v0:{timestamp}:{body}` with the signing secret."""
     timestamp = str(int(at if at is not None else time.time()))
     digest = hmac.new(
@@ -221,6 +224,10 @@ class FakeSlack:
                     "blocks": args.get("blocks", []),
                 },
             }
+        if method == "chat.postEphemeral":  # shown to `user` only, in `channel`
+            if str(args.get("user")) not in self.people:
+                return {"ok": False, "error": "user_not_in_channel"}
+            return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method == "chat.update":
             return {
                 "ok": True,
