@@ -283,7 +283,7 @@ def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
-async def _both_waiting(url: str, tasks: list[asyncio.Task[httpx.Response]]) -> None:
+async def both_waiting(url: str, tasks: list[asyncio.Task[httpx.Response]]) -> None:
     """Until both requests wait on a lock in PostgreSQL (bounded, not timed)."""
     deadline = time.monotonic() + 60
     async with await psycopg.AsyncConnection.connect(_libpq(url), autocommit=True) as watcher:
@@ -332,7 +332,7 @@ async def test_two_requests_with_one_key_at_once_make_one_ticket(
             tasks = [
                 asyncio.create_task(client.post("/api/v1/tickets", json=NEW)) for client in clients
             ]
-            await _both_waiting(postgres_url, tasks)
+            await both_waiting(postgres_url, tasks)
             await blocker.commit()
         responses = await asyncio.gather(*tasks)
 
