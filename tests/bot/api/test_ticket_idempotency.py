@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 
 from bot.api.app import create_app
 from bot.domain import utcnow
-from bot.privacy.retention import purge
+from bot.privacy.retention import purge, run_purges
 from bot.privacy.settings import PrivacySettings
 from bot.services import Components, Services, open_services
 from bot.settings import Settings, TicketSettings, load_settings
@@ -269,6 +269,25 @@ async def test_an_expired_key_writes_again_and_the_purge_deletes_it(
     assert await _keys(services) == ["still-fresh"]
     replay = await client.post("/api/v1/tickets", json=NEW, headers=kept)
     assert replay.headers[REPLAYED] == "true" and replay.content == fresh.content
+
+
+async def test_the_services_purge_deletes_expired_keys_even_keeping_transcripts_forever(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    await client.post("/api/v1/tickets", json=NEW, headers=KEY)
+    await _expire(services, KEY["Idempotency-Key"])
+    stop = asyncio.Event()
+    forever = PrivacySettings(retention_days=0)
+    purging = asyncio.create_task(run_purges(services.database, forever, stop))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # it purges at start: bounded, not timed
+        if not await _keys(services):
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await purging
+    assert await _keys(services) == []
+    assert len(await _ticket_ids(services)) == 1
 
 
 # -- two requests with one key at the same moment, on PostgreSQL ------------------------------
