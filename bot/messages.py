@@ -331,6 +331,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Vous m'envoyez des messages plus vite que je ne peux les traiter. Merci "
         "d'attendre {wait} avant de m'écrire à nouveau : d'ici là, vos messages ne sont pas lus.",
     },
+    "channel_rate_limited_workspace": {
+        "en": "Too many people in your organisation are writing to me right now. Please wait "
+        "{wait} before writing again: until then, your messages are not read.",
+        "fr": "Trop de personnes de votre organisation m'écrivent en ce moment. Merci d'attendre "
+        "{wait} avant de m'écrire à nouveau : d'ici là, vos messages ne sont pas lus.",
+    },
     "wait_one_second": {"en": "1 second", "fr": "1 seconde"},
     "wait_seconds": {"en": "{n} seconds", "fr": "{n} secondes"},
     "wait_minutes": {"en": "{n} minutes", "fr": "{n} minutes"},

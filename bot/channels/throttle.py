@@ -22,7 +22,7 @@ from redis.exceptions import RedisError
 from bot.channels.addresses import normalise_email
 from bot.messages import t
 from bot.protection.errors import RateLimited
-from bot.protection.ratelimit import Category, RateLimits
+from bot.protection.ratelimit import Category, RateLimits, Scope
 from bot.settings import Language
 
 log = logging.getLogger("guichet.ratelimit")
@@ -41,13 +41,20 @@ def wait_words(seconds: int, language: Language) -> str:
 @dataclass(frozen=True)
 class Refusal:
     """A refused chat message: one more is accepted in `retry_after` seconds; `tell` is true for
-    the first refusal of the window only."""
+    the first refusal of the user's window only. `scope`: whose budget is spent, the user's or
+    their whole workspace's."""
 
     retry_after: int
     tell: bool
+    scope: Scope = "user"
 
     def text(self, language: Language) -> str:
-        return t("channel_rate_limited", language, wait=wait_words(self.retry_after, language))
+        key = (
+            "channel_rate_limited_workspace"
+            if self.scope == "workspace"
+            else "channel_rate_limited"
+        )
+        return t(key, language, wait=wait_words(self.retry_after, language))
 
 
 Tell = Callable[[Refusal], Awaitable[None]]
@@ -64,14 +71,23 @@ class ChannelLimits:
         self._warned_at = 0.0
         self.refusals = 0  # refused messages handled since start (told or not)
 
-    async def check(self, category: Category, email: str) -> Refusal | None:
-        """None when the user may go on; otherwise the refusal (counted, not yet told)."""
+    async def check(
+        self, category: Category, email: str, workspace: str | None = None
+    ) -> Refusal | None:
+        """None when the user may go on; otherwise the refusal (counted, not yet told).
+
+        `workspace`: the Slack workspace or Teams tenant, as "slack:T0123" or "teams:<id>".
+        """
         email = normalise_email(email)
         try:
-            await self.limits.check(category, user=email, ip=None)
+            await self.limits.check(category, user=email, ip=None, workspace=workspace)
         except RateLimited as refused:
             retry_after = int(str(refused.fields["retry_after"]))
-            return Refusal(retry_after=retry_after, tell=await self._first(email, retry_after))
+            return Refusal(
+                retry_after=retry_after,
+                tell=await self._first(email, retry_after),
+                scope="workspace" if refused.fields["scope"] == "workspace" else "user",
+            )
         return None
 
     async def tell(self, refusal: Refusal, send: Tell) -> None:
@@ -82,9 +98,11 @@ class ChannelLimits:
         finally:
             self.refusals += 1
 
-    async def admit(self, category: Category, email: str, *, tell: Tell) -> bool:
+    async def admit(
+        self, category: Category, email: str, *, tell: Tell, workspace: str | None = None
+    ) -> bool:
         """True when the message may be handled; otherwise the user is told (once) and False."""
-        refusal = await self.check(category, email)
+        refusal = await self.check(category, email, workspace)
         if refusal is None:
             return True
         await self.tell(refusal, tell)

@@ -1,4 +1,5 @@
-"""Moving-window rate limits per user and per address, in memory or shared through Redis.
+"""Moving-window rate limits per user, per address and per chat workspace, in memory or shared
+through Redis.
 
 The `limits` library does the counting: in Redis, each check is one Lua script (atomic across
 processes and machines); without Redis, in the process's memory.
@@ -22,7 +23,8 @@ from bot.protection.settings import LimitSettings
 
 log = logging.getLogger("guichet.ratelimit")
 Category = Literal["messages", "suggestions", "writes"]
-Scope = Literal["user", "ip"]
+Scope = Literal["user", "ip", "workspace"]
+SCOPES: tuple[Scope, ...] = ("user", "ip", "workspace")
 CATEGORIES: tuple[Category, ...] = ("messages", "suggestions", "writes")
 
 
@@ -39,7 +41,8 @@ def storage_for(pool: ConnectionPool | None, key_prefix: str) -> Storage:
 
 
 class RateLimits:
-    """`check` counts one request of a category for a user and an address, or refuses it."""
+    """`check` counts one request of a category for a user, an address and a workspace, or
+    refuses it."""
 
     def __init__(self, settings: LimitSettings, redis_url: str | None = None) -> None:
         self.settings = settings
@@ -52,22 +55,37 @@ class RateLimits:
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.items: dict[tuple[Category, Scope], RateLimitItem] = {}
         for category in CATEGORIES:
-            for scope in ("user", "ip"):
+            for scope in SCOPES:
                 rate: str = getattr(settings, f"{category}_per_{scope}")
                 if rate:
                     self.items[category, scope] = parse(rate)
         self._warned_at = 0.0
 
-    async def check(self, category: Category, *, user: str | None, ip: str | None) -> None:
-        """Raise RateLimited (with the seconds to wait) when one of the two limits is spent.
+    async def check(
+        self,
+        category: Category,
+        *,
+        user: str | None,
+        ip: str | None,
+        workspace: str | None = None,
+    ) -> None:
+        """Raise RateLimited (with the seconds to wait) when one of the limits is spent.
+
+        `workspace` is a chat channel's tenant ("slack:T0123", "teams:<tenant id>"): a whole
+        Slack workspace or Teams tenant, whose calls all come from the vendor's addresses.
 
         When Redis cannot be reached the request goes through (and a warning is logged once a
         minute): a rate limit must not take the service down with it.
         """
         if not self.settings.enabled:
             return
-        for scope, identity in (("user", user), ("ip", ip)):
-            item = self.items.get((category, scope))  # type: ignore[arg-type]
+        identities: tuple[tuple[Scope, str | None], ...] = (
+            ("user", user),
+            ("ip", ip),
+            ("workspace", workspace),
+        )
+        for scope, identity in identities:
+            item = self.items.get((category, scope))
             if item is None or not identity:
                 continue
             try:

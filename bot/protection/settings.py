@@ -22,6 +22,11 @@ class LimitSettings(BaseModel):
     suggestions_per_ip: str = "1200/minute"
     writes_per_user: str = "60/minute"
     writes_per_ip: str = "240/minute"
+    # A whole Slack workspace or Teams tenant (chat channels only; empty: no limit), for a flood
+    # from many accounts at once; its size depends on the organisation, hence no default.
+    messages_per_workspace: str = ""
+    suggestions_per_workspace: str = ""
+    writes_per_workspace: str = ""
     # Vendor webhooks arrive from the vendor's few addresses on behalf of everyone (Slack,
     # Teams' Bot Connector, a Rasa server calling the action server): not limited per address.
     # An entry ending in "/" is a prefix, any other an exact path.
@@ -37,6 +42,9 @@ class LimitSettings(BaseModel):
         "suggestions_per_ip",
         "writes_per_user",
         "writes_per_ip",
+        "messages_per_workspace",
+        "suggestions_per_workspace",
+        "writes_per_workspace",
     )
     @classmethod
     def _rate(cls, value: str) -> str:

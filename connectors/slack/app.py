@@ -239,6 +239,7 @@ class SlackConnector:
         self,
         category: Category,
         user: SlackUser,
+        body: dict[str, Any],
         client: AsyncWebClient,
         channel: str | None,
         thread_ts: str | None = None,
@@ -246,7 +247,10 @@ class SlackConnector:
         """Count the user's request; over the limit, tell them where they wrote (once)."""
         self._track()
         return await self.limits.admit(
-            category, user.email, tell=self._teller(user, client, channel, thread_ts)
+            category,
+            user.email,
+            tell=self._teller(user, client, channel, thread_ts),
+            workspace=translate.workspace_of(body),
         )
 
     def _teller(
@@ -312,7 +316,7 @@ class SlackConnector:
         if not text or "user" not in event:
             return
         user = await self.user(event["user"], client)
-        if not await self.admit("messages", user, client, event["channel"], thread_ts):
+        if not await self.admit("messages", user, body, client, event["channel"], thread_ts):
             return
         await self.converse(user, text, client, channel=event["channel"], thread_ts=thread_ts)
 
@@ -322,7 +326,7 @@ class SlackConnector:
         await ack()
         user = await self.user(body["user"]["id"], client)
         channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
-        if not await self.admit("messages", user, client, channel):
+        if not await self.admit("messages", user, body, client, channel):
             return  # the buttons stay: the user may click again once the wait is over
         message = body.get("message") or {}
         if message.get("ts"):  # buttons answered once: they give way to what was chosen
@@ -343,7 +347,7 @@ class SlackConnector:
         user = await self.user(body["user_id"], client)
         # opening the modal reaches neither the engine nor the ITSM tool: like any other write;
         # told in the DM, since the app may not be a member of the channel the command came from
-        if not await self.admit("writes", user, client, None):
+        if not await self.admit("writes", user, body, client, None):
             return
         await client.views_open(
             trigger_id=body["trigger_id"],
@@ -356,7 +360,7 @@ class SlackConnector:
         """Suggestions as the user types; over the limit, none (the answer cannot wait)."""
         self._track()
         user = await self.user(body["user"]["id"], client)
-        refusal = await self.limits.check("suggestions", user.email)
+        refusal = await self.limits.check("suggestions", user.email, translate.workspace_of(body))
         if refusal is not None:
             await ack(options=[])
             await self.limits.tell(refusal, self._teller(user, client, None))
@@ -381,7 +385,7 @@ class SlackConnector:
             return
         await ack()
         user = await self.user(body["user"]["id"], client)
-        if not await self.admit("messages", user, client, None):
+        if not await self.admit("messages", user, body, client, None):
             return
         if value and value.startswith(translate.NOTICE_VALUE):
             await self._post_notice(value, user, client)

@@ -44,6 +44,13 @@ ICONS = {
 }
 
 
+def workspace_of(body: dict[str, Any]) -> str | None:
+    """The workspace a request comes from (`team_id` of events and commands, `team.id` of
+    interactions), as a rate-limit key."""
+    team = body.get("team_id") or (body.get("team") or {}).get("id")
+    return f"{CHANNEL}:{team}" if team else None
+
+
 def language_of(locale: str | None, default: Language) -> Language:
     """A Slack locale ("fr-FR", "en-US") as a Guichet language."""
     if locale and locale.lower().startswith("fr"):

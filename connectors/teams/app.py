@@ -147,7 +147,10 @@ class TeamsAgent:
             return
         email = await self._email(context)
         if activity.type == ActivityTypes.message and not await self._connector.limits.admit(
-            "messages", email, tell=self._teller(context)
+            "messages",
+            email,
+            tell=self._teller(context),
+            workspace=translate.workspace_of(activity),
         ):
             return
         lock = self._turns.get(email)

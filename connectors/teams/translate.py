@@ -26,6 +26,14 @@ def incoming_text(activity: Activity) -> str | None:
     return text or None
 
 
+def workspace_of(activity: Activity) -> str | None:
+    """The Microsoft 365 tenant an activity comes from, as a rate-limit key."""
+    tenant = activity.conversation.tenant_id if activity.conversation else None
+    if not tenant and isinstance(activity.channel_data, dict):
+        tenant = (activity.channel_data.get("tenant") or {}).get("id")
+    return f"{CHANNEL}:{tenant}" if tenant else None
+
+
 def language_of(locale: str | None, default: Language) -> Language:
     if locale and locale.lower().startswith("fr"):
         return "fr"

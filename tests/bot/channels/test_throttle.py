@@ -82,6 +82,25 @@ async def test_categories_are_the_web_apis(redis_url: str | None, prefix: str) -
         await limits.aclose()
 
 
+async def test_a_workspace_budget_is_shared_by_its_users(
+    redis_url: str | None, prefix: str
+) -> None:
+    limits = _limits(redis_url, prefix, messages_per_workspace="2/minute")
+    chat, told = ChannelLimits(limits), Told()
+    try:
+        for email in ("ann@norvane.example", "bo@norvane.example"):
+            assert await chat.admit("messages", email, tell=told, workspace="slack:T0NORVANE")
+        assert await chat.admit("messages", "cy@norvane.example", tell=told, workspace="slack:T1")
+        assert not await chat.admit(
+            "messages", "cy@norvane.example", tell=told, workspace="slack:T0NORVANE"
+        )
+        [refusal] = told.refusals
+        assert refusal.scope == "workspace"
+        assert refusal.text("en").startswith("Too many people in your organisation")
+    finally:
+        await limits.aclose()
+
+
 @pytest.mark.integration
 async def test_two_processes_tell_a_user_once(prefix: str) -> None:
     """Two ChannelLimits on one Redis stand for two processes taking Slack's and Teams' calls."""

@@ -245,6 +245,24 @@ async def test_a_modal_submission_counts_as_a_message(services: Services, slack:
     assert [t.text for t in conversation.transcript if t.role == "user"] == ["bonjour"]
 
 
+@pytest.mark.unit
+async def test_a_workspace_has_its_own_budget_too(services: Services, slack: FakeSlack) -> None:
+    """Two messages a minute for the whole workspace: the third person is told why."""
+    app = limited_app(services, slack, LimitSettings(messages_per_workspace="2/minute"))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as guichet,
+    ):
+        for count, who in enumerate(("U0ANN", "U0BEA"), start=1):
+            await dm(guichet, who, "hello")
+            await arrived(slack, "chat.postMessage", count)
+        await dm(guichet, "U0NOMAIL", "hello")
+        [*_, told] = await arrived(slack, "chat.postMessage", 3)
+        assert told.args["channel"] == "D0NOMAIL"
+        assert told.args["text"].startswith("Too many people in your organisation")
+        await refusals_reach(app, 1)
+
+
 @pytest.mark.integration
 async def test_the_web_api_and_slack_share_one_budget_per_email_through_redis(
     services: Services, slack: FakeSlack

@@ -35,14 +35,17 @@ BEA = "bea.durand@norvane.example"
 
 @pytest.fixture
 async def app(services: Services, issuer: TokenIssuer, slack: FakeSlack) -> AsyncIterator[FastAPI]:
-    """Slack and Teams on one app; two messages a minute per user."""
+    """Slack and Teams on one app; two messages a minute per user, three per Teams tenant or
+    Slack workspace."""
     settings = services.settings.model_copy(
         update={
             "teams": teams_settings(issuer),
             "slack_signing_secret": SecretStr(SIGNING_SECRET),
             "slack_bot_token": SecretStr(TOKEN),
             "slack_api_url": f"{slack.url}/api/",
-            "limits": LimitSettings(messages_per_user="2/minute"),
+            "limits": LimitSettings(
+                messages_per_user="2/minute", messages_per_workspace="3/minute"
+            ),
         }
     )
     served = create_app(settings, services)
@@ -126,3 +129,18 @@ async def test_one_budget_and_one_warning_per_person_across_slack_and_teams(
     await eventually(both_refused)
     assert len(slack.of("chat.postMessage")) == 2  # already told in Teams: nothing more in Slack
     assert len(connector.posted) == 1
+
+
+async def test_a_tenant_has_its_own_budget_too(
+    guichet: httpx.AsyncClient, issuer: TokenIssuer, connector: FakeConnector
+) -> None:
+    """Three messages a minute for the whole tenant: Bea's second is one too many."""
+    for member, text in (("29:1ann", "hello"), ("29:1ann", "thanks"), ("29:1bea", "bonjour")):
+        said = personal_message(connector.url, member, text=text)
+        assert (await teams(guichet, issuer, said)).status_code in {200, 202}
+    again = personal_message(connector.url, "29:1bea", text="merci", locale="fr-FR")
+    assert (await teams(guichet, issuer, again)).status_code in {200, 202}
+    assert len(connector.posted) == 4
+    told = connector.posted[3]
+    assert told.conversation_id == "a:1personal-1bea"
+    assert told.activity["text"].startswith("Trop de personnes de votre organisation")
