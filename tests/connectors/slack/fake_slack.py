@@ -134,7 +134,8 @@ class FakeSlack:
         return [c for c in self.calls if c.method == method]
 
     def wait_for(self, method: str, count: int, timeout: float = 20.0) -> list[Call]:
-        """Block until `count` calls of `method` arrived (run it with asyncio.to_thread)."""
+        """Block until `count` calls of `method` arrived (run it with asyncio.to_thread); the
+        first `count` of them: more may have come meanwhile (an answer of two messages)."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while len(self.of(method)) < count:
@@ -142,7 +143,7 @@ class FakeSlack:
                 if left <= 0:
                     raise TimeoutError(f"{method}: {len(self.of(method))} calls, wanted {count}")
                 self._changed.wait(left)
-        return self.of(method)
+            return self.of(method)[:count]
 
     async def _api(self, request: Request) -> JSONResponse:
         method = request.path_params["method"]

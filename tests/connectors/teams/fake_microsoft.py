@@ -162,6 +162,8 @@ class FakeConnector:
         )
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[Posted]:
+        """Block until `count` activities were posted; the first `count` of them (more may have
+        come meanwhile)."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while len(self.posted) < count:
@@ -169,7 +171,7 @@ class FakeConnector:
                 if left <= 0:
                     raise TimeoutError(f"{len(self.posted)} activities posted, wanted {count}")
                 self._changed.wait(left)
-        return list(self.posted)
+            return self.posted[:count]
 
     def _claims(self, request: Request) -> dict[str, Any] | None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
