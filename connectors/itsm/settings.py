@@ -38,6 +38,10 @@ class RequestTrackerSettings(BaseModel):
     # Log in once through the web login and reuse RT's session cookie: RT checks a password
     # with bcrypt on every basic-auth request (~200 ms each); with the cookie ~15 ms.
     web_session: bool = True
+    # RT's own address ($WebBaseURL), sent as Origin with the session cookie: RT refuses a
+    # cookie-authenticated write from any other origin. Empty: the origin of base_url; set it
+    # when Guichet reaches RT through another address (a proxy, an internal name).
+    web_origin: str = ""
 
 
 class ServiceNowSettings(BaseModel):

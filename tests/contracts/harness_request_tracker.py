@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 from pydantic import SecretStr
@@ -17,13 +17,18 @@ from tests.request_tracker import AGENT, AGENT_PASSWORD, PASSWORD, RunningReques
 ACCOUNTS = {"guichet": ("root", PASSWORD), "agent": (AGENT, AGENT_PASSWORD), "wrong": ("root", "x")}
 
 
-def _settings(account: Account, url: str) -> ItsmSettings:
-    user, password = ACCOUNTS[account]
-    return ItsmSettings(
-        request_tracker=RequestTrackerSettings(
-            base_url=url, username=user, password=SecretStr(password)
-        ),
-    )
+def _settings_for(rt: RunningRequestTracker) -> Callable[[Account, str], ItsmSettings]:
+    """Settings reaching RT through the proxy at `url`; RT's own address is its web origin."""
+
+    def settings(account: Account, url: str) -> ItsmSettings:
+        user, password = ACCOUNTS[account]
+        return ItsmSettings(
+            request_tracker=RequestTrackerSettings(
+                base_url=url, username=user, password=SecretStr(password), web_origin=rt.url
+            ),
+        )
+
+    return settings
 
 
 def request_tracker_harness(rt: RunningRequestTracker) -> Iterator[Harness]:
@@ -42,7 +47,7 @@ def request_tracker_harness(rt: RunningRequestTracker) -> Iterator[Harness]:
             name="request_tracker",
             url=proxy.url,
             faults=faults,
-            settings=_settings,
+            settings=_settings_for(rt),
             assign=assign,
             agent=AGENT,
             missing_id="999999999",

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from connectors.itsm.protocol import TicketPayload
+from connectors.itsm.protocol import BackendRejected, TicketPayload
 from connectors.itsm.request_tracker.backend import RequestTrackerBackend
 from connectors.itsm.settings import RequestTrackerSettings
 from tests.request_tracker import AGENT, AGENT_PASSWORD, PASSWORD, RunningRequestTracker
@@ -95,3 +95,27 @@ async def test_an_html_reply_from_rt_web_editor_reads_as_text(
         if c.upstream_id == upstream_id and c.kind == "comment"
     ]
     assert comments == ["Bonjour,\nLe dock est remplacé."]
+
+
+async def test_a_session_write_from_another_origin_is_refused_naming_the_setting(
+    request_tracker: RunningRequestTracker,
+) -> None:
+    """RT takes its session cookie for a write only from its own address: a wrong
+    GUICHET_ITSM__REQUEST_TRACKER__WEB_ORIGIN is refused, and the refusal names that setting."""
+    settings = RequestTrackerSettings(
+        base_url=request_tracker.url,
+        username="root",
+        password=SecretStr(PASSWORD),
+        web_origin="http://intranet.norvane.example",
+    )
+    refused = RequestTrackerBackend(settings, timeout=10)
+    try:
+        with pytest.raises(BackendRejected, match="GUICHET_ITSM__REQUEST_TRACKER__WEB_ORIGIN"):
+            await refused.create(payload())
+    finally:
+        await refused.aclose()
+    accepted = RequestTrackerBackend(settings.model_copy(update={"web_origin": ""}), timeout=10)
+    try:
+        assert (await accepted.create(payload())).isdigit()
+    finally:
+        await accepted.aclose()

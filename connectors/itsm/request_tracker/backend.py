@@ -30,9 +30,16 @@ TIMEZONE_MARGIN = timedelta(days=1)
 # RT answers 200 with a list of messages, also when it refused part of the update.
 # REST2 with an expired session cookie: 401, or a 302 to the login page.
 SIGNED_OUT = re.compile(r"HTTP 401|answered 302")
+CSRF_REFUSED = "Cross-site request forgery protection refused"
 REFUSED = re.compile(
     r"isn't a valid status|can't change status|not allowed|permission denied", re.I
 )
+
+
+def _origin(base_url: str) -> str:
+    url = httpx.URL(base_url)
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{url.scheme}://{url.host}{port}"
 
 
 def _ticket(upstream_id: str) -> str:
@@ -53,7 +60,12 @@ class RequestTrackerBackend:
         self._password = settings.password.get_secret_value()
         self._web_session = settings.web_session and not token
         basic = None if token or self._web_session else httpx.BasicAuth(self._user, self._password)
-        headers = {"authorization": f"token {token}"} if token else None
+        headers = {"authorization": f"token {token}"} if token else {}
+        self._origin = _origin(settings.web_origin or base_url)
+        if self._web_session:
+            # RT refuses a write authenticated by its session cookie unless Origin names RT
+            # itself (REST2's CSRF check, in Debian's RT since 5.0.3+dfsg-3~deb12u7).
+            headers["origin"] = self._origin
         self._api = HttpApi(
             self.name, f"{base_url}/REST/2.0", timeout=timeout, auth=basic, headers=headers
         )
@@ -71,6 +83,13 @@ class RequestTrackerBackend:
             try:
                 return await self._api.json(method, path, **kwargs)
             except BackendRejected as exc:
+                if CSRF_REFUSED in str(exc):
+                    raise BackendRejected(
+                        backend=self.name,
+                        problem=f"{exc}; Request Tracker accepts its session cookie only from its "
+                        f"own address ($WebBaseURL): set GUICHET_ITSM__REQUEST_TRACKER__WEB_ORIGIN "
+                        f"to it (sent: {self._origin!r}) or use an auth token",
+                    ) from exc
                 if attempt == 2 or not SIGNED_OUT.search(str(exc)):
                     raise
                 self._logged_in = False  # the session expired: sign in once more

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp
 
 from tests.contracts.fakes.faults import FaultMiddleware, Faults
 
-FORWARDED_REQUEST = ("authorization", "content-type", "accept", "if-match", "cookie")
+FORWARDED_REQUEST = ("authorization", "content-type", "accept", "if-match", "cookie", "origin")
 FORWARDED_RESPONSE = ("content-type", "location", "etag", "retry-after", "set-cookie")
 
 
