@@ -14,6 +14,7 @@ import itertools
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,8 @@ def interactive(payload: dict[str, Any]) -> str:
 
 
 _event_ids = itertools.count(1)
+# Event ids are remembered an hour, in Redis too when the settings name one: unique per run.
+_RUN = uuid.uuid4().hex[:4].upper()
 
 
 def event_callback(event: dict[str, Any], *, event_id: str | None = None) -> str:
@@ -78,7 +81,7 @@ def event_callback(event: dict[str, Any], *, event_id: str | None = None) -> str
             "api_app_id": "A0GUICHET",
             "event": event,
             "type": "event_callback",
-            "event_id": event_id or f"Ev{next(_event_ids):08d}",
+            "event_id": event_id or f"Ev{_RUN}{next(_event_ids):06d}",
             "event_time": int(time.time()),
             "authorizations": [
                 {

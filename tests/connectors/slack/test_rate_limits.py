@@ -43,6 +43,11 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 ANN, BEA = "ann.martin@norvane.example", "bea.durand@norvane.example"
 
 
+def small(**rates: str) -> LimitSettings:
+    """Small limits under a key prefix of their own, should the settings name a Redis."""
+    return LimitSettings(redis_key_prefix=f"guichet-test:{uuid.uuid4().hex}", **rates)
+
+
 def limited_app(
     services: Services, slack: FakeSlack, limits: LimitSettings, **more: Any
 ) -> FastAPI:
@@ -64,7 +69,7 @@ async def slack_app(services: Services, slack: FakeSlack) -> AsyncIterator[FastA
     app = limited_app(
         services,
         slack,
-        LimitSettings(
+        small(
             messages_per_user="2/minute",
             suggestions_per_user="2/minute",
             writes_per_user="1/minute",
@@ -213,7 +218,7 @@ async def test_the_helpdesk_command_its_suggestions_and_the_modal_are_limited(
 
 @pytest.mark.unit
 async def test_a_modal_submission_counts_as_a_message(services: Services, slack: FakeSlack) -> None:
-    app = limited_app(services, slack, LimitSettings(messages_per_user="1/minute"))
+    app = limited_app(services, slack, small(messages_per_user="1/minute"))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as guichet,
@@ -248,7 +253,7 @@ async def test_a_modal_submission_counts_as_a_message(services: Services, slack:
 @pytest.mark.unit
 async def test_a_workspace_has_its_own_budget_too(services: Services, slack: FakeSlack) -> None:
     """Two messages a minute for the whole workspace: the third person is told why."""
-    app = limited_app(services, slack, LimitSettings(messages_per_workspace="2/minute"))
+    app = limited_app(services, slack, small(messages_per_workspace="2/minute"))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as guichet,

@@ -4,6 +4,7 @@ activity is accepted and dropped, and the user told once per window, in their la
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -44,7 +45,9 @@ async def app(services: Services, issuer: TokenIssuer, slack: FakeSlack) -> Asyn
             "slack_bot_token": SecretStr(TOKEN),
             "slack_api_url": f"{slack.url}/api/",
             "limits": LimitSettings(
-                messages_per_user="2/minute", messages_per_workspace="3/minute"
+                messages_per_user="2/minute",
+                messages_per_workspace="3/minute",
+                redis_key_prefix=f"guichet-test:{uuid.uuid4().hex}",  # should a Redis be set
             ),
         }
     )
