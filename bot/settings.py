@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -132,6 +133,21 @@ class ScaleSettings(BaseModel):
     redis_retry_seconds: float = Field(2.0, gt=0)
 
 
+def _is_base_url(value: str) -> bool:
+    """An absolute http(s) URL that paths can be appended to: no credentials, query, fragment."""
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and parts.username is None
+        and not any(c in "?#" or c.isspace() for c in value)
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="GUICHET_",
@@ -143,6 +159,9 @@ class Settings(BaseSettings):
     environment: Environment = Environment.DEVELOPMENT
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    # Where employees' browsers reach Guichet; Slack and Teams links to its pages start with it.
+    # None: in development, http://HOST:PORT; elsewhere required when Slack or Teams is set.
+    public_url: str | None = None
     data_dir: Path = Path("var")
     database_url: str = ""
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
@@ -181,6 +200,18 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not _is_base_url(value):
+            raise ValueError(
+                "an absolute http(s) URL without credentials, query or fragment, "
+                "e.g. 'https://guichet.example.org' or 'https://intranet.example.org/guichet'"
+            )
+        return value.rstrip("/")  # paths are joined with one slash
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -203,6 +234,26 @@ class Settings(BaseSettings):
     @property
     def model_dir(self) -> Path:
         return self.data_dir / "models"
+
+    @property
+    def effective_public_url(self) -> str | None:
+        """Guichet's address for links shown outside it, without a final slash: the public URL,
+        else in development the address `guichet serve` listens on."""
+        if self.public_url or self.environment is not Environment.DEVELOPMENT:
+            return self.public_url
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    def check_public_url(self) -> None:
+        """Refuse Slack or Teams outside development without the address their links open."""
+        chat = bool(self.slack_signing_secret and self.slack_bot_token) or bool(self.teams.app_id)
+        if chat and self.effective_public_url is None:
+            raise SettingsInvalid(
+                setting="GUICHET_PUBLIC_URL",
+                problem="is not set while Slack or Teams is configured (their links to "
+                "ticket and article pages need it)",
+                expected="the address employees' browsers use, e.g. 'https://guichet.example.org'",
+            )
 
     def check_secrets(self) -> None:
         """Refuse a default secret outside development."""
@@ -230,4 +281,5 @@ def load_settings(**overrides: object) -> Settings:
             expected=str(first["msg"]),
         ) from exc
     settings.check_secrets()
+    settings.check_public_url()
     return settings

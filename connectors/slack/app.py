@@ -205,7 +205,9 @@ class SlackConnector:
         if lock is None:
             lock = self._turns[user.id] = asyncio.Lock()
         async with lock:
-            replies = await self.conversations.handle(self.services.engine, user.email, text)
+            replies = await self.conversations.handle(
+                self.services.engine, user.email, text, hint=None
+            )
             await self.post(client, channel, replies, thread_ts=thread_ts)
             # where to push later: the DM with the app (posting to a user id opens it); after
             # the reply, which the user is waiting for
@@ -223,12 +225,16 @@ class SlackConnector:
             self._busy.add(task)
             task.add_done_callback(self._busy.discard)
 
-    @staticmethod
     async def post(
-        client: AsyncWebClient, channel: str, replies: list[Reply], *, thread_ts: str | None = None
+        self,
+        client: AsyncWebClient,
+        channel: str,
+        replies: list[Reply],
+        *,
+        thread_ts: str | None = None,
     ) -> None:
         for reply in replies:
-            message = translate.reply_message(reply)
+            message = translate.reply_message(reply, self.settings.effective_public_url)
             if thread_ts:
                 message["thread_ts"] = thread_ts
             await client.chat_postMessage(channel=channel, **message)

@@ -6,6 +6,7 @@ import html
 import re
 from typing import Any
 
+from bot.channels.links import outside
 from bot.dialogue.payloads import payload
 from bot.domain import Link, Reply
 from bot.messages import t
@@ -80,8 +81,12 @@ def _chunks(text: str, size: int) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
-def reply_message(reply: Reply) -> dict[str, Any]:
-    """`chat.postMessage` arguments (text for notifications, blocks for display) of a reply."""
+def reply_message(reply: Reply, public_url: str | None = None) -> dict[str, Any]:
+    """`chat.postMessage` arguments (text for notifications, blocks for display) of a reply.
+
+    Links to Guichet's pages (paths) start with `public_url`; without it they are plain text.
+    """
+    reply = outside(reply, public_url)
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": chunk}}
         for chunk in _chunks(mrkdwn(reply.text), SECTION_TEXT)

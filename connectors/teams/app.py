@@ -110,8 +110,11 @@ class TeamsConnector:
         """Post into an existing conversation outside a turn (ticket updates)."""
         continuation = ConversationReference.model_validate(reference).get_continuation_activity()
 
+        public_url = self.settings.effective_public_url
+        activities = [translate.reply_activity(r, public_url) for r in replies]
+
         async def send(context: TurnContext) -> None:
-            await context.send_activities([translate.reply_activity(r) for r in replies])
+            await context.send_activities(activities)
 
         await self.adapter.continue_conversation(self.app_id, continuation, send)
 
@@ -165,8 +168,14 @@ class TeamsAgent:
                 channel=translate.CHANNEL,
                 address=reference.model_dump(mode="json", by_alias=True, exclude_none=True),
             )
-            replies = await self._conversations.handle(services.engine, email, text)
-            await context.send_activities([translate.reply_activity(r) for r in replies])
+            language = translate.language_of(
+                activity.locale, self._connector.settings.default_language
+            )
+            replies = await self._conversations.handle(services.engine, email, text, hint=language)
+            public_url = self._connector.settings.effective_public_url
+            await context.send_activities(
+                [translate.reply_activity(r, public_url) for r in replies]
+            )
 
     def _teller(self, context: TurnContext) -> Callable[[Refusal], Awaitable[None]]:
         """Replies "slow down" in the user's language (their Teams client's locale)."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment, ChannelAccount
 
+from bot.channels.links import outside
 from bot.domain import Reply
 from bot.settings import Language
 
@@ -52,8 +53,9 @@ def email_of(member: ChannelAccount) -> str | None:
     return None
 
 
-def card(reply: Reply) -> dict[str, Any]:
+def card(reply: Reply, public_url: str | None = None) -> dict[str, Any]:
     """An Adaptive Card: the text, then a button per choice (Action.Submit) and link."""
+    reply = outside(reply, public_url)
     actions: list[dict[str, Any]] = [
         {"type": "Action.Submit", "title": b.title, "data": {"payload": b.payload}}
         for b in reply.buttons
@@ -70,14 +72,18 @@ def card(reply: Reply) -> dict[str, Any]:
     }
 
 
-def reply_activity(reply: Reply) -> Activity:
-    """A plain message, or a card when the reply offers buttons or links."""
+def reply_activity(reply: Reply, public_url: str | None = None) -> Activity:
+    """A plain message, or a card when the reply offers buttons or links.
+
+    Links to Guichet's pages (paths) start with `public_url`; without it they are plain text.
+    """
+    reply = outside(reply, public_url)
     if not reply.buttons and not reply.links:
         return Activity(type=ActivityTypes.message, text=reply.text, text_format="markdown")
     return Activity(
         type=ActivityTypes.message,
         summary=reply.text[:200],
-        attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card(reply))],
+        attachments=[Attachment(content_type=ADAPTIVE_CARD, content=card(reply, public_url))],
     )
 
 

@@ -83,3 +83,79 @@ def test_secrets_never_show(
         logging.getLogger("guichet").info("settings: %s", settings)
     assert "hunter2" not in repr(settings) + str(settings) + caplog.text
     assert "hunter2" not in settings.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("https://guichet.norvane.example/", "https://guichet.norvane.example"),
+        ("https://intranet.norvane.example/guichet/", "https://intranet.norvane.example/guichet"),
+        ("http://10.0.0.5:8080", "http://10.0.0.5:8080"),
+    ],
+)
+def test_public_url_kept_without_its_final_slash(
+    monkeypatch: pytest.MonkeyPatch, value: str, kept: str
+) -> None:
+    monkeypatch.setenv("GUICHET_PUBLIC_URL", value)
+    settings = load_settings()
+    assert settings.public_url == settings.effective_public_url == kept
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "guichet.norvane.example",
+        "/guichet",
+        "ftp://guichet.norvane.example",
+        "https://guichet.norvane.example/?tab=1",
+        "https://guichet.norvane.example/#top",
+        "https://admin:pw@guichet.norvane.example",
+        "https://guichet.norvane.example:https",
+    ],
+)
+def test_wrong_public_url_names_the_setting_and_the_expected_form(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("GUICHET_PUBLIC_URL", value)
+    with pytest.raises(SettingsInvalid) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "GUICHET_PUBLIC_URL" in message
+    assert "absolute http(s) URL" in message and "https://guichet.example.org" in message
+
+
+def test_public_url_in_development_is_where_serve_listens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GUICHET_PUBLIC_URL", raising=False)
+    monkeypatch.setenv("GUICHET_PORT", "8123")
+    monkeypatch.setenv("GUICHET_HOST", "0.0.0.0")  # every interface: this machine's own address
+    settings = load_settings()
+    assert settings.public_url is None
+    assert settings.effective_public_url == "http://127.0.0.1:8123"
+    monkeypatch.setenv("GUICHET_HOST", "guichet.dev.local")
+    assert load_settings().effective_public_url == "http://guichet.dev.local:8123"
+
+
+@pytest.mark.parametrize(
+    "chat",
+    [
+        {"GUICHET_SLACK_SIGNING_SECRET": "8f742231b10e", "GUICHET_SLACK_BOT_TOKEN": "xoxb-1"},
+        {"GUICHET_TEAMS__APP_ID": "3f1c8b52-9d3e-4b8e-8f0a-5b2e1d7c9a41"},
+    ],
+    ids=["slack", "teams"],
+)
+def test_slack_or_teams_outside_development_need_the_public_url(
+    monkeypatch: pytest.MonkeyPatch, chat: dict[str, str]
+) -> None:
+    monkeypatch.delenv("GUICHET_PUBLIC_URL", raising=False)
+    monkeypatch.setenv("GUICHET_ENVIRONMENT", "production")
+    monkeypatch.setenv("GUICHET_SECRET_KEY", "s3cr3t-value-from-the-vault")
+    assert load_settings().effective_public_url is None  # no chat channel: not needed
+    for variable, value in chat.items():
+        monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsInvalid, match="GUICHET_PUBLIC_URL") as refused:
+        load_settings()
+    assert "Slack or Teams" in str(refused.value)
+    monkeypatch.setenv("GUICHET_PUBLIC_URL", "https://guichet.norvane.example")
+    assert load_settings().effective_public_url == "https://guichet.norvane.example"
