@@ -10,6 +10,7 @@ from bot.api.schemas import MAX_MESSAGE_CHARS
 from bot.dialogue.engine import DialogueEngine
 from bot.domain import Reply
 from bot.errors import ConversationNotFound
+from bot.settings import Language
 
 MAX_REMEMBERED = 100_000
 
@@ -19,16 +20,22 @@ class UserConversations:
         self.channel = channel
         self._ids: dict[str, str] = {}
 
-    async def handle(self, engine: DialogueEngine, user_id: str, text: str) -> list[Reply]:
-        """The engine's replies to `text` in the user's conversation (started when needed)."""
+    async def handle(
+        self, engine: DialogueEngine, user_id: str, text: str, *, hint: Language | None = None
+    ) -> list[Reply]:
+        """The engine's replies to `text` in the user's conversation (started when needed).
+
+        `hint`: the language of the user's Slack or Teams client, spoken until they write.
+        """
         # Slack and Teams bound a message far above the API's limit: keep its beginning.
         text = text[:MAX_MESSAGE_CHARS]
         conversation_id = self._ids.get(user_id) or await self._find_or_start(engine, user_id)
         try:
-            return await engine.handle(conversation_id, text)
+            return await engine.handle(conversation_id, text, hint=hint)
         except ConversationNotFound:  # erased meanwhile (privacy requests): a new one
             self._ids.pop(user_id, None)
-            return await engine.handle(await self._find_or_start(engine, user_id), text)
+            conversation_id = await self._find_or_start(engine, user_id)
+            return await engine.handle(conversation_id, text, hint=hint)
 
     async def _find_or_start(self, engine: DialogueEngine, user_id: str) -> str:
         conversation = await engine.conversations.latest_for_user(

@@ -84,6 +84,14 @@ def describes_a_problem(text: str) -> bool:
     )
 
 
+def _written_yet(conversation: Conversation) -> bool:
+    """Whether the user typed anything yet (buttons' payloads and one-time codes aside)."""
+    return any(
+        turn.role == "user" and not turn.text.startswith("/") and turn.text != HIDDEN
+        for turn in conversation.transcript
+    )
+
+
 @dataclass(frozen=True)
 class Thresholds:
     answer: float = 0.45
@@ -139,14 +147,32 @@ class DialogueEngine:
         )
 
     async def handle(
-        self, conversation_id: str, text: str, language: Language | None = None
+        self,
+        conversation_id: str,
+        text: str,
+        language: Language | None = None,
+        *,
+        hint: Language | None = None,
     ) -> list[Reply]:
-        """Process one message; messages of one conversation are handled one at a time."""
+        """Process one message; messages of one conversation are handled one at a time.
+
+        `language` fixes the reply language. `hint` is the user's language as their channel
+        knows it (a Slack or Teams locale): the conversation speaks it until the user writes
+        text, whose detected language then counts as usual.
+        """
         async with self.locks.hold(conversation_id):
             conversation = await self.conversations.get(conversation_id)
             if conversation.state.agent is not None:
                 return await self._to_agent(conversation, text)
             secret = self.forms.expects_secret(conversation)
+            if (
+                hint is not None
+                and not conversation.language_locked
+                and not _written_yet(conversation)
+            ):
+                # A button's payload says nothing of the language: until the user writes,
+                # what the channel knows of them (their locale) is the best guess.
+                conversation.language = hint
             parse = parse_payload(text) or await self.parser.parse(
                 text, language=conversation.language
             )
@@ -188,7 +214,7 @@ class DialogueEngine:
         if conversation.language_locked or text.startswith("/"):
             return
         detection = self.languages.detect(text)
-        first_message = not any(turn.role == "user" for turn in conversation.transcript)
+        first_message = not _written_yet(conversation)  # payloads before it do not count
         # "ok" or "Outlook" in the middle of a French conversation says nothing of the
         # language, but "bonjour" or "thanks" does.
         telling = (

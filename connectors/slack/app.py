@@ -205,7 +205,9 @@ class SlackConnector:
         if lock is None:
             lock = self._turns[user.id] = asyncio.Lock()
         async with lock:
-            replies = await self.conversations.handle(self.services.engine, user.email, text)
+            replies = await self.conversations.handle(
+                self.services.engine, user.email, text, hint=user.language
+            )
             await self.post(client, channel, replies, thread_ts=thread_ts)
             # where to push later: the DM with the app (posting to a user id opens it); after
             # the reply, which the user is waiting for

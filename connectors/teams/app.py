@@ -168,7 +168,10 @@ class TeamsAgent:
                 channel=translate.CHANNEL,
                 address=reference.model_dump(mode="json", by_alias=True, exclude_none=True),
             )
-            replies = await self._conversations.handle(services.engine, email, text)
+            language = translate.language_of(
+                activity.locale, self._connector.settings.default_language
+            )
+            replies = await self._conversations.handle(services.engine, email, text, hint=language)
             public_url = self._connector.settings.effective_public_url
             await context.send_activities(
                 [translate.reply_activity(r, public_url) for r in replies]
