@@ -203,7 +203,13 @@ async def open_services(settings: Settings, components: Components | None = None
             suggest_threshold=settings.knowledge.suggest_threshold,
             answer_threshold=settings.knowledge.answer_threshold,
         ),
-        auth=AuthStore(database, session_minutes=settings.auth.session_minutes),
+        auth=AuthStore(
+            database,
+            session_minutes=settings.auth.session_minutes,
+            # Only where revocations are heard from the other processes (and the CLI): Redis.
+            token_cache_seconds=settings.auth.token_cache_seconds if settings.redis_url else 0.0,
+            events=events,
+        ),
         events=events,
     )
 

@@ -115,6 +115,9 @@ class AuthSettings(BaseModel):
     """Console sessions and API tokens (bot/auth)."""
 
     session_minutes: int = Field(480, ge=1, description="a console session ends after this")
+    # With Redis, a verified bearer token is believed this long without asking the database
+    # again; revocations are heard at once through Redis (bot/auth/token_cache). 0: always ask.
+    token_cache_seconds: float = Field(5.0, ge=0)
     # None: secure cookies outside development (the console is served over HTTPS there).
     cookie_secure: bool | None = None
     oidc: OidcSettings = OidcSettings()

@@ -17,6 +17,7 @@ from bot.api import suggest as suggest_routes
 from bot.api.body_limit import BodySizeLimit
 from bot.api.errors import ERROR_RESPONSES, install_error_handlers
 from bot.api.rate_limit import rate_limit
+from bot.auth.token_cache import follow as follow_revocations
 from bot.channels.runtime import mount_channels, running_channels
 from bot.console import insights as console_insights
 from bot.console import mount as console
@@ -50,6 +51,10 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             opened.knowledge, opened.scale.link, poll_seconds=settings.scale.index_poll_seconds
         )
         watching = asyncio.create_task(watcher.run(stop))
+        # Token revocations announced by other processes (and the CLI) empty the token cache.
+        revocations = asyncio.create_task(
+            follow_revocations(opened.auth.token_cache, opened.events, stop)
+        )
         purging = (
             asyncio.create_task(run_purges(opened.database, settings.privacy, stop))
             if settings.privacy.run_purge
@@ -61,6 +66,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         finally:
             stop.set()
             await watching
+            await revocations
             if purging is not None:
                 await purging
             await app.state.rate_limits.aclose()

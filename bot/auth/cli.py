@@ -15,6 +15,7 @@ from rich.table import Table
 from bot.auth.roles import ROLES, Role, check_role
 from bot.auth.store import AuthStore
 from bot.cli_common import console, settings_or_exit
+from bot.events import open_bus
 from bot.storage.database import Database
 
 token_app = typer.Typer(help="API tokens for scripts and the host portal.", no_args_is_help=True)
@@ -35,10 +36,15 @@ def _with_store(work: Callable[[AuthStore], Awaitable[T]]) -> T:
 
     async def run() -> T:
         database = Database(settings.effective_database_url)
+        # Revocations and user changes are announced to the running services (through Redis).
+        events = open_bus(settings.redis_url)
         try:
             await database.migrate()
-            return await work(AuthStore(database, session_minutes=settings.auth.session_minutes))
+            return await work(
+                AuthStore(database, session_minutes=settings.auth.session_minutes, events=events)
+            )
         finally:
+            await events.aclose()
             await database.close()
 
     return asyncio.run(run())

@@ -16,8 +16,10 @@ from sqlalchemy import select, update
 
 from bot.auth.passwords import hash_password, needs_rehash, verify_password
 from bot.auth.roles import Principal, Role, check_role
+from bot.auth.token_cache import TokenCache, announce
 from bot.domain import utcnow
 from bot.errors import Conflict, InvalidRequest, NotAuthenticated, NotFound
+from bot.events.protocol import EventBus
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
 from bot.storage.tables import ApiTokenRow, AuditRow, SessionRow, UserRow
@@ -88,9 +90,21 @@ def _user(row: UserRow) -> User:
 
 
 class AuthStore:
-    def __init__(self, database: Database, *, session_minutes: int = 480) -> None:
+    """`token_cache_seconds` > 0 remembers verified tokens that long (see bot/auth/token_cache);
+    revocations and user changes are announced on `events` to the other processes."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        session_minutes: int = 480,
+        token_cache_seconds: float = 0.0,
+        events: EventBus | None = None,
+    ) -> None:
         self._sessions = database.sessions
         self.session_lifetime = timedelta(minutes=session_minutes)
+        self.token_cache = TokenCache(token_cache_seconds)
+        self.events = events
 
     # -- users --------------------------------------------------------------------------------
 
@@ -153,7 +167,10 @@ class AuthStore:
                 row.active = active
             if password is not None:
                 row.password_hash = hash_password(password)
-            return _user(row)
+            user = _user(row)
+        self.token_cache.forget(user_id=user.id)
+        await announce(self.events, {"type": "user_changed", "user_id": user.id})
+        return user
 
     async def authenticate(self, email: str, password: str) -> User:
         """The user whose password this is; NotAuthenticated (same reason) otherwise."""
@@ -223,7 +240,10 @@ class AuthStore:
             if row.revoked_at is None:
                 row.revoked_at = utcnow()
             email = await session.scalar(select(UserRow.email).where(UserRow.id == row.user_id))
-            return self._token_info(row, email or "")
+            info = self._token_info(row, email or "")
+        self.token_cache.forget(token_id=info.id)
+        await announce(self.events, {"type": "token_revoked", "token_id": info.id})
+        return info
 
     async def tokens(self) -> list[TokenInfo]:
         async with self._sessions() as session:
@@ -249,13 +269,25 @@ class AuthStore:
         )
 
     async def principal_for_token(self, secret: str) -> Principal:
-        now = utcnow()
+        now, token_digest = utcnow(), digest(secret)
+        cached = self.token_cache.get(token_digest, now)
+        if cached is not None:
+            return cached
+        generation = self.token_cache.generation
+        principal, expires_at = await self._check_token(token_digest, now)
+        self.token_cache.put(token_digest, principal, expires_at, generation=generation)
+        return principal
+
+    async def _check_token(
+        self, token_digest: str, now: datetime
+    ) -> tuple[Principal, datetime | None]:
+        """The token's principal and expiry, from the database; NotAuthenticated if refused."""
         async with self._sessions.begin() as session:
             found = (
                 await session.execute(
                     select(ApiTokenRow, UserRow)
                     .join(UserRow, UserRow.id == ApiTokenRow.user_id)
-                    .where(ApiTokenRow.token_hash == digest(secret))
+                    .where(ApiTokenRow.token_hash == token_digest)
                 )
             ).first()
             if found is None:
@@ -274,7 +306,7 @@ class AuthStore:
                 await session.execute(
                     update(ApiTokenRow).where(ApiTokenRow.id == token.id).values(last_used_at=now)
                 )
-            return Principal(
+            principal = Principal(
                 user_id=user.id,
                 email=user.email,
                 display_name=user.display_name,
@@ -282,6 +314,7 @@ class AuthStore:
                 via="token",
                 token_id=token.id,
             )
+            return principal, as_utc(token.expires_at) if token.expires_at else None
 
     # -- console sessions -----------------------------------------------------------------------
 

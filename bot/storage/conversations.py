@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from bot.domain import Conversation, DialogueState, Turn, utcnow
 from bot.errors import ConversationNotFound
@@ -62,9 +63,10 @@ class ConversationStore:
             row = await session.get(ConversationRow, conversation_id)
             if row is None:
                 raise ConversationNotFound(conversation_id=conversation_id)
+            # Plain rows, not ORM objects: a long transcript is read on every message.
             turns = (
-                await session.scalars(
-                    select(TurnRow)
+                await session.execute(
+                    select(TurnRow.role, TurnRow.text, TurnRow.data, TurnRow.at)
                     .where(TurnRow.conversation_id == conversation_id)
                     .order_by(TurnRow.seq)
                 )
@@ -83,6 +85,27 @@ class ConversationStore:
             created_at=as_utc(row.created_at),
             updated_at=as_utc(row.updated_at),
         )
+
+    async def owner(self, conversation_id: str) -> str:
+        """Whose conversation it is, without reading its transcript."""
+        owner: str = (await self._header(conversation_id, ConversationRow.user_id)).user_id
+        return owner
+
+    async def language(self, conversation_id: str) -> Language:
+        """The conversation's current language, without reading its transcript."""
+        language: Language = (
+            await self._header(conversation_id, ConversationRow.language)
+        ).language
+        return language
+
+    async def _header(self, conversation_id: str, *columns: Any) -> Row[Any]:
+        async with self._sessions() as session:
+            found = (
+                await session.execute(select(*columns).where(ConversationRow.id == conversation_id))
+            ).first()
+        if found is None:
+            raise ConversationNotFound(conversation_id=conversation_id)
+        return found
 
     async def latest_for_user(self, *, channel: str, user_id: str) -> Conversation | None:
         async with self._sessions() as session:
