@@ -6,7 +6,7 @@ import contextlib
 from collections.abc import Callable
 
 from bot.dialogue.payloads import payload
-from bot.domain import Button, Reply, bot_turns, utcnow
+from bot.domain import Button, Link, Reply, bot_turns, utcnow
 from bot.errors import ConversationNotFound
 from bot.messages import t
 from bot.storage.conversations import ConversationStore
@@ -37,6 +37,8 @@ class TicketNotifier:
         author: str | None = None,
     ) -> list[Reply]:
         language = ticket.language
+        # Every update links to the ticket's page (channels make the path absolute).
+        page = [Link(title=ticket.reference, url=f"/tickets/{ticket.reference}")]
         if comment is not None:
             return [
                 Reply(
@@ -46,7 +48,8 @@ class TicketNotifier:
                         reference=ticket.reference,
                         author=author or "IT",
                         body=comment,
-                    )
+                    ),
+                    links=page,
                 )
             ]
         if status == "resolved":
@@ -65,6 +68,7 @@ class TicketNotifier:
                             payload=payload("reopen", ticket=ticket.reference),
                         ),
                     ],
+                    links=page,
                 )
             ]
         return [
@@ -74,7 +78,8 @@ class TicketNotifier:
                     language,
                     reference=ticket.reference,
                     status=t(f"status_{status}", language),
-                )
+                ),
+                links=page,
             )
         ]
 

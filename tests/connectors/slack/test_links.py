@@ -133,7 +133,6 @@ async def test_a_pushed_update_links_to_the_ticket_page(
     await eventually(lambda: ChannelAddressStore(services.database).get(ANN, "slack"))
     ticket = await open_ticket(services)
     update = services.notifier.replies(ticket, status="in_progress")
-    update[0].links.append(Link(title=ticket.reference, url=f"/tickets/{ticket.reference}"))
     # queued, then delivered by the app's dispatcher through the Slack channel
     await services.notifier.notify(ticket, update)
     [_, pushed] = await asyncio.to_thread(slack.wait_for, "chat.postMessage", 2)

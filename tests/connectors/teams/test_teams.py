@@ -154,7 +154,8 @@ async def test_update_waits_while_the_bot_connector_is_down(
     assert len(connector.posted) == 1
     connector.down = False
     [_, update] = await asyncio.to_thread(connector.wait_for, 2)
-    assert ticket.reference and ticket.reference in update.activity["text"]
+    [card] = update.activity["attachments"]  # the update, with a button to the ticket's page
+    assert ticket.reference and ticket.reference in card["content"]["body"][0]["text"]
     await asyncio.sleep(0.6)
     assert len(connector.posted) == 2  # delivered once
 
