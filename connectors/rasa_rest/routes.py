@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from bot.api.deps import EngineDep
 from bot.auth import CurrentUser, check_owner
-from connectors.rasa_rest.translate import CHANNEL, RestMessage, RestReply, to_rest
+from connectors.rasa_rest.translate import CHANNEL, RestMessage, RestReply, language_hint, to_rest
 
 router = APIRouter(tags=["rasa rest channel"])
 
@@ -41,5 +41,5 @@ async def rest_webhook(request: Request, engine: EngineDep, caller: CurrentUser)
     conversation = await engine.conversations.latest_for_user(channel=CHANNEL, user_id=body.sender)
     if conversation is None:
         conversation = await engine.start(channel=CHANNEL, user_id=body.sender)
-    replies = await engine.handle(conversation.id, body.message)
+    replies = await engine.handle(conversation.id, body.message, hint=language_hint(body))
     return [to_rest(body.sender, reply) for reply in replies]

@@ -7,7 +7,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.schemas import MAX_MESSAGE_CHARS
+from bot.channels.locale import supported_language
 from bot.domain import Reply
+from bot.settings import Language
 
 CHANNEL = "rest"
 
@@ -20,6 +22,16 @@ class RestMessage(BaseModel):
     sender: str = Field(min_length=1, max_length=255)
     message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     metadata: dict[str, Any] | None = None
+
+
+def language_hint(message: RestMessage) -> Language | None:
+    """The client's language from `metadata.language` or `metadata.locale` ("fr", "fr-FR"),
+    as Rasa chat widgets send it: the conversation speaks it until the user writes text."""
+    metadata = message.metadata or {}
+    locale = metadata.get("language") or metadata.get("locale")
+    if not isinstance(locale, str):
+        return None
+    return supported_language(locale)
 
 
 class RestButton(BaseModel):

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from bot.channels.links import outside
+from bot.channels.locale import language_of as language_of
 from bot.dialogue.payloads import payload
 from bot.domain import Link, Reply
 from bot.messages import t
@@ -50,15 +51,6 @@ def workspace_of(body: dict[str, Any]) -> str | None:
     interactions), as a rate-limit key."""
     team = body.get("team_id") or (body.get("team") or {}).get("id")
     return f"{CHANNEL}:{team}" if team else None
-
-
-def language_of(locale: str | None, default: Language) -> Language:
-    """A Slack locale ("fr-FR", "en-US") as a Guichet language."""
-    if locale and locale.lower().startswith("fr"):
-        return "fr"
-    if locale and locale.lower().startswith("en"):
-        return "en"
-    return default
 
 
 def message_text(text: str) -> str:

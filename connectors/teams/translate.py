@@ -8,8 +8,8 @@ from typing import Any
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment, ChannelAccount
 
 from bot.channels.links import outside
+from bot.channels.locale import language_of as language_of
 from bot.domain import Reply
-from bot.settings import Language
 
 CHANNEL = "teams"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
@@ -33,14 +33,6 @@ def workspace_of(activity: Activity) -> str | None:
     if not tenant and isinstance(activity.channel_data, dict):
         tenant = (activity.channel_data.get("tenant") or {}).get("id")
     return f"{CHANNEL}:{tenant}" if tenant else None
-
-
-def language_of(locale: str | None, default: Language) -> Language:
-    if locale and locale.lower().startswith("fr"):
-        return "fr"
-    if locale and locale.lower().startswith("en"):
-        return "en"
-    return default
 
 
 def email_of(member: ChannelAccount) -> str | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from bot.messages import t
 from bot.services import Services
+from bot.settings import Language
 from bot.storage.database import Database
 
 pytestmark = pytest.mark.slow
@@ -152,3 +154,29 @@ async def test_rasa_rest_channel_accepts_json_without_content_type(
     assert response.status_code == 200 and "Bonjour" in response.json()[0]["text"]
     broken = await client.post("/webhooks/rest/webhook", content=b"not json")
     assert broken.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("metadata", "language"),
+    [({"language": "fr-FR"}, "fr"), ({"locale": "en_GB"}, "en"), ({}, "en")],
+)
+async def test_rasa_rest_channel_takes_the_clients_language_until_the_user_types(
+    client: httpx.AsyncClient, metadata: dict[str, str], language: Language
+) -> None:
+    """A button first (no text to detect a language from) is answered in the client's language."""
+    sender = f"lea-{language}-{len(metadata)}@norvane.example"
+    first = await client.post(
+        "/webhooks/rest/webhook",
+        json={"sender": sender, "message": "/open_incident", "metadata": metadata},
+    )
+    assert first.status_code == 200
+    assert first.json()[-1]["text"] == t("ask_description", language)
+    typed = await client.post(
+        "/webhooks/rest/webhook",
+        json={
+            "sender": sender,
+            "message": "My laptop screen flickers when docked",
+            "metadata": metadata,
+        },
+    )
+    assert typed.json()[-1]["text"] == t("ask_impact", "en")  # typed English wins
