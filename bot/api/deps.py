@@ -11,14 +11,14 @@ from bot.errors import NotReady
 from bot.services import Services
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services | None = getattr(request.app.state, "services", None)
     if services is None:
         raise NotReady(component="service", reason="still starting")
     return services
 
 
-def get_engine(services: Annotated[Services, Depends(get_services)]) -> DialogueEngine:
+async def get_engine(services: Annotated[Services, Depends(get_services)]) -> DialogueEngine:
     return services.engine
 
 

@@ -167,7 +167,7 @@ class IdempotentWrite:
         )
 
 
-def idempotent_write(
+async def idempotent_write(
     request: Request, services: ServicesDep, caller: CurrentUser, key: IdempotencyKeyHeader = None
 ) -> IdempotentWrite:
     parsed = parse_key(key)

@@ -30,7 +30,7 @@ PeriodEnd = Annotated[
 ]
 
 
-def get_insights(request: Request, services: ServicesDep) -> Insights:
+async def get_insights(request: Request, services: ServicesDep) -> Insights:
     """One `Insights` per running service, made on first use."""
     found: Insights | None = getattr(request.app.state, "insights", None)
     if found is None or found.services is not services:

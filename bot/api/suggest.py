@@ -30,7 +30,7 @@ from knowledge_index.suggest import (
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
 
-def get_suggestions(services: ServicesDep) -> SuggestionService:
+async def get_suggestions(services: ServicesDep) -> SuggestionService:
     return services.suggestions
 
 

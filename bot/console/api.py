@@ -34,7 +34,7 @@ router = APIRouter(prefix="/api/v1/escalations", tags=["escalations"])
 Category = Literal["hardware", "software", "network", "security", "access", "request", "other"]
 
 
-def get_desk(services: ServicesDep) -> EscalationDesk:
+async def get_desk(services: ServicesDep) -> EscalationDesk:
     return EscalationDesk(services)
 
 

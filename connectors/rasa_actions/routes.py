@@ -40,7 +40,7 @@ def build_executor(services: Services) -> ActionExecutor:
     return executor
 
 
-def get_executor(request: Request, services: ServicesDep) -> ActionExecutor:
+async def get_executor(request: Request, services: ServicesDep) -> ActionExecutor:
     """One executor per app, built on first use from the app's services."""
     built: tuple[Services, ActionExecutor] | None = getattr(request.app.state, "rasa_actions", None)
     if built is None or built[0] is not services:
@@ -49,7 +49,7 @@ def get_executor(request: Request, services: ServicesDep) -> ActionExecutor:
     return built[1]
 
 
-def check_token(request: Request, services: ServicesDep) -> None:
+async def check_token(request: Request, services: ServicesDep) -> None:
     """When a token is set, Rasa must send it (`token:` of the action endpoint: `?token=`);
     outside development one must be set."""
     expected = services.settings.rasa_actions.token.get_secret_value()

@@ -49,7 +49,7 @@ class Widget:
     channel: WebChannel
 
 
-def get_widget(request: Request) -> Widget:
+async def get_widget(request: Request) -> Widget:
     widget: Widget | None = getattr(request.app.state, "widget", None)
     if widget is None:
         raise NotReady(component="web widget", reason="not mounted")
@@ -74,7 +74,9 @@ def bearer(authorization: str | None) -> str | None:
 AuthorizationHeader = Annotated[str | None, Header(description="Bearer <portal token>")]
 
 
-def optional_user(widget: WidgetDep, authorization: AuthorizationHeader = None) -> WebUser | None:
+async def optional_user(
+    widget: WidgetDep, authorization: AuthorizationHeader = None
+) -> WebUser | None:
     """The signed-in user, or None for a visitor; a bad token counts as no token here."""
     try:
         return widget.tokens.verify(bearer(authorization))
@@ -82,7 +84,7 @@ def optional_user(widget: WidgetDep, authorization: AuthorizationHeader = None) 
         return None
 
 
-def required_user(widget: WidgetDep, authorization: AuthorizationHeader = None) -> WebUser:
+async def required_user(widget: WidgetDep, authorization: AuthorizationHeader = None) -> WebUser:
     return widget.tokens.verify(bearer(authorization))
 
 
