@@ -32,6 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.addresses import ChannelAddressStore
 from bot.channels.conversations import UserConversations
+from bot.channels.locale import language_of
 from bot.channels.registry import ChannelUnavailable
 from bot.channels.throttle import ChannelLimits, Refusal
 from bot.domain import Reply
@@ -183,7 +184,7 @@ class SlackConnector:
             id=user_id,
             # without the users:read.email scope: a stable name, not shared with other channels
             email=(email or f"{user_id}@{info.get('team_id', 'slack')}.slack").lower(),
-            language=translate.language_of(info.get("locale"), self.settings.default_language),
+            language=language_of(info.get("locale"), self.settings.default_language),
         )
         self._users[user_id] = (time.monotonic() + USER_CACHE_SECONDS, user)
         return user

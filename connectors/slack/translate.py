@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from bot.channels.links import outside
-from bot.channels.locale import language_of as language_of
 from bot.dialogue.payloads import payload
 from bot.domain import Link, Reply
 from bot.messages import t

@@ -31,6 +31,7 @@ from microsoft_agents.hosting.fastapi import CloudAdapter
 
 from bot.channels.addresses import ChannelAddressStore
 from bot.channels.conversations import UserConversations
+from bot.channels.locale import language_of
 from bot.channels.registry import ChannelUnavailable
 from bot.channels.throttle import ChannelLimits, Refusal
 from bot.domain import Reply
@@ -168,9 +169,7 @@ class TeamsAgent:
                 channel=translate.CHANNEL,
                 address=reference.model_dump(mode="json", by_alias=True, exclude_none=True),
             )
-            language = translate.language_of(
-                activity.locale, self._connector.settings.default_language
-            )
+            language = language_of(activity.locale, self._connector.settings.default_language)
             replies = await self._conversations.handle(services.engine, email, text, hint=language)
             public_url = self._connector.settings.effective_public_url
             await context.send_activities(
@@ -179,9 +178,7 @@ class TeamsAgent:
 
     def _teller(self, context: TurnContext) -> Callable[[Refusal], Awaitable[None]]:
         """Replies "slow down" in the user's language (their Teams client's locale)."""
-        language = translate.language_of(
-            context.activity.locale, self._connector.settings.default_language
-        )
+        language = language_of(context.activity.locale, self._connector.settings.default_language)
 
         async def tell(refusal: Refusal) -> None:
             await context.send_activity(

@@ -8,7 +8,6 @@ from typing import Any
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment, ChannelAccount
 
 from bot.channels.links import outside
-from bot.channels.locale import language_of as language_of
 from bot.domain import Reply
 
 CHANNEL = "teams"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.channels.locale import language_of
 from bot.domain import Button, Link, Reply
 from connectors.slack import translate
 from knowledge_index.suggest import Suggestion
@@ -97,7 +98,7 @@ def test_submitted_modal_gives_the_choice_or_the_text() -> None:
 
 
 def test_locale_to_language() -> None:
-    assert translate.language_of("fr-CA", "en") == "fr"
-    assert translate.language_of("en-GB", "fr") == "en"
-    assert translate.language_of("de-DE", "fr") == "fr"
-    assert translate.language_of(None, "en") == "en"
+    assert language_of("fr-CA", "en") == "fr"
+    assert language_of("en-GB", "fr") == "en"
+    assert language_of("de-DE", "fr") == "fr"
+    assert language_of(None, "en") == "en"
