@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from actions.protocol import ActionContext, SimpleAction, Slot, SlotKind
 from actions.tickets import transcript_excerpt
-from bot.domain import Link, Reply
-from bot.messages import t
-from bot.storage.tickets import NewTicket
+from bot.kernel.domain import Link, Reply
+from bot.kernel.messages import t
+from bot.kernel.ticket_models import NewTicket
 from knowledge_index.documents import CatalogField, CatalogItem
 
 

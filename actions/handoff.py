@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from actions.protocol import ActionContext, SimpleAction, Slot
 from actions.tickets import transcript_excerpt
-from bot.domain import Reply
-from bot.messages import t
+from bot.kernel.domain import Reply
+from bot.kernel.messages import t
 
 MINUTES_PER_WAITING_USER = 4
 
@@ -22,8 +22,8 @@ class HandOff(SimpleAction):
     async def run(self, context: ActionContext) -> list[Reply]:
         conversation = context.conversation
         state = conversation.state
-        ahead = await context.tickets.store.waiting_escalations()
-        await context.tickets.store.escalate(
+        ahead = await context.tickets.waiting_escalations()
+        await context.tickets.escalate(
             conversation_id=conversation.id,
             requester=conversation.user_id,
             reason=context.slots.get("reason", "user_request"),

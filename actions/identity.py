@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.domain import utcnow
-from bot.registry import Registry
+from bot.kernel.domain import utcnow
+from bot.kernel.registry import Registry
 
 log = logging.getLogger("guichet.identity")
 CODE_LIFETIME = timedelta(minutes=10)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from actions.protocol import ActionContext
-from bot.domain import utcnow
-from bot.storage.tickets import OPEN_STATUSES, NewTicket, Ticket
+from bot.kernel.domain import utcnow
+from bot.kernel.ticket_models import NewTicket, Ticket
+from bot.kernel.tickets import OPEN_STATUSES
 
 WINDOW = timedelta(minutes=30)
 MIN_REPORTERS = 3
@@ -19,10 +20,10 @@ async def group_outage(context: ActionContext, ticket: Ticket) -> Ticket | None:
     the same symptom within the window. Returns the parent, if any."""
     if ticket.parent_reference:
         return None
-    store = context.tickets.store
+    desk = context.tickets
     recent = [
         tk
-        for tk in await store.find(
+        for tk in await desk.find(
             kind="incident", statuses=OPEN_STATUSES, since=utcnow() - WINDOW, limit=200
         )
         if tk.reference != ticket.reference
@@ -33,17 +34,12 @@ async def group_outage(context: ActionContext, ticket: Ticket) -> Ticket | None:
     similar = [tk for tk, score in zip(recent, scores, strict=True) if score >= SIMILARITY]
     parents = [tk for tk in similar if tk.details.get("major_incident")]
     parents += [
-        await store.get(ref)
+        await desk.get(ref)
         for ref in {tk.parent_reference for tk in similar if tk.parent_reference}
     ]
     if parents:
         parent = parents[0]
-        await store.change(
-            ticket.reference,
-            actor=GROUPER,
-            kind="update",
-            fields={"parent_reference": parent.reference},
-        )
+        await desk.link_parent(ticket.reference, parent.reference, actor=GROUPER)
         return parent
     reports = [tk for tk in similar if not tk.details.get("major_incident")] + [ticket]
     if len({tk.requester for tk in reports}) < MIN_REPORTERS:
@@ -72,12 +68,7 @@ async def group_outage(context: ActionContext, ticket: Ticket) -> Ticket | None:
         actor=GROUPER,
     )
     for report in reports:
-        await store.change(
-            report.reference,
-            actor=GROUPER,
-            kind="update",
-            fields={"parent_reference": parent.reference},
-        )
+        await desk.link_parent(report.reference, parent.reference, actor=GROUPER)
     publish = context.services.get("publish_notice")
     if publish is not None:
         await publish(parent)

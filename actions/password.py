@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from actions.identity import IdentityProvider
 from actions.protocol import ActionContext, SimpleAction, Slot, SlotKind
-from bot.domain import Button, Link, Reply
-from bot.messages import t
+from bot.kernel.domain import Button, Link, Reply
+from bot.kernel.messages import t
 
 MAX_WRONG_CODES = 3
 

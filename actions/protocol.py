@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
-from bot.domain import Conversation, Reply
-from bot.tickets.service import TicketService
+from bot.kernel.domain import Conversation, Reply
+from bot.kernel.ticket_models import TicketDesk
 from knowledge_index.service import KnowledgeBase
 
 
@@ -44,7 +44,7 @@ Similarity = Callable[[str, Sequence[str]], Awaitable[list[float]]]
 @dataclass
 class ActionContext:
     conversation: Conversation
-    tickets: TicketService
+    tickets: TicketDesk
     knowledge: KnowledgeBase
     similarity: Similarity
     services: dict[str, Any] = field(default_factory=dict)

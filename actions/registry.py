@@ -8,7 +8,7 @@ from actions.identity import IdentityProvider
 from actions.password import PasswordReset
 from actions.protocol import Action
 from actions.tickets import AddComment, CreateTicket, TicketStatus
-from bot.registry import Registry
+from bot.kernel.registry import Registry
 
 
 def default_actions(identity: IdentityProvider) -> Registry[Action]:

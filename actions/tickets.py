@@ -6,14 +6,12 @@ import re
 from collections.abc import Sequence
 
 from actions.outage import group_outage
-from actions.priority import CATEGORY_BY_INTENT
 from actions.protocol import ActionContext, SimpleAction, Slot, SlotKind
-from bot.dialogue.payloads import payload
-from bot.domain import Button, Link, Reply
-from bot.errors import TicketNotFound
-from bot.messages import t
-from bot.storage.tickets import OPEN_STATUSES, NewTicket, Ticket
-from bot.tickets.lifecycle import InvalidTransition
+from bot.kernel.domain import Button, Link, Reply, payload
+from bot.kernel.errors import TicketNotFound
+from bot.kernel.messages import t
+from bot.kernel.ticket_models import NewTicket, Ticket
+from bot.kernel.tickets import CATEGORY_BY_INTENT, OPEN_STATUSES, InvalidTransition
 from knowledge_index.documents import EntryType
 
 REVIEW_ARTICLE_SCORE = 0.5
@@ -113,7 +111,7 @@ class CreateTicket(SimpleAction):
                     links=[Link(title=h.entry.title, url=h.entry.url) for h in fresh],
                 )
             )
-        mine = await context.tickets.store.open_for(context.conversation.user_id)
+        mine = await context.tickets.open_for(context.conversation.user_id)
         duplicate = await most_similar(context, description, mine)
         if duplicate and duplicate[1] >= DUPLICATE_SIMILARITY:
             ticket = duplicate[0]
@@ -134,7 +132,7 @@ class CreateTicket(SimpleAction):
             )
         incidents = [
             tk
-            for tk in await context.tickets.store.find(
+            for tk in await context.tickets.find(
                 statuses=OPEN_STATUSES, kind="incident", limit=50
             )
             if tk.details.get("major_incident")
@@ -216,7 +214,7 @@ class TicketStatus(SimpleAction):
         if number:
             reference = normalise_reference(number)
             try:
-                ticket: Ticket | None = await context.tickets.store.get(reference)
+                ticket: Ticket | None = await context.tickets.get(reference)
             except TicketNotFound:
                 ticket = None
             if ticket is None or ticket.requester != user:
@@ -232,7 +230,7 @@ class TicketStatus(SimpleAction):
                 ]
             tickets = [ticket]
         else:
-            tickets = await context.tickets.store.open_for(user)
+            tickets = await context.tickets.open_for(user)
             if not tickets:
                 return [Reply(text=t("no_open_tickets", language))]
         lines = [
@@ -283,7 +281,7 @@ class AddComment(SimpleAction):
 
     async def begin(self, context: ActionContext) -> list[Reply]:
         if not context.slots.get("ticket_number"):
-            latest = await context.tickets.store.open_for(context.conversation.user_id)
+            latest = await context.tickets.open_for(context.conversation.user_id)
             if latest:
                 context.slots["ticket_number"] = latest[0].reference
         return []
@@ -292,7 +290,7 @@ class AddComment(SimpleAction):
         language, user = context.language, context.conversation.user_id
         reference = normalise_reference(context.slots["ticket_number"])
         try:
-            ticket = await context.tickets.store.get(reference)
+            ticket = await context.tickets.get(reference)
         except TicketNotFound:
             return [Reply(text=t("ticket_unknown", language, reference=reference))]
         if ticket.requester != user:
@@ -306,7 +304,7 @@ async def answer_resolution(context: ActionContext, reference: str, *, works: bo
     language, user = context.language, context.conversation.user_id
     context.conversation.state.awaiting_resolution = None
     try:
-        ticket: Ticket | None = await context.tickets.store.get(reference)
+        ticket: Ticket | None = await context.tickets.get(reference)
     except TicketNotFound:
         ticket = None
     if ticket is None or ticket.requester != user:

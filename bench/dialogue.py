@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bot.services import load_components, open_services
+from bot.app.services import load_components, open_services
 from bot.settings import load_settings
 from knowledge_index.documents import KnowledgeContent
 from knowledge_index.embedders import load_embedder

@@ -24,7 +24,7 @@ from typing import cast
 from rich.console import Console
 from rich.table import Table
 
-from connectors.itsm.protocol import TicketBackend, TicketPayload
+from bot.kernel.itsm import TicketBackend, TicketPayload
 from tests.contracts.fakes.server import free_port
 from tests.contracts.harness import Harness
 from tests.contracts.harness_request_tracker import request_tracker_harness

@@ -36,9 +36,9 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import fake_itsm
+from bot.app.cli.index import DEFAULT_EVAL
 from bot.auth.store import AuthStore
 from bot.storage.database import Database
-from knowledge_index.cli import DEFAULT_EVAL
 from knowledge_index.evaluation import LabelledSet
 from tests.contracts.fakes.server import free_port
 

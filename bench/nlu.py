@@ -28,9 +28,9 @@ import httpx  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from bot.app.cli.nlu import EVAL_DIR  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from knowledge_index.embedders import load_embedder  # noqa: E402
-from nlu.cli import EVAL_DIR  # noqa: E402
 from nlu.data import load_test_data, load_training_data  # noqa: E402
 from nlu.embedded import EmbeddedIntentParser, train_intent_model  # noqa: E402
 from nlu.protocol import IntentParser  # noqa: E402

@@ -18,10 +18,11 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from bot.api.app import create_app
-from bot.protection.settings import LimitSettings
-from bot.services import Services, load_components, open_services
+from bot.app.services import load_components, open_services
+from bot.app.web import create_app
+from bot.services import Services
 from bot.settings import load_settings
+from bot.settings.limits import LimitSettings
 from connectors.rasa_actions.bridge import RasaBridge
 from connectors.rasa_actions.domain import actions_domain
 from tests.conftest import CACHE

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from bot.privacy.redact import Redactor
 from bot.protection.ratelimit import RateLimits
-from bot.protection.settings import LimitSettings
+from bot.settings.limits import LimitSettings
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 TEXTS = {

@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.dialogue import QUERIES
-from bot.api.app import create_app
+from bot.app.web import create_app
 from bot.settings import load_settings
 from tests.connectors.slack.fake_slack import (
     SIGNING_SECRET,

@@ -29,13 +29,13 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.synthetic_kb import grow
-from knowledge_index.cli import DEFAULT_EVAL
+from bot.app.cli.index import DEFAULT_EVAL
 from knowledge_index.evaluation import LabelledSet
 from knowledge_index.index import KnowledgeIndex
 
 KEYSTROKE_S = 0.15
 WARM_UP_S = 3.0
-GUICHET = [sys.executable, "-c", "from bot.cli import main; main()"]
+GUICHET = [sys.executable, "-m", "bot.app.cli"]
 
 
 @dataclass

@@ -21,12 +21,13 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
-from bot.api.app import create_app
-from bot.protection.settings import LimitSettings
-from bot.services import Components, load_components, open_services, sync_worker
+from bot.app.services import load_components, open_services, sync_worker
+from bot.app.web import create_app
+from bot.kernel.ticket_models import NewTicket
+from bot.services import Components
 from bot.settings import TicketSettings, load_settings
-from bot.storage.tickets import NewTicket
-from connectors.itsm.settings import ItsmSettings, RequestTrackerSettings
+from bot.settings.itsm import ItsmSettings, RequestTrackerSettings
+from bot.settings.limits import LimitSettings
 from tests.contracts.fakes.server import free_port
 from tests.request_tracker import PASSWORD, SCRIPT
 

@@ -25,12 +25,12 @@ from playwright.async_api import Page, async_playwright
 from rich.console import Console
 from rich.table import Table
 
-from bot.api.app import create_app
+from bot.app.cli.index import DEFAULT_EVAL
+from bot.app.services import open_services
+from bot.app.web import create_app
 from bot.channels.protocol import ChatChannel
-from bot.domain import Reply
-from bot.services import open_services
+from bot.kernel.domain import Reply
 from bot.settings import load_settings
-from knowledge_index.cli import DEFAULT_EVAL
 from knowledge_index.evaluation import LabelledSet
 
 CHROMIUM = "/usr/bin/chromium"

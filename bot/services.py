@@ -1,46 +1,30 @@
-"""Everything the service needs at run time, opened once and handed out to routes and the CLI."""
+"""Everything the service needs at run time, opened once (by the composition root, bot/app) and
+handed out to routes, channels and the CLI."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-import anyio
-
-from actions.identity import IDENTITY_PROVIDERS, IdentityProvider
-from actions.protocol import Similarity
-from actions.registry import default_actions
+from actions.identity import IdentityProvider
 from bot.auth.store import AuthStore
 from bot.channels.protocol import ChatChannel
 from bot.channels.registry import channel_registry
-from bot.console.live import announcer
-from bot.dialogue.engine import DialogueEngine, Thresholds
-from bot.events import EventBus, open_bus
-from bot.insights.notices import NoticeAnswers
-from bot.privacy.log_filter import install_log_redaction
-from bot.privacy.redact import Redactor
-from bot.registry import Registry
-from bot.scale.setup import Scale, open_scale
+from bot.dialogue.engine import DialogueEngine
+from bot.events import EventBus
+from bot.kernel.registry import Registry
+from bot.scale.setup import Scale
 from bot.settings import Settings
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
-from bot.storage.notices import NewNotice, NoticeStore
+from bot.storage.notices import NoticeStore
 from bot.storage.search_feedback import FeedbackStore
-from bot.storage.tickets import Ticket, TicketStore
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
-from bot.tickets.sync import SyncWorker
-from knowledge_index.embedders import Embedder, load_embedder
-from knowledge_index.feedback import FeedbackKnowledgeBase
-from knowledge_index.service import IndexedKnowledgeBase, open_knowledge_base
+from knowledge_index.embedders import Embedder
+from knowledge_index.service import IndexedKnowledgeBase
 from knowledge_index.suggest import SuggestionService
-from nlu.data import load_training_data
 from nlu.language import LanguageDetector
 from nlu.protocol import IntentParser
-from nlu.registry import PARSERS, ParserContext
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -86,147 +70,3 @@ class Services:
         await self.events.aclose()
         await self.scale.aclose()
         await self.database.close()
-
-
-def similarity_of(embedder: Embedder) -> Similarity:
-    """Cosine similarity of a text to each of several others, off the event loop."""
-
-    async def similarity(text: str, others: Sequence[str]) -> list[float]:
-        if not others:
-            return []
-        vectors = await anyio.to_thread.run_sync(embedder.embed, [text, *others])
-        return [float(score) for score in vectors[1:] @ vectors[0]]
-
-    return similarity
-
-
-def outage_notice_publisher(notices: NoticeStore) -> Callable[[Ticket], Awaitable[None]]:
-    """What outage grouping calls when several people report the same symptom."""
-
-    async def publish(parent: Ticket) -> None:
-        symptom = parent.title.removeprefix("Major incident candidate: ")
-        await notices.publish(
-            NewNotice(
-                title_en=f"Ongoing incident: {symptom}"[:200],
-                title_fr=f"Incident en cours : {symptom}"[:200],
-                body_en="Several people reported this. The service desk is on it; no need to "
-                f"open another ticket (see {parent.reference}).",
-                body_fr="Plusieurs personnes l'ont signalé. Le support s'en occupe ; inutile "
-                f"d'ouvrir un autre ticket (voir {parent.reference}).",
-                source="outage-grouping",
-                reference=parent.reference,
-            )
-        )
-
-    return publish
-
-
-async def load_components(
-    settings: Settings,
-    *,
-    index_progress: Progress | None = None,
-    train_progress: Progress | None = None,
-) -> Components:
-    """Load the model, (re)build the index and train the NLU when their inputs changed."""
-    embedder = await anyio.to_thread.run_sync(load_embedder, settings.knowledge.embedder)
-    knowledge = await anyio.to_thread.run_sync(
-        lambda: open_knowledge_base(
-            settings.knowledge.kb_dir,
-            settings.index_dir,
-            embedder,
-            progress=index_progress,
-            build=settings.knowledge.build_on_start,
-        )
-    )
-    data = await anyio.to_thread.run_sync(load_training_data, settings.nlu.data_dir)
-    parser = await PARSERS.get(settings.nlu.engine)(
-        ParserContext(settings=settings, embedder=embedder, data=data, progress=train_progress)
-    )
-    languages = await anyio.to_thread.run_sync(LanguageDetector, data)
-    return Components(embedder=embedder, knowledge=knowledge, parser=parser, languages=languages)
-
-
-async def open_services(settings: Settings, components: Components | None = None) -> Services:
-    """Migrate the database and wire the engine; loads the components unless given."""
-    database = Database(settings.effective_database_url)
-    await database.migrate()
-    components = components or await load_components(settings)
-    redactor = Redactor(settings.privacy.patterns)
-    install_log_redaction(redactor)
-    notices, feedback = NoticeStore(database), FeedbackStore(database, redactor=redactor)
-    knowledge = FeedbackKnowledgeBase(
-        components.knowledge, feedback, gap_below=settings.knowledge.answer_threshold
-    )
-    identity = IDENTITY_PROVIDERS.get(settings.identity_provider)()
-    conversations = ConversationStore(database, redactor)
-    tickets = TicketService(TicketStore(database), settings.tickets, redactor)
-    scale = open_scale(settings)
-    engine = DialogueEngine(
-        parser=components.parser,
-        knowledge=knowledge,
-        actions=default_actions(identity),
-        conversations=conversations,
-        tickets=tickets,
-        languages=components.languages,
-        similarity=similarity_of(components.embedder),
-        action_extras=(
-            {"publish_notice": outage_notice_publisher(notices)}
-            if settings.insights.auto_publish_outages
-            else {}
-        ),
-        notices=NoticeAnswers(notices, components.knowledge),
-        default_language=settings.default_language,
-        thresholds=Thresholds(
-            answer=settings.knowledge.answer_threshold,
-            suggest=settings.knowledge.suggest_threshold,
-        ),
-        locks=scale.locks,
-    )
-    events = open_bus(settings.redis_url)
-    engine.on_saved = announcer(events)
-    return Services(
-        settings=settings,
-        scale=scale,
-        database=database,
-        conversations=conversations,
-        tickets=tickets,
-        notifier=TicketNotifier(database, conversations),
-        identity=identity,
-        components=components,
-        engine=engine,
-        notices=notices,
-        feedback=feedback,
-        suggestions=SuggestionService(
-            components.knowledge,
-            notices,
-            feedback,
-            suggest_threshold=settings.knowledge.suggest_threshold,
-            answer_threshold=settings.knowledge.answer_threshold,
-        ),
-        auth=AuthStore(
-            database,
-            session_minutes=settings.auth.session_minutes,
-            # Only where revocations are heard from the other processes (and the CLI): Redis.
-            token_cache_seconds=settings.auth.token_cache_seconds if settings.redis_url else 0.0,
-            events=events,
-        ),
-        events=events,
-    )
-
-
-def sync_worker(services: Services) -> SyncWorker | None:
-    """The worker pushing tickets to the configured ITSM backends; None when there are none."""
-    names = services.settings.tickets.sync_backends
-    if not names:
-        return None
-    from connectors.itsm.registry import BackendContext, build_backend
-
-    context = BackendContext(itsm=services.settings.itsm)
-    backends = {name: build_backend(name, context) for name in names}
-    return SyncWorker(
-        services.tickets,
-        backends,
-        services.notifier,
-        lease=timedelta(seconds=services.settings.tickets.sync_lease_seconds),
-        locks=services.scale.locks,
-    )

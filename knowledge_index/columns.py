@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from bot.settings import Language
+from bot.kernel.language import Language
 from knowledge_index.documents import Entry, EntryType
 
 ENTRY_TYPES: tuple[EntryType, ...] = (

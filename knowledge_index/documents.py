@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
-from bot.errors import GuichetError
-from bot.settings import Language
+from bot.kernel.errors import GuichetError
+from bot.kernel.language import Language
 from knowledge_index.formats import READERS
 
 # YAML reads a tag such as 0x800f0922 or 2026 as a number: tags are always text.

@@ -11,8 +11,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from bot.errors import GuichetError
-from bot.registry import Registry
+from bot.kernel.errors import GuichetError
+from bot.kernel.registry import Registry
 
 Vectors = npt.NDArray[np.float32]
 

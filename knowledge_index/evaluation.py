@@ -15,7 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from bot.settings import Language
+from bot.kernel.language import Language
 from knowledge_index.documents import ContentInvalid, EntryType
 from knowledge_index.service import IndexedKnowledgeBase
 

@@ -11,8 +11,8 @@ import math
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from bot.settings import Language
-from bot.storage.search_feedback import FeedbackStore, Signals
+from bot.kernel.feedback import SearchFeedback, Signals
+from bot.kernel.language import Language
 from knowledge_index.documents import CatalogItem, Entry, EntryType
 from knowledge_index.index import Hit
 from knowledge_index.service import IndexedKnowledgeBase
@@ -74,7 +74,7 @@ class FeedbackKnowledgeBase:
     """The served knowledge base seen through this database's feedback (one per `Services`)."""
 
     def __init__(
-        self, knowledge: IndexedKnowledgeBase, feedback: FeedbackStore, *, gap_below: float
+        self, knowledge: IndexedKnowledgeBase, feedback: SearchFeedback, *, gap_below: float
     ) -> None:
         self.knowledge = knowledge
         self.feedback = feedback

@@ -15,7 +15,7 @@ from typing import Any
 
 import frontmatter
 
-from bot.registry import Registry
+from bot.kernel.registry import Registry
 
 Metadata = dict[str, Any]
 Reader = Callable[[Path], tuple[Metadata, str]]

@@ -23,8 +23,8 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, Field
 
-from bot.errors import IndexMismatch, NotReady
-from bot.settings import Language
+from bot.kernel.errors import IndexMismatch, NotReady
+from bot.kernel.language import Language
 from knowledge_index.columns import Entries, Passage, Passages
 from knowledge_index.documents import Entry, EntryType, passages
 from knowledge_index.embedders import Embedder, embed_documents

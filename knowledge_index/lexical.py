@@ -23,7 +23,7 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from bot.settings import Language
+from bot.kernel.language import Language
 from knowledge_index.text import LANGUAGES, STOP_WORDS, query_words, stem, words
 
 K1, B = 1.2, 0.75

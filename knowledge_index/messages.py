@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.settings import Language
+from bot.kernel.language import Language
 
 MESSAGES: dict[str, dict[str, str]] = {
     "create_ticket_with_text": {

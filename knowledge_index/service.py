@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from bot.errors import NotReady
-from bot.settings import Language
+from bot.kernel.errors import NotReady
+from bot.kernel.language import Language
 from knowledge_index.documents import CatalogItem, Entry, EntryType, KnowledgeContent
 from knowledge_index.embedders import Embedder
 from knowledge_index.index import Floats, Hit, KnowledgeIndex, Progress, Reuse, content_hash

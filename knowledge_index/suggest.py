@@ -18,10 +18,10 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from bot.errors import InvalidRequest
-from bot.settings import Language
-from bot.storage.notices import Notice, NoticeStore
-from bot.storage.search_feedback import FeedbackStore, Signals
+from bot.kernel.errors import InvalidRequest
+from bot.kernel.feedback import SearchFeedback, Signals
+from bot.kernel.language import Language
+from bot.kernel.notices import ActiveNotices, Notice
 from knowledge_index.documents import EntryType
 from knowledge_index.embedders import Embedder, Vectors
 from knowledge_index.feedback import boosts, query_key
@@ -177,8 +177,8 @@ class SuggestionService:
     def __init__(
         self,
         knowledge: IndexedKnowledgeBase,
-        notices: NoticeStore,
-        feedback: FeedbackStore,
+        notices: ActiveNotices,
+        feedback: SearchFeedback,
         *,
         suggest_threshold: float,
         answer_threshold: float,

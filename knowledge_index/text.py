@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import Stemmer
 
-from bot.settings import Language
+from bot.kernel.language import Language
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 # French elisions: l'imprimante, d'accès, qu'il, j'ai

@@ -11,7 +11,7 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
-from bot.registry import Registry
+from bot.kernel.registry import Registry
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int64]

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field
 
-from bot.errors import GuichetError
+from bot.kernel.errors import GuichetError
 
 # [text](entity) or [text]{"entity": "impact", "value": "team"}
 _ANNOTATION = re.compile(r"\[(?P<text>[^\]]+)\](?:\((?P<name>[\w-]+)\)|(?P<json>\{[^}]*\}))")

@@ -25,7 +25,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from bot.settings import Language
+from bot.kernel.language import Language
 from knowledge_index.embedders import Embedder, Vectors
 from nlu.crf import CrfTagger
 from nlu.data import TrainingData

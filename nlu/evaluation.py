@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.settings import Language
+from bot.kernel.language import Language
 from nlu.data import Example
 from nlu.protocol import FALLBACK_INTENT, IntentParser, ParseResult
 

@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
-from bot.settings import Language
+from bot.kernel.language import Language
 from nlu.data import TrainingData
 
 _EPSILON = 1e-4

@@ -6,7 +6,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from bot.settings import Language
+from bot.kernel.language import Language
 
 FALLBACK_INTENT = "nlu_fallback"
 # The intent is read from the start of a message; entities from all of it.

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from bot.errors import NotReady
-from bot.settings import Language
+from bot.kernel.errors import NotReady
+from bot.kernel.language import Language
 from nlu.protocol import FALLBACK_INTENT, MAX_PARSE_CHARS, Entity, IntentScore, ParseResult
 
 

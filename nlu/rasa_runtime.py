@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.errors import GuichetError, NotReady
+from bot.kernel.errors import GuichetError, NotReady
 from bot.settings import PACKAGE_ROOT
 from nlu.data import TrainingData
 from nlu.rasa_project import export_project

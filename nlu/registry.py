@@ -10,8 +10,8 @@ from functools import partial
 import anyio
 import httpx
 
-from bot.errors import NotReady
-from bot.registry import Registry
+from bot.kernel.errors import NotReady
+from bot.kernel.registry import Registry
 from bot.settings import Settings
 from knowledge_index.embedders import Embedder
 from nlu.data import TrainingData

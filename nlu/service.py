@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import anyio
 
-from bot.settings import Language
+from bot.kernel.language import Language
 from nlu.language import LanguageDetector
 from nlu.protocol import IntentParser, IntentScore, ParseResult
 

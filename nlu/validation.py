@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from bot.errors import GuichetError
+from bot.kernel.errors import GuichetError
 from nlu.data import Example, TrainingData
 from nlu.domain import ENTITIES
 from nlu.text import fold

@@ -14,7 +14,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from bot.services import Components, Services, load_components, open_services
+from bot.app.services import load_components, open_services
+from bot.services import Components, Services
 from bot.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

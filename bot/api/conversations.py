@@ -17,7 +17,7 @@ from bot.api.schemas import (
     NewMessage,
 )
 from bot.auth import CurrentUser, check_owner
-from bot.domain import Conversation
+from bot.kernel.domain import Conversation
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 

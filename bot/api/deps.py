@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from bot.dialogue.engine import DialogueEngine
-from bot.errors import NotReady
+from bot.kernel.errors import NotReady
 from bot.services import Services
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.errors import (
+from bot.kernel.errors import (
     Conflict,
     Forbidden,
     GuichetError,

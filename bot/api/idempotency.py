@@ -27,10 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.api.deps import ServicesDep
 from bot.api.errors import ErrorOut, ValidationErrorOut
 from bot.auth import CurrentUser
-from bot.domain import utcnow
-from bot.errors import IdempotencyKeyInProgress, IdempotencyKeyInvalid, IdempotencyKeyReused
+from bot.kernel.domain import utcnow
+from bot.kernel.errors import IdempotencyKeyInProgress, IdempotencyKeyInvalid, IdempotencyKeyReused
+from bot.kernel.ticket_models import Ticket
 from bot.storage.idempotency import IdempotencyStore, KeyClaim, KeyScope, RecordedResponse
-from bot.storage.tickets import Ticket, WriteHook
+from bot.storage.tickets import WriteHook
 
 KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import ServicesDep
 from bot.auth.deps import AgentUser
-from bot.domain import utcnow
 from bot.insights.articles import NewArticle, PublishedArticle
 from bot.insights.changes import Change, NewChange
 from bot.insights.export import to_csv
@@ -18,6 +17,8 @@ from bot.insights.gaps import GapReport
 from bot.insights.kpis import Kpis
 from bot.insights.period import parse_period
 from bot.insights.service import Insights, open_insights
+from bot.kernel.domain import utcnow
+from bot.scale.index_versions import announce_version
 from bot.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["insights"])
@@ -112,8 +113,6 @@ async def announce_index(services: Services) -> None:
     """Tell the other processes a new index version is out (they also poll for it)."""
     url = services.settings.redis_url
     if url:
-        from bot.scale.index_versions import announce_version
-
         await anyio.to_thread.run_sync(announce_version, url, services.settings.index_dir)
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import ServicesDep
 from bot.auth import AgentUser
-from bot.settings import Language
+from bot.kernel.language import Language
 from nlu.service import understand
 
 MAX_PARSE_TEXT = 20_000

@@ -12,7 +12,7 @@ from bot.api.insights import InsightsDep
 from bot.api.schemas import RowId
 from bot.auth.deps import AgentUser
 from bot.insights.notices import Candidate
-from bot.storage.notices import NewNotice, Notice
+from bot.kernel.notices import NewNotice, Notice
 
 router = APIRouter(prefix="/api/v1/notices", tags=["notices"])
 

@@ -11,7 +11,7 @@ from fastapi import Request
 from sqlalchemy import select
 
 from bot.auth.deps import optional_user
-from bot.errors import GuichetError
+from bot.kernel.errors import GuichetError
 from bot.protection.ratelimit import Category, RateLimits
 from bot.storage.tables import ConversationRow
 

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.domain import Reply, Turn
-from bot.settings import Language
+from bot.kernel.domain import Reply, Turn
+from bot.kernel.language import Language
 
 MAX_MESSAGE_CHARS = 4000
 # A row id in a path: the database's INTEGER (32 bits in PostgreSQL). A larger one is a 422

@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import ServicesDep
 from bot.auth import AgentUser
-from bot.errors import NotFound
-from bot.settings import Language
-from bot.storage.search_feedback import Gap
+from bot.kernel.errors import NotFound
+from bot.kernel.feedback import Gap
+from bot.kernel.language import Language
 from knowledge_index.documents import EntryType
 from knowledge_index.feedback import record_answer_vote
 from knowledge_index.suggest import (

@@ -17,14 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.api.deps import ServicesDep
 from bot.api.idempotency import WITHOUT_KEY, IdempotentWriteDep, idempotent_responses
 from bot.auth import AgentUser, CurrentUser, Principal, check_owner
-from bot.domain import Reply, utcnow
-from bot.errors import Forbidden
-from bot.messages import t
+from bot.kernel.domain import Reply, utcnow
+from bot.kernel.errors import Forbidden
+from bot.kernel.language import Language
+from bot.kernel.messages import t
+from bot.kernel.ticket_models import Comment, Event, NewTicket, SyncState, Ticket
+from bot.kernel.tickets import TRANSITIONS, Impact, Status, Urgency
 from bot.services import Services
-from bot.settings import Language
-from bot.storage.tickets import Comment, Event, NewTicket, SyncState, Ticket
-from bot.tickets.lifecycle import TRANSITIONS
-from connectors.itsm.protocol import Impact, Status, Urgency
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 

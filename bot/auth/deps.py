@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, Signer
 
 from bot.auth.roles import Principal, Role
 from bot.auth.store import AuthStore
-from bot.errors import Forbidden, NotAuthenticated, NotReady
+from bot.kernel.errors import Forbidden, NotAuthenticated, NotReady
 
 SESSION_COOKIE = "guichet_session"
 CSRF_HEADER = "X-CSRF-Token"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from bot.errors import InvalidRequest
+from bot.kernel.errors import InvalidRequest
 
 MIN_PASSWORD_LENGTH = 10
 _HASHER = PasswordHasher()

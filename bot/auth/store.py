@@ -17,9 +17,9 @@ from sqlalchemy import select, update
 from bot.auth.passwords import hash_password, needs_rehash, verify_password
 from bot.auth.roles import Principal, Role, check_role
 from bot.auth.token_cache import TokenCache, announce
-from bot.domain import utcnow
-from bot.errors import Conflict, InvalidRequest, NotAuthenticated, NotFound
 from bot.events.protocol import EventBus
+from bot.kernel.domain import utcnow
+from bot.kernel.errors import Conflict, InvalidRequest, NotAuthenticated, NotFound
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
 from bot.storage.tables import ApiTokenRow, AuditRow, SessionRow, UserRow

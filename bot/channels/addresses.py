@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.domain import utcnow
+from bot.kernel.domain import utcnow
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
 from bot.storage.tables import ChannelAddressRow

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from bot.api.schemas import MAX_MESSAGE_CHARS
 from bot.dialogue.engine import DialogueEngine
-from bot.domain import Reply
-from bot.errors import ConversationNotFound
-from bot.settings import Language
+from bot.kernel.domain import Reply
+from bot.kernel.errors import ConversationNotFound
+from bot.kernel.language import Language
 
 MAX_REMEMBERED = 100_000
 

@@ -18,10 +18,10 @@ from bot.channels.addresses import ChannelAddressStore
 from bot.channels.protocol import ChatChannel
 from bot.channels.registry import ChannelUnavailable
 from bot.dialogue.payloads import parse_payload
-from bot.domain import Reply, bot_turns, utcnow
-from bot.errors import ConversationNotFound
-from bot.registry import Registry
-from bot.settings import Language
+from bot.kernel.domain import Reply, bot_turns, utcnow
+from bot.kernel.errors import ConversationNotFound
+from bot.kernel.language import Language
+from bot.kernel.registry import Registry
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
 from bot.storage.tables import NotificationRow

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from bot.domain import Link, Reply
+from bot.kernel.domain import Link, Reply
 
 # A Markdown link to a path, as an article or a message may hold: `[VPN guide](/kb/en/vpn)`.
 _MARKDOWN_PATH_LINK = re.compile(r"\[([^\]]+)\]\((/[^)\s]*)\)")

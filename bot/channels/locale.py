@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import get_args
 
-from bot.settings import Language
+from bot.kernel.language import Language
 
 SUPPORTED: tuple[Language, ...] = get_args(Language)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from bot.domain import Reply
+from bot.kernel.domain import Reply
 
 
 @runtime_checkable

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.channels.protocol import ChatChannel
-from bot.errors import GuichetError
-from bot.registry import Registry
+from bot.kernel.errors import GuichetError
+from bot.kernel.registry import Registry
 
 
 class ChannelUnavailable(GuichetError):

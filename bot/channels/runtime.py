@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -11,28 +11,22 @@ from fastapi import FastAPI
 
 from bot.channels.addresses import ChannelAddressStore
 from bot.channels.dispatch import NotificationDispatcher
+from bot.channels.plugin import ChannelPlugin, ChannelStart
 from bot.channels.protocol import ChatChannel
+from bot.kernel.registry import Registry
 from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.services import Services
 
-# Called with the opened services in the lifespan; returns the channel that pushes to users.
-ChannelFactory = Callable[["Services"], ChatChannel]
-
-
-def mount_channels(app: FastAPI, settings: Settings) -> None:
-    """Mount the routes of the channels whose settings are present (Slack, Teams)."""
-    factories: list[ChannelFactory] = getattr(app.state, "channel_factories", [])
-    if settings.slack_signing_secret and settings.slack_bot_token:
-        from connectors.slack.routes import mount as mount_slack
-
-        factories.append(mount_slack(app, settings))
-    if settings.teams.app_id:
-        from connectors.teams.routes import mount as mount_teams
-
-        factories.append(mount_teams(app, settings))
-    app.state.channel_factories = factories
+def mount_channels(app: FastAPI, settings: Settings, plugins: Registry[ChannelPlugin]) -> None:
+    """Mount the routes of the channels the settings enable; keep what starts them."""
+    starts: list[ChannelStart] = getattr(app.state, "channel_starts", [])
+    for name in plugins:
+        plugin = plugins.get(name)
+        if plugin.enabled(settings) and (start := plugin.mount(app, settings)) is not None:
+            starts.append(start)
+    app.state.channel_starts = starts
     app.state.channel_settings = settings.channels
 
 
@@ -40,8 +34,8 @@ def mount_channels(app: FastAPI, settings: Settings) -> None:
 async def running_channels(app: FastAPI, services: Services) -> AsyncIterator[None]:
     """Register the mounted channels and deliver queued notifications while the app runs."""
     opened: list[ChatChannel] = []
-    for factory in getattr(app.state, "channel_factories", []):
-        channel = factory(services)
+    for start in getattr(app.state, "channel_starts", []):
+        channel = start(services)
         opened.append(channel)
         if channel.name not in services.channels.names():
             services.channels.register(channel.name, channel)

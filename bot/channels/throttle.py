@@ -20,10 +20,10 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.channels.addresses import normalise_email
-from bot.messages import t
+from bot.kernel.language import Language
+from bot.kernel.messages import t
 from bot.protection.errors import RateLimited
 from bot.protection.ratelimit import Category, RateLimits, Scope
-from bot.settings import Language
 
 log = logging.getLogger("guichet.ratelimit")
 MAX_REMEMBERED = 100_000

@@ -22,9 +22,9 @@ from bot.console.desk import (
     QueueItem,
 )
 from bot.console.live import ESCALATIONS, conversation_topic
-from bot.domain import Turn
 from bot.events.protocol import EventBus
-from connectors.itsm.protocol import Impact, Status, Urgency
+from bot.kernel.domain import Turn
+from bot.kernel.tickets import Impact, Status, Urgency
 
 KEEPALIVE_SECONDS = 15.0
 MAX_MESSAGE = 4000

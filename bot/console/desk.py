@@ -16,17 +16,15 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel
 from sqlalchemy import select, update
 
-from actions.priority import CATEGORY_BY_INTENT
 from bot.auth.roles import Principal
 from bot.console.live import ESCALATIONS, conversation_topic, publish, turn_event
-from bot.domain import Conversation, Link, Reply, Turn, bot_turns, utcnow
-from bot.errors import Conflict, Forbidden, NotFound
-from bot.messages import t
+from bot.kernel.domain import Conversation, Link, Reply, Turn, bot_turns, utcnow
+from bot.kernel.errors import Conflict, Forbidden, NotFound
+from bot.kernel.messages import t
+from bot.kernel.ticket_models import Event, NewTicket, SyncState, Ticket
+from bot.kernel.tickets import CATEGORY_BY_INTENT, TRANSITIONS, Status
 from bot.storage.conversations import as_utc
 from bot.storage.tables import ConversationRow, EscalationRow, NotificationRow, TicketRow
-from bot.storage.tickets import Event, NewTicket, SyncState, Ticket
-from bot.tickets.lifecycle import TRANSITIONS
-from connectors.itsm.protocol import Status
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -14,9 +14,9 @@ from bot.api.deps import ServicesDep
 from bot.api.insights import InsightsDep, announce_index
 from bot.auth import AgentUser
 from bot.console.pages import render
-from bot.domain import utcnow
-from bot.errors import GuichetError
 from bot.insights.articles import NewArticle
+from bot.kernel.domain import utcnow
+from bot.kernel.errors import GuichetError
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 

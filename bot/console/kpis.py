@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse
 from bot.api.insights import InsightsDep
 from bot.auth import AgentUser
 from bot.console.pages import render
-from bot.domain import utcnow
-from bot.errors import InvalidRequest
 from bot.insights import charts
 from bot.insights.period import parse_period
+from bot.kernel.domain import utcnow
+from bot.kernel.errors import InvalidRequest
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from bot.dialogue.engine import TurnsSaved
-from bot.domain import Conversation, Turn
 from bot.events.protocol import Event, EventBus
+from bot.kernel.domain import Conversation, Turn
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from bot.api.insights import InsightsDep
 from bot.api.schemas import RowId
 from bot.auth import AgentUser
 from bot.console.pages import render
-from bot.errors import GuichetError
-from bot.storage.notices import NewNotice
+from bot.kernel.errors import GuichetError
+from bot.kernel.notices import NewNotice
 
 router = APIRouter(prefix="/console/notices", include_in_schema=False)
 PAGE = "/console/notices"

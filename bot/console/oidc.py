@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from bot.api.deps import ServicesDep
 from bot.console.pages import _safe_next, signed_in
-from bot.errors import NotAuthenticated
+from bot.kernel.errors import NotAuthenticated
 from bot.settings import OidcSettings
 
 DISCOVERY = "/.well-known/openid-configuration"

@@ -16,18 +16,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from actions.priority import IMPACTS, URGENCIES
 from bot.api.deps import ServicesDep
 from bot.api.schemas import RowId
 from bot.auth import AgentUser, CurrentUser
 from bot.auth.deps import SESSION_COOKIE, cookie_signer
 from bot.auth.store import NewSession
 from bot.console.desk import ESCALATION_STATUSES, EscalationDesk
-from bot.errors import GuichetError, InvalidRequest, NotAuthenticated
+from bot.kernel.errors import GuichetError, InvalidRequest, NotAuthenticated
+from bot.kernel.tickets import CATEGORIES, IMPACTS, URGENCIES, Status
 from bot.services import Services
 from bot.settings import Environment as RunMode
-from bot.tickets.service import CATEGORIES
-from connectors.itsm.protocol import Status
 
 LOGIN_CSRF_COOKIE = "guichet_login"
 TEMPLATES = Environment(

@@ -12,12 +12,12 @@ from actions.tickets import answer_resolution
 from bot.dialogue.form_runner import FAILURES_BEFORE_AGENT, FormRunner
 from bot.dialogue.frustration import frustrated
 from bot.dialogue.notices import NoticeLookup, notices_first
-from bot.dialogue.payloads import parse_payload, payload
-from bot.domain import Button, Conversation, Link, Reply, Turn, bot_turns
-from bot.messages import t
-from bot.registry import Registry
+from bot.dialogue.payloads import parse_payload
+from bot.kernel.domain import Button, Conversation, Link, Reply, Turn, bot_turns, payload
+from bot.kernel.language import Language
+from bot.kernel.messages import t
+from bot.kernel.registry import Registry
 from bot.scale.locks import ConversationLocks, LocalLocks
-from bot.settings import Language
 from bot.storage.conversations import ConversationStore
 from bot.tickets.service import TicketService
 from knowledge_index.documents import EntryType

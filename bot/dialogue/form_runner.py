@@ -6,9 +6,9 @@ from typing import Any
 
 from actions.protocol import Action, ActionContext, Similarity, Slot, SlotKind
 from bot.dialogue import forms
-from bot.domain import Button, Conversation, DialogueState, Reply
-from bot.messages import t
-from bot.registry import Registry
+from bot.kernel.domain import Button, Conversation, DialogueState, Reply
+from bot.kernel.messages import t
+from bot.kernel.registry import Registry
 from bot.tickets.service import TicketService
 from knowledge_index.service import KnowledgeBase
 from nlu.protocol import FALLBACK_INTENT, ParseResult

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 
-from actions.priority import IMPACTS, URGENCIES
 from actions.protocol import Action, ActionContext, Slot, SlotKind
-from bot.dialogue.payloads import payload
-from bot.domain import Button, Reply
-from bot.messages import t
-from bot.tickets.service import CATEGORIES
+from bot.kernel.domain import Button, Reply, payload
+from bot.kernel.messages import t
+from bot.kernel.tickets import CATEGORIES, IMPACTS, URGENCIES
 from knowledge_index.service import KnowledgeBase
 from nlu.entities import fold
 from nlu.protocol import ParseResult

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.domain import Conversation, Link, Reply
-from bot.messages import t
-from bot.settings import Language
-from bot.storage.notices import Notice
+from bot.kernel.domain import Conversation, Link, Reply
+from bot.kernel.language import Language
+from bot.kernel.messages import t
+from bot.kernel.notices import Notice
 from nlu.protocol import FALLBACK_INTENT, ParseResult
 
 # Messages that describe a problem or ask something: the ones a notice may answer.

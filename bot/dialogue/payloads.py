@@ -10,10 +10,6 @@ from nlu.protocol import Entity, ParseResult
 _PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]+)(?P<entities>\{.*\})?$", re.DOTALL)
 
 
-def payload(intent: str, **entities: str) -> str:
-    return f"/{intent}" + (json.dumps(entities, ensure_ascii=False) if entities else "")
-
-
 def parse_payload(text: str) -> ParseResult | None:
     """A button's payload, read exactly; None when the text is not a payload."""
     match = _PAYLOAD.match(text.strip())

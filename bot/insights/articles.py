@@ -23,8 +23,8 @@ import anyio
 import frontmatter
 from pydantic import BaseModel, Field, model_validator
 
-from bot.errors import GuichetError, NotReady
-from bot.settings import Language
+from bot.kernel.errors import GuichetError, NotReady
+from bot.kernel.language import Language
 from knowledge_index.documents import ContentInvalid
 from knowledge_index.service import IndexedKnowledgeBase, update_index
 

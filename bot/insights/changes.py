@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.domain import utcnow
-from bot.errors import Conflict, NotFound, TicketNotFound
+from bot.kernel.domain import utcnow
+from bot.kernel.errors import Conflict, NotFound, TicketNotFound
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
 from bot.storage.tables import ChangeRow, TicketEventRow, TicketRow

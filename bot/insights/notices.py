@@ -9,13 +9,16 @@ from typing import Literal
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from bot.errors import Conflict
-from bot.settings import Language
+from bot.kernel.errors import Conflict
+from bot.kernel.language import Language
+from bot.kernel.notices import NewNotice, Notice
+from bot.kernel.ticket_models import Ticket
+from bot.kernel.tickets import OPEN_STATUSES
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
-from bot.storage.notices import NewNotice, Notice, NoticeStore
+from bot.storage.notices import NoticeStore
 from bot.storage.tables import IncidentNoticeRow
-from bot.storage.tickets import OPEN_STATUSES, Ticket, TicketStore
+from bot.storage.tickets import TicketStore
 from knowledge_index.service import IndexedKnowledgeBase
 from knowledge_index.suggest import NoticeMatcher
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.errors import InvalidRequest
+from bot.kernel.errors import InvalidRequest
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30

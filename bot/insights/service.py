@@ -10,8 +10,8 @@ from bot.insights.changes import ChangeStore
 from bot.insights.gaps import GapFinder
 from bot.insights.kpis import KpiReport
 from bot.insights.notices import OutageCandidates
-from bot.insights.settings import InsightsSettings
 from bot.services import Services
+from bot.settings.insights import InsightsSettings
 
 
 @dataclass

@@ -23,8 +23,8 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import delete, select
 
-from bot.domain import utcnow
-from bot.privacy.settings import PrivacySettings
+from bot.kernel.domain import utcnow
+from bot.settings.privacy import PrivacySettings
 from bot.storage.database import Database
 from bot.storage.idempotency import IdempotencyStore
 from bot.storage.tables import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.errors import GuichetError
+from bot.kernel.errors import GuichetError
 
 
 class PayloadTooLarge(GuichetError):

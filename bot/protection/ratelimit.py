@@ -19,7 +19,7 @@ from limits.errors import StorageError
 from redis.asyncio import ConnectionPool
 
 from bot.protection.errors import RateLimited
-from bot.protection.settings import LimitSettings
+from bot.settings.limits import LimitSettings
 
 log = logging.getLogger("guichet.ratelimit")
 Category = Literal["messages", "suggestions", "writes"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.errors import NotReady
+from bot.kernel.errors import NotReady
 
 
 class ConversationBusy(NotReady):

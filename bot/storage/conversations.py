@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import Row, func, select
 
-from bot.domain import Conversation, DialogueState, Turn, utcnow
-from bot.errors import ConversationNotFound
+from bot.kernel.domain import Conversation, DialogueState, Turn, utcnow
+from bot.kernel.errors import ConversationNotFound
+from bot.kernel.language import Language
 from bot.privacy.redact import Redactor
-from bot.settings import Language
 from bot.storage.database import Database
 from bot.storage.tables import ConversationRow, TurnRow
 

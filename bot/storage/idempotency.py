@@ -17,11 +17,11 @@ from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.errors import IdempotencyKeyInProgress
+from bot.kernel.errors import IdempotencyKeyInProgress
+from bot.kernel.ticket_models import Ticket
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
 from bot.storage.tables import IdempotencyKeyRow
-from bot.storage.tickets import Ticket
 
 
 @dataclass(frozen=True)

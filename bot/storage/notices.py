@@ -8,52 +8,14 @@ they match what the employee types. Readers keep a short-lived copy of the activ
 from __future__ import annotations
 
 import time
-from datetime import datetime
-from typing import Literal
 
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bot.domain import utcnow
-from bot.errors import NotFound
-from bot.settings import Language
+from bot.kernel.domain import utcnow
+from bot.kernel.notices import NewNotice, Notice, NoticeNotFound
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
 from bot.storage.tables import IncidentNoticeRow
-
-NoticeStatus = Literal["active", "closed"]
-Severity = Literal["info", "degraded", "outage"]
-
-
-class NoticeNotFound(NotFound):
-    def __init__(self, *, notice_id: int) -> None:
-        super().__init__(kind="incident notice", key=notice_id)
-
-
-class NewNotice(BaseModel):
-    title_en: str = Field(min_length=1, max_length=200)
-    title_fr: str = Field(min_length=1, max_length=200)
-    body_en: str = ""
-    body_fr: str = ""
-    severity: Severity = "degraded"
-    tags: list[str] = Field(default_factory=list)
-    url: str | None = Field(None, max_length=500)
-    source: str = Field("agent", max_length=64, description="who published it")
-    reference: str | None = Field(None, max_length=64, description="e.g. the problem ticket")
-
-
-class Notice(NewNotice):
-    id: int
-    status: NoticeStatus
-    created_at: datetime
-    updated_at: datetime
-    closed_at: datetime | None = None
-
-    def title(self, language: Language) -> str:
-        return self.title_fr if language == "fr" else self.title_en
-
-    def body(self, language: Language) -> str:
-        return self.body_fr if language == "fr" else self.body_en
 
 
 def _notice(row: IncidentNoticeRow) -> Notice:

@@ -8,14 +8,13 @@ oublie" are one key).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from datetime import datetime
 
-from pydantic import BaseModel
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.domain import utcnow
+from bot.kernel.domain import utcnow
+from bot.kernel.feedback import Gap, Signals
 from bot.privacy.redact import Redactor
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
@@ -28,26 +27,6 @@ from bot.storage.tables import (
 
 MAX_KEY = 200
 MAX_QUERY = 500
-
-
-class Gap(BaseModel):
-    query: str
-    language: str
-    count: int
-    best_score: float
-    first_seen: datetime
-    last_seen: datetime
-
-
-@dataclass
-class Signals:
-    """Counts per entry group, overall and per query key."""
-
-    clicks: dict[str, int] = field(default_factory=dict)
-    helpful: dict[str, int] = field(default_factory=dict)
-    unhelpful: dict[str, int] = field(default_factory=dict)
-    query_clicks: dict[tuple[str, str], int] = field(default_factory=dict)
-    query_votes: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 class FeedbackStore:

@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import utcnow
-from bot.errors import TicketNotFound
+from bot.kernel.domain import utcnow
+from bot.kernel.errors import TicketNotFound
+from bot.kernel.ticket_models import Comment, Event, NewTicket, SyncState, Ticket
+from bot.kernel.tickets import OPEN_STATUSES
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
 from bot.storage.tables import (
@@ -25,74 +27,7 @@ from bot.storage.tables import (
     TicketSyncRow,
 )
 
-TicketKind = Literal["incident", "request"]
-OPEN_STATUSES = ("new", "assigned", "in_progress", "awaiting_information", "pending", "reopened")
 _PREFIX: dict[str, str] = {"incident": "INC", "request": "REQ"}
-
-
-class NewTicket(BaseModel):
-    kind: TicketKind
-    requester: str
-    channel: str
-    conversation_id: str | None
-    title: str
-    description: str
-    category: str
-    impact: str
-    urgency: str
-    priority: str
-    language: str
-    details: dict[str, Any] = Field(default_factory=dict)
-    assignee_group: str | None = None
-    parent_reference: str | None = None
-    status: str = "new"
-
-
-class Comment(BaseModel):
-    at: datetime
-    author: str
-    body: str
-    public: bool
-    origin: str
-
-
-class Event(BaseModel):
-    at: datetime
-    actor: str
-    kind: str
-    data: dict[str, Any]
-
-
-class SyncState(BaseModel):
-    backend: str
-    state: Literal["pending", "synced", "failed"]
-    upstream_id: str | None
-    last_error: str | None
-    updated_at: datetime
-
-
-class Ticket(NewTicket):
-    id: int
-    reference: str
-    created_at: datetime
-    updated_at: datetime
-    assignee: str | None = None
-    first_response_due: datetime | None = None
-    resolution_due: datetime | None = None
-    first_response_at: datetime | None = None
-    resolved_at: datetime | None = None
-    closed_at: datetime | None = None
-    paused_at: datetime | None = None
-    change_ref: str | None = Field(None, description="the change or release it follows from")
-
-    def sla_breaches(self, now: datetime) -> dict[str, bool]:
-        """Whether the first-response and resolution targets are missed (or will be, now)."""
-        responded = self.first_response_at or now
-        resolved = self.resolved_at or (now if self.paused_at is None else self.paused_at)
-        return {
-            "first_response": bool(self.first_response_due and responded > self.first_response_due),
-            "resolution": bool(self.resolution_due and resolved > self.resolution_due),
-        }
 
 
 class OutboxItem(BaseModel):

@@ -5,14 +5,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 
-from bot.dialogue.payloads import payload
-from bot.domain import Button, Link, Reply, bot_turns, utcnow
-from bot.errors import ConversationNotFound
-from bot.messages import t
+from bot.kernel.domain import Button, Link, Reply, bot_turns, payload, utcnow
+from bot.kernel.errors import ConversationNotFound
+from bot.kernel.messages import t
+from bot.kernel.ticket_models import Ticket
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
 from bot.storage.tables import NotificationRow
-from bot.storage.tickets import Ticket
 
 
 class TicketNotifier:

@@ -3,9 +3,9 @@ the bot's own words (`bot.messages`), so the chat and the pages name them alike.
 
 from __future__ import annotations
 
-from bot.messages import MESSAGES as BOT_MESSAGES
-from bot.messages import t as bot_text
-from bot.settings import Language
+from bot.kernel.language import Language
+from bot.kernel.messages import MESSAGES as BOT_MESSAGES
+from bot.kernel.messages import t as bot_text
 
 MESSAGES: dict[str, dict[str, str]] = {
     "brand": {"en": "Guichet · IT help desk", "fr": "Guichet · support informatique"},

@@ -11,10 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.auth import Principal
-from bot.domain import utcnow
+from bot.kernel.domain import utcnow
+from bot.kernel.language import Language
+from bot.kernel.ticket_models import Comment, Event, SyncState, Ticket
+from bot.kernel.tickets import OPEN_STATUSES
 from bot.services import Services
-from bot.settings import Language
-from bot.storage.tickets import OPEN_STATUSES, Comment, Event, SyncState, Ticket
 from bot.tickets.page_texts import category_name, status_name, t
 
 

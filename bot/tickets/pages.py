@@ -28,7 +28,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from bot.api.deps import ServicesDep
 from bot.api.errors import status_for
 from bot.auth import Principal, current_user
-from bot.errors import (
+from bot.kernel.errors import (
     Conflict,
     Forbidden,
     GuichetError,
@@ -37,13 +37,13 @@ from bot.errors import (
     NotFound,
     TicketNotFound,
 )
-from bot.messages import t as bot_text
+from bot.kernel.language import Language
+from bot.kernel.messages import t as bot_text
+from bot.kernel.ticket_models import Ticket
+from bot.kernel.tickets import Status
 from bot.services import Services
-from bot.settings import Language
-from bot.storage.tickets import Ticket
 from bot.tickets.page_texts import t
 from bot.tickets.page_view import ticket_rows, ticket_view
-from connectors.itsm.protocol import Status
 
 TEMPLATES = Environment(
     loader=PackageLoader("bot.tickets", "templates"), autoescape=select_autoescape()

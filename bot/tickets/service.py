@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from actions.priority import IMPACTS, URGENCIES
-from bot.domain import utcnow
-from bot.errors import Conflict, InvalidRequest
+from bot.kernel.domain import utcnow
+from bot.kernel.errors import Conflict, InvalidRequest
+from bot.kernel.sla import due
+from bot.kernel.ticket_models import NewTicket, Ticket
+from bot.kernel.tickets import (
+    CATEGORIES,
+    IMPACTS,
+    PAUSED,
+    STATUSES,
+    URGENCIES,
+    Status,
+    check_transition,
+)
 from bot.privacy.redact import Redactor
 from bot.settings import TicketSettings
-from bot.storage.tickets import NewTicket, Ticket, TicketStore, WriteHook
-from bot.tickets.lifecycle import PAUSED, STATUSES, check_transition
-from bot.tickets.sla import due
-from connectors.itsm.protocol import Status
+from bot.storage.tickets import TicketStore, WriteHook
 
-CATEGORIES = ("hardware", "software", "network", "security", "access", "request", "other")
 AGENT_STATUSES: tuple[Status, ...] = ("assigned", "in_progress", "resolved", "rejected")
 
 
 class TicketService:
+    """The ticket rules over the store; the kernel's `TicketDesk` for the actions."""
+
     def __init__(
         self, store: TicketStore, settings: TicketSettings, redactor: Redactor | None = None
     ) -> None:
@@ -195,3 +204,45 @@ class TicketService:
         return await self.transition(
             ticket.reference, "assigned" if approved else "rejected", actor=approver
         )
+
+    async def link_parent(self, reference: str, parent: str, *, actor: str) -> Ticket:
+        return await self.store.change(
+            reference, actor=actor, kind="update", fields={"parent_reference": parent}
+        )
+
+    # -- reads and escalations, as the store has them ------------------------------------------
+
+    async def get(self, reference: str) -> Ticket:
+        return await self.store.get(reference)
+
+    async def find(
+        self,
+        *,
+        requester: str | None = None,
+        statuses: Sequence[str] = (),
+        parent: str | None = None,
+        kind: str | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[Ticket]:
+        return await self.store.find(
+            requester=requester,
+            statuses=statuses,
+            parent=parent,
+            kind=kind,
+            since=since,
+            limit=limit,
+        )
+
+    async def open_for(self, requester: str) -> list[Ticket]:
+        return await self.store.open_for(requester)
+
+    async def escalate(
+        self, *, conversation_id: str, requester: str, reason: str, summary: dict[str, Any]
+    ) -> int:
+        return await self.store.escalate(
+            conversation_id=conversation_id, requester=requester, reason=reason, summary=summary
+        )
+
+    async def waiting_escalations(self) -> int:
+        return await self.store.waiting_escalations()

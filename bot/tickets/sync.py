@@ -10,18 +10,14 @@ from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime, timedelta
 
-from bot.domain import utcnow
+from bot.kernel.domain import utcnow
+from bot.kernel.itsm import BackendError, TicketBackend, TicketPayload, UpstreamChange
+from bot.kernel.ticket_models import Ticket
+from bot.kernel.tickets import InvalidTransition
 from bot.scale.locks import ConversationLocks
-from bot.storage.tickets import OutboxItem, Ticket
-from bot.tickets.lifecycle import InvalidTransition
+from bot.storage.tickets import OutboxItem
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
-from connectors.itsm.protocol import (
-    BackendError,
-    TicketBackend,
-    TicketPayload,
-    UpstreamChange,
-)
 
 log = logging.getLogger("guichet.sync")
 FIRST_POLL_LOOKBACK = timedelta(days=1)

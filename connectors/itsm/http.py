@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from connectors.itsm.protocol import (
+from bot.kernel.itsm import (
     BackendError,
     BackendRejected,
     BackendUnavailable,

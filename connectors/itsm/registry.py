@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.registry import Registry
+from bot.kernel.itsm import TicketBackend
+from bot.kernel.registry import Registry
+from bot.settings.itsm import ItsmSettings
 from connectors.itsm import (
     glpi,
     jira_service_management,
@@ -18,8 +20,6 @@ from connectors.itsm import (
     servicenow,
     zammad,
 )
-from connectors.itsm.protocol import TicketBackend
-from connectors.itsm.settings import ItsmSettings
 
 
 @dataclass(frozen=True)

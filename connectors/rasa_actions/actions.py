@@ -14,7 +14,6 @@ For a Guichet action `X` with slots to fill (see `connectors/rasa_actions/domain
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,32 +23,16 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalog import field_slot
-from actions.priority import IMPACTS, URGENCIES
-from actions.protocol import Action, ActionContext, Slot, SlotKind
-from actions.tickets import answer_resolution, normalise_reference
-from bot.dialogue import forms
-from bot.dialogue.engine import OUTAGE_IMPACT, describes_a_problem, without_request
-from bot.dialogue.form_runner import FormRunner
-from bot.domain import Reply
-from bot.messages import t
-from bot.registry import UnknownPlugin
-from bot.tickets.service import CATEGORIES
-from connectors.rasa_actions.bridge import Opened, RasaBridge, take_slots
+from actions.protocol import Action, ActionContext
+from bot.dialogue import remote_forms
+from bot.dialogue.remote_forms import FormCall, FormTurn, Preset, needs_form, outage_preset
+from bot.kernel.domain import Reply
+from bot.kernel.registry import UnknownPlugin
+from connectors.rasa_actions.bridge import Opened, RasaBridge
 from connectors.rasa_actions.translate import CONFIRM_SLOT, REQUESTED_SLOT, form_name, to_message
-from nlu.entities import fold
-from nlu.protocol import Entity, ParseResult
 
 Events = list[dict[str, Any]]
 Domain = dict[str, Any]
-LABELLED: dict[SlotKind, tuple[str, tuple[str, ...]]] = {
-    SlotKind.IMPACT: ("impact", IMPACTS),
-    SlotKind.URGENCY: ("urgency", URGENCIES),
-    SlotKind.CATEGORY: ("category", CATEGORIES),
-}
-
-
-def needs_form(action: Action, context: ActionContext) -> bool:
-    return action.confirm or any(slot.required for slot in action.slots(context))
 
 
 def utter(dispatcher: CollectingDispatcher, replies: list[Reply]) -> None:
@@ -71,35 +54,10 @@ def has_form(domain: Domain, action: str) -> bool:
     return form_name(action) in (domain.get("forms") or {})
 
 
-async def normalise(slot: Slot, value: Any, context: ActionContext) -> str | None:
-    """Guichet's reading of a value a Rasa form extracted for `slot`; None when invalid."""
-    raw = str(value).strip() if value is not None else ""
-    if not raw:
-        return None
-    if slot.kind is SlotKind.TEXT:
-        return raw
-    if slot.kind is SlotKind.TICKET_NUMBER:
-        return normalise_reference(raw) if any(c.isdigit() for c in raw) else None
-    if slot.kind is SlotKind.CATALOG_ITEM:
-        if context.knowledge.catalog_item(raw) is not None:
-            return raw
-        item, _ = await forms.catalog_choice(context.knowledge, raw, context.language)
-        return item
-    if slot.kind in LABELLED:  # the value itself, or its label in either language
-        name, values = LABELLED[slot.kind]
-        folded = fold(raw).strip(" .!")
-        return next(
-            (
-                v
-                for v in values
-                if folded in {v, *(fold(t(f"{name}_{v}", lang)) for lang in ("en", "fr"))}
-            ),
-            None,
-        )
-    entity = Entity(entity=slot.name, value=raw, text=raw, start=0, end=len(raw), extractor="rasa")
-    return forms.entity_value(
-        slot, ParseResult(text=raw, intent="inform", confidence=1.0, entities=[entity])
-    )
+def turn_events(turn: FormTurn, tracker: Tracker, domain: Domain, form: str) -> Events:
+    """The tracker's slot changes for a form turn, and the hand-over to the Rasa form."""
+    events = slot_changes(tracker, domain, turn.slots)
+    return [*events, FollowupAction(form)] if turn.continue_form else events
 
 
 class BridgedAction(RasaAction):  # type: ignore[misc]
@@ -111,33 +69,6 @@ class BridgedAction(RasaAction):  # type: ignore[misc]
             return self.bridge.actions.get(name)
         except UnknownPlugin as error:
             raise ActionExecutionRejection(self.name(), error.describe()) from error
-
-
-Preset = Callable[[ParseResult], dict[str, str]]
-
-
-def _ticket_preset(parse: ParseResult) -> dict[str, str]:
-    return {"description": without_request(parse.text)} if describes_a_problem(parse.text) else {}
-
-
-def _outage_preset(parse: ParseResult) -> dict[str, str]:
-    text = parse.text if parse.text and not parse.text.startswith("/") else ""
-    return {"impact": OUTAGE_IMPACT, **({"description": text} if text else {})}
-
-
-def _password_preset(parse: ParseResult) -> dict[str, str]:
-    return {"mode": "unlock" if parse.intent == "account_locked" else "reset"}
-
-
-def _comment_preset(parse: ParseResult) -> dict[str, str]:
-    return {k: v for k in ("comment",) if (v := parse.entity(k))}
-
-
-PRESETS: dict[str, Preset] = {
-    "create_ticket": _ticket_preset,
-    "password_reset": _password_preset,
-    "add_comment": _comment_preset,
-}
 
 
 @dataclass(frozen=True)
@@ -175,48 +106,19 @@ class GuichetAction(BridgedAction):
     async def _step(
         self, action: Action, opened: Opened, tracker: Tracker, domain: Domain
     ) -> tuple[list[Reply], Events]:
-        context, state = opened.context, opened.conversation.state
         form = form_name(action.name)
-        submitting = form in {tracker.latest_action_name, tracker.active_loop_name}
-        replies: list[Reply] = []
-        if not submitting:
-            FormRunner.reset(state)
-            state.active_action = action.name
-            state.last_intent = self.served.intent or opened.parse.intent
-            take_slots(context, action, tracker.slots)
-            preset = self.served.preset or PRESETS.get(action.name)
-            for name, value in (preset(opened.parse) if preset else {}).items():
-                context.slots.setdefault(name, value)
-            for slot in action.slots(context):
-                given = forms.entity_value(slot, opened.parse)
-                if given is not None:
-                    context.slots[slot.name] = given
-            replies += await action.begin(context)
-            if state.active_action is None:  # begin() ended it (an unknown account)
-                FormRunner.reset(state)
-                return replies, []
-        else:
-            state.active_action = action.name
-            take_slots(context, action, tracker.slots)
-        missing = forms.next_missing(action, context)
-        form_here = has_form(domain, action.name)
-        unconfirmed = action.confirm and form_here and tracker.get_slot(CONFIRM_SLOT) is not True
-        if missing is not None or unconfirmed:
-            state.requested_slot = missing.name if missing else None
-            events = slot_changes(tracker, domain, dict(context.slots))
-            if form_here:
-                return replies, [*events, FollowupAction(form)]
-            assert missing is not None
-            return [*replies, forms.question(missing, context.language)], events
-        names = {slot.name for slot in action.slots(context)} | {CONFIRM_SLOT}
-        state.requested_slot = None
-        replies += await action.run(context)
-        again = state.requested_slot
-        if again is not None:  # the action asks again (a wrong code)
-            events = slot_changes(tracker, domain, {again: None})
-            return replies, [*events, FollowupAction(form)] if form_here else events
-        FormRunner.reset(state)
-        return replies, slot_changes(tracker, domain, dict.fromkeys(names))
+        call = FormCall(
+            action=action,
+            context=opened.context,
+            parse=opened.parse,
+            slots=tracker.slots,
+            submitting=form in {tracker.latest_action_name, tracker.active_loop_name},
+            has_form=has_form(domain, action.name),
+            preset=self.served.preset,
+            intent=self.served.intent,
+        )
+        turn = await remote_forms.form_turn(call, opened.conversation.state)
+        return turn.replies, turn_events(turn, tracker, domain, form)
 
 
 class ValidateForm(FormValidationAction):  # type: ignore[misc]
@@ -232,7 +134,7 @@ class ValidateForm(FormValidationAction):  # type: ignore[misc]
     def _context(self, tracker: Tracker) -> tuple[Action, ActionContext]:
         action = self.bridge.actions.get(self.guichet)
         context = self.bridge.blank_context()
-        take_slots(context, action, tracker.slots)
+        remote_forms.take_slots(context, action, tracker.slots)
         return action, context
 
     async def required_slots(
@@ -243,9 +145,7 @@ class ValidateForm(FormValidationAction):  # type: ignore[misc]
         domain: Domain,
     ) -> list[str]:
         """The action's required slots now (a catalog item adds its fields), then `confirmed`."""
-        action, context = self._context(tracker)
-        names = [slot.name for slot in action.slots(context) if slot.required]
-        return [*names, CONFIRM_SLOT] if action.confirm else names
+        return remote_forms.required_slots(*self._context(tracker))
 
     async def get_extraction_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Domain
@@ -256,7 +156,7 @@ class ValidateForm(FormValidationAction):  # type: ignore[misc]
         if not requested or requested in self.domain_slots(domain):
             return []
         action, context = self._context(tracker)
-        if forms.slot_by_name(action, context, requested) is None:
+        if not remote_forms.has_slot(action, context, requested):
             return []
         latest = tracker.latest_message or {}
         entities = latest.get("entities") or []
@@ -270,26 +170,15 @@ class ValidateForm(FormValidationAction):  # type: ignore[misc]
         opened = await self.bridge.open(tracker)
         action = self.bridge.actions.get(self.guichet)
         context = opened.context
-        take_slots(context, action, tracker.slots)
+        remote_forms.take_slots(context, action, tracker.slots)
         required = await self.required_slots([], dispatcher, tracker, domain)
-        values: dict[str, Any] = {}
-        for name, value in tracker.slots_to_validate().items():
-            if name == CONFIRM_SLOT and action.confirm:
-                if value is False:  # "no": ask again for everything but what started it
-                    values |= dict.fromkeys([CONFIRM_SLOT, *required[1:-1]])
-                    utter(dispatcher, [Reply(text=t("ask_what_to_change", context.language))])
-                continue
-            slot = forms.slot_by_name(action, context, name)
-            if slot is None:
-                continue
-            values[name] = await normalise(slot, value, context)
-            if values[name] is None:
-                context.slots.pop(name, None)
-            else:
-                context.slots[name] = values[name]
+        turn = await remote_forms.validate(
+            action, context, tracker.slots_to_validate(), required
+        )
+        utter(dispatcher, turn.replies)
         await self.bridge.close(opened)
-        tracker.slots.update(values)
-        return [SlotSet(name, value) for name, value in values.items()]
+        tracker.slots.update(turn.slots)
+        return [SlotSet(name, value) for name, value in turn.slots.items()]
 
 
 class AskSlot(BridgedAction):
@@ -312,25 +201,14 @@ class AskSlot(BridgedAction):
         opened = await self.bridge.open(tracker)
         try:
             context = opened.context
-            take_slots(context, action, tracker.slots)
-            replies = await self._question(action, opened)
+            remote_forms.take_slots(context, action, tracker.slots)
+            replies = await remote_forms.question(action, context, self.slot, opened.parse.text)
         finally:
             await self.bridge.close(opened)
+        if replies is None:
+            raise ActionExecutionRejection(self.name(), f"{action.name} has no slot {self.slot!r}")
         utter(dispatcher, replies)
         return []
-
-    async def _question(self, action: Action, opened: Opened) -> list[Reply]:
-        context, language = opened.context, opened.context.language
-        if self.slot == CONFIRM_SLOT:
-            return [*await action.review(context), forms.confirmation(action, context, language)]
-        slot = forms.slot_by_name(action, context, self.slot)
-        if slot is None:
-            raise ActionExecutionRejection(self.name(), f"{action.name} has no slot {self.slot!r}")
-        buttons = None
-        text = opened.parse.text
-        if slot.kind is SlotKind.CATALOG_ITEM and text and not text.startswith("/"):
-            _, buttons = await forms.catalog_choice(context.knowledge, text, language)
-        return [forms.question(slot, language, buttons=buttons)]
 
 
 class ResolutionAnswer(BridgedAction):
@@ -357,13 +235,8 @@ class ResolutionAnswer(BridgedAction):
                 or tracker.get_slot("ticket_number")
                 or state.awaiting_resolution
             )
-            language = opened.context.language
-            replies = (
-                await answer_resolution(
-                    opened.context, normalise_reference(str(reference)), works=self.works
-                )
-                if reference
-                else [Reply(text=t("ask_ticket_number", language))]
+            replies = await remote_forms.resolution(
+                opened.context, str(reference) if reference else None, works=self.works
             )
         finally:
             await self.bridge.close(opened)
@@ -387,7 +260,7 @@ def served_actions(bridge: RasaBridge) -> list[RasaAction]:
     served += [
         GuichetAction(
             bridge,
-            Served("action_report_outage", "create_ticket", _outage_preset, "report_outage"),
+            Served("action_report_outage", "create_ticket", outage_preset, "report_outage"),
         ),
         ResolutionAnswer(bridge, works=True),
         ResolutionAnswer(bridge, works=False),

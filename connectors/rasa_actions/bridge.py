@@ -9,13 +9,12 @@ parent incident found by the review). Rasa calls one action of a conversation at
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from rasa_sdk import Tracker
 
 from actions.protocol import Action, ActionContext
-from bot.domain import Conversation, Turn
-from bot.registry import Registry
+from bot.kernel.domain import Conversation, Turn
+from bot.kernel.registry import Registry
 from bot.services import Services
 from connectors.rasa_actions.translate import (
     CHANNEL,
@@ -85,19 +84,3 @@ class RasaBridge:
 
     async def close(self, opened: Opened) -> None:
         await self.services.conversations.save(opened.conversation, opened.new_turns)
-
-
-def take_slots(context: ActionContext, action: Action, slots: dict[str, Any]) -> None:
-    """The tracker's values of the action's slots replace Guichet's (None removes one)."""
-    names = {slot.name for slot in action.slots(context)}
-    for name in names:
-        if name not in slots:
-            continue
-        if slots[name] is None:
-            context.slots.pop(name, None)
-        else:
-            context.slots[name] = slots[name]
-    # A catalog item chosen makes its own fields slots of the action.
-    for name in {slot.name for slot in action.slots(context)} - names:
-        if slots.get(name) is not None:
-            context.slots[name] = slots[name]

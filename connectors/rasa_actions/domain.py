@@ -14,7 +14,8 @@ from typing import Any
 from actions.catalog import field_slot
 from actions.protocol import Slot, SlotKind
 from bot.dialogue.forms import ENTITY_SLOTS
-from connectors.rasa_actions.actions import needs_form, served_actions
+from bot.dialogue.remote_forms import needs_form
+from connectors.rasa_actions.actions import served_actions
 from connectors.rasa_actions.bridge import RasaBridge
 from connectors.rasa_actions.translate import CONFIRM_SLOT, form_name
 

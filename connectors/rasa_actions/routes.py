@@ -13,7 +13,7 @@ import secrets
 import zlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from rasa_sdk.executor import ActionExecutor
@@ -25,9 +25,9 @@ from rasa_sdk.interfaces import (
 
 from bot.api.deps import ServicesDep
 from bot.api.schemas import openapi_body
-from bot.errors import NotAuthenticated
+from bot.kernel.errors import NotAuthenticated
 from bot.services import Services
-from bot.settings import Environment
+from bot.settings import Environment, Settings
 from connectors.rasa_actions.actions import served_actions
 from connectors.rasa_actions.bridge import RasaBridge
 from connectors.rasa_actions.translate import ActionCall, error_body, problem
@@ -136,3 +136,15 @@ async def webhook(request: Request, executor: ExecutorDep) -> JSONResponse:
 async def list_actions(executor: ExecutorDep) -> list[dict[str, str]]:
     """The actions served, like rasa-sdk's `GET /actions`."""
     return [{"name": item.name} for item in executor.list_actions()]
+
+
+class RasaActionsPlugin:
+    """Guichet's actions served to a Rasa assistant (the action-server protocol)."""
+
+    name = "rasa_actions"
+
+    def enabled(self, settings: Settings) -> bool:
+        return True
+
+    def mount(self, app: FastAPI, settings: Settings) -> None:
+        app.include_router(router)

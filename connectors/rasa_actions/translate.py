@@ -7,14 +7,15 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.domain import Reply, Turn
-from bot.settings import Language
+from bot.dialogue.remote_forms import CONFIRMED
+from bot.kernel.domain import Reply, Turn
+from bot.kernel.language import Language
 from nlu.protocol import ParseResult
 from nlu.rasa_parser import from_rasa
 
 CHANNEL = "rasa"
 FORM_SUFFIX = "_form"
-CONFIRM_SLOT = "confirmed"
+CONFIRM_SLOT = CONFIRMED
 LANGUAGE_SLOT = "language"
 REQUESTED_SLOT = "requested_slot"
 HIDDEN = "••••••"

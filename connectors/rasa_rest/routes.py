@@ -7,12 +7,13 @@ token (a chat integration) as anyone.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from bot.api.deps import EngineDep
 from bot.auth import CurrentUser, check_owner
+from bot.settings import Settings
 from connectors.rasa_rest.translate import CHANNEL, RestMessage, RestReply, language_hint, to_rest
 
 router = APIRouter(tags=["rasa rest channel"])
@@ -43,3 +44,15 @@ async def rest_webhook(request: Request, engine: EngineDep, caller: CurrentUser)
         conversation = await engine.start(channel=CHANNEL, user_id=body.sender)
     replies = await engine.handle(conversation.id, body.message, hint=language_hint(body))
     return [to_rest(body.sender, reply) for reply in replies]
+
+
+class RasaRestPlugin:
+    """Rasa's REST channel, always mounted (callers need a token or a session)."""
+
+    name = "rasa_rest"
+
+    def enabled(self, settings: Settings) -> bool:
+        return True
+
+    def mount(self, app: FastAPI, settings: Settings) -> None:
+        app.include_router(router)

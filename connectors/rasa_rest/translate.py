@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.schemas import MAX_MESSAGE_CHARS
 from bot.channels.locale import supported_language
-from bot.domain import Reply
-from bot.settings import Language
+from bot.kernel.domain import Reply
+from bot.kernel.language import Language
 
 CHANNEL = "rest"
 

@@ -35,12 +35,13 @@ from bot.channels.conversations import UserConversations
 from bot.channels.locale import language_of
 from bot.channels.registry import ChannelUnavailable
 from bot.channels.throttle import ChannelLimits, Refusal
-from bot.domain import Reply
-from bot.errors import NotFound
-from bot.messages import t
+from bot.kernel.domain import Reply
+from bot.kernel.errors import NotFound
+from bot.kernel.language import Language
+from bot.kernel.messages import t
 from bot.protection.ratelimit import Category
 from bot.scale.redis_link import RedisLink
-from bot.settings import Language, Settings
+from bot.settings import Settings
 from connectors.slack import translate
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.channels.registry import ChannelUnavailable
-from bot.domain import Reply
+from bot.kernel.domain import Reply
 from connectors.slack import translate
 from connectors.slack.app import SlackConnector
 

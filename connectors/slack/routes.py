@@ -36,3 +36,15 @@ def mount(app: FastAPI, settings: Settings) -> Callable[[Services], ChatChannel]
         return SlackChannel(connector)
 
     return start
+
+
+class SlackPlugin:
+    """Slack's Events API, mounted when the signing secret and the bot token are set."""
+
+    name = "slack"
+
+    def enabled(self, settings: Settings) -> bool:
+        return bool(settings.slack_signing_secret and settings.slack_bot_token)
+
+    def mount(self, app: FastAPI, settings: Settings) -> Callable[[Services], ChatChannel]:
+        return mount(app, settings)

@@ -7,11 +7,10 @@ import re
 from typing import Any
 
 from bot.channels.links import outside
-from bot.dialogue.payloads import payload
-from bot.domain import Link, Reply
-from bot.messages import t
-from bot.settings import Language
-from bot.storage.notices import Notice
+from bot.kernel.domain import Link, Reply, payload
+from bot.kernel.language import Language
+from bot.kernel.messages import t
+from bot.kernel.notices import Notice
 from knowledge_index.suggest import Suggestion
 
 CHANNEL = "slack"

@@ -34,7 +34,7 @@ from bot.channels.conversations import UserConversations
 from bot.channels.locale import language_of
 from bot.channels.registry import ChannelUnavailable
 from bot.channels.throttle import ChannelLimits, Refusal
-from bot.domain import Reply
+from bot.kernel.domain import Reply
 from bot.settings import Settings
 from connectors.teams import translate
 from connectors.teams.auth import ClientCredentials, TokenValidator

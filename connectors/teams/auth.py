@@ -22,7 +22,7 @@ from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import 
 )
 
 from bot.channels.registry import ChannelUnavailable
-from connectors.teams.settings import TeamsSettings
+from bot.settings.teams import TeamsSettings
 
 CHANNEL = "teams"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.registry import ChannelUnavailable
-from bot.domain import Reply
+from bot.kernel.domain import Reply
 from connectors.teams import translate
 from connectors.teams.app import TeamsConnector
 

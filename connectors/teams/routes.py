@@ -45,3 +45,15 @@ def mount(app: FastAPI, settings: Settings) -> Callable[[Services], ChatChannel]
         return TeamsChannel(connector)
 
     return start
+
+
+class TeamsPlugin:
+    """Microsoft Teams (Bot Framework activities), mounted when the app id is set."""
+
+    name = "teams"
+
+    def enabled(self, settings: Settings) -> bool:
+        return bool(settings.teams.app_id)
+
+    def mount(self, app: FastAPI, settings: Settings) -> Callable[[Services], ChatChannel]:
+        return mount(app, settings)

@@ -8,7 +8,7 @@ from typing import Any
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment, ChannelAccount
 
 from bot.channels.links import outside
-from bot.domain import Reply
+from bot.kernel.domain import Reply
 
 CHANNEL = "teams"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"

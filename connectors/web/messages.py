@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.settings import Language
+from bot.kernel.language import Language
 
 MESSAGES: dict[str, dict[str, str]] = {
     "open": {"en": "IT help", "fr": "Aide informatique"},

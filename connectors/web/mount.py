@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -11,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bot.channels.protocol import ChatChannel
 from bot.services import Services
 from bot.settings import Environment, Settings
 from connectors.web import routes
@@ -88,16 +90,30 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(WidgetCors, origins=web.allowed_origins)
 
 
-def start(app: FastAPI, services: Services) -> None:
-    """At start-up: the `web` channel joins the services' channels (once per Services); with
-    Redis, pushed messages go through it, so every process's widgets get them."""
+def start(app: FastAPI, services: Services) -> ChatChannel:
+    """At start-up: the `web` channel that joins the services' channels (one per Services:
+    another app on the same services shares it); with Redis, pushed messages go through it, so
+    every process's widgets get them."""
     widget: routes.Widget = app.state.widget
     if CHANNEL in services.channels.names():
         existing = services.channels.get(CHANNEL)
-        if isinstance(existing, WebChannel):  # another app on the same services: share it
+        if isinstance(existing, WebChannel):
             widget.channel, widget.events = existing, existing.events
-        return
+        return widget.channel
     if services.scale.link is not None:
         widget.events = RedisEventLog(services.scale.link, keep=widget.settings.events_kept)
         widget.channel = WebChannel(widget.events)
-    services.channels.register(CHANNEL, widget.channel)
+    return widget.channel
+
+
+class WebPlugin:
+    """The widget and the omnibox: always mounted; `/` is the demo intranet in development."""
+
+    name = CHANNEL
+
+    def enabled(self, settings: Settings) -> bool:
+        return True
+
+    def mount(self, app: FastAPI, settings: Settings) -> Callable[[Services], ChatChannel]:
+        install(app, settings)
+        return lambda services: start(app, services)

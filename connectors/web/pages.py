@@ -11,8 +11,8 @@ from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
 
 from bot.api.deps import ServicesDep
-from bot.errors import NotFound
-from bot.settings import Language
+from bot.kernel.errors import NotFound
+from bot.kernel.language import Language
 from connectors.web.messages import t
 
 router = APIRouter(include_in_schema=False)

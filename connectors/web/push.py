@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.domain import Reply
+from bot.kernel.domain import Reply
 
 CHANNEL = "web"
 

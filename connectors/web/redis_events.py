@@ -10,7 +10,7 @@ from typing import Any
 from redis.exceptions import RedisError, ResponseError
 
 from bot.channels.registry import ChannelUnavailable
-from bot.domain import Reply
+from bot.kernel.domain import Reply
 from bot.scale.redis_link import RedisLink
 from connectors.web.push import CHANNEL, Batch, Pushed
 

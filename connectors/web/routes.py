@@ -16,12 +16,12 @@ from pydantic import BaseModel
 from bot.api.deps import ServicesDep
 from bot.api.suggest import Click
 from bot.channels.addresses import ChannelAddressStore
-from bot.domain import Conversation, utcnow
-from bot.errors import Forbidden, NotAuthenticated, NotReady
-from bot.settings import Language
+from bot.kernel.domain import Conversation, utcnow
+from bot.kernel.errors import Forbidden, NotAuthenticated, NotReady
+from bot.kernel.language import Language
+from bot.settings.web import WebSettings
 from connectors.web.messages import texts
 from connectors.web.push import CHANNEL, EventLog, WebChannel
-from connectors.web.settings import WebSettings
 from connectors.web.tokens import PortalTokens, WebUser
 from connectors.web.translate import (
     NewWidgetConversation,

@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
-from bot.domain import utcnow
-from bot.errors import NotAuthenticated
+from bot.kernel.domain import utcnow
+from bot.kernel.errors import NotAuthenticated
 from bot.settings import Environment, Settings
-from connectors.web.settings import WebSettings
+from bot.settings.web import WebSettings
 
 DEMO_ISSUER = "guichet-demo-portal"
 MAX_EMAIL = 255

@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.schemas import MAX_MESSAGE_CHARS
-from bot.domain import Button, Conversation, Link, Reply, Role, Turn
-from bot.settings import Language
+from bot.kernel.domain import Button, Conversation, Link, Reply, Role, Turn
+from bot.kernel.language import Language
 from connectors.web.push import Pushed
 from knowledge_index.suggest import Suggestion, Suggestions
 

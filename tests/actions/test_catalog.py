@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.api.app import create_app
+from bot.app.web import create_app
 from bot.services import Services
 from tests.bot.auth.helpers import bearer
 from tests.bot.dialogue.chat import Chat

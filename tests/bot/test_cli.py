@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import CACHE
 
 pytestmark = pytest.mark.slow
-GUICHET = [sys.executable, "-c", "from bot.cli import main; main()"]
+GUICHET = [sys.executable, "-m", "bot.app.cli"]
 
 
 def _run(

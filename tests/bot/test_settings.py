@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import SettingsInvalid
+from bot.kernel.errors import SettingsInvalid
 from bot.settings import Environment, load_settings
 
 pytestmark = pytest.mark.unit

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from connectors.itsm.protocol import TicketBackend
+from bot.kernel.itsm import TicketBackend
 from tests.contracts.harness import Harness
 from tests.contracts.harness_request_tracker import request_tracker_harness
 from tests.contracts.harness_vendors import (

@@ -7,9 +7,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from connectors.itsm.protocol import Status, TicketBackend
+from bot.kernel.itsm import TicketBackend
+from bot.kernel.tickets import Status
+from bot.settings.itsm import ItsmSettings
 from connectors.itsm.registry import BackendContext, build_backend
-from connectors.itsm.settings import ItsmSettings
 from tests.contracts.fakes.faults import Faults
 
 # guichet: the integration account Guichet uses; agent: an IT agent working in the tool itself.

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 import httpx
 from pydantic import SecretStr
 
-from connectors.itsm.settings import ItsmSettings, RequestTrackerSettings
+from bot.settings.itsm import ItsmSettings, RequestTrackerSettings
 from tests.contracts.fakes.faults import Faults
 from tests.contracts.fakes.rt_proxy import rt_proxy
 from tests.contracts.fakes.server import LocalServer

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from pydantic import SecretStr
 
-from connectors.itsm.settings import (
+from bot.settings.itsm import (
     GlpiSettings,
     ItsmSettings,
     JiraServiceManagementSettings,

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from connectors.itsm.protocol import BackendRejected, TicketPayload
+from bot.kernel.itsm import BackendRejected, TicketPayload
+from bot.settings.itsm import RequestTrackerSettings
 from connectors.itsm.request_tracker.backend import RequestTrackerBackend
-from connectors.itsm.settings import RequestTrackerSettings
 from tests.request_tracker import AGENT, AGENT_PASSWORD, PASSWORD, RunningRequestTracker
 
 pytestmark = pytest.mark.integration

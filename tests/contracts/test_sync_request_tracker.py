@@ -17,12 +17,13 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from bot.domain import utcnow
-from bot.services import Components, Services, open_services, sync_worker
+from bot.app.services import open_services, sync_worker
+from bot.kernel.domain import utcnow
+from bot.kernel.ticket_models import NewTicket
+from bot.services import Components, Services
 from bot.settings import TicketSettings, load_settings
-from bot.storage.tickets import NewTicket
+from bot.settings.itsm import ItsmSettings, RequestTrackerSettings
 from bot.tickets.sync import SyncWorker
-from connectors.itsm.settings import ItsmSettings, RequestTrackerSettings
 from tests.bot.dialogue.chat import Chat
 from tests.contracts.fakes.server import free_port
 from tests.request_tracker import AGENT, AGENT_PASSWORD, PASSWORD, SCRIPT

@@ -10,15 +10,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connectors.itsm.protocol import (
+from bot.kernel.itsm import (
     BackendRejected,
     BackendUnavailable,
-    Status,
     TicketBackend,
     TicketPayload,
     UpstreamConflict,
     UpstreamNotFound,
 )
+from bot.kernel.tickets import Status
 from tests.contracts.fakes.server import free_port
 from tests.contracts.harness import Harness
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import redis
 
-from connectors.itsm.settings import ItsmSettings, ServiceNowSettings
+from bot.settings.itsm import ItsmSettings, ServiceNowSettings
 from tests.contracts.fakes.faults import Faults
 from tests.contracts.fakes.server import LocalServer, free_port
 from tests.contracts.fakes.servicenow import Instance, servicenow_app

@@ -70,7 +70,7 @@ _KILLED_AT = """
 import os, signal, sys
 import knowledge_index.index as index
 from knowledge_index.columns import Passages
-from bot.cli import main
+from bot.app.cli.main import main
 
 point = sys.argv.pop(1)
 if point == "embedding":

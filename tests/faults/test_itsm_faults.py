@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.services import Components, open_services, sync_worker
+from bot.app.services import open_services, sync_worker
+from bot.services import Components
 from bot.settings import TicketSettings, load_settings
 from tests.faults.servers import CountingServiceNow
 from tests.faults.tickets import assert_each_upstream_once, create_tickets

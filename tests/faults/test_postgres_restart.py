@@ -13,10 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.api.app import create_app
-from bot.protection.settings import LimitSettings
-from bot.services import Components, Services, open_services
+from bot.app.services import open_services
+from bot.app.web import create_app
+from bot.services import Components, Services
 from bot.settings import TicketSettings, load_settings
+from bot.settings.limits import LimitSettings
 from tests.faults.conftest import auth_headers
 from tests.faults.servers import PrivatePostgres
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.api.app import create_app
-from bot.services import Components, Services, open_services
+from bot.app.services import open_services
+from bot.app.web import create_app
+from bot.services import Components, Services
 from bot.settings import TicketSettings, load_settings
 from tests.conftest import _postgres_database
 from tests.faults.conftest import auth_headers

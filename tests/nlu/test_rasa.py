@@ -12,10 +12,11 @@ import httpx
 import pytest
 import yaml
 
-from bot.api.app import create_app
-from bot.services import Components, open_services
+from bot.app.cli.nlu import EVAL_DIR
+from bot.app.services import open_services
+from bot.app.web import create_app
+from bot.services import Components
 from bot.settings import SAMPLE_NLU_DIR, load_settings
-from nlu.cli import EVAL_DIR
 from nlu.data import load_test_data, load_training_data
 from nlu.domain import ENTITIES
 from nlu.evaluation import evaluate
@@ -96,7 +97,7 @@ def test_export_is_a_complete_rasa_project(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_guichet_rasa_export(tmp_path: Path) -> None:
     completed = subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; main()", "rasa", "export", "out"],
+        [sys.executable, "-m", "bot.app.cli", "rasa", "export", "out"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -112,7 +112,7 @@ def test_guichet_train_stops_with_file_line_and_reason(tmp_path: Path) -> None:
         + _intent("goodbye", [*BYES, "hello number 0"]),
     )
     completed = subprocess.run(
-        [sys.executable, "-c", "from bot.cli import main; main()", "train"],
+        [sys.executable, "-m", "bot.app.cli", "train"],
         capture_output=True,
         text=True,
         timeout=300,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.settings.itsm import ItsmSettings
 from connectors.itsm.glpi.backend import GlpiBackend
-from connectors.itsm.settings import ItsmSettings
 
 
 def build(settings: ItsmSettings) -> GlpiBackend:

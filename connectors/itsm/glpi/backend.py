@@ -9,19 +9,19 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors.itsm.common import as_utc, comment_text, plain_text
-from connectors.itsm.glpi import translate
-from connectors.itsm.http import HttpApi
-from connectors.itsm.protocol import (
+from bot.kernel.itsm import (
     BackendError,
     BackendRejected,
-    Status,
     TicketPayload,
     UpstreamChange,
     UpstreamNotFound,
     UpstreamTicket,
 )
-from connectors.itsm.settings import GlpiSettings, require
+from bot.kernel.tickets import Status
+from bot.settings.itsm import GlpiSettings, require
+from connectors.itsm.common import as_utc, comment_text, plain_text
+from connectors.itsm.glpi import translate
+from connectors.itsm.http import HttpApi
 
 PAGE_SIZE = 200
 EXPIRED = "ERROR_SESSION_TOKEN_INVALID"

@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors.itsm.protocol import Impact, Status, TicketPayload, UpstreamTicket, Urgency
+from bot.kernel.itsm import TicketPayload, UpstreamTicket
+from bot.kernel.tickets import Impact, Status, Urgency
 
 TO_STATUS: dict[Status, int] = {
     "new": 1,

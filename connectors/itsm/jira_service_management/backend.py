@@ -15,18 +15,18 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from connectors.itsm.common import as_utc, comment_text
-from connectors.itsm.http import HttpApi
-from connectors.itsm.jira_service_management import translate
-from connectors.itsm.protocol import (
-    Status,
+from bot.kernel.itsm import (
     TicketPayload,
     UpstreamChange,
     UpstreamConflict,
     UpstreamNotFound,
     UpstreamTicket,
 )
-from connectors.itsm.settings import JiraServiceManagementSettings, require
+from bot.kernel.tickets import Status
+from bot.settings.itsm import JiraServiceManagementSettings, require
+from connectors.itsm.common import as_utc, comment_text
+from connectors.itsm.http import HttpApi
+from connectors.itsm.jira_service_management import translate
 
 PAGE_SIZE = 100
 ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-\d+$")

@@ -11,7 +11,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from connectors.itsm.protocol import Status, TicketPayload, UpstreamTicket
+from bot.kernel.itsm import TicketPayload, UpstreamTicket
+from bot.kernel.tickets import Status
 
 LABEL = "guichet"
 REFERENCE_PREFIX = "guichet-"

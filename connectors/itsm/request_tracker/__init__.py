@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.settings.itsm import ItsmSettings
 from connectors.itsm.request_tracker.backend import RequestTrackerBackend
-from connectors.itsm.settings import ItsmSettings
 
 
 def build(settings: ItsmSettings) -> RequestTrackerBackend:

@@ -9,19 +9,19 @@ from typing import Any
 
 import httpx
 
-from connectors.itsm.common import as_utc, comment_text, plain_text, quoted
-from connectors.itsm.http import HttpApi
-from connectors.itsm.protocol import (
+from bot.kernel.itsm import (
     BackendRejected,
-    Status,
     TicketPayload,
     UpstreamChange,
     UpstreamConflict,
     UpstreamNotFound,
     UpstreamTicket,
 )
+from bot.kernel.tickets import Status
+from bot.settings.itsm import RequestTrackerSettings, require
+from connectors.itsm.common import as_utc, comment_text, plain_text, quoted
+from connectors.itsm.http import HttpApi
 from connectors.itsm.request_tracker import translate
-from connectors.itsm.settings import RequestTrackerSettings, require
 
 PAGE_SIZE = 100
 # TransactionSQL reads dates in the API user's timezone, which Guichet does not know: ask for a

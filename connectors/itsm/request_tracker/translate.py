@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from connectors.itsm.protocol import Status, TicketPayload, UpstreamChange, UpstreamTicket
+from bot.kernel.itsm import TicketPayload, UpstreamChange, UpstreamTicket
+from bot.kernel.tickets import Status
 
 REFERENCE_FIELD = "GuichetReference"
 STATUS_FIELD = "GuichetStatus"

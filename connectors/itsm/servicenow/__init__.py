@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.settings.itsm import ItsmSettings
 from connectors.itsm.servicenow.backend import ServiceNowBackend
-from connectors.itsm.settings import ItsmSettings
 
 
 def build(settings: ItsmSettings) -> ServiceNowBackend:

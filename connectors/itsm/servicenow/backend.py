@@ -12,17 +12,12 @@ from typing import Any
 
 import httpx
 
+from bot.kernel.itsm import TicketPayload, UpstreamChange, UpstreamNotFound, UpstreamTicket
+from bot.kernel.tickets import Status
+from bot.settings.itsm import ServiceNowSettings, require
 from connectors.itsm.common import as_utc, comment_text
 from connectors.itsm.http import HttpApi
-from connectors.itsm.protocol import (
-    Status,
-    TicketPayload,
-    UpstreamChange,
-    UpstreamNotFound,
-    UpstreamTicket,
-)
 from connectors.itsm.servicenow import translate
-from connectors.itsm.settings import ServiceNowSettings, require
 
 INCIDENTS = "api/now/table/incident"
 PAGE_SIZE = 100

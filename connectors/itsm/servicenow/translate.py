@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.itsm.protocol import Impact, Status, TicketPayload, UpstreamTicket, Urgency
+from bot.kernel.itsm import TicketPayload, UpstreamTicket
+from bot.kernel.tickets import Impact, Status, Urgency
 
 AWAITING_CALLER = "1"
 AWAITING_VENDOR = "4"

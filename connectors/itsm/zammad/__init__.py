@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectors.itsm.settings import ItsmSettings
+from bot.settings.itsm import ItsmSettings
 from connectors.itsm.zammad.backend import ZammadBackend
 
 

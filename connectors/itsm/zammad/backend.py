@@ -9,16 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.kernel.itsm import TicketPayload, UpstreamChange, UpstreamNotFound, UpstreamTicket
+from bot.kernel.tickets import Status
+from bot.settings.itsm import ZammadSettings, require
 from connectors.itsm.common import as_utc, comment_text, plain_text
 from connectors.itsm.http import HttpApi
-from connectors.itsm.protocol import (
-    Status,
-    TicketPayload,
-    UpstreamChange,
-    UpstreamNotFound,
-    UpstreamTicket,
-)
-from connectors.itsm.settings import ZammadSettings, require
 from connectors.itsm.zammad import translate
 
 SEARCH_LIMIT = 200

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors.itsm.protocol import Status, TicketPayload, UpstreamTicket
+from bot.kernel.itsm import TicketPayload, UpstreamTicket
+from bot.kernel.tickets import Status
 
 TO_STATE: dict[Status, str] = {
     "new": "new",

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.api.app import create_app
+from bot.app.web import create_app
 from bot.auth import Role
 from bot.services import Services
 from tests.bot.auth.helpers import bearer

@@ -28,11 +28,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from bot.api.app import create_app
+from bot.app.web import create_app
 from bot.auth import AuthStore
-from bot.protection.settings import LimitSettings
 from bot.services import Components
 from bot.settings import SAMPLE_KB_DIR, TicketSettings, load_settings
+from bot.settings.limits import LimitSettings
 from bot.storage.database import Database
 from tests.conftest import CACHE
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bot.messages import t
+from bot.kernel.language import Language
+from bot.kernel.messages import t
 from bot.services import Services
-from bot.settings import Language
 from bot.storage.database import Database
 
 pytestmark = pytest.mark.slow

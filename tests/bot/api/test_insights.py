@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.api.app import create_app
-from bot.services import Components, Services, open_services
+from bot.app.services import open_services
+from bot.app.web import create_app
+from bot.kernel.ticket_models import NewTicket
+from bot.services import Components, Services
 from bot.settings import SAMPLE_KB_DIR, load_settings
-from bot.storage.tickets import NewTicket
 from knowledge_index.service import open_knowledge_base
 from tests.bot.api.conftest import ClientFor
 from tests.bot.auth.helpers import bearer

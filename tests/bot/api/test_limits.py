@@ -11,10 +11,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.api.app import create_app
 from bot.api.rate_limit import category_of
-from bot.protection.settings import LimitSettings
+from bot.app.web import create_app
 from bot.services import Services
+from bot.settings.limits import LimitSettings
 from tests.bot.auth.helpers import bearer
 
 pytestmark = pytest.mark.unit

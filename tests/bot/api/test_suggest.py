@@ -9,10 +9,11 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.api.app import create_app
-from bot.services import Components, Services, open_services
+from bot.app.services import open_services
+from bot.app.web import create_app
+from bot.kernel.notices import NewNotice
+from bot.services import Components, Services
 from bot.settings import SAMPLE_KB_DIR, load_settings
-from bot.storage.notices import NewNotice
 from knowledge_index.service import open_knowledge_base
 from tests.bot.auth.helpers import bearer
 

@@ -18,12 +18,13 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 
-from bot.api.app import create_app
-from bot.domain import utcnow
+from bot.app.services import open_services
+from bot.app.web import create_app
+from bot.kernel.domain import utcnow
 from bot.privacy.retention import purge, run_purges
-from bot.privacy.settings import PrivacySettings
-from bot.services import Components, Services, open_services
+from bot.services import Components, Services
 from bot.settings import Settings, TicketSettings, load_settings
+from bot.settings.privacy import PrivacySettings
 from bot.storage.conversations import as_utc
 from bot.storage.tables import IdempotencyKeyRow, OutboxRow, TicketCommentRow, TicketRow
 from tests.bot.api.conftest import ClientFor

@@ -12,12 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.api.app import create_app
-from bot.services import Components, open_services
+from bot.app.services import open_services
+from bot.app.web import create_app
+from bot.services import Components
 from bot.settings import load_settings
 
 pytestmark = pytest.mark.slow
-GUICHET = [sys.executable, "-c", "from bot.cli import main; main()"]
+GUICHET = [sys.executable, "-m", "bot.app.cli"]
 
 
 def _run(args: list[str], database: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

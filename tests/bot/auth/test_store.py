@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 
 from bot.auth.passwords import hash_password, verify_password
 from bot.auth.store import AuthStore, digest
-from bot.domain import utcnow
-from bot.errors import Conflict, InvalidRequest, NotAuthenticated
+from bot.kernel.domain import utcnow
+from bot.kernel.errors import Conflict, InvalidRequest, NotAuthenticated
 from bot.storage.database import Database
 from bot.storage.tables import ApiTokenRow, SessionRow, UserRow
 

@@ -14,20 +14,21 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from bot.api.app import create_app
+from bot.app.services import open_services
+from bot.app.web import create_app
 from bot.auth.roles import Principal
 from bot.auth.store import AuthStore, digest
 from bot.auth.token_cache import TokenCache, follow
-from bot.domain import utcnow
-from bot.errors import NotAuthenticated
 from bot.events import MemoryBus
-from bot.services import Components, open_services
+from bot.kernel.domain import utcnow
+from bot.kernel.errors import NotAuthenticated
+from bot.services import Components
 from bot.settings import load_settings
 from bot.storage.database import Database
 from bot.storage.tables import ApiTokenRow
 from tests.faults.servers import PrivateRedis, private_redis
 
-GUICHET = [sys.executable, "-c", "from bot.cli import main; main()"]
+GUICHET = [sys.executable, "-m", "bot.app.cli"]
 # Long enough that only a revocation heard on the bus can explain a refusal.
 HOUR = 3600.0
 

@@ -14,13 +14,14 @@ from bot.channels.addresses import ChannelAddressStore
 from bot.channels.dispatch import NotificationDispatcher
 from bot.channels.protocol import ChatChannel
 from bot.channels.registry import ChannelUnavailable, channel_registry
-from bot.domain import Reply
-from bot.registry import Registry
+from bot.kernel.domain import Reply
+from bot.kernel.registry import Registry
+from bot.kernel.ticket_models import NewTicket, Ticket
 from bot.settings import TicketSettings
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
 from bot.storage.tables import NotificationRow
-from bot.storage.tickets import NewTicket, Ticket, TicketStore
+from bot.storage.tickets import TicketStore
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.channels.links import absolute, is_path, outside
-from bot.domain import Button, Link, Reply
+from bot.kernel.domain import Button, Link, Reply
 
 pytestmark = pytest.mark.unit
 

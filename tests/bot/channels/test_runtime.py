@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.routing import APIRoute
 
-from bot.api.app import create_app
+from bot.app.web import create_app
 from bot.settings import Settings, load_settings
 
 pytestmark = pytest.mark.unit

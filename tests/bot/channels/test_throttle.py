@@ -12,7 +12,7 @@ import redis.asyncio as redis
 
 from bot.channels.throttle import ChannelLimits, Refusal, wait_words
 from bot.protection.ratelimit import RateLimits
-from bot.protection.settings import LimitSettings
+from bot.settings.limits import LimitSettings
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

@@ -15,9 +15,10 @@ import pytest
 from fastapi import FastAPI, Request
 from playwright.async_api import Browser, Page, expect
 
-from bot.api.app import create_app
-from bot.domain import Reply
-from bot.services import Components, Services, open_services
+from bot.app.services import open_services
+from bot.app.web import create_app
+from bot.kernel.domain import Reply
+from bot.services import Components, Services
 from bot.settings import load_settings
 from tests.bot.auth.helpers import bearer
 from tests.browser import ARTIFACTS, chromium, served

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.auth import Principal
 from bot.console.desk import EscalationDesk
 from bot.console.live import ESCALATIONS, conversation_topic
-from bot.errors import Conflict, Forbidden
+from bot.kernel.errors import Conflict, Forbidden
 from bot.services import Services
 from bot.storage.tables import NotificationRow
 from tests.bot.dialogue.chat import Chat

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.api.app import create_app
+from bot.app.web import create_app
 from bot.services import Services
 from tests.bot.insights.history import seed
 

@@ -16,8 +16,9 @@ from fastapi import FastAPI, Form
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from bot.api.app import create_app
-from bot.services import Components, Services, open_services
+from bot.app.services import open_services
+from bot.app.web import create_app
+from bot.services import Components, Services
 from bot.settings import AuthSettings, OidcSettings, load_settings
 from tests.bot.console.test_browser import served
 

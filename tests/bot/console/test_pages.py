@@ -11,9 +11,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
-from bot.api.app import create_app
+from bot.app.web import create_app
 from bot.console.desk import EscalationDesk
-from bot.domain import utcnow
+from bot.kernel.domain import utcnow
 from bot.services import Services
 from bot.storage.tables import SessionRow
 from tests.bot.auth.helpers import bearer

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.domain import Reply
+from bot.kernel.domain import Reply
+from bot.kernel.language import Language
 from bot.services import Services
-from bot.settings import Language
 
 
 @dataclass

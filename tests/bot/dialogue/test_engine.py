@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.services import Components, open_services
+from bot.app.services import open_services
+from bot.services import Components
 from bot.settings import load_settings
 from tests.bot.dialogue.chat import Chat
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.messages import t
+from bot.kernel.language import Language
+from bot.kernel.messages import t
 from bot.services import Services
-from bot.settings import Language
 from tests.bot.dialogue.chat import Chat
 
 pytestmark = pytest.mark.integration

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.errors import InvalidRequest
 from bot.insights.kpis import KpiReport, Rate
 from bot.insights.period import parse_period
+from bot.kernel.errors import InvalidRequest
 from bot.storage.database import Database
 from tests.bot.insights.history import NOW, seed
 

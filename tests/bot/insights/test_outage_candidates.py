@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.services import open_services
 from bot.insights.notices import OutageCandidates
-from bot.insights.settings import InsightsSettings
-from bot.services import Components, Services, open_services
+from bot.services import Components, Services
 from bot.settings import load_settings
+from bot.settings.insights import InsightsSettings
 from tests.bot.dialogue.chat import Chat
 
 pytestmark = pytest.mark.slow

@@ -9,20 +9,21 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.domain import Turn
+from bot.kernel.domain import Turn
+from bot.kernel.ticket_models import NewTicket
 from bot.privacy.redact import Redactor
 from bot.services import Services
 from bot.settings import TicketSettings
+from bot.settings.itsm import ItsmSettings, ServiceNowSettings
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
 from bot.storage.search_feedback import FeedbackStore
 from bot.storage.tables import KnowledgeGapRow
-from bot.storage.tickets import NewTicket, TicketStore
+from bot.storage.tickets import TicketStore
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
 from bot.tickets.sync import SyncWorker
 from connectors.itsm.registry import BackendContext, build_backend
-from connectors.itsm.settings import ItsmSettings, ServiceNowSettings
 from tests.contracts.fakes.faults import Faults
 from tests.contracts.fakes.server import LocalServer
 from tests.contracts.fakes.servicenow import Instance, servicenow_app

@@ -10,17 +10,18 @@ import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
-from bot.api.app import create_app
-from bot.cli import app
-from bot.domain import Reply, Turn, utcnow
-from bot.errors import ConversationNotFound
+from bot.app.cli.main import app
+from bot.app.web import create_app
+from bot.kernel.domain import Reply, Turn, utcnow
+from bot.kernel.errors import ConversationNotFound
+from bot.kernel.ticket_models import NewTicket
 from bot.privacy.retention import cutoff_for, purge, purge_due
-from bot.privacy.settings import PrivacySettings
 from bot.services import Services
+from bot.settings.privacy import PrivacySettings
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
 from bot.storage.tables import ConversationRow, EscalationRow, NotificationRow, TurnRow
-from bot.storage.tickets import NewTicket, TicketStore
+from bot.storage.tickets import TicketStore
 from bot.tickets.notify import TicketNotifier
 
 pytestmark = pytest.mark.unit

@@ -9,10 +9,10 @@ import pytest
 from pydantic import BaseModel
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.errors import SettingsInvalid
-from bot.privacy.toml_source import _is_secret, _model_of
+from bot.app.cli.main import app
+from bot.kernel.errors import SettingsInvalid
 from bot.settings import Settings, load_settings
+from bot.settings.toml_source import _is_secret, _model_of
 
 pytestmark = pytest.mark.unit
 

@@ -11,7 +11,7 @@ import redis.asyncio as redis
 
 from bot.protection.errors import RateLimited
 from bot.protection.ratelimit import RateLimits
-from bot.protection.settings import LimitSettings
+from bot.settings.limits import LimitSettings
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -129,7 +129,7 @@ async def test_unreachable_redis_lets_requests_through(caplog: pytest.LogCapture
 
 
 def test_a_wrong_rate_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.errors import SettingsInvalid
+    from bot.kernel.errors import SettingsInvalid
     from bot.settings import load_settings
 
     monkeypatch.setenv("GUICHET_LIMITS__MESSAGES_PER_USER", "thirty a minute")

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect
 
-from bot.domain import Button, Link, Turn, utcnow
-from bot.errors import ConversationNotFound
+from bot.kernel.domain import Button, Link, Turn, utcnow
+from bot.kernel.errors import ConversationNotFound
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
 

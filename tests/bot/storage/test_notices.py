@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.kernel.notices import NewNotice, NoticeNotFound
 from bot.storage.database import Database
-from bot.storage.notices import NewNotice, NoticeNotFound, NoticeStore
+from bot.storage.notices import NoticeStore
 
 pytestmark = pytest.mark.unit
 

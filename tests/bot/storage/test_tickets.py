@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import TicketNotFound
+from bot.kernel.errors import TicketNotFound
+from bot.kernel.ticket_models import NewTicket
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
-from bot.storage.tickets import NewTicket, TicketStore
+from bot.storage.tickets import TicketStore
 
 pytestmark = pytest.mark.unit
 

@@ -12,11 +12,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.api.app import create_app
+from bot.app.services import open_services
+from bot.app.web import create_app
 from bot.auth import Role
-from bot.services import Components, Services, open_services
+from bot.kernel.ticket_models import NewTicket, Ticket
+from bot.services import Components, Services
 from bot.settings import load_settings
-from bot.storage.tickets import NewTicket, Ticket
 from connectors.web.tokens import DEMO_ISSUER, demo_key, mint_token
 
 pytestmark = pytest.mark.slow

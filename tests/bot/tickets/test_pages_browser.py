@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, expect
 
-from bot.api.app import create_app
-from bot.services import Components, Services, open_services
+from bot.app.services import open_services
+from bot.app.web import create_app
+from bot.kernel.ticket_models import NewTicket
+from bot.services import Components, Services
 from bot.settings import load_settings
-from bot.storage.tickets import NewTicket
 from tests.bot.dialogue.chat import Chat
 from tests.browser import ARTIFACTS, chromium, served
 

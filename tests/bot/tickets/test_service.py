@@ -6,12 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain import utcnow
-from bot.errors import InvalidRequest
+from bot.kernel.domain import utcnow
+from bot.kernel.errors import InvalidRequest
+from bot.kernel.ticket_models import NewTicket
+from bot.kernel.tickets import InvalidTransition
 from bot.settings import TicketSettings
 from bot.storage.database import Database
-from bot.storage.tickets import NewTicket, TicketStore
-from bot.tickets.lifecycle import InvalidTransition
+from bot.storage.tickets import TicketStore
 from bot.tickets.service import TicketService
 
 pytestmark = pytest.mark.unit

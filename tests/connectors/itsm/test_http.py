@@ -7,14 +7,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from bot.kernel.itsm import BackendRejected, BackendUnavailable, UpstreamConflict, UpstreamNotFound
 from connectors.itsm.common import plain_text
 from connectors.itsm.http import error_for, retry_after_seconds
-from connectors.itsm.protocol import (
-    BackendRejected,
-    BackendUnavailable,
-    UpstreamConflict,
-    UpstreamNotFound,
-)
 
 pytestmark = pytest.mark.unit
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import SettingsInvalid
-from bot.registry import UnknownPlugin
+from bot.kernel.errors import SettingsInvalid
+from bot.kernel.registry import UnknownPlugin
 from bot.settings import load_settings
 from connectors.itsm.registry import BACKENDS, BackendContext, build_backend
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from pydantic import SecretStr
 
+from bot.kernel.itsm import TicketPayload, UpstreamConflict
+from bot.settings.itsm import GlpiSettings
 from connectors.itsm.glpi.backend import GlpiBackend
-from connectors.itsm.protocol import TicketPayload, UpstreamConflict
-from connectors.itsm.settings import GlpiSettings
 from tests.contracts.fakes.faults import Faults
 from tests.contracts.fakes.glpi import APP_TOKEN, glpi_app
 from tests.contracts.fakes.server import LocalServer

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import uvicorn
 
-from bot.api.app import create_app
+from bot.app.web import create_app
 from bot.services import Services
 
 

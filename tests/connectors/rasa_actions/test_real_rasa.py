@@ -19,11 +19,11 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
-from bot.messages import t
+from bot.kernel.messages import t
 from bot.services import Services
+from bot.settings.rasa_actions import RasaActionSettings
 from connectors.rasa_actions.bridge import RasaBridge
 from connectors.rasa_actions.domain import actions_domain
-from connectors.rasa_actions.settings import RasaActionSettings
 from nlu.rasa_runtime import RasaWorkspace, rasa_server
 from tests.conftest import CACHE
 from tests.connectors.rasa_actions.assistant import project_files, train

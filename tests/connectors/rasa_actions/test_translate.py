@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from bot.domain import Button, Link, Reply
+from bot.kernel.domain import Button, Link, Reply
 from connectors.rasa_actions.translate import (
     HIDDEN,
     ActionCall,

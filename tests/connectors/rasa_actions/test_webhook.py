@@ -9,13 +9,13 @@ import pytest
 from pydantic import SecretStr
 
 from actions.identity import BuiltinIdentityProvider
-from bot.messages import t
+from bot.kernel.messages import t
+from bot.kernel.ticket_models import NewTicket
 from bot.services import Services
 from bot.settings import Environment
-from bot.storage.tickets import NewTicket
+from bot.settings.rasa_actions import RasaActionSettings
 from connectors.rasa_actions.bridge import RasaBridge
 from connectors.rasa_actions.domain import actions_domain
-from connectors.rasa_actions.settings import RasaActionSettings
 from tests.connectors.rasa_actions.calls import RasaConversation
 
 pytestmark = pytest.mark.slow

@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from bot.api.app import create_app
+from bot.app.web import create_app
 from bot.services import Services
 from tests.connectors.slack.fake_slack import SIGNING_SECRET, TOKEN, FakeSlack
 from tests.contracts.fakes.server import serve_fake

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.domain import Button, Reply
-from bot.messages import t
+from bot.kernel.domain import Button, Reply
+from bot.kernel.messages import t
 from bot.services import Services
 from connectors.slack import translate
 from tests.connectors.slack.fake_slack import (

@@ -12,11 +12,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from bot.api.app import create_app
+from bot.app.web import create_app
 from bot.channels.addresses import ChannelAddressStore
-from bot.domain import Link, Reply
+from bot.kernel.domain import Link, Reply
+from bot.kernel.ticket_models import NewTicket, Ticket
 from bot.services import Services
-from bot.storage.tickets import NewTicket, Ticket
 from connectors.slack import translate
 from tests.connectors.eventually import eventually
 from tests.connectors.slack.fake_slack import (

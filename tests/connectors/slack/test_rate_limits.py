@@ -19,10 +19,10 @@ import redis.asyncio as redis
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from bot.api.app import create_app
+from bot.app.web import create_app
 from bot.channels.throttle import ChannelLimits
-from bot.protection.settings import LimitSettings
 from bot.services import Services
+from bot.settings.limits import LimitSettings
 from tests.bot.auth.helpers import bearer
 from tests.connectors.eventually import eventually
 from tests.connectors.slack.fake_slack import (

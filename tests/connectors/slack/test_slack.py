@@ -13,9 +13,9 @@ import pytest
 
 from bot.channels.addresses import ChannelAddressStore
 from bot.channels.registry import ChannelUnavailable
-from bot.domain import Reply
+from bot.kernel.domain import Reply
+from bot.kernel.ticket_models import NewTicket
 from bot.services import Services
-from bot.storage.tickets import NewTicket
 from tests.connectors.eventually import eventually
 from tests.connectors.slack.fake_slack import (
     FakeSlack,

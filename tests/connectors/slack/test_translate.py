@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.channels.locale import language_of
-from bot.domain import Button, Link, Reply
+from bot.kernel.domain import Button, Link, Reply
 from connectors.slack import translate
 from knowledge_index.suggest import Suggestion
 

@@ -8,11 +8,11 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from bot.api.app import create_app
-from bot.channels.settings import ChannelSettings
+from bot.app.web import create_app
 from bot.services import Services
 from bot.settings import Settings
-from connectors.teams.settings import TeamsSettings
+from bot.settings.channels import ChannelSettings
+from bot.settings.teams import TeamsSettings
 from tests.connectors.slack.fake_slack import SIGNING_SECRET, TOKEN, FakeSlack
 from tests.connectors.teams.fake_microsoft import APP_ID, APP_PASSWORD, FakeConnector, TokenIssuer
 from tests.contracts.fakes.server import serve_fake

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from bot.channels.addresses import ChannelAddressStore
+from bot.kernel.ticket_models import NewTicket
 from bot.services import Services
-from bot.storage.tickets import NewTicket
 from tests.connectors.eventually import eventually
 from tests.connectors.slack.fake_slack import (
     FakeSlack,

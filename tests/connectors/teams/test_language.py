@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from bot.messages import t
+from bot.kernel.messages import t
 from bot.services import Services
 from tests.connectors.teams.fake_microsoft import (
     FakeConnector,

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from bot.channels.addresses import ChannelAddressStore
-from bot.domain import Button, Link, Reply
+from bot.kernel.domain import Button, Link, Reply
+from bot.kernel.ticket_models import NewTicket, Ticket
 from bot.services import Services
-from bot.storage.tickets import NewTicket, Ticket
 from connectors.teams import translate
 from tests.connectors.eventually import eventually
 from tests.connectors.teams.conftest import _serve, teams_settings

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from bot.channels.addresses import ChannelAddressStore
+from bot.kernel.ticket_models import NewTicket
 from bot.services import Services
-from bot.storage.tickets import NewTicket
 from tests.connectors.teams.fake_microsoft import (
     APP_ID,
     CONNECTOR_AUDIENCE,

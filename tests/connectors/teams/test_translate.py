@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from microsoft_agents.activity import Activity, ChannelAccount
 
-from bot.domain import Button, Link, Reply
+from bot.kernel.domain import Button, Link, Reply
 from connectors.teams import translate
 
 pytestmark = pytest.mark.unit

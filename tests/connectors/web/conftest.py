@@ -13,10 +13,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
-from bot.api.app import create_app
-from bot.services import Components, Services, open_services
+from bot.app.services import open_services
+from bot.app.web import create_app
+from bot.services import Components, Services
 from bot.settings import Settings, load_settings
-from connectors.web.settings import WebSettings
+from bot.settings.web import WebSettings
 from connectors.web.tokens import mint_token
 from tests.browser import served
 

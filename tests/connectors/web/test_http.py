@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.api.app import create_app
+from bot.app.web import create_app
 from bot.channels.addresses import ChannelAddressStore
-from bot.domain import Reply
+from bot.kernel.domain import Reply
 from bot.services import Services
 from bot.settings import load_settings
 from connectors.web.push import WebChannel

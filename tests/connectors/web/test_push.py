@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bot.api.app import create_app
+from bot.app.services import open_services
+from bot.app.web import create_app
 from bot.channels.protocol import ChatChannel
 from bot.channels.registry import ChannelUnavailable
-from bot.domain import Reply
+from bot.kernel.domain import Reply
 from bot.scale.redis_link import RedisLink
-from bot.services import Components, open_services
+from bot.services import Components
 from bot.settings import Settings
 from connectors.web.push import EventLog, MemoryEventLog, WebChannel
 from connectors.web.redis_events import RedisEventLog

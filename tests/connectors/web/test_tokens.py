@@ -8,9 +8,9 @@ import jwt
 import pytest
 from pydantic import SecretStr
 
-from bot.errors import NotAuthenticated, SettingsInvalid
+from bot.kernel.errors import NotAuthenticated, SettingsInvalid
 from bot.settings import Settings, load_settings
-from connectors.web.settings import WebSettings
+from bot.settings.web import WebSettings
 from connectors.web.tokens import DEMO_ISSUER, PortalTokens, demo_key, mint_token
 from tests.connectors.web.conftest import ISSUER, MARIE, PORTAL_KEY, Mint
 

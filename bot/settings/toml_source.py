@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, TomlConfigSettingsSource
 
-from bot.errors import SettingsInvalid
+from bot.kernel.errors import SettingsInvalid
 
 
 def _is_secret(annotation: Any) -> bool:

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bot.errors import GuichetError
+from bot.kernel.errors import GuichetError
 from bot.settings import Settings, load_settings
 
 console = Console()

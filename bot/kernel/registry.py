@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Generic, TypeVar
 
-from bot.errors import GuichetError
+from bot.kernel.errors import GuichetError
 
 T = TypeVar("T")
 

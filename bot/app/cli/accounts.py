@@ -12,9 +12,9 @@ from typing import Annotated, TypeVar
 import typer
 from rich.table import Table
 
+from bot.app.cli.common import console, settings_or_exit
 from bot.auth.roles import ROLES, Role, check_role
 from bot.auth.store import AuthStore
-from bot.cli_common import console, settings_or_exit
 from bot.events import open_bus
 from bot.storage.database import Database
 

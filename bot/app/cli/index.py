@@ -9,11 +9,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bot.cli_common import console, progress_bar, settings_or_exit
-from bot.errors import GuichetError
+from bot.app.cli.common import console, progress_bar, settings_or_exit
+from bot.kernel.errors import GuichetError
+from bot.settings import PACKAGE_ROOT
 
+DEFAULT_EVAL = PACKAGE_ROOT / "knowledge_index" / "eval" / "queries.yaml"
 index_app = typer.Typer(help="Build, update and inspect the knowledge index.", no_args_is_help=True)
-DEFAULT_EVAL = Path(__file__).resolve().parent / "eval" / "queries.yaml"
 
 
 def _write(force: bool) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, SecretStr
 
-from bot.errors import SettingsInvalid
-from connectors.itsm.protocol import Status
+from bot.kernel.errors import SettingsInvalid
+from bot.kernel.tickets import Status
 
 NO_SECRET = SecretStr("")
 # The status names of Jira Service Management's default IT service workflow.

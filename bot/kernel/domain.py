@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from bot.settings import Language
+from bot.kernel.language import Language
 
 Role = Literal["user", "bot", "agent"]
+
+
+def payload(intent: str, **entities: str) -> str:
+    """A button's payload in Rasa's form: `/intent` or `/intent{"entity": "value"}`."""
+    return f"/{intent}" + (json.dumps(entities, ensure_ascii=False) if entities else "")
 
 
 def utcnow() -> datetime:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli_common import console, settings_or_exit
+from bot.app.cli.common import console, settings_or_exit
 from bot.privacy.retention import PurgeReport, cutoff_for, purge
 from bot.storage.database import Database
 

@@ -17,6 +17,8 @@ from bot.api import suggest as suggest_routes
 from bot.api.body_limit import BodySizeLimit
 from bot.api.errors import ERROR_RESPONSES, install_error_handlers
 from bot.api.rate_limit import rate_limit
+from bot.app.channels import channel_plugins
+from bot.app.services import open_services, sync_worker
 from bot.auth.token_cache import follow as follow_revocations
 from bot.channels.runtime import mount_channels, running_channels
 from bot.console import insights as console_insights
@@ -24,12 +26,9 @@ from bot.console import mount as console
 from bot.privacy.retention import run_purges
 from bot.protection.ratelimit import RateLimits
 from bot.scale.index_versions import IndexWatcher
-from bot.services import Services, open_services, sync_worker
+from bot.services import Services
 from bot.settings import Settings
 from bot.tickets import pages as ticket_pages
-from connectors.rasa_actions import routes as rasa_actions
-from connectors.rasa_rest import routes as rasa_rest
-from connectors.web import mount as web_widget
 
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
@@ -39,7 +38,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = services or await open_services(settings)
         app.state.services = opened
-        web_widget.start(app, opened)
         worker = sync_worker(opened) if settings.tickets.run_sync_worker else None
         stop = asyncio.Event()
         task = (
@@ -94,15 +92,11 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(suggest_routes.router)
     app.include_router(tickets.router)
     app.include_router(ticket_pages.router)  # /tickets: the employee's ticket pages
-    app.include_router(rasa_rest.router)
-    app.include_router(rasa_actions.router)
     app.include_router(nlu_routes.router)
     console.install(app, settings)  # /console pages, /api/v1/escalations
     console_insights.install(app)  # /console/gaps, /console/notices, /console/kpis
     app.include_router(insights_routes.router)
     app.include_router(notice_routes.router)
-    mount_channels(app, settings)
-
-    web_widget.install(app, settings)  # `/`: the demo intranet page in development
-
+    # The channels last: in development the web channel serves `/`, the demo intranet page.
+    mount_channels(app, settings, channel_plugins())
     return app

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bot.cli_common import console, settings_or_exit
+from bot.app.cli.common import console, settings_or_exit
 from bot.settings import PACKAGE_ROOT, Settings
 from nlu.evaluation import Report
 from nlu.protocol import IntentParser

@@ -17,7 +17,7 @@ from bot.settings import load_settings
 
 def app() -> FastAPI:
     """The app of one worker, its settings read from the environment (uvicorn factory)."""
-    from bot.api.app import create_app
+    from bot.app.web import create_app
 
     settings = load_settings()
     logging.basicConfig(
@@ -27,7 +27,7 @@ def app() -> FastAPI:
 
 
 def _prepare() -> None:
-    from bot.services import load_components
+    from bot.app.services import load_components
 
     asyncio.run(load_components(load_settings()))
 

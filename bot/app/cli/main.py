@@ -9,14 +9,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bot.auth import cli as auth_cli
-from bot.cli_common import console, progress_bar, settings_or_exit
-from bot.errors import GuichetError
-from bot.privacy import cli as privacy_cli
-from bot.settings import Language, Settings, load_settings
-from connectors.rasa_actions import cli as rasa_actions_cli
-from knowledge_index import cli as knowledge_cli
-from nlu import cli as nlu_cli
+from bot.app.cli import accounts as auth_cli
+from bot.app.cli import index as knowledge_cli
+from bot.app.cli import nlu as nlu_cli
+from bot.app.cli import privacy as privacy_cli
+from bot.app.cli import rasa_actions as rasa_actions_cli
+from bot.app.cli.common import console, progress_bar, settings_or_exit
+from bot.kernel.errors import GuichetError
+from bot.kernel.language import Language
+from bot.settings import Settings, load_settings
 
 app = typer.Typer(
     help="Guichet, the bilingual IT-support assistant.",
@@ -59,15 +60,15 @@ def serve(
     """Start the HTTP service."""
     import uvicorn
 
-    from bot.api.app import create_app
+    from bot.app.web import create_app
 
     settings = settings_or_exit()
     if workers > 1:
-        from bot.scale import serve as scaled
+        from bot.app import serve as scaled
 
         scaled.prepare()
         uvicorn.run(
-            "bot.scale.serve:app",
+            "bot.app.serve:app",
             factory=True,
             workers=workers,
             host=host or settings.host,
@@ -128,7 +129,7 @@ def chat(
 
 
 async def _chat(settings: Settings, user: str, language: Language | None) -> None:
-    from bot.services import open_services
+    from bot.app.services import open_services
 
     services = await open_services(settings)
     try:
@@ -165,7 +166,7 @@ def sync(once: Annotated[bool, typer.Option(help="One round, then exit.")] = Fal
 
 
 async def _sync(settings: Settings, once: bool) -> None:
-    from bot.services import open_services, sync_worker
+    from bot.app.services import open_services, sync_worker
 
     services = await open_services(settings)
     worker = sync_worker(services)

@@ -6,8 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.tickets.lifecycle import OPEN, STATUSES, TRANSITIONS, InvalidTransition, check_transition
-from bot.tickets.sla import BusinessCalendar
+from bot.kernel.sla import BusinessCalendar
+from bot.kernel.tickets import (
+    OPEN_STATUSES,
+    STATUSES,
+    TRANSITIONS,
+    InvalidTransition,
+    check_transition,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -31,7 +37,7 @@ def test_every_status_has_its_transitions() -> None:
     for targets in TRANSITIONS.values():
         assert set(targets) <= set(STATUSES)
     assert TRANSITIONS["closed"] == TRANSITIONS["rejected"] == ()
-    assert "reopened" in TRANSITIONS["resolved"] and "reopened" in OPEN
+    assert "reopened" in TRANSITIONS["resolved"] and "reopened" in OPEN_STATUSES
 
 
 def test_invalid_transition_names_the_allowed_ones() -> None:

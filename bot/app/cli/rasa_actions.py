@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 import yaml
 
-from bot.cli_common import console, settings_or_exit
+from bot.app.cli.common import console, settings_or_exit
 
 
 def actions_domain(
@@ -18,7 +18,7 @@ def actions_domain(
     ] = Path("domain/guichet.yml"),
 ) -> None:
     """Write the slots, forms and actions a Rasa assistant needs to call Guichet's actions."""
-    from bot.services import open_services
+    from bot.app.services import open_services
     from connectors.rasa_actions.bridge import RasaBridge
     from connectors.rasa_actions.domain import actions_domain as build
 

@@ -18,26 +18,24 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from actions.priority import DEFAULT_MATRIX, IMPACTS, PRIORITIES, URGENCIES
-from bot.channels.settings import ChannelSettings
-from bot.errors import SettingsInvalid
-from bot.insights.settings import InsightsSettings
-from bot.privacy.settings import PrivacySettings
-from bot.privacy.toml_source import TomlWithoutSecrets
-from bot.protection.settings import LimitSettings
-from bot.tickets.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
-from connectors.itsm.settings import ItsmSettings
-from connectors.rasa_actions.settings import RasaActionSettings
-from connectors.teams.settings import TeamsSettings
-from connectors.web.settings import WebSettings
+from bot.kernel.errors import SettingsInvalid
+from bot.kernel.language import Language
+from bot.kernel.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
+from bot.kernel.tickets import DEFAULT_MATRIX, IMPACTS, PRIORITIES, URGENCIES
+from bot.settings.channels import ChannelSettings
+from bot.settings.insights import InsightsSettings
+from bot.settings.itsm import ItsmSettings
+from bot.settings.limits import LimitSettings
+from bot.settings.privacy import PrivacySettings
+from bot.settings.rasa_actions import RasaActionSettings
+from bot.settings.teams import TeamsSettings
+from bot.settings.toml_source import TomlWithoutSecrets
+from bot.settings.web import WebSettings
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_KB_DIR = PACKAGE_ROOT / "knowledge_index" / "sample_kb"
 SAMPLE_NLU_DIR = PACKAGE_ROOT / "nlu" / "data"
 DEFAULT_SECRET = "change-me-in-production"
-
-Language = Literal["en", "fr"]
-
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"

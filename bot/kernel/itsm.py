@@ -11,29 +11,15 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
-from bot.errors import GuichetError
-
-# Guichet's ITIL statuses; each backend maps them to and from its own workflow.
-Status = Literal[
-    "new",
-    "assigned",
-    "in_progress",
-    "awaiting_information",
-    "pending",
-    "resolved",
-    "closed",
-    "rejected",
-    "reopened",
-]
-Impact = Literal["person", "team", "organisation"]
-Urgency = Literal["low", "high", "critical"]
+from bot.kernel.errors import GuichetError
+from bot.kernel.tickets import Impact, Status, TicketKind, Urgency
 
 
 class TicketPayload(BaseModel):
     """What Guichet sends upstream when it creates a ticket."""
 
     reference: str  # Guichet's reference (INC-000042), also the idempotency key
-    kind: Literal["incident", "request"]
+    kind: TicketKind
     requester: str  # e-mail address
     title: str
     description: str

@@ -1,0 +1,53 @@
+"""Incident notices ("Outlook is down in Lyon, we're on it"), as every layer sees them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from bot.kernel.errors import NotFound
+from bot.kernel.language import Language
+
+NoticeStatus = Literal["active", "closed"]
+Severity = Literal["info", "degraded", "outage"]
+
+
+class NoticeNotFound(NotFound):
+    def __init__(self, *, notice_id: int) -> None:
+        super().__init__(kind="incident notice", key=notice_id)
+
+
+class NewNotice(BaseModel):
+    title_en: str = Field(min_length=1, max_length=200)
+    title_fr: str = Field(min_length=1, max_length=200)
+    body_en: str = ""
+    body_fr: str = ""
+    severity: Severity = "degraded"
+    tags: list[str] = Field(default_factory=list)
+    url: str | None = Field(None, max_length=500)
+    source: str = Field("agent", max_length=64, description="who published it")
+    reference: str | None = Field(None, max_length=64, description="e.g. the problem ticket")
+
+
+class Notice(NewNotice):
+    id: int
+    status: NoticeStatus
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None = None
+
+    def title(self, language: Language) -> str:
+        return self.title_fr if language == "fr" else self.title_en
+
+    def body(self, language: Language) -> str:
+        return self.body_fr if language == "fr" else self.body_en
+
+
+class ActiveNotices(Protocol):
+    """Where the knowledge index reads the notices to show (the core's notice store)."""
+
+    async def active(self) -> list[Notice]:
+        """The active notices, possibly a few seconds old."""
+        ...
