@@ -79,7 +79,7 @@ async def _create_rate(components: Components, url: str, scratch: Path) -> float
             start = time.perf_counter()
             await asyncio.gather(*(typist(client) for _ in range(CONCURRENCY)))
             elapsed = time.perf_counter() - start
-        assert await services.tickets.store.pending_count("request_tracker") == TICKETS
+        assert await services.tickets.store.outbox.pending_count("request_tracker") == TICKETS
     finally:
         await services.close()
     return TICKETS / elapsed
@@ -138,7 +138,7 @@ async def _sync_delay(components: Components, scratch: Path) -> list[float] | No
                     language="en",
                 )
             )
-            while (await services.tickets.store.sync_states(ticket.id))[0].state != "synced":
+            while (await services.tickets.store.outbox.sync_states(ticket.id))[0].state != "synced":
                 await worker.deliver_once()
             delays.append((time.perf_counter() - created) * 1000)
     finally:

@@ -101,7 +101,7 @@ async def _out(
         **ticket.model_dump(),
         allowed_transitions=list(TRANSITIONS[ticket.status]),  # type: ignore[index]
         breaches=ticket.sla_breaches(utcnow()),
-        sync=await services.tickets.store.sync_states(ticket.id, session=session),
+        sync=await services.tickets.store.outbox.sync_states(ticket.id, session=session),
     )
 
 

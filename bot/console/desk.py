@@ -196,7 +196,7 @@ class EscalationDesk:
             current = await store.get(ticket_row.reference)
             ticket = TicketView(
                 ticket=current,
-                sync=await store.sync_states(current.id),
+                sync=await store.outbox.sync_states(current.id),
                 allowed_transitions=list(TRANSITIONS[current.status]),  # type: ignore[index]
                 history=await store.history(current.reference),
             )

@@ -153,7 +153,7 @@ async def ticket_view(
     zone = ZoneInfo(services.settings.tickets.calendar.timezone)
     sync = [
         _sync_line(state, language, agent=viewer.is_agent)
-        for state in await store.sync_states(ticket.id)
+        for state in await store.outbox.sync_states(ticket.id)
     ] or [t("sync_local", language)]
     return TicketView(
         reference=ticket.reference,

@@ -15,7 +15,7 @@ from bot.kernel.itsm import BackendError, TicketBackend, TicketPayload, Upstream
 from bot.kernel.ticket_models import Ticket
 from bot.kernel.tickets import InvalidTransition
 from bot.scale.locks import ConversationLocks
-from bot.storage.tickets import OutboxItem
+from bot.storage.outbox import OutboxItem
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
 
@@ -71,7 +71,9 @@ class SyncWorker:
         """Deliver what is due; returns how many items were delivered."""
         delivered = 0
         for name, backend in self.backends.items():
-            while items := await self.store.claim(backend=name, limit=self.batch, lease=self.lease):
+            while items := await self.store.outbox.claim(
+                backend=name, limit=self.batch, lease=self.lease
+            ):
                 results = await asyncio.gather(*(self._deliver(backend, item) for item in items))
                 delivered += sum(results)
                 if not any(results):
@@ -93,7 +95,7 @@ class SyncWorker:
                 if error.retryable
                 else None
             )
-            await self.store.failed(item, error=str(error), retry_at=retry_at)
+            await self.store.outbox.failed(item, error=str(error), retry_at=retry_at)
             log.warning(
                 "sync %s #%s %s failed: %s", backend.name, item.ticket_id, item.operation, error
             )
@@ -102,19 +104,19 @@ class SyncWorker:
             retry_at = utcnow() + backoff(
                 item.attempts, retry_after=None, cap=self.service.settings.max_backoff_seconds
             )
-            await self.store.failed(
+            await self.store.outbox.failed(
                 item, error=f"{type(error).__name__}: {error}", retry_at=retry_at
             )
             log.exception("sync %s #%s %s crashed", backend.name, item.ticket_id, item.operation)
             return False
-        await self.store.delivered(item, upstream_id=upstream_id)
+        await self.store.outbox.delivered(item, upstream_id=upstream_id)
         return True
 
     async def _send(self, backend: TicketBackend, item: OutboxItem) -> str | None:
         ticket = await self.store.by_id(item.ticket_id)
         if item.operation == "create":
             return await backend.create(self._payload(ticket))
-        upstream_id = await self.store.upstream_id(item.ticket_id, backend.name)
+        upstream_id = await self.store.outbox.upstream_id(item.ticket_id, backend.name)
         if upstream_id is None:
             # The create was refused for good: recreate it first, idempotently.
             upstream_id = await backend.create(self._payload(ticket))
@@ -150,7 +152,7 @@ class SyncWorker:
         return self.locks.hold(f"sync-poll:{backend}") if self.locks else nullcontext()
 
     async def _poll(self, name: str, backend: TicketBackend) -> int:
-        since = await self.store.cursor(name) or utcnow() - FIRST_POLL_LOOKBACK
+        since = await self.store.outbox.cursor(name) or utcnow() - FIRST_POLL_LOOKBACK
         try:
             changes = await backend.changes_since(since)
         except BackendError as error:
@@ -163,11 +165,11 @@ class SyncWorker:
                 applied += 1
             latest = max(latest, change.at)
         if latest > since:
-            await self.store.set_cursor(name, latest)
+            await self.store.outbox.set_cursor(name, latest)
         return applied
 
     async def _apply(self, backend: str, change: UpstreamChange) -> bool:
-        ticket = await self.store.by_upstream(backend, change.upstream_id)
+        ticket = await self.store.outbox.by_upstream(backend, change.upstream_id)
         if ticket is None:
             return False
         actor = f"{backend}:{change.author or 'agent'}"

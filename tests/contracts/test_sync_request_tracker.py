@@ -143,7 +143,7 @@ async def test_chat_ticket_reaches_rt_and_rt_status_reaches_the_employee(
         reference = (await chat.press("Yes")).split("Ticket ")[1].split()[0]
         assert await worker.deliver_once() == 1
         ticket = await synced.tickets.store.get(reference)
-        (state,) = await synced.tickets.store.sync_states(ticket.id)
+        (state,) = await synced.tickets.store.outbox.sync_states(ticket.id)
         assert state.state == "synced" and state.upstream_id
         upstream = await worker.backends["request_tracker"].get(state.upstream_id)
         assert upstream.reference == reference and upstream.status == "new"
@@ -198,7 +198,7 @@ async def test_rt_down_in_a_burst_loses_and_duplicates_nothing(synced: Services,
             references.append(ticket.reference)
         delivery = asyncio.create_task(worker.deliver_once())
         for _ in range(900):  # at most 3 minutes
-            if await synced.tickets.store.pending_count("request_tracker") <= BURST - 40:
+            if await synced.tickets.store.outbox.pending_count("request_tracker") <= BURST - 40:
                 break
             assert not delivery.done(), "the worker stopped before a quarter of the burst"
             await asyncio.sleep(0.2)
@@ -206,14 +206,14 @@ async def test_rt_down_in_a_burst_loses_and_duplicates_nothing(synced: Services,
             pytest.fail("fewer than 40 tickets of the burst delivered in 3 minutes")
         rt.stop()  # in the middle of the burst, with requests in flight
         await delivery
-        assert await synced.tickets.store.pending_count("request_tracker") > 0
+        assert await synced.tickets.store.outbox.pending_count("request_tracker") > 0
         rt.start()
         for _ in range(120):
             await worker.deliver_once()
-            if await synced.tickets.store.pending_count("request_tracker") == 0:
+            if await synced.tickets.store.outbox.pending_count("request_tracker") == 0:
                 break
             await asyncio.sleep(1)
-        assert await synced.tickets.store.pending_count("request_tracker") == 0
+        assert await synced.tickets.store.outbox.pending_count("request_tracker") == 0
         upstream = await _rt_tickets(rt)
         assert len(upstream) - before == BURST
         subjects = [str(item.get("Subject")) for item in upstream]

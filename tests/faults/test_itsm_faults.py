@@ -56,7 +56,7 @@ async def test_a_failing_itsm_tool_gets_each_ticket_once(
         _order(servicenow, fault)
         for _ in range(60):
             await worker.deliver_once()
-            if not await services.tickets.store.pending_count("servicenow"):
+            if not await services.tickets.store.outbox.pending_count("servicenow"):
                 break
             await asyncio.sleep(0.25)
         assert servicenow.faults.pending() == 0  # every ordered failure happened

@@ -58,7 +58,7 @@ async def test_killed_worker_leaves_no_ticket_lost_or_twice_upstream(
             assert time.monotonic() < deadline, "the first worker delivered nothing"
             await asyncio.sleep(0.1)
         first.kill()
-        assert await services.tickets.store.pending_count("servicenow") > 0
+        assert await services.tickets.store.outbox.pending_count("servicenow") > 0
         second = start(["sync"], env, tmp_path / "second.log")
         await wait_until_synced(services, 120)
         await assert_each_upstream_once(services, servicenow, tickets)

@@ -35,7 +35,7 @@ async def create_tickets(services: Services, count: int) -> list[Ticket]:
 
 async def wait_until_synced(services: Services, seconds: float) -> None:
     deadline = time.monotonic() + seconds
-    while await services.tickets.store.pending_count("servicenow"):
+    while await services.tickets.store.outbox.pending_count("servicenow"):
         assert time.monotonic() < deadline, "the outbox was not delivered in time"
         await asyncio.sleep(0.2)
 
@@ -46,7 +46,7 @@ async def assert_each_upstream_once(
     """Every ticket arrived once, no other arrived, and Guichet knows each one's upstream id."""
     assert servicenow.references() == Counter({ticket.reference: 1 for ticket in tickets})
     for ticket in tickets:
-        states = await services.tickets.store.sync_states(ticket.id)
+        states = await services.tickets.store.outbox.sync_states(ticket.id)
         assert [(s.backend, s.state) for s in states] == [("servicenow", "synced")]
         assert states[0].upstream_id
     async with services.database.engine.connect() as connection:

@@ -187,8 +187,8 @@ async def test_the_page_in_french_and_english_shows_the_public_history_only(
     await services.tickets.comment(
         ticket.reference, author=ZOE, body="Please update the VPN client.", by_agent=True
     )
-    create = (await services.tickets.store.claim(backend="glpi"))[0]
-    await services.tickets.store.delivered(create, upstream_id="4242")
+    create = (await services.tickets.store.outbox.claim(backend="glpi"))[0]
+    await services.tickets.store.outbox.delivered(create, upstream_id="4242")
     page = f"/tickets/{ticket.reference}"
     async with _browser(app, **{"Accept-Language": "fr-CA, en;q=0.8"}) as ann:
         await _sign_in(ann, ANN)
@@ -213,10 +213,10 @@ async def test_the_page_in_french_and_english_shows_the_public_history_only(
         assert ann.cookies.get("guichet_lang") == "en"
         again = await ann.get(page)  # the choice is remembered over Accept-Language
         assert '<html lang="en">' in again.text and "Category" in again.text
-        for item in await services.tickets.store.claim(backend="glpi"):
-            await services.tickets.store.delivered(item)
-        for item in await services.tickets.store.claim(backend="glpi"):
-            await services.tickets.store.delivered(item)
+        for item in await services.tickets.store.outbox.claim(backend="glpi"):
+            await services.tickets.store.outbox.delivered(item)
+        for item in await services.tickets.store.outbox.claim(backend="glpi"):
+            await services.tickets.store.outbox.delivered(item)
         synced = await ann.get(page)
         assert "Copied to glpi as 4242; up to date." in synced.text
 
@@ -264,7 +264,7 @@ async def test_comment_and_confirm_through_the_ticket_service(
     async with _browser(app) as ann:
         await _sign_in(ann, ANN)
         csrf = _hidden((await ann.get(page)).text, "csrf_token")
-        queued = await store.pending_count("glpi")
+        queued = await store.outbox.pending_count("glpi")
         sent = await ann.post(
             f"{page}/comments", data={"text": "Still dropping at 14:00", "csrf_token": csrf}
         )
@@ -275,7 +275,7 @@ async def test_comment_and_confirm_through_the_ticket_service(
             "Still dropping at 14:00",
             True,
         )
-        assert await store.pending_count("glpi") == queued + 1  # pushed through the outbox
+        assert await store.outbox.pending_count("glpi") == queued + 1  # pushed through the outbox
         shown = await ann.get(sent.headers["location"])
         assert "Your comment is added." in shown.text and "Still dropping at 14:00" in shown.text
 
@@ -293,14 +293,14 @@ async def test_comment_and_confirm_through_the_ticket_service(
         await services.tickets.transition(ticket.reference, "resolved", actor=ZOE)
         asked = await ann.get(page)
         assert 'id="works"' in asked.text and 'id="still-broken"' in asked.text
-        queued = await store.pending_count("glpi")
+        queued = await store.outbox.pending_count("glpi")
         closed = await ann.post(f"{page}/close", data={"csrf_token": csrf})
         assert closed.headers["location"] == f"{page}?done=closed"
         after = await store.get(ticket.reference)
         assert after.status == "closed" and after.closed_at is not None
         last = (await store.history(ticket.reference))[-1]
         assert (last.actor, last.kind, last.data["status"]["to"]) == (ANN, "status", "closed")
-        assert await store.pending_count("glpi") == queued + 1
+        assert await store.outbox.pending_count("glpi") == queued + 1
         final = await ann.get(closed.headers["location"])
         assert "the ticket is closed" in final.text and 'id="comment"' not in final.text
 

@@ -97,12 +97,12 @@ async def test_lifecycle_with_history_and_outbox(service: TicketService) -> None
     # one create, three status changes and one comment per backend, in order
     for backend in ("servicenow", "request_tracker"):
         items = []
-        while batch := await service.store.claim(backend=backend):
+        while batch := await service.store.outbox.claim(backend=backend):
             for item in batch:
                 items.append(item.operation)
-                await service.store.delivered(item, upstream_id="U1")
+                await service.store.outbox.delivered(item, upstream_id="U1")
         assert items == ["create", "status", "status", "comment", "status"]
-    states = await service.store.sync_states(ticket.id)
+    states = await service.store.outbox.sync_states(ticket.id)
     assert [(s.backend, s.state, s.upstream_id) for s in states] == [
         ("request_tracker", "synced", "U1"),
         ("servicenow", "synced", "U1"),
@@ -154,11 +154,13 @@ async def test_update_recomputes_priority_and_records_it(service: TicketService)
 async def test_failed_delivery_is_retried_later_and_ordered(service: TicketService) -> None:
     ticket = await service.create(_new())
     await service.transition(ticket.reference, "assigned", actor="agent")
-    (create,) = await service.store.claim(backend="servicenow")
-    assert await service.store.claim(backend="servicenow") == []  # leased; status waits behind
-    await service.store.failed(create, error="503", retry_at=utcnow() + timedelta(hours=1))
-    assert await service.store.claim(backend="servicenow") == []  # not due; order kept
-    assert (await service.store.sync_states(ticket.id))[1].last_error == "503"
-    await service.store.failed(create, error="503 again", retry_at=utcnow())
-    (again,) = await service.store.claim(backend="servicenow")
+    (create,) = await service.store.outbox.claim(backend="servicenow")
+    assert (
+        await service.store.outbox.claim(backend="servicenow") == []
+    )  # leased; status waits behind
+    await service.store.outbox.failed(create, error="503", retry_at=utcnow() + timedelta(hours=1))
+    assert await service.store.outbox.claim(backend="servicenow") == []  # not due; order kept
+    assert (await service.store.outbox.sync_states(ticket.id))[1].last_error == "503"
+    await service.store.outbox.failed(create, error="503 again", retry_at=utcnow())
+    (again,) = await service.store.outbox.claim(backend="servicenow")
     assert again.operation == "create" and again.attempts == 2
