@@ -14,6 +14,7 @@ from bot.cli_common import console, progress_bar, settings_or_exit
 from bot.errors import GuichetError
 from bot.privacy import cli as privacy_cli
 from bot.settings import Language, Settings, load_settings
+from bot.storage import cli as storage_cli
 from connectors.rasa_actions import cli as rasa_actions_cli
 from knowledge_index import cli as knowledge_cli
 from nlu import cli as nlu_cli
@@ -33,6 +34,7 @@ app.add_typer(nlu_cli.rasa_app, name="rasa")
 app.add_typer(auth_cli.token_app, name="token")
 app.add_typer(auth_cli.user_app, name="user")
 app.command("purge")(privacy_cli.purge_command)
+app.add_typer(storage_cli.db_app, name="db")
 
 
 def main() -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -87,6 +91,34 @@ async def test_a_database_migrated_by_the_branched_history_upgrades_to_the_head(
         assert (await ConversationStore(database).get(kept.id)).user_id == "u"
         await database.migrate()
         assert await _versions(database) == {_chain()[-1]}
+    finally:
+        await database.close()
+
+
+async def test_operators_migrate_with_guichet_db_upgrade(database_url: str, tmp_path: Path) -> None:
+    database = Database(database_url)
+    try:
+        old_history = _branched_history(tmp_path / "old-migrations", ADDED)
+        async with database.engine.begin() as connection:
+            await connection.run_sync(_upgrade_all_heads(old_history))
+        environment = {
+            **os.environ,
+            "GUICHET_DATA_DIR": str(tmp_path),
+            "GUICHET_DATABASE_URL": database_url,
+        }
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-c", "from bot.cli import main; main()", "db", "upgrade"],
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert f"Database schema at revision {_chain()[-1]}." in done.stdout
+        assert await _versions(database) == {_chain()[-1]}
+        assert await database.revision() == _chain()[-1]
     finally:
         await database.close()
 
