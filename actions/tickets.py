@@ -15,6 +15,7 @@ from bot.messages import t
 from bot.storage.tickets import OPEN_STATUSES, NewTicket, Ticket
 from bot.tickets.lifecycle import InvalidTransition
 from knowledge_index.documents import EntryType
+from knowledge_index.index import SearchQuery
 
 REVIEW_ARTICLE_SCORE = 0.5
 DUPLICATE_SIMILARITY = 0.8
@@ -95,10 +96,12 @@ class CreateTicket(SimpleAction):
         state = context.conversation.state
         replies: list[Reply] = []
         hits = await context.knowledge.search(
-            description,
-            language=language,  # type: ignore[arg-type]
-            limit=2,
-            types=ARTICLES,
+            SearchQuery(
+                description,
+                language,  # type: ignore[arg-type]
+                limit=2,
+                types=ARTICLES,
+            )
         )
         fresh = [
             h

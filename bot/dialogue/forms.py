@@ -10,6 +10,7 @@ from bot.dialogue.payloads import payload
 from bot.domain import Button, Reply
 from bot.messages import t
 from bot.tickets.service import CATEGORIES
+from knowledge_index.index import SearchQuery
 from knowledge_index.service import KnowledgeBase
 from nlu.entities import fold
 from nlu.protocol import ParseResult
@@ -56,10 +57,12 @@ async def catalog_choice(
 ) -> tuple[str | None, list[Button]]:
     """The catalog item a message names, or buttons for the closest ones when unclear."""
     hits = await knowledge.search(
-        text,
-        language=language,  # type: ignore[arg-type]
-        limit=3,
-        types=["catalog_item"],
+        SearchQuery(
+            text,
+            language,  # type: ignore[arg-type]
+            limit=3,
+            types=["catalog_item"],
+        )
     )
     if not hits:
         return None, []
