@@ -13,6 +13,7 @@ from bot.kernel.messages import t
 from bot.kernel.ticket_models import NewTicket, Ticket
 from bot.kernel.tickets import CATEGORY_BY_INTENT, OPEN_STATUSES, InvalidTransition
 from knowledge_index.documents import EntryType
+from knowledge_index.index import SearchQuery
 
 REVIEW_ARTICLE_SCORE = 0.5
 DUPLICATE_SIMILARITY = 0.8
@@ -93,10 +94,12 @@ class CreateTicket(SimpleAction):
         state = context.conversation.state
         replies: list[Reply] = []
         hits = await context.knowledge.search(
-            description,
-            language=language,  # type: ignore[arg-type]
-            limit=2,
-            types=ARTICLES,
+            SearchQuery(
+                description,
+                language,  # type: ignore[arg-type]
+                limit=2,
+                types=ARTICLES,
+            )
         )
         fresh = [
             h

@@ -20,7 +20,7 @@ from bot.app.services import load_components, open_services
 from bot.settings import load_settings
 from knowledge_index.documents import KnowledgeContent
 from knowledge_index.embedders import load_embedder
-from knowledge_index.index import KnowledgeIndex
+from knowledge_index.index import KnowledgeIndex, SearchQuery
 from nlu.data import load_training_data
 from nlu.embedded import train_intent_model
 
@@ -89,7 +89,9 @@ async def main() -> None:
             rows = {
                 "embed one query (ms)": lambda q: asyncio.to_thread(embedder.embed, [q]),
                 "intent + entities (ms)": lambda q: components.parser.parse(q, language="en"),
-                "knowledge search (ms)": lambda q: components.knowledge.search(q, language="en"),
+                "knowledge search (ms)": lambda q: components.knowledge.search(
+                    SearchQuery(q, "en")
+                ),
             }
             for label, call in rows.items():
                 table.add_row(label, *(f"{v:.1f}" for v in _percentiles(await _time(call))))

@@ -22,6 +22,7 @@ import knowledge_index.index as index_module
 from bot.settings import SAMPLE_KB_DIR
 from knowledge_index.embedders import load_embedder
 from knowledge_index.evaluation import DEPTH, EVALUATED, LabelledSet, evaluate
+from knowledge_index.index import SearchQuery
 from knowledge_index.service import IndexedKnowledgeBase, open_knowledge_base
 
 DATA = Path(__file__).resolve().parent.parent / "knowledge_index" / "eval" / "queries.yaml"
@@ -34,7 +35,7 @@ async def _separation(
     """(threshold under which 90% of out-of-domain best scores fall, in-domain share above)."""
     inside, outside = [], []
     for item in labelled.queries:
-        hits = await knowledge.hybrid(item.q, language=item.lang, limit=DEPTH, types=EVALUATED)
+        hits = await knowledge.hybrid(SearchQuery(item.q, item.lang, limit=DEPTH, types=EVALUATED))
         best = hits[0].score if hits else 0.0
         (inside if item.expect else outside).append(best)
     threshold = sorted(outside)[int(0.9 * (len(outside) - 1))] + 1e-6

@@ -38,6 +38,7 @@ from bot.storage.tables import (
     TurnRow,
 )
 from knowledge_index.embedders import Embedder, load_embedder
+from knowledge_index.index import SearchQuery
 from knowledge_index.service import open_knowledge_base
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -181,7 +182,7 @@ async def _article(embedder: Embedder, scratch: Path, entries: int | None) -> tu
     )
     publish = time.perf_counter() - started
     started = time.perf_counter()
-    hits = await knowledge.search("parking visiteur", language="fr", limit=1)
+    hits = await knowledge.search(SearchQuery("parking visiteur", "fr", limit=1))
     assert hits and hits[0].entry.group == "book-a-visitor-parking-space"
     return publish, time.perf_counter() - started
 

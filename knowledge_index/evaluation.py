@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from bot.kernel.language import Language
 from knowledge_index.documents import ContentInvalid, EntryType
+from knowledge_index.index import SearchQuery
 from knowledge_index.service import IndexedKnowledgeBase
 
 PREFIX_SHARE = 0.6
@@ -116,7 +117,7 @@ async def evaluate(
     not_sure = confident = in_domain = out_of_domain = 0
     for item in labelled.queries:
         if not item.expect:
-            hits = await knowledge.hybrid(item.q, language=item.lang, limit=1, types=EVALUATED)
+            hits = await knowledge.hybrid(SearchQuery(item.q, item.lang, limit=1, types=EVALUATED))
             out_of_domain += 1
             not_sure += not hits or hits[0].score < answer_threshold
             continue
@@ -124,7 +125,7 @@ async def evaluate(
         forms: tuple[tuple[Form, str], ...] = (("full", item.q), ("prefix", prefix_of(item.q)))
         for form, text in forms:
             hits = await knowledge.hybrid(
-                text, language=item.lang, limit=DEPTH, types=EVALUATED, complete=form == "full"
+                SearchQuery(text, item.lang, limit=DEPTH, types=EVALUATED, complete=form == "full")
             )
             groups = [h.entry.group for h in hits]
             rank = _rank(groups, item.expect)

@@ -8,13 +8,13 @@ same boosts, records what it could not answer, and takes the engine's "did that 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol, runtime_checkable
 
 from bot.kernel.feedback import SearchFeedback, Signals
 from bot.kernel.language import Language
 from knowledge_index.documents import CatalogItem, Entry, EntryType
-from knowledge_index.index import Hit
+from knowledge_index.index import Hit, SearchQuery
 from knowledge_index.service import IndexedKnowledgeBase
 from knowledge_index.text import words
 
@@ -80,29 +80,18 @@ class FeedbackKnowledgeBase:
         self.feedback = feedback
         self.gap_below = gap_below
 
-    async def search(
-        self,
-        query: str,
-        *,
-        language: Language,
-        limit: int = 5,
-        types: Sequence[EntryType] | None = None,
-    ) -> list[Hit]:
-        if not query.strip() or not self.knowledge.ready:
+    async def search(self, query: SearchQuery) -> list[Hit]:
+        if not query.text.strip() or not self.knowledge.ready:
             return []
-        key = query_key(query)
+        key = query_key(query.text)
         hits = await self.knowledge.hybrid(
-            query,
-            language=language,
-            limit=limit,
-            types=types,
-            boosts=boosts(await self.feedback.signals(), key),
+            replace(query, boosts=boosts(await self.feedback.signals(), key))
         )
-        asks_articles = types is not None and set(types) == set(ARTICLE_TYPES)
+        asks_articles = query.types is not None and set(query.types) == set(ARTICLE_TYPES)
         best = hits[0].score if hits else 0.0
         if asks_articles and best < self.gap_below and key:
             await self.feedback.record_gap(
-                query_key=key, query=query, language=language, best_score=best
+                query_key=key, query=query.text, language=query.language, best_score=best
             )
         return hits
 

@@ -63,6 +63,24 @@ class Manifest(BaseModel):
     embedded: int = Field(0, description="passages embedded by the build that wrote it")
 
 
+@dataclass(frozen=True)
+class SearchQuery:
+    """One search, as every layer takes it and passes it along (the `KnowledgeBase`, the
+    feedback and suggestion services, the index): a new search parameter goes here.
+
+    `types` keeps those kinds of entries only (None: all); `boosts` are added to the score of
+    groups that helped before (the feedback layer sets them); a `complete` query is a finished
+    question, otherwise its last word may be half-typed.
+    """
+
+    text: str
+    language: Language
+    limit: int = 5
+    types: Sequence[EntryType] | None = None
+    boosts: Mapping[str, float] | None = None
+    complete: bool = True
+
+
 class Hit(BaseModel):
     """An entry, the passage of it that matched, the fused score and the query's matched stems."""
 
@@ -274,20 +292,12 @@ class KnowledgeIndex:
     # -- searching --------------------------------------------------------------------------
 
     def search(
-        self,
-        text: str,
-        vector: Floats | None,
-        *,
-        language: Language,
-        limit: int = 5,
-        types: Sequence[EntryType] | None = None,
-        boosts: Mapping[str, float] | None = None,
-        lexical: LexicalMatch | None = None,
+        self, query: SearchQuery, vector: Floats | None, *, lexical: LexicalMatch | None = None
     ) -> list[Hit]:
         """Best entries for a query, one per group, in the user's language when it exists.
 
-        `vector` is the query's embedding (None: words only); `boosts` add to the score of
-        groups that helped before.
+        `vector` is the query's embedding (None: words only); `lexical` its word matches,
+        when the caller has them already.
         """
         if not self.passages:
             return []
@@ -297,12 +307,12 @@ class KnowledgeIndex:
             scores, ids = self.dense.search(vector, min(len(self.passages), DENSE_DEPTH))
             cosine = {int(i): float(s) for s, i in zip(scores, ids, strict=True) if i >= 0}
             floor = min(cosine.values(), default=0.0)
-        match = lexical or self.lexical.match(text)
+        match = lexical or self.lexical.match(query.text, complete=query.complete)
         coverage = match.coverage
         top = min(LEXICAL_DEPTH, int(np.count_nonzero(coverage)))
         lexical_ids = np.argpartition(-coverage, top - 1)[:top] if top else np.array([], int)
         candidates = set(cosine) | {int(i) for i in lexical_ids}
-        wanted = set(types) if types else None
+        wanted = set(query.types) if query.types else None
         best: dict[str, tuple[float, int]] = {}
         for row in candidates:
             number = int(self.passages.entry[row])
@@ -315,11 +325,11 @@ class KnowledgeIndex:
             current = best.get(group)
             if current is None or score > current[0]:
                 best[group] = (score, row)
-        if boosts:
+        if boosts := query.boosts:
             best = {g: (s + boosts.get(g, 0.0), r) for g, (s, r) in best.items()}
-        ranked = sorted(best.values(), key=lambda sr: sr[0], reverse=True)[:limit]
+        ranked = sorted(best.values(), key=lambda sr: sr[0], reverse=True)[: query.limit]
         matched = sorted(match.stems)
-        return [self._hit(row, score, language, matched) for score, row in ranked]
+        return [self._hit(row, score, query.language, matched) for score, row in ranked]
 
     def _hit(self, row: int, score: float, language: Language, matched: list[str]) -> Hit:
         passage = self.passages[row]

@@ -7,16 +7,24 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from bot.kernel.errors import NotReady
 from bot.kernel.language import Language
-from knowledge_index.documents import CatalogItem, Entry, EntryType, KnowledgeContent
+from knowledge_index.documents import CatalogItem, Entry, KnowledgeContent
 from knowledge_index.embedders import Embedder
-from knowledge_index.index import Floats, Hit, KnowledgeIndex, Progress, Reuse, content_hash
+from knowledge_index.index import (
+    Floats,
+    Hit,
+    KnowledgeIndex,
+    Progress,
+    Reuse,
+    SearchQuery,
+    content_hash,
+)
 from knowledge_index.lexical import LexicalMatch
 
 log = logging.getLogger(__name__)
@@ -33,14 +41,7 @@ class KnowledgeBase(Protocol):
     language when a translation exists.
     """
 
-    async def search(
-        self,
-        query: str,
-        *,
-        language: Language,
-        limit: int = 5,
-        types: Sequence[EntryType] | None = None,
-    ) -> list[Hit]: ...
+    async def search(self, query: SearchQuery) -> list[Hit]: ...
 
     def catalog_item(self, item_id: str) -> CatalogItem | None: ...
 
@@ -114,82 +115,32 @@ class IndexedKnowledgeBase:
             raise NotReady(component="knowledge index", reason=self.problem or "not loaded")
         return self.index
 
-    async def search(
-        self,
-        query: str,
-        *,
-        language: Language,
-        limit: int = 5,
-        types: Sequence[EntryType] | None = None,
-    ) -> list[Hit]:
-        if not query.strip() or self.index is None:
+    async def search(self, query: SearchQuery) -> list[Hit]:
+        if not query.text.strip() or self.index is None:
             return []
-        return await self.hybrid(query, language=language, limit=limit, types=types)
+        return await self.hybrid(query)
 
-    async def hybrid(
-        self,
-        query: str,
-        *,
-        language: Language,
-        limit: int = 5,
-        types: Sequence[EntryType] | None = None,
-        boosts: Mapping[str, float] | None = None,
-        complete: bool = True,
-    ) -> list[Hit]:
-        """Dense and lexical search fused; raises NotReady when no index is loaded.
+    async def hybrid(self, query: SearchQuery) -> list[Hit]:
+        """Dense and lexical search fused; raises NotReady when no index is loaded."""
+        return (await self.find(query)).hits
 
-        A `complete` query is a finished question; otherwise its last word may be half-typed.
-        """
-        found = await self.find(
-            query, language=language, limit=limit, types=types, boosts=boosts, complete=complete
-        )
-        return found.hits
-
-    async def find(
-        self,
-        query: str,
-        *,
-        language: Language,
-        limit: int = 5,
-        types: Sequence[EntryType] | None = None,
-        boosts: Mapping[str, float] | None = None,
-        complete: bool = True,
-    ) -> Found:
+    async def find(self, query: SearchQuery) -> Found:
         """Like `hybrid`, with the query's vector and word matches for the caller to reuse."""
         # On the event loop, not in a worker thread: a search is 2-3 ms of CPU, and handing it
         # to a thread made requests queue behind the GIL (243 against 398 requests/s
         # with 10 clients on this 2-core machine).
-        return self.find_now(
-            query, language=language, limit=limit, types=types, boosts=boosts, complete=complete
-        )
+        return self.find_now(query)
 
-    def find_now(
-        self,
-        query: str,
-        *,
-        language: Language,
-        limit: int = 5,
-        types: Sequence[EntryType] | None = None,
-        boosts: Mapping[str, float] | None = None,
-        complete: bool = True,
-    ) -> Found:
+    def find_now(self, query: SearchQuery) -> Found:
         index = self.require()
-        match = index.lexical.match(query, complete=complete)
+        match = index.lexical.match(query.text, complete=query.complete)
         # A half-typed word says little to the embedder: embed its likeliest completion.
-        text = query
+        text = query.text
         if match.completion:
-            text = query.rstrip()[: -len(query.split()[-1])] + match.completion
+            text = text.rstrip()[: -len(text.split()[-1])] + match.completion
         # Two letters say nothing to an embedder: words alone rank them.
-        vector = self.vectors(text) if len(query.strip()) >= MIN_DENSE_CHARACTERS else None
-        hits = index.search(
-            query,
-            vector,
-            language=language,
-            limit=limit,
-            types=types,
-            boosts=boosts,
-            lexical=match,
-        )
+        vector = self.vectors(text) if len(query.text.strip()) >= MIN_DENSE_CHARACTERS else None
+        hits = index.search(query, vector, lexical=match)
         return Found(hits=hits, vector=vector, match=match)
 
     def catalog_item(self, item_id: str) -> CatalogItem | None:

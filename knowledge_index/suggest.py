@@ -11,8 +11,7 @@ import html
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -26,7 +25,7 @@ from knowledge_index.documents import EntryType
 from knowledge_index.embedders import Embedder, Vectors
 from knowledge_index.feedback import boosts, query_key
 from knowledge_index.highlight import highlight, snippet
-from knowledge_index.index import LEXICAL_WEIGHT, Hit
+from knowledge_index.index import LEXICAL_WEIGHT, Hit, SearchQuery
 from knowledge_index.lexical import LexicalIndex
 from knowledge_index.messages import t
 from knowledge_index.service import IndexedKnowledgeBase
@@ -221,12 +220,14 @@ class SuggestionService:
         vector = None
         if ready:
             found = self.knowledge.find_now(
-                text,
-                language=language,
-                limit=limit,
-                types=SUGGESTABLE,
-                boosts=boosts(signals, key),
-                complete=False,
+                SearchQuery(
+                    text,
+                    language,
+                    limit=limit,
+                    types=SUGGESTABLE,
+                    boosts=boosts(signals, key),
+                    complete=False,
+                )
             )
             vector = found.vector
             # Grouping puts a catalog item before a procedure: show only close contenders.
@@ -246,24 +247,15 @@ class SuggestionService:
             index_ready=ready,
         )
 
-    async def search(
-        self,
-        query: str,
-        *,
-        language: Language,
-        limit: int = 10,
-        types: Sequence[EntryType] | None = None,
-    ) -> SearchResults:
-        text = clean(query, limit=MAX_SEARCH_CHARACTERS).strip()
+    async def search(self, query: SearchQuery) -> SearchResults:
+        """Full results, the ones scoring under the suggestion threshold left out."""
+        language = query.language
+        text = clean(query.text, limit=MAX_SEARCH_CHARACTERS).strip()
         if not query_words(text)[0]:
-            return SearchResults(query=query, language=language, confident=False, results=[])
+            return SearchResults(query=query.text, language=language, confident=False, results=[])
         key = query_key(text)
         found = await self.knowledge.find(
-            text,
-            language=language,
-            limit=limit,
-            types=types,
-            boosts=boosts(await self.feedback.signals(), key),
+            replace(query, text=text, boosts=boosts(await self.feedback.signals(), key))
         )
         hits = [h for h in found.hits if h.score >= self.suggest_threshold]
         best = found.hits[0].score if found.hits else 0.0
@@ -272,7 +264,7 @@ class SuggestionService:
                 query_key=key, query=text, language=language, best_score=best
             )
         return SearchResults(
-            query=query,
+            query=query.text,
             language=language,
             confident=best >= self.answer_threshold,
             results=[self._result(hit) for hit in hits],

@@ -19,6 +19,7 @@ from bot.kernel.feedback import Gap
 from bot.kernel.language import Language
 from knowledge_index.documents import EntryType
 from knowledge_index.feedback import record_answer_vote
+from knowledge_index.index import SearchQuery
 from knowledge_index.suggest import (
     MAX_SEARCH_CHARACTERS,
     MAX_SUGGEST_CHARACTERS,
@@ -86,10 +87,12 @@ async def search(
 ) -> SearchResults:
     """Full results for a query; `confident` tells whether the best one answers it."""
     return await suggestions.search(
-        body.query,
-        language=body.language or services.settings.default_language,
-        limit=body.limit,
-        types=body.types,
+        SearchQuery(
+            body.query,
+            body.language or services.settings.default_language,
+            limit=body.limit,
+            types=body.types,
+        )
     )
 
 

@@ -22,7 +22,7 @@ from bot.storage.conversations import ConversationStore
 from bot.tickets.service import TicketService
 from knowledge_index.documents import EntryType
 from knowledge_index.feedback import record_answer_vote
-from knowledge_index.index import Hit
+from knowledge_index.index import Hit, SearchQuery
 from knowledge_index.service import KnowledgeBase
 from nlu.entities import fold
 from nlu.language import LanguageDetector
@@ -361,7 +361,9 @@ class DialogueEngine:
     ) -> list[Reply]:
         state, language = conversation.state, conversation.language
         state.last_problem = text
-        hits = await self.knowledge.search(text, language=language, limit=3, types=ARTICLE_TYPES)
+        hits = await self.knowledge.search(
+            SearchQuery(text, language, limit=3, types=ARTICLE_TYPES)
+        )
         if hits and hits[0].score >= self.thresholds.answer:
             state.consecutive_failures = 0
             return self._article_reply(conversation, hits[0])

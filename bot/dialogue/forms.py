@@ -8,6 +8,7 @@ from actions.protocol import Action, ActionContext, Slot, SlotKind
 from bot.kernel.domain import Button, Reply, payload
 from bot.kernel.messages import t
 from bot.kernel.tickets import CATEGORIES, IMPACTS, URGENCIES
+from knowledge_index.index import SearchQuery
 from knowledge_index.service import KnowledgeBase
 from nlu.entities import fold
 from nlu.protocol import ParseResult
@@ -54,10 +55,12 @@ async def catalog_choice(
 ) -> tuple[str | None, list[Button]]:
     """The catalog item a message names, or buttons for the closest ones when unclear."""
     hits = await knowledge.search(
-        text,
-        language=language,  # type: ignore[arg-type]
-        limit=3,
-        types=["catalog_item"],
+        SearchQuery(
+            text,
+            language,  # type: ignore[arg-type]
+            limit=3,
+            types=["catalog_item"],
+        )
     )
     if not hits:
         return None, []

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.insights.period import Period
@@ -32,6 +34,7 @@ from bot.storage.tables import (
 
 TOP = 10
 CHANGE_WINDOW = timedelta(hours=24)
+T = TypeVar("T")
 
 
 class Rate(BaseModel):
@@ -120,6 +123,27 @@ def counts(values: Iterable[str], limit: int | None = None) -> list[Count]:
     return [Count(name=name, count=n) for name, n in ranked[:limit]]
 
 
+@dataclass(frozen=True)
+class History:
+    """The period's rows the figures are computed from, read once.
+
+    Columns, not ORM objects: a month of a busy desk is tens of thousands of rows.
+    """
+
+    conversations: Sequence[Row[str, str, str, datetime]]
+    """Created in the period, with a message from the employee: id, channel, language, when."""
+    deflected: Sequence[Row[str, str, str, datetime]]
+    """Of `conversations`, those solved by an answer without a ticket or an escalation."""
+    escalations: Sequence[datetime]
+    tickets: list[TicketHistory]
+    votes: Sequence[Row[str, str, bool]]
+    """ "Was this helpful?" votes of the period: query key, language, helpful."""
+    intents: Sequence[dict[str, Any]]
+    """The NLU data of the employees' turns of the period."""
+    misses: Sequence[Row[str, str, str]]
+    """Searches without a confident answer: query key, language, query."""
+
+
 class KpiReport:
     """Reads the period's history from the database and computes the figures."""
 
@@ -128,182 +152,33 @@ class KpiReport:
         self.change_window = change_window
 
     async def compute(self, period: Period, *, now: datetime) -> Kpis:
-        start, end = period.start, period.end
-        created_in = (ConversationRow.created_at >= start, ConversationRow.created_at < end)
-        in_period = select(ConversationRow.id).where(*created_in)
-        talked = (
-            select(TurnRow.id)
-            .where(TurnRow.conversation_id == ConversationRow.id, TurnRow.role == "user")
-            .exists()
-        )
-        ticket_in = (TicketRow.created_at >= start, TicketRow.created_at < end)
-        # Columns, not ORM objects: a month of a busy desk is tens of thousands of rows.
         async with self._sessions() as session:
-            conversations = (
-                await session.execute(
-                    select(
-                        ConversationRow.id,
-                        ConversationRow.channel,
-                        ConversationRow.language,
-                        ConversationRow.created_at,
-                    ).where(*created_in, talked)
-                )
-            ).all()
-            with_ticket = set(
-                (
-                    await session.scalars(
-                        select(TicketRow.conversation_id).where(
-                            TicketRow.conversation_id.in_(in_period)
-                        )
-                    )
-                ).all()
-            )
-            escalated = set(
-                (
-                    await session.scalars(
-                        select(EscalationRow.conversation_id).where(
-                            EscalationRow.conversation_id.in_(in_period)
-                        )
-                    )
-                ).all()
-            )
-            solved = set(
-                (
-                    await session.scalars(
-                        select(AnswerFeedbackRow.conversation_id).where(
-                            AnswerFeedbackRow.helpful.is_(True),
-                            AnswerFeedbackRow.conversation_id.in_(in_period),
-                        )
-                    )
-                ).all()
-            )
-            escalations = (
-                await session.scalars(
-                    select(EscalationRow.created_at).where(
-                        EscalationRow.created_at >= start, EscalationRow.created_at < end
-                    )
-                )
-            ).all()
-            ticket_rows = (
-                await session.execute(
-                    select(
-                        TicketRow.id,
-                        TicketRow.created_at,
-                        TicketRow.category,
-                        TicketRow.channel,
-                        TicketRow.language,
-                        TicketRow.status,
-                        TicketRow.first_response_due,
-                        TicketRow.first_response_at,
-                        TicketRow.resolution_due,
-                        TicketRow.resolved_at,
-                    ).where(*ticket_in)
-                )
-            ).all()
-            events = (
-                await session.execute(
-                    select(
-                        TicketEventRow.ticket_id,
-                        TicketEventRow.at,
-                        TicketEventRow.kind,
-                        TicketEventRow.data,
-                    )
-                    .where(TicketEventRow.ticket_id.in_(select(TicketRow.id).where(*ticket_in)))
-                    .order_by(TicketEventRow.at, TicketEventRow.id)
-                )
-            ).all()
-            votes = (
-                await session.execute(
-                    select(
-                        AnswerFeedbackRow.query_key,
-                        AnswerFeedbackRow.language,
-                        AnswerFeedbackRow.helpful,
-                    ).where(
-                        AnswerFeedbackRow.created_at >= start, AnswerFeedbackRow.created_at < end
-                    )
-                )
-            ).all()
-            intents = (
-                await session.scalars(
-                    select(TurnRow.data).where(
-                        TurnRow.role == "user", TurnRow.at >= start, TurnRow.at < end
-                    )
-                )
-            ).all()
-            misses = (
-                await session.execute(
-                    select(
-                        KnowledgeGapEventRow.query_key,
-                        KnowledgeGapEventRow.language,
-                        KnowledgeGapEventRow.query,
-                    ).where(KnowledgeGapEventRow.at >= start, KnowledgeGapEventRow.at < end)
-                )
-            ).all()
+            history = await read_history(session, period)
             changes = await self._changes(session, period)
-
-        histories = {
-            row.id: TicketHistory(
-                id=row.id,
-                created=as_utc(row.created_at),
-                category=row.category,
-                channel=row.channel,
-                language=row.language,
-                status=row.status,
-                first_response_due=aware(row.first_response_due),
-                first_response_at=aware(row.first_response_at),
-                resolution_due=aware(row.resolution_due),
-                resolved_at=aware(row.resolved_at),
-            )
-            for row in ticket_rows
-        }
-        for ticket_id, at, kind, data in events:
-            histories[ticket_id].events.append(TicketEvent(as_utc(at), kind, data))
-        tickets = list(histories.values())
-        deflected = [
-            c for c in conversations if c.id in solved and c.id not in with_ticket | escalated
-        ]
-        resolved = [t for t in tickets if t.was_resolved()]
-        first_response = sla(tickets, due="first_response_due", done="first_response_at", now=now)
-        resolution = sla(tickets, due="resolution_due", done="resolved_at", now=now, pauses=True)
+        tickets = history.tickets
         return Kpis(
-            start=start,
-            end=end,
-            conversations=len(conversations),
-            escalations=len(escalations),
+            start=period.start,
+            end=period.end,
+            conversations=len(history.conversations),
+            escalations=len(history.escalations),
             tickets=len(tickets),
-            deflection_rate=rate(len(deflected), len(conversations)),
-            first_contact_resolution=rate(sum(t.first_contact() for t in resolved), len(resolved)),
-            mean_time_to_assign=mean_hours(
-                [at - t.created for t in tickets if (at := t.assigned_at()) is not None]
-            ),
-            mean_time_to_resolve=mean_hours(
-                [t.resolved_at - t.created for t in tickets if t.resolved_at is not None]
-            ),
-            reopen_rate=rate(sum(t.reopened() for t in resolved), len(resolved)),
-            sla_first_response=rate(*first_response),
-            sla_resolution=rate(*resolution),
-            satisfaction=rate(sum(v.helpful for v in votes), len(votes)),
+            deflection_rate=deflection_rate(history),
+            first_contact_resolution=first_contact_resolution(tickets),
+            mean_time_to_assign=mean_time_to_assign(tickets),
+            mean_time_to_resolve=mean_time_to_resolve(tickets),
+            reopen_rate=reopen_rate(tickets),
+            sla_first_response=sla_first_response(tickets, now=now),
+            sla_resolution=sla_resolution(tickets, now=now),
+            satisfaction=satisfaction(history.votes),
             tickets_by_category=counts(t.category for t in tickets),
             tickets_by_channel=counts(t.channel for t in tickets),
             tickets_by_language=counts(t.language for t in tickets),
-            conversations_by_channel=counts(c.channel for c in conversations),
-            conversations_by_language=counts(c.language for c in conversations),
-            top_intents=counts(
-                (str(d["intent"]) for d in intents if d.get("intent") and d["intent"] != "None"),
-                TOP,
-            ),
-            top_failing_queries=failing_queries(
-                [(m.query_key, m.language, m.query) for m in misses],
-                [(v.query_key, v.language) for v in votes if not v.helpful],
-            ),
+            conversations_by_channel=counts(c.channel for c in history.conversations),
+            conversations_by_language=counts(c.language for c in history.conversations),
+            top_intents=top_intents(history.intents),
+            top_failing_queries=top_failing_queries(history.misses, history.votes),
             changes=changes,
-            daily=daily(
-                period,
-                conversations=[as_utc(c.created_at) for c in conversations],
-                deflected=[as_utc(c.created_at) for c in deflected],
-                tickets=[t.created for t in tickets],
-                escalations=[as_utc(e) for e in escalations],
-            ),
+            daily=daily_history(period, history),
         )
 
     async def _changes(self, session: AsyncSession, period: Period) -> list[ChangeImpact]:
@@ -346,6 +221,218 @@ class KpiReport:
                 )
             )
         return impacts
+
+
+def deflection_rate(history: History) -> Rate:
+    """Of the conversations, those solved by an answer without a ticket or an escalation."""
+    return rate(len(history.deflected), len(history.conversations))
+
+
+def first_contact_resolution(tickets: Sequence[TicketHistory]) -> Rate:
+    """Of the resolved tickets, those not reopened, reassigned or sent back to the requester."""
+    resolved = [t for t in tickets if t.was_resolved()]
+    return rate(sum(t.first_contact() for t in resolved), len(resolved))
+
+
+def mean_time_to_assign(tickets: Sequence[TicketHistory]) -> Mean:
+    return mean_hours([at - t.created for t in tickets if (at := t.assigned_at()) is not None])
+
+
+def mean_time_to_resolve(tickets: Sequence[TicketHistory]) -> Mean:
+    return mean_hours([t.resolved_at - t.created for t in tickets if t.resolved_at is not None])
+
+
+def reopen_rate(tickets: Sequence[TicketHistory]) -> Rate:
+    resolved = [t for t in tickets if t.was_resolved()]
+    return rate(sum(t.reopened() for t in resolved), len(resolved))
+
+
+def sla_first_response(tickets: Sequence[TicketHistory], *, now: datetime) -> Rate:
+    return rate(*sla(tickets, due="first_response_due", done="first_response_at", now=now))
+
+
+def sla_resolution(tickets: Sequence[TicketHistory], *, now: datetime) -> Rate:
+    return rate(*sla(tickets, due="resolution_due", done="resolved_at", now=now, pauses=True))
+
+
+def satisfaction(votes: Sequence[Row[str, str, bool]]) -> Rate:
+    return rate(sum(v.helpful for v in votes), len(votes))
+
+
+def top_intents(intents: Sequence[dict[str, Any]]) -> list[Count]:
+    return counts(
+        (str(d["intent"]) for d in intents if d.get("intent") and d["intent"] != "None"), TOP
+    )
+
+
+def top_failing_queries(
+    misses: Sequence[Row[str, str, str]], votes: Sequence[Row[str, str, bool]]
+) -> list[FailingQuery]:
+    return failing_queries(
+        [(m.query_key, m.language, m.query) for m in misses],
+        [(v.query_key, v.language) for v in votes if not v.helpful],
+    )
+
+
+def daily_history(period: Period, history: History) -> list[Day]:
+    return daily(
+        period,
+        conversations=[as_utc(c.created_at) for c in history.conversations],
+        deflected=[as_utc(c.created_at) for c in history.deflected],
+        tickets=[t.created for t in history.tickets],
+        escalations=[as_utc(e) for e in history.escalations],
+    )
+
+
+# -- reading the period's rows ----------------------------------------------------------------
+
+
+async def read_history(session: AsyncSession, period: Period) -> History:
+    start, end = period.start, period.end
+    conversations = await _conversations(session, period)
+    escalations = (
+        await session.scalars(
+            select(EscalationRow.created_at).where(
+                EscalationRow.created_at >= start, EscalationRow.created_at < end
+            )
+        )
+    ).all()
+    tickets = await _tickets(session, period)
+    votes = (
+        await session.execute(
+            select(
+                AnswerFeedbackRow.query_key, AnswerFeedbackRow.language, AnswerFeedbackRow.helpful
+            ).where(AnswerFeedbackRow.created_at >= start, AnswerFeedbackRow.created_at < end)
+        )
+    ).all()
+    intents = (
+        await session.scalars(
+            select(TurnRow.data).where(
+                TurnRow.role == "user", TurnRow.at >= start, TurnRow.at < end
+            )
+        )
+    ).all()
+    misses = (
+        await session.execute(
+            select(
+                KnowledgeGapEventRow.query_key,
+                KnowledgeGapEventRow.language,
+                KnowledgeGapEventRow.query,
+            ).where(KnowledgeGapEventRow.at >= start, KnowledgeGapEventRow.at < end)
+        )
+    ).all()
+    return History(
+        conversations=conversations,
+        deflected=await _deflected(session, period, conversations),
+        escalations=escalations,
+        tickets=tickets,
+        votes=votes,
+        intents=intents,
+        misses=misses,
+    )
+
+
+async def _conversations(
+    session: AsyncSession, period: Period
+) -> Sequence[Row[str, str, str, datetime]]:
+    """The conversations created in the period with at least one message from the employee."""
+    talked = (
+        select(TurnRow.id)
+        .where(TurnRow.conversation_id == ConversationRow.id, TurnRow.role == "user")
+        .exists()
+    )
+    return (
+        await session.execute(
+            select(
+                ConversationRow.id,
+                ConversationRow.channel,
+                ConversationRow.language,
+                ConversationRow.created_at,
+            ).where(
+                ConversationRow.created_at >= period.start,
+                ConversationRow.created_at < period.end,
+                talked,
+            )
+        )
+    ).all()
+
+
+async def _deflected(
+    session: AsyncSession, period: Period, conversations: Sequence[Row[str, str, str, datetime]]
+) -> list[Row[str, str, str, datetime]]:
+    """The conversations with a "helpful" vote, no ticket and no escalation."""
+    in_period = select(ConversationRow.id).where(
+        ConversationRow.created_at >= period.start, ConversationRow.created_at < period.end
+    )
+    with_ticket = await _ids(
+        session, select(TicketRow.conversation_id).where(TicketRow.conversation_id.in_(in_period))
+    )
+    escalated = await _ids(
+        session,
+        select(EscalationRow.conversation_id).where(EscalationRow.conversation_id.in_(in_period)),
+    )
+    solved = await _ids(
+        session,
+        select(AnswerFeedbackRow.conversation_id).where(
+            AnswerFeedbackRow.helpful.is_(True), AnswerFeedbackRow.conversation_id.in_(in_period)
+        ),
+    )
+    return [c for c in conversations if c.id in solved and c.id not in with_ticket | escalated]
+
+
+async def _ids(session: AsyncSession, query: Select[T]) -> set[T]:
+    return set((await session.scalars(query)).all())
+
+
+async def _tickets(session: AsyncSession, period: Period) -> list[TicketHistory]:
+    """The tickets created in the period, each with its events in order."""
+    ticket_in = (TicketRow.created_at >= period.start, TicketRow.created_at < period.end)
+    rows = (
+        await session.execute(
+            select(
+                TicketRow.id,
+                TicketRow.created_at,
+                TicketRow.category,
+                TicketRow.channel,
+                TicketRow.language,
+                TicketRow.status,
+                TicketRow.first_response_due,
+                TicketRow.first_response_at,
+                TicketRow.resolution_due,
+                TicketRow.resolved_at,
+            ).where(*ticket_in)
+        )
+    ).all()
+    events = (
+        await session.execute(
+            select(
+                TicketEventRow.ticket_id,
+                TicketEventRow.at,
+                TicketEventRow.kind,
+                TicketEventRow.data,
+            )
+            .where(TicketEventRow.ticket_id.in_(select(TicketRow.id).where(*ticket_in)))
+            .order_by(TicketEventRow.at, TicketEventRow.id)
+        )
+    ).all()
+    histories = {
+        row.id: TicketHistory(
+            id=row.id,
+            created=as_utc(row.created_at),
+            category=row.category,
+            channel=row.channel,
+            language=row.language,
+            status=row.status,
+            first_response_due=aware(row.first_response_due),
+            first_response_at=aware(row.first_response_at),
+            resolution_due=aware(row.resolution_due),
+            resolved_at=aware(row.resolved_at),
+        )
+        for row in rows
+    }
+    for ticket_id, at, kind, data in events:
+        histories[ticket_id].events.append(TicketEvent(as_utc(at), kind, data))
+    return list(histories.values())
 
 
 def failing_queries(

@@ -1,18 +1,49 @@
-"""Engine, sessions and migrations for SQLite and PostgreSQL alike."""
+"""Engine, sessions and migrations for SQLite and PostgreSQL alike.
+
+The schema's history is one chain of Alembic revisions under `migrations/versions` (0001,
+0002_knowledge, ..., each revising the one before). `Database.migrate` brings a database to
+its head: the service and the commands using the database call it when they start, and
+`guichet db upgrade` runs it alone (before starting a new version, say). There is no
+`alembic.ini`: the migrations run on the connection `migrate` hands over, so the `alembic`
+command itself is not the way (`alembic_config` gives tests and tools its configuration).
+
+Until December 2026 every feature's revision branched off 0001 and databases were upgraded to
+all heads; `migrate` first rewrites such a database's record as one revision of the chain
+(`_adopt_branched_history`).
+"""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, String, column, event, inspect, select, table
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x67756D69  # "gumi": the advisory lock key of schema migrations
+# The revisions that branched off 0001 before the history became one chain.
+BRANCHED_REVISIONS = frozenset(
+    {
+        "0002_knowledge",
+        "0003_tickets",
+        "0004_channels",
+        "0005_auth",
+        "0005_console",
+        "0006_insights",
+        "0007_idempotency_keys",
+    }
+)
+ALEMBIC_VERSION = table("alembic_version", column("version_num", String))
+
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -46,6 +77,13 @@ class Database:
                 await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             await connection.run_sync(_upgrade)
 
+    async def revision(self) -> str | None:
+        """The migration the schema is at; None before any."""
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
             await connection.exec_driver_sql("SELECT 1")
@@ -54,8 +92,60 @@ class Database:
         await self.engine.dispose()
 
 
-def _upgrade(connection: Connection) -> None:
+def alembic_config(connection: Connection) -> Config:
+    """The Alembic configuration running the migrations on `connection`."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
-    command.upgrade(config, "heads")  # features add migrations off 0001 independently
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    config = alembic_config(connection)
+    _adopt_branched_history(connection, ScriptDirectory.from_config(config))
+    command.upgrade(config, "head")
+
+
+def _adopt_branched_history(connection: Connection, script: ScriptDirectory) -> None:
+    """Record a database migrated by the branched history as the one revision of the chain
+    it has reached, applying first the revisions of the chain it misses before that one.
+
+    The branches were added in another order than their numbers (0003, 0002, 0006, 0005_auth,
+    0004, 0005_console, 0007) and each release applied the ones it had: a database last
+    migrated by an older release may have 0006 but not 0004, and replaying the chain from
+    0003 would create 0006's tables a second time.
+    """
+    applied = _branched_revisions(connection)
+    if applied is None:
+        return
+    chain = [revision.revision for revision in reversed(list(script.walk_revisions()))]
+    reached = max(chain.index(revision) for revision in applied)
+    with Operations.context(MigrationContext.configure(connection)):
+        for revision in chain[:reached]:
+            if revision not in applied:
+                log.info("applying migration %s missed by the branched history", revision)
+                found = script.get_revision(revision)
+                assert found is not None
+                found.module.upgrade()
+    connection.execute(ALEMBIC_VERSION.delete())
+    connection.execute(ALEMBIC_VERSION.insert().values(version_num=chain[reached]))
+    log.info("branched history %s recorded as %s", sorted(applied), chain[reached])
+
+
+def _branched_revisions(connection: Connection) -> set[str] | None:
+    """The revisions a database migrated by the branched history has applied; None when
+    its record is one revision of the chain (or it has none)."""
+    inspector = inspect(connection)
+    if not inspector.has_table("alembic_version"):
+        return None
+    rows = set(connection.scalars(select(ALEMBIC_VERSION.c.version_num)))
+    if not rows or not rows <= BRANCHED_REVISIONS:
+        return None
+    # Each branch revised 0001 alone: one row per branch applied, 0001 under all of them.
+    if len(rows) > 1:
+        return {"0001", *rows}
+    # 0003_tickets was the first branch, alone until 0002_knowledge came: as one revision of
+    # the chain it would mean 0002_knowledge too, whose first table tells.
+    if rows == {"0003_tickets"} and not inspector.has_table("incident_notices"):
+        return {"0001", "0003_tickets"}
+    return None

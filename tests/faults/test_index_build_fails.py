@@ -14,6 +14,7 @@ import pytest
 
 from bot.services import Components
 from bot.settings import SAMPLE_KB_DIR
+from knowledge_index.index import SearchQuery
 from knowledge_index.service import IndexedKnowledgeBase, open_knowledge_base, update_index
 from tests.conftest import CACHE
 from tests.faults.processes import environment
@@ -32,7 +33,7 @@ def _sample(root: Path) -> tuple[Path, Path]:
 async def _still_serving(knowledge: IndexedKnowledgeBase, version: str | None) -> None:
     knowledge.reload_if_changed(force=True)
     assert knowledge.version == version
-    hits = await knowledge.search("imprimante bloquée", language="fr", limit=3)
+    hits = await knowledge.search(SearchQuery("imprimante bloquée", "fr", limit=3))
     assert hits and hits[0].score > 0.3
 
 

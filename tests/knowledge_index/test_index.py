@@ -10,7 +10,7 @@ import pytest
 from bot.kernel.errors import IndexMismatch, NotReady
 from bot.services import Components
 from knowledge_index.documents import Entry
-from knowledge_index.index import KnowledgeIndex
+from knowledge_index.index import KnowledgeIndex, SearchQuery
 
 pytestmark = pytest.mark.slow
 
@@ -36,10 +36,12 @@ async def test_search_finds_the_article(
     components: Components, query: str, language: str, url: str
 ) -> None:
     hits = await components.knowledge.search(
-        query,
-        language=language,  # type: ignore[arg-type]
-        limit=3,
-        types=["procedure", "faq", "known_error"],
+        SearchQuery(
+            query,
+            language,  # type: ignore[arg-type]
+            limit=3,
+            types=["procedure", "faq", "known_error"],
+        )
     )
     assert url in [hit.entry.url for hit in hits], [(h.entry.url, h.score) for h in hits]
     assert all(hit.entry.language == language for hit in hits)
@@ -48,7 +50,7 @@ async def test_search_finds_the_article(
 
 async def test_catalog_items_are_searchable(components: Components) -> None:
     hits = await components.knowledge.search(
-        "casque sans fil", language="fr", limit=3, types=["catalog_item"]
+        SearchQuery("casque sans fil", "fr", limit=3, types=["catalog_item"])
     )
     assert hits[0].entry.type == "catalog_item" and "asque" in hits[0].entry.title
 
@@ -82,7 +84,7 @@ def test_save_load_round_trip_and_atomic_swap(components: Components, tmp_path: 
     loaded = KnowledgeIndex.load(directory, components.embedder)
     assert loaded.manifest == first.manifest
     query = components.embedder.embed(["wireless network"])[0]
-    assert loaded.search("wireless network", query, language="en")[0].entry.title == "Wi-Fi"
+    assert loaded.search(SearchQuery("wireless network", "en"), query)[0].entry.title == "Wi-Fi"
     second = KnowledgeIndex.build(_entries()[:1], components.embedder)
     second.save(directory)
     assert KnowledgeIndex.load(directory, components.embedder).manifest.entries == 1

@@ -11,6 +11,7 @@ import pytest
 from bot.services import Components
 from bot.settings import SAMPLE_KB_DIR
 from knowledge_index import service
+from knowledge_index.index import SearchQuery
 from knowledge_index.service import open_knowledge_base, update_index
 
 pytestmark = pytest.mark.slow
@@ -53,7 +54,7 @@ async def test_update_embeds_only_what_changed(components: Components, tmp_path:
     assert updated.manifest.embedded == changed_passages < updated.manifest.passages
     assert updated.by_id("fr-vpn-connect") is None
     knowledge = open_knowledge_base(kb, index_dir, components.embedder)
-    hits = await knowledge.hybrid("toner ricoh", language="en", limit=1)
+    hits = await knowledge.hybrid(SearchQuery("toner ricoh", "en", limit=1))
     assert hits[0].entry.id == "en-toner"
     assert _versions(tmp_path) == 2  # the new one and the previous, other processes may serve it
 

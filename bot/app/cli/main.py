@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from bot.app.cli import accounts as auth_cli
+from bot.app.cli import db as storage_cli
 from bot.app.cli import index as knowledge_cli
 from bot.app.cli import nlu as nlu_cli
 from bot.app.cli import privacy as privacy_cli
@@ -34,6 +35,7 @@ app.add_typer(nlu_cli.rasa_app, name="rasa")
 app.add_typer(auth_cli.token_app, name="token")
 app.add_typer(auth_cli.user_app, name="user")
 app.command("purge")(privacy_cli.purge_command)
+app.add_typer(storage_cli.db_app, name="db")
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from bot.storage.tables import (
     KnowledgeGapEventRow,
 )
 from knowledge_index.feedback import query_key
+from knowledge_index.index import SearchQuery
 from knowledge_index.service import open_knowledge_base
 
 pytestmark = pytest.mark.slow
@@ -133,7 +134,7 @@ async def test_a_drafted_article_is_found_at_once_without_restart(
     shutil.copytree(SAMPLE_KB_DIR, kb_dir)
     knowledge = open_knowledge_base(kb_dir, index_dir, components.embedder)
     question = "où trouver le menu de la cantine cette semaine"
-    before = await knowledge.search(question, language="fr", limit=3)
+    before = await knowledge.search(SearchQuery(question, "fr", limit=3))
     assert not before or before[0].score < 0.45  # no confident answer: a gap
     entries = knowledge.require().manifest.entries
 
@@ -158,9 +159,9 @@ async def test_a_drafted_article_is_found_at_once_without_restart(
     ]
     assert published.index_entries == entries + 2
     # The same served object answers now: no restart, no reload by hand.
-    after = await knowledge.search(question, language="fr", limit=3)
+    after = await knowledge.search(SearchQuery(question, "fr", limit=3))
     assert after[0].entry.id == "fr-where-to-find-the-canteen-menu" and after[0].score >= 0.45
-    english = await knowledge.search("canteen menu this week", language="en", limit=1)
+    english = await knowledge.search(SearchQuery("canteen menu this week", "en", limit=1))
     assert english[0].entry.id == "en-where-to-find-the-canteen-menu"
     # A fresh process loading the folder sees it too, and a second draft gets its own slug.
     reopened = open_knowledge_base(kb_dir, index_dir, components.embedder, build=False)

@@ -13,6 +13,7 @@ import pytest
 from bot.scale.index_versions import IndexWatcher, announce_version
 from bot.scale.redis_link import RedisLink
 from bot.services import Components
+from knowledge_index.index import SearchQuery
 from knowledge_index.service import open_knowledge_base, update_index
 from tests.conftest import CACHE
 from tests.faults.servers import PrivateRedis, private_redis
@@ -49,7 +50,7 @@ async def test_every_process_serves_a_published_version_at_once(
         nonlocal failures
         while not stop.is_set():
             for knowledge in served:
-                hits = await knowledge.search("vpn disconnects", language="en", limit=1)
+                hits = await knowledge.search(SearchQuery("vpn disconnects", "en", limit=1))
                 failures += not hits
             await asyncio.sleep(0.01)
 

@@ -1,7 +1,7 @@
 """ticket lifecycle, sync and notifications
 
 Revision ID: 0003_tickets
-Revises: 0001
+Revises: 0002_knowledge
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_tickets"
-down_revision = "0001"
+down_revision = "0002_knowledge"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """channel addresses: where each user (by e-mail) can be reached, and the channel last used
 
 Revision ID: 0004_channels
-Revises: 0001
+Revises: 0003_tickets
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_channels"
-down_revision = "0001"
+down_revision = "0003_tickets"
 branch_labels = None
 depends_on = None
 

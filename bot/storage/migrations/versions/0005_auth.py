@@ -1,7 +1,7 @@
 """users, API tokens, console sessions, audit log
 
 Revision ID: 0005_auth
-Revises: 0001
+Revises: 0004_channels
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_auth"
-down_revision = "0001"
+down_revision = "0004_channels"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """escalations handled from the agent console: who took it, when, its ticket
 
 Revision ID: 0005_console
-Revises: 0001
+Revises: 0005_auth
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_console"
-down_revision = "0001"
+down_revision = "0005_auth"
 branch_labels = None
 depends_on = None
 

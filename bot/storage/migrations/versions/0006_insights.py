@@ -1,7 +1,7 @@
 """knowledge-gap events, changes and releases, tickets tagged with a change
 
 Revision ID: 0006_insights
-Revises: 0001
+Revises: 0005_console
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_insights"
-down_revision = "0001"
+down_revision = "0005_console"
 branch_labels = None
 depends_on = None
 

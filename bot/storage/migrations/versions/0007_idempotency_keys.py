@@ -1,7 +1,7 @@
 """idempotency keys of ticket writes over HTTP, with the response they got
 
 Revision ID: 0007_idempotency_keys
-Revises: 0001
+Revises: 0006_insights
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_idempotency_keys"
-down_revision = "0001"
+down_revision = "0006_insights"
 branch_labels = None
 depends_on = None
 
