@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint bench clean rasa-env bench-nlu lock audit
+.PHONY: install run test lint docs bench clean rasa-env bench-nlu lock audit
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint rasa-env audit
+test: lint docs rasa-env audit
 	$(BIN)/pytest
 
 # Exact versions of everything installed (runtime and dev), for pip-audit and reproducible installs.
@@ -46,6 +46,12 @@ bench-nlu: install rasa-env
 
 bench: install
 	$(BIN)/python -m bench.dialogue
+
+# The documentation site (mkdocs.yml, docs/), settings reference generated from the code;
+# --strict turns every warning (broken link, unknown setting named in the docs) into a failure.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir var/site
+
 
 clean:
 	rm -rf $(VENV) var
