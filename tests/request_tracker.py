@@ -1,4 +1,5 @@
-"""The real Request Tracker 5 for tests, started with scripts/request-tracker.sh (see README)."""
+"""The real Request Tracker 5 for tests, started with scripts/request-tracker.sh
+(docs/testing.md)."""
 
 from __future__ import annotations
 

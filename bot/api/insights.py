@@ -58,7 +58,7 @@ class TaggedTicket(BaseModel):
 async def kpis(
     insights: InsightsDep, _user: AgentUser, start: PeriodStart = None, end: PeriodEnd = None
 ) -> Kpis:
-    """Service-desk KPIs over [from, to] (default: the last 30 days); README, "KPIs"."""
+    """Service-desk KPIs over [from, to] (default: the last 30 days); docs/console.md, "KPIs"."""
     now = utcnow()
     return await insights.kpis.compute(parse_period(start, end, now=now), now=now)
 

@@ -5,7 +5,7 @@ The article is a Markdown file with front matter, like the others, under
 both so they are translations of each other). The index is then updated incrementally (only
 the new article is embedded), saved beside the served version, swapped in with one atomic
 rename, and adopted by this process at once; other processes pick the new version up on their
-own (README, "Knowledge index and suggestions").
+own (docs/knowledge.md).
 """
 
 from __future__ import annotations

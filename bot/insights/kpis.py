@@ -1,4 +1,4 @@
-"""Service-desk KPIs over a period, computed from the stored history (README, "KPIs").
+"""Service-desk KPIs over a period, computed from the stored history (docs/console.md, "KPIs").
 
 Every ticket figure is over the tickets *created* in the period (a cohort), every conversation
 figure over the conversations created in it with at least one message from the employee.

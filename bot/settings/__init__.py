@@ -46,7 +46,7 @@ class NluSettings(BaseModel):
     engine: str = "embedded"
     data_dir: Path = SAMPLE_NLU_DIR
     # Confidences are calibrated: 0.4 is where the held-out set's out-of-scope precision and
-    # recall both pass 0.9 (README, "NLU").
+    # recall both pass 0.9 (docs/nlu.md; figures in docs/benchmarks/nlu.md).
     confidence_threshold: float = Field(0.4, ge=0.0, le=1.0)
     min_examples: int = Field(10, ge=1, description="per intent and language, checked on train")
     rasa_url: str = "http://127.0.0.1:5005"

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 
 class InsightsSettings(BaseModel):
-    # Questions closer than this cosine distance are one gap (README, "Knowledge gaps").
+    # Questions closer than this cosine distance are one gap (docs/console.md, "Knowledge gaps").
     gap_distance: float = Field(0.5, gt=0.0, lt=2.0)
     gap_days: int = Field(
         7, ge=1, le=90, description="a gap report's period, against the one before"

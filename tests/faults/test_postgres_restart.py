@@ -142,6 +142,7 @@ async def test_postgres_restart_under_load(
     found = await services.tickets.store.find(requester="ana@norvane.example", limit=100_000)
     stored = {t.reference for t in found}
     # Every ticket answered 201 is stored. One refused may be stored too: created, then the
-    # answer failed after the commit (a retry would file it twice; see README).
+    # answer failed after the commit (a retry would file it twice without an Idempotency-Key;
+    # docs/operations.md).
     assert set(outcome.tickets) <= stored
     assert len(stored) - len(outcome.tickets) <= outcome.tickets_refused

@@ -34,7 +34,7 @@ def _free_port() -> int:
 
 
 # DIET trained for fewer epochs than `guichet rasa train` (100): about a third of the time on a
-# clean CI machine. The figures in the README come from the 100-epoch model.
+# clean CI machine. The figures in docs/benchmarks/nlu.md come from the 100-epoch model.
 TEST_EPOCHS = 30
 
 
