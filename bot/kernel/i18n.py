@@ -99,17 +99,25 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
-def gettext_callables(language: str) -> dict[str, Callable[..., str]]:
+def gettext_callables(
+    language: str, markup: Callable[[str], str] = str
+) -> dict[str, Callable[..., str]]:
     """`_`, `gettext`, `ngettext` and `pgettext` for a Jinja template rendered in `language`
-    (the names `pybabel extract` finds in templates); they fill in `{placeholders}` too."""
+    (the names `pybabel extract` finds in templates); they fill in `{placeholders}` too.
+    `markup`: what the translated text becomes before it is filled in; with markupsafe's
+    `Markup`, the text is trusted (it is ours) and only the values are escaped."""
+    catalog = translations(language)
+
+    def fill(text: str, values: dict[str, Any]) -> str:
+        return markup(text).format(**values) if values else markup(text)
 
     def translate(message: str, **values: Any) -> str:
-        return t(message, language, **values)
+        return fill(catalog.gettext(message), values)
 
     def plural(singular: str, plural: str, n: int, **values: Any) -> str:
-        return tn(singular, plural, n, language, **values)
+        return fill(catalog.ngettext(singular, plural, n), {"n": n, **values})
 
     def in_context(context: str, message: str, **values: Any) -> str:
-        return tp(context, message, language, **values)
+        return fill(catalog.pgettext(context, message), values)
 
     return {"_": translate, "gettext": translate, "ngettext": plural, "pgettext": in_context}
