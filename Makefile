@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint docs bench clean rasa-env bench-nlu lock audit
+.PHONY: install run test lint docs bench clean rasa-env bench-nlu lock audit messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ lock: install
 	( echo "# Exact versions of every package in .venv (runtime and dev), written by \`make lock\`;"; \
 	  echo "# \`make audit\` (run by \`make test\`) checks them with pip-audit."; \
 	  $(BIN)/pip freeze --exclude-editable ) > requirements.lock
+
+# The message catalog (bot/kernel/i18n.py): extract every marked sentence from the code and the
+# templates into the template, then merge it into the French catalog; translate what is new.
+# The keywords are bot.kernel.i18n.KEYWORDS (tests/bot/kernel/test_i18n.py checks the result).
+messages: install
+	$(BIN)/pybabel extract --mapping-file=babel.cfg --keyword=t --keyword=tn:1,2 \
+	  --keyword=tp:1c,2 --project=Guichet --version=0.1.0 --add-location=file --width=100 \
+	  --output-file=bot/locale/guichet.pot .
+	$(BIN)/pybabel update --input-file=bot/locale/guichet.pot --domain=guichet \
+	  --output-dir=bot/locale --locale=fr --ignore-obsolete --width=100
 
 # Known vulnerabilities in requirements.lock; says so when the vulnerability service is unreachable.
 audit: install

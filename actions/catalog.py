@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from actions.protocol import ActionContext, SimpleAction, Slot, SlotKind
 from actions.tickets import transcript_excerpt
 from bot.kernel.domain import Link, Reply
-from bot.kernel.messages import t
+from bot.kernel.i18n import t, tn
+from bot.kernel.messages import APPROVER_NAMES
 from bot.kernel.ticket_models import NewTicket
 from knowledge_index.documents import CatalogField, CatalogItem
 
@@ -49,7 +50,11 @@ class OrderItem(SimpleAction):
         item, language = self._item(context), context.language
         assert item is not None
         approval = (
-            t("order_needs_approval", language, approver=t(f"approver_{item.approver}", language))
+            t(
+                " (needs approval from {approver})",
+                language,
+                approver=t(APPROVER_NAMES[item.approver], language),
+            )
             if item.requires_approval
             else ""
         )
@@ -57,8 +62,10 @@ class OrderItem(SimpleAction):
             f"\n- {label}: {value}" for label, value in self._values(item, context).items()
         )
         return (
-            t(
-                "order_summary",
+            tn(
+                "I'll order: {item}{approval}. Expected delivery: {days} working day.",
+                "I'll order: {item}{approval}. Expected delivery: {days} working days.",
+                item.delivery_days,
                 language,
                 item=item.title.get(language),  # type: ignore[arg-type]
                 approval=approval,
@@ -102,11 +109,11 @@ class OrderItem(SimpleAction):
             ticket = await context.tickets.transition(
                 ticket.reference, "pending", actor="guichet:approval"
             )
-        next_step = t("order_awaiting_approval", language) if item.requires_approval else ""
+        next_step = t(" It now awaits approval.", language) if item.requires_approval else ""
         return [
             Reply(
                 text=t(
-                    "order_created",
+                    "Request {reference} is registered for {item}.{next_step}",
                     language,
                     reference=ticket.reference,
                     item=item.title.get(language),

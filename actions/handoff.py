@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from actions.protocol import ActionContext, SimpleAction, Slot
 from actions.tickets import transcript_excerpt
 from bot.kernel.domain import Reply
-from bot.kernel.messages import t
+from bot.kernel.i18n import t
 
 MINUTES_PER_WAITING_USER = 4
 
@@ -39,9 +39,13 @@ class HandOff(SimpleAction):
         return [
             Reply(
                 text=t(
-                    "handoff",
+                    "I'm passing you to a human agent with our conversation so far. "
+                    "{waiting} Expected wait: about {minutes} minutes (service desk hours "
+                    "Mon-Fri 8:00-18:00).",
                     language,
-                    waiting=t("handoff_queue", language, position=ahead + 1),
+                    waiting=t(
+                        "You are number {position} in the queue.", language, position=ahead + 1
+                    ),
                     minutes=(ahead + 1) * MINUTES_PER_WAITING_USER,
                 )
             )

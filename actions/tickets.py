@@ -9,7 +9,13 @@ from actions.outage import group_outage
 from actions.protocol import ActionContext, SimpleAction, Slot, SlotKind
 from bot.kernel.domain import Button, Link, Reply, payload
 from bot.kernel.errors import TicketNotFound
-from bot.kernel.messages import t
+from bot.kernel.i18n import t, tp
+from bot.kernel.messages import (
+    CATEGORY_LABELS,
+    IMPACT_LABELS,
+    URGENCY_LABELS,
+    status_name,
+)
 from bot.kernel.ticket_models import NewTicket, Ticket
 from bot.kernel.tickets import CATEGORY_BY_INTENT, OPEN_STATUSES, InvalidTransition
 from knowledge_index.documents import EntryType
@@ -78,14 +84,16 @@ class CreateTicket(SimpleAction):
 
     def summary(self, context: ActionContext) -> str:
         slots, language = context.slots, context.language
+        impact, urgency, category = slots["impact"], slots["urgency"], slots["category"]
         return t(
-            "ticket_summary",
+            "I'll create a ticket:\n- Problem: {description}\n- Affected: {impact}\n- "
+            "Urgency: {urgency}\n- Category: {category}\n- Priority: {priority}",
             language,
             description=slots["description"],
-            impact=t(f"impact_{slots['impact']}", language),
-            urgency=t(f"urgency_{slots['urgency']}", language),
-            category=t(f"category_{slots['category']}", language),
-            priority=context.tickets.priority(slots["impact"], slots["urgency"]),
+            impact=t(IMPACT_LABELS[impact], language),
+            urgency=t(URGENCY_LABELS[urgency], language),
+            category=t(CATEGORY_LABELS[category], language),
+            priority=context.tickets.priority(impact, urgency),
         )
 
     async def review(self, context: ActionContext) -> list[Reply]:
@@ -110,7 +118,9 @@ class CreateTicket(SimpleAction):
             state.offered_articles = [*state.offered_articles, *(h.entry.id for h in fresh)][-10:]
             replies.append(
                 Reply(
-                    text=t("review_articles", language),
+                    text=t(
+                        "Before I create it: these articles might solve it right away.", language
+                    ),
                     links=[Link(title=h.entry.title, url=h.entry.url) for h in fresh],
                 )
             )
@@ -121,11 +131,20 @@ class CreateTicket(SimpleAction):
             replies.append(
                 Reply(
                     text=t(
-                        "review_duplicate", language, reference=ticket.reference, title=ticket.title
+                        'You already have {reference} "{title}" open about something similar. '
+                        "Add this to it instead of opening a new ticket?",
+                        language,
+                        reference=ticket.reference,
+                        title=ticket.title,
                     ),
                     buttons=[
                         Button(
-                            title=t("button_add_to", language, reference=ticket.reference),
+                            title=tp(
+                                "duplicate",
+                                "Add to {reference}",
+                                language,
+                                reference=ticket.reference,
+                            ),
                             payload=payload(
                                 "add_comment", ticket_number=ticket.reference, comment=description
                             ),
@@ -135,9 +154,7 @@ class CreateTicket(SimpleAction):
             )
         incidents = [
             tk
-            for tk in await context.tickets.find(
-                statuses=OPEN_STATUSES, kind="incident", limit=50
-            )
+            for tk in await context.tickets.find(statuses=OPEN_STATUSES, kind="incident", limit=50)
             if tk.details.get("major_incident")
         ]
         incident = await most_similar(context, description, incidents)
@@ -146,7 +163,8 @@ class CreateTicket(SimpleAction):
             replies.append(
                 Reply(
                     text=t(
-                        "review_incident",
+                        'This looks like the ongoing incident {reference} "{title}": your '
+                        "ticket is linked to it, so you will hear as soon as it is fixed.",
                         language,
                         reference=incident[0].reference,
                         title=incident[0].title,
@@ -181,7 +199,9 @@ class CreateTicket(SimpleAction):
         replies = [
             Reply(
                 text=t(
-                    "ticket_created",
+                    "Ticket {reference} is created with priority {priority}. The service "
+                    'desk will get back to you; you can ask me "where is my ticket?" at '
+                    "any time.",
                     context.language,
                     reference=ticket.reference,
                     priority=ticket.priority,
@@ -194,7 +214,8 @@ class CreateTicket(SimpleAction):
             replies.append(
                 Reply(
                     text=t(
-                        "review_incident",
+                        'This looks like the ongoing incident {reference} "{title}": your '
+                        "ticket is linked to it, so you will hear as soon as it is fixed.",
                         context.language,
                         reference=parent.reference,
                         title=parent.title,
@@ -223,11 +244,13 @@ class TicketStatus(SimpleAction):
             if ticket is None or ticket.requester != user:
                 return [
                     Reply(
-                        text=t("ticket_unknown", language, reference=reference),
+                        text=t(
+                            "I can't find a ticket {reference} opened by you.",
+                            language,
+                            reference=reference,
+                        ),
                         buttons=[
-                            Button(
-                                title=t("button_my_tickets", language), payload="/incident_status"
-                            )
+                            Button(title=t("My tickets", language), payload="/incident_status")
                         ],
                     )
                 ]
@@ -235,32 +258,32 @@ class TicketStatus(SimpleAction):
         else:
             tickets = await context.tickets.open_for(user)
             if not tickets:
-                return [Reply(text=t("no_open_tickets", language))]
+                return [Reply(text=t("You have no open ticket.", language))]
         lines = [
             t(
-                "ticket_status",
+                '{reference} "{title}": status {status}, priority {priority}, opened {opened}.',
                 language,
                 reference=tk.reference,
                 title=tk.title,
-                status=t(f"status_{tk.status}", language),
+                status=status_name(tk.status, language),
                 priority=tk.priority,
                 opened=tk.created_at.strftime("%Y-%m-%d %H:%M"),
             )
             for tk in tickets
         ]
-        header = [] if number else [t("open_tickets", language)]
+        header = [] if number else [t("Your open tickets:", language)]
         buttons = []
         for tk in tickets[:3]:
             buttons.append(
                 Button(
-                    title=t("button_comment_on", language, reference=tk.reference),
+                    title=tp("comment", "Add to {reference}", language, reference=tk.reference),
                     payload=payload("add_comment", ticket_number=tk.reference),
                 )
             )
             if tk.status == "resolved":
                 buttons.append(
                     Button(
-                        title=t("button_reopen", language, reference=tk.reference),
+                        title=t("Reopen {reference}", language, reference=tk.reference),
                         payload=payload("reopen", ticket=tk.reference),
                     )
                 )
@@ -295,11 +318,27 @@ class AddComment(SimpleAction):
         try:
             ticket = await context.tickets.get(reference)
         except TicketNotFound:
-            return [Reply(text=t("ticket_unknown", language, reference=reference))]
+            return [
+                Reply(
+                    text=t(
+                        "I can't find a ticket {reference} opened by you.",
+                        language,
+                        reference=reference,
+                    )
+                )
+            ]
         if ticket.requester != user:
-            return [Reply(text=t("ticket_unknown", language, reference=reference))]
+            return [
+                Reply(
+                    text=t(
+                        "I can't find a ticket {reference} opened by you.",
+                        language,
+                        reference=reference,
+                    )
+                )
+            ]
         await context.tickets.comment(reference, author=user, body=context.slots["comment"])
-        return [Reply(text=t("comment_added", language, reference=reference))]
+        return [Reply(text=t("I've added that to {reference}.", language, reference=reference))]
 
 
 async def answer_resolution(context: ActionContext, reference: str, *, works: bool) -> list[Reply]:
@@ -311,17 +350,37 @@ async def answer_resolution(context: ActionContext, reference: str, *, works: bo
     except TicketNotFound:
         ticket = None
     if ticket is None or ticket.requester != user:
-        return [Reply(text=t("ticket_unknown", language, reference=reference))]
+        return [
+            Reply(
+                text=t(
+                    "I can't find a ticket {reference} opened by you.",
+                    language,
+                    reference=reference,
+                )
+            )
+        ]
     try:
         await context.tickets.transition(
             ticket.reference, "closed" if works else "reopened", actor=user
         )
     except InvalidTransition:
-        status = t(f"status_{ticket.status}", language)
+        status = status_name(ticket.status, language)
         return [
             Reply(
-                text=t("ticket_status_changed", language, reference=ticket.reference, status=status)
+                text=t(
+                    "Your ticket {reference} is now {status}.",
+                    language,
+                    reference=ticket.reference,
+                    status=status,
+                )
             )
         ]
-    key = "ticket_closed_thanks" if works else "ticket_reopened"
-    return [Reply(text=t(key, language, reference=ticket.reference))]
+    text = (
+        t("Great, I've closed {reference}. Thanks for confirming!", language)
+        if works
+        else t(
+            "Sorry about that. I've reopened {reference}; the service desk will take it up again.",
+            language,
+        )
+    )
+    return [Reply(text=text.format(reference=ticket.reference))]

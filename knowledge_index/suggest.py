@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from bot.kernel.errors import InvalidRequest
 from bot.kernel.feedback import SearchFeedback, Signals
+from bot.kernel.i18n import t
 from bot.kernel.language import Language
 from bot.kernel.notices import ActiveNotices, Notice
 from knowledge_index.documents import EntryType
@@ -27,7 +28,6 @@ from knowledge_index.feedback import boosts, query_key
 from knowledge_index.highlight import highlight, snippet
 from knowledge_index.index import LEXICAL_WEIGHT, Hit, SearchQuery
 from knowledge_index.lexical import LexicalIndex
-from knowledge_index.messages import t
 from knowledge_index.service import IndexedKnowledgeBase
 from knowledge_index.text import LANGUAGES, query_words
 from knowledge_index.text import words as folded_words
@@ -315,14 +315,19 @@ class SuggestionService:
 
     @staticmethod
     def _fallbacks(text: str, language: Language) -> list[Suggestion]:
-        ticket, agent = t("create_ticket_with_text", language), t("chat_with_agent", language)
+        ticket, agent = (
+            t("Create a ticket with this text", language),
+            t("Chat with an agent", language),
+        )
         return [
             Suggestion(
                 type="create_ticket",
                 id="create-ticket-with-text",
                 title=ticket,
                 title_html=html.escape(ticket),
-                snippet=html.escape(t("ticket_snippet", language, text=text)),
+                snippet=html.escape(
+                    t("A technician will take over: “{text}”", language, text=text)
+                ),
                 action="/open_incident" + json.dumps({"description": text}, ensure_ascii=False),
                 score=0.0,
             ),
@@ -331,7 +336,7 @@ class SuggestionService:
                 id="chat-with-agent",
                 title=agent,
                 title_html=html.escape(agent),
-                snippet=html.escape(t("agent_snippet", language)),
+                snippet=html.escape(t("Talk to someone from the service desk now.", language)),
                 action="/human_handoff",
                 score=0.0,
             ),

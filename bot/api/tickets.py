@@ -19,8 +19,8 @@ from bot.api.idempotency import WITHOUT_KEY, IdempotentWriteDep, idempotent_resp
 from bot.auth import AgentUser, CurrentUser, Principal, check_owner
 from bot.kernel.domain import Reply, utcnow
 from bot.kernel.errors import Forbidden
+from bot.kernel.i18n import t
 from bot.kernel.language import Language
-from bot.kernel.messages import t
 from bot.kernel.ticket_models import Comment, Event, NewTicket, SyncState, Ticket
 from bot.kernel.tickets import TRANSITIONS, Impact, Status, Urgency
 from bot.services import Services
@@ -262,8 +262,10 @@ async def decide_approval(
         reference, approved=body.approved, approver=body.approver
     )
     await _audit(services, caller, "ticket.approval", reference, approved=body.approved)
-    key = "order_approved" if body.approved else "order_rejected"
-    await services.notifier.notify(
-        ticket, [Reply(text=t(key, ticket.language, reference=ticket.reference))]
+    text = (
+        t("Your request {reference} is approved and goes to the service desk.", ticket.language)
+        if body.approved
+        else t("Your request {reference} was not approved.", ticket.language)
     )
+    await services.notifier.notify(ticket, [Reply(text=text.format(reference=ticket.reference))])
     return await _out(services, ticket)

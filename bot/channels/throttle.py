@@ -20,8 +20,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.channels.addresses import normalise_email
+from bot.kernel.i18n import t, tn
 from bot.kernel.language import Language
-from bot.kernel.messages import t
 from bot.protection.errors import RateLimited
 from bot.protection.ratelimit import Category, RateLimits, Scope
 
@@ -31,11 +31,9 @@ MAX_REMEMBERED = 100_000
 
 def wait_words(seconds: int, language: Language) -> str:
     """`seconds` as a person says it: "1 second", "45 seconds", "3 minutes"."""
-    if seconds <= 1:
-        return t("wait_one_second", language)
     if seconds < 120:
-        return t("wait_seconds", language, n=seconds)
-    return t("wait_minutes", language, n=math.ceil(seconds / 60))
+        return tn("{n} second", "{n} seconds", max(1, seconds), language)
+    return tn("{n} minute", "{n} minutes", math.ceil(seconds / 60), language)
 
 
 @dataclass(frozen=True)
@@ -49,12 +47,20 @@ class Refusal:
     scope: Scope = "user"
 
     def text(self, language: Language) -> str:
-        key = (
-            "channel_rate_limited_workspace"
-            if self.scope == "workspace"
-            else "channel_rate_limited"
+        wait = wait_words(self.retry_after, language)
+        if self.scope == "workspace":
+            return t(
+                "Too many people in your organisation are writing to me right now. Please wait "
+                "{wait} before writing again: until then, your messages are not read.",
+                language,
+                wait=wait,
+            )
+        return t(
+            "You're sending me messages faster than I can take them. Please wait {wait} "
+            "before writing again: until then, your messages are not read.",
+            language,
+            wait=wait,
         )
-        return t(key, language, wait=wait_words(self.retry_after, language))
 
 
 Tell = Callable[[Refusal], Awaitable[None]]

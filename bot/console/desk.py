@@ -20,7 +20,7 @@ from bot.auth.roles import Principal
 from bot.console.live import ESCALATIONS, conversation_topic, publish, turn_event
 from bot.kernel.domain import Conversation, Link, Reply, Turn, bot_turns, utcnow
 from bot.kernel.errors import Conflict, Forbidden, NotFound
-from bot.kernel.messages import t
+from bot.kernel.i18n import t
 from bot.kernel.ticket_models import Event, NewTicket, SyncState, Ticket
 from bot.kernel.tickets import CATEGORY_BY_INTENT, TRANSITIONS, Status
 from bot.storage.conversations import as_utc
@@ -243,7 +243,11 @@ class EscalationDesk:
         def join(conversation: Conversation) -> list[Turn]:
             conversation.state.agent = agent.email
             language = conversation.language
-            text = t("agent_joined", language, agent=agent.display_name)
+            text = t(
+                "{agent}, a service desk agent, has joined the conversation.",
+                language,
+                agent=agent.display_name,
+            )
             return bot_turns([Reply(text=text)], language)
 
         await self._update_conversation(row.conversation_id, join, push=True)
@@ -405,7 +409,16 @@ class EscalationDesk:
 
         def leave(conversation: Conversation) -> list[Turn]:
             return bot_turns(
-                [Reply(text=t("agent_left", conversation.language))], conversation.language
+                [
+                    Reply(
+                        text=t(
+                            "The agent has left the conversation; Guichet, the assistant, is with "
+                            "you again.",
+                            conversation.language,
+                        )
+                    )
+                ],
+                conversation.language,
             )
 
         await self._update_conversation(row.conversation_id, leave, push=True)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from bot.api.deps import ServicesDep
 from bot.api.insights import InsightsDep, announce_index
 from bot.auth import AgentUser
-from bot.console.pages import render
+from bot.console.pages import ConsoleLanguage, render
 from bot.insights.articles import NewArticle
 from bot.kernel.domain import utcnow
 from bot.kernel.errors import GuichetError
@@ -23,6 +23,8 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 
 @router.get("/gaps", response_class=HTMLResponse)
 async def gaps_page(
+    request: Request,
+    language: ConsoleLanguage,
     insights: InsightsDep,
     agent: AgentUser,
     days: Annotated[int | None, Query(ge=1, le=90)] = None,
@@ -33,6 +35,8 @@ async def gaps_page(
     report = await insights.gaps.report(now=utcnow(), days=days or insights.settings.gap_days)
     chosen = next((g for g in report.groups if g.id == group), None)
     return render(
+        request,
+        language,
         "gaps.html",
         user=agent,
         error=error,

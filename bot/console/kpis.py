@@ -5,22 +5,25 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from bot.api.insights import InsightsDep
 from bot.auth import AgentUser
-from bot.console.pages import render
+from bot.console.pages import ConsoleLanguage, render
 from bot.insights import charts
 from bot.insights.period import parse_period
 from bot.kernel.domain import utcnow
 from bot.kernel.errors import InvalidRequest
+from bot.kernel.i18n import t
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 
 @router.get("/kpis", response_class=HTMLResponse)
 async def kpis_page(
+    request: Request,
+    language: ConsoleLanguage,
     insights: InsightsDep,
     agent: AgentUser,
     start: Annotated[str, Query(alias="from", max_length=40)] = "",
@@ -36,6 +39,8 @@ async def kpis_page(
     shown_end = period.days[-1]
     query = {"from": period.start.date().isoformat(), "to": shown_end.isoformat()}
     return render(
+        request,
+        language,
         "kpis.html",
         status_code=400 if error else 200,
         user=agent,
@@ -47,15 +52,21 @@ async def kpis_page(
         daily=charts.daily(figures.daily, figures.changes),
         legend=charts.legend(),
         bars={
-            "Tickets by category": charts.bars(figures.tickets_by_category, label="categories"),
-            "Tickets by channel": charts.bars(figures.tickets_by_channel, label="channels"),
-            "Tickets by language": charts.bars(figures.tickets_by_language, label="languages"),
-            "Conversations by channel": charts.bars(
+            t("Tickets by category", language): charts.bars(
+                figures.tickets_by_category, label="categories"
+            ),
+            t("Tickets by channel", language): charts.bars(
+                figures.tickets_by_channel, label="channels"
+            ),
+            t("Tickets by language", language): charts.bars(
+                figures.tickets_by_language, label="languages"
+            ),
+            t("Conversations by channel", language): charts.bars(
                 figures.conversations_by_channel, label="channels"
             ),
-            "Conversations by language": charts.bars(
+            t("Conversations by language", language): charts.bars(
                 figures.conversations_by_language, label="languages"
             ),
-            "Top intents": charts.bars(figures.top_intents, label="intents"),
+            t("Top intents", language): charts.bars(figures.top_intents, label="intents"),
         },
     )

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
@@ -15,7 +15,7 @@ from bot.api.deps import ServicesDep
 from bot.api.insights import InsightsDep
 from bot.api.schemas import RowId
 from bot.auth import AgentUser
-from bot.console.pages import render
+from bot.console.pages import ConsoleLanguage, render
 from bot.kernel.errors import GuichetError
 from bot.kernel.notices import NewNotice
 
@@ -26,12 +26,16 @@ Text = Annotated[str, Form(max_length=4000)]
 
 @router.get("", response_class=HTMLResponse)
 async def notices_page(
+    request: Request,
+    language: ConsoleLanguage,
     services: ServicesDep,
     insights: InsightsDep,
     agent: AgentUser,
     error: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> HTMLResponse:
     return render(
+        request,
+        language,
         "notices.html",
         user=agent,
         error=error,

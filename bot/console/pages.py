@@ -11,18 +11,27 @@ from collections.abc import Awaitable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from bot.api.deps import ServicesDep
+from bot.api.page_language import (
+    LANGUAGE_NAMES,
+    other_language,
+    page_language,
+    remember_language,
+)
 from bot.api.schemas import RowId
 from bot.auth import AgentUser, CurrentUser
 from bot.auth.deps import SESSION_COOKIE, cookie_signer
 from bot.auth.store import NewSession
 from bot.console.desk import ESCALATION_STATUSES, EscalationDesk
 from bot.kernel.errors import GuichetError, InvalidRequest, NotAuthenticated
+from bot.kernel.i18n import N_, gettext_callables, t
+from bot.kernel.language import Language
 from bot.kernel.tickets import CATEGORIES, IMPACTS, URGENCIES, Status
 from bot.services import Services
 from bot.settings import Environment as RunMode
@@ -32,11 +41,36 @@ TEMPLATES = Environment(
     loader=PackageLoader("bot.console", "templates"), autoescape=select_autoescape()
 )
 
+ROLE_NAMES: dict[str, str] = {"agent": N_("agent"), "admin": N_("admin")}
+
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 
-def render(name: str, status_code: int = 200, **values: Any) -> HTMLResponse:
-    return HTMLResponse(TEMPLATES.get_template(name).render(**values), status_code=status_code)
+async def console_language(request: Request, services: ServicesDep) -> Language:
+    """The ticket pages' rule: `?lang=`, a cookie, Accept-Language, the default."""
+    return page_language(request, services)
+
+
+ConsoleLanguage = Annotated[Language, Depends(console_language)]
+
+
+def render(
+    request: Request, language: Language, name: str, status_code: int = 200, **values: Any
+) -> HTMLResponse:
+    """A console page in `language`, with its language switch; a language picked with
+    `?lang=` is remembered for the console's pages."""
+    other = other_language(language)
+    html = TEMPLATES.get_template(name).render(
+        language=language,
+        other_language=other,
+        other_language_name=LANGUAGE_NAMES[other],
+        role_names={role: t(name, language) for role, name in ROLE_NAMES.items()},
+        **gettext_callables(language, Markup),
+        **values,
+    )
+    response = HTMLResponse(html, status_code=status_code)
+    remember_language(response, request, language, path="/console")
+    return response
 
 
 def _secure(services: Services) -> bool:
@@ -72,7 +106,9 @@ def signed_in(response: Response, services: Services, session: NewSession) -> No
 
 
 def _login_form(
+    request: Request,
     services: Services,
+    language: Language,
     *,
     next_page: str,
     email: str = "",
@@ -82,6 +118,8 @@ def _login_form(
     """The form, with a fresh CSRF token that must come back with the matching cookie."""
     token = secrets.token_urlsafe(32)
     response = render(
+        request,
+        language,
         "login.html",
         status_code=status,
         csrf_token=token,
@@ -106,15 +144,19 @@ def _login_form(
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(
-    services: ServicesDep, next_page: Annotated[str, Query(alias="next")] = "/console"
+    request: Request,
+    services: ServicesDep,
+    language: ConsoleLanguage,
+    next_page: Annotated[str, Query(alias="next")] = "/console",
 ) -> HTMLResponse:
-    return _login_form(services, next_page=next_page)
+    return _login_form(request, services, language, next_page=next_page)
 
 
 @router.post("/login")
 async def login(
     request: Request,
     services: ServicesDep,
+    language: ConsoleLanguage,
     email: Annotated[str, Form(max_length=255)],
     password: Annotated[str, Form(max_length=1024)],
     csrf_token: Annotated[str, Form(max_length=100)],
@@ -127,17 +169,30 @@ async def login(
         expected = ""
     if not expected or not hmac.compare_digest(expected, csrf_token):
         return _login_form(
+            request,
             services,
+            language,
             next_page=next_page,
             email=email,
-            error="The form expired or was not sent from this page; please sign in again.",
+            error=t(
+                "The form expired or was not sent from this page; please sign in again.",
+                language,
+            ),
             status=403,
         )
     try:
         user = await services.auth.authenticate(email, password)
     except NotAuthenticated as exc:
         await services.auth.audit(email[:255], "login.failed", target_kind="user", target=email)
-        return _login_form(services, next_page=next_page, email=email, error=str(exc), status=401)
+        return _login_form(
+            request,
+            services,
+            language,
+            next_page=next_page,
+            email=email,
+            error=str(exc),
+            status=401,
+        )
     session = await services.auth.open_session(user)
     await services.auth.audit(user.email, "login", target_kind="user", target=user.email)
     response = RedirectResponse(_safe_next(next_page), status_code=303)
@@ -147,8 +202,10 @@ async def login(
 
 
 @router.get("/logout", response_class=HTMLResponse)
-async def logout_page(user: CurrentUser) -> HTMLResponse:
-    return render("logout.html", user=user)
+async def logout_page(
+    request: Request, user: CurrentUser, language: ConsoleLanguage
+) -> HTMLResponse:
+    return render(request, language, "logout.html", user=user)
 
 
 @router.post("/logout")
@@ -169,7 +226,9 @@ async def logout(request: Request, services: ServicesDep, user: CurrentUser) -> 
 
 @router.get("", response_class=HTMLResponse)
 async def queue_page(
+    request: Request,
     services: ServicesDep,
+    page: ConsoleLanguage,
     agent: AgentUser,
     status: str = "",
     category: str = "",
@@ -185,6 +244,8 @@ async def queue_page(
         language=language or None,
     )
     return render(
+        request,
+        page,
         "queue.html",
         user=agent,
         items=items,
@@ -196,9 +257,16 @@ async def queue_page(
 
 @router.get("/escalations/{escalation_id}", response_class=HTMLResponse)
 async def escalation_page(
-    escalation_id: RowId, services: ServicesDep, agent: AgentUser, error: str | None = None
+    escalation_id: RowId,
+    request: Request,
+    services: ServicesDep,
+    agent: AgentUser,
+    language: ConsoleLanguage,
+    error: str | None = None,
 ) -> HTMLResponse:
     return render(
+        request,
+        language,
         "escalation.html",
         user=agent,
         e=await EscalationDesk(services).detail(escalation_id),

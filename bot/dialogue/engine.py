@@ -14,8 +14,9 @@ from bot.dialogue.frustration import frustrated
 from bot.dialogue.notices import NoticeLookup, notices_first
 from bot.dialogue.payloads import parse_payload
 from bot.kernel.domain import Button, Conversation, Link, Reply, Turn, bot_turns, payload
+from bot.kernel.i18n import t
 from bot.kernel.language import Language
-from bot.kernel.messages import t
+from bot.kernel.messages import SMALL_TALK as SMALL_TALK_ANSWERS
 from bot.kernel.registry import Registry
 from bot.scale.locks import ConversationLocks, LocalLocks
 from bot.storage.conversations import ConversationStore
@@ -29,7 +30,7 @@ from nlu.language import LanguageDetector
 from nlu.protocol import FALLBACK_INTENT, IntentParser, ParseResult
 
 IDENTITY = {"password_reset", "account_locked"}
-SMALL_TALK = {"greet", "goodbye", "thank", "bot_challenge", "help"}
+SMALL_TALK = frozenset(SMALL_TALK_ANSWERS)
 PROBLEMS = {
     "password_reset",
     "account_locked",
@@ -233,13 +234,30 @@ class DialogueEngine:
             handoff = await self.forms.run(
                 conversation, "handoff", prefill={"reason": "frustration"}
             )
-            return [Reply(text=t("frustrated", conversation.language)), *handoff]
+            return [
+                Reply(
+                    text=t(
+                        "I'm sorry this is taking so long. Let me get you a human.",
+                        conversation.language,
+                    )
+                ),
+                *handoff,
+            ]
         if self._is_cancel(parse):
             if state.active_action is None:
-                return [Reply(text=t("nothing_to_cancel", conversation.language))]
+                return [
+                    Reply(text=t("There is nothing in progress to cancel.", conversation.language))
+                ]
             self.forms.reset(state)
             state.last_problem = None
-            return [Reply(text=t("cancelled", conversation.language))]
+            return [
+                Reply(
+                    text=t(
+                        "OK, I've cancelled that. What else can I do for you?",
+                        conversation.language,
+                    )
+                )
+            ]
         if parse.intent == "human_handoff":
             return await self.forms.run(conversation, "handoff")
         if parse.intent in {"confirm_resolution", "reopen"} and parse.entity("ticket"):
@@ -283,12 +301,22 @@ class DialogueEngine:
             state.consecutive_failures = 0
             return [
                 Reply(
-                    text=t(intent, language),
+                    text=t(SMALL_TALK_ANSWERS[intent], language),
                     buttons=self._menu(language) if intent in {"greet", "help"} else [],
                 )
             ]
         if intent == "out_of_scope":
-            return [Reply(text=t("out_of_scope", language), buttons=self._menu(language))]
+            return [
+                Reply(
+                    text=t(
+                        "Sorry, I can only help with IT matters (accounts, computers, "
+                        "software, network, equipment). For anything else, please contact the "
+                        "relevant department.",
+                        language,
+                    ),
+                    buttons=self._menu(language),
+                )
+            ]
         if intent == "article":
             return self._show_article(conversation, parse.entity("article") or "")
         if intent in PROBLEMS | {FALLBACK_INTENT} and self._also_asks_for_a_ticket(parse):
@@ -343,15 +371,20 @@ class DialogueEngine:
         if intent == "incident_status":
             return await self.forms.start(conversation, "ticket_status", parse)
         if intent in {"affirm", "deny"}:
-            return [Reply(text=t("affirm_idle", language), buttons=self._menu(language))]
+            return [
+                Reply(
+                    text=t("All right. What can I do for you?", language),
+                    buttons=self._menu(language),
+                )
+            ]
         return await self._answer(conversation, parse.text, confident_intent=False)
 
     def _menu(self, language: str) -> list[Button]:
         return [
-            Button(title=t("button_my_tickets", language), payload="/incident_status"),
-            Button(title=t("button_order", language), payload="/order_equipment"),
-            Button(title=t("button_ticket", language), payload="/open_incident"),
-            Button(title=t("button_agent", language), payload="/human_handoff"),
+            Button(title=t("My tickets", language), payload="/incident_status"),
+            Button(title=t("Order equipment", language), payload="/order_equipment"),
+            Button(title=t("Create a ticket", language), payload="/open_incident"),
+            Button(title=t("Talk to an agent", language), payload="/human_handoff"),
         ]
 
     # -- knowledge-base answers ----------------------------------------------------------------
@@ -370,8 +403,8 @@ class DialogueEngine:
         if not confident_intent:
             state.consecutive_failures += 1
         escalate = [
-            Button(title=t("button_agent", language), payload="/human_handoff"),
-            Button(title=t("button_ticket", language), payload="/open_incident"),
+            Button(title=t("Talk to an agent", language), payload="/human_handoff"),
+            Button(title=t("Create a ticket", language), payload="/open_incident"),
         ]
         suggestions = [h for h in hits if h.score >= self.thresholds.suggest]
         if suggestions:
@@ -379,14 +412,32 @@ class DialogueEngine:
                 Button(title=h.entry.title, payload=payload("article", article=h.entry.group))
                 for h in suggestions
             ]
-            return [Reply(text=t("kb_choices", language), buttons=buttons + escalate)]
+            return [
+                Reply(
+                    text=t("I'm not sure I understood. Is it one of these?", language),
+                    buttons=buttons + escalate,
+                )
+            ]
         if state.consecutive_failures >= FAILURES_BEFORE_AGENT:
             # Failing twice in a row: a human takes over without being asked.
             handoff = await self.forms.run(
                 conversation, "handoff", prefill={"reason": "bot_failed"}
             )
-            return [Reply(text=t("not_understood_again", language)), *handoff]
-        return [Reply(text=t("not_understood", language), buttons=escalate)]
+            return [
+                Reply(
+                    text=t("I still can't find an answer, so I'm bringing in a person.", language)
+                ),
+                *handoff,
+            ]
+        return [
+            Reply(
+                text=t(
+                    "Sorry, I didn't understand. Could you describe your problem in other words?",
+                    language,
+                ),
+                buttons=escalate,
+            )
+        ]
 
     def _article_reply(self, conversation: Conversation, hit: Hit) -> list[Reply]:
         state, language = conversation.state, conversation.language
@@ -394,14 +445,19 @@ class DialogueEngine:
         state.awaiting_feedback = True
         return [
             Reply(
-                text=t("kb_answer", language, title=hit.entry.title, snippet=hit.snippet()),
+                text=t(
+                    "This article should help: **{title}**\n{snippet}",
+                    language,
+                    title=hit.entry.title,
+                    snippet=hit.snippet(),
+                ),
                 links=[Link(title=hit.entry.title, url=hit.entry.url)],
             ),
             Reply(
-                text=t("kb_feedback", language),
+                text=t("Did that solve your problem?", language),
                 buttons=[
-                    Button(title=t("button_solved", language), payload="/affirm"),
-                    Button(title=t("button_not_solved", language), payload="/deny"),
+                    Button(title=t("Yes, solved", language), payload="/affirm"),
+                    Button(title=t("No, still a problem", language), payload="/deny"),
                 ],
             ),
         ]
@@ -409,7 +465,15 @@ class DialogueEngine:
     def _show_article(self, conversation: Conversation, group: str) -> list[Reply]:
         entry = self.knowledge.entry(group, conversation.language)
         if entry is None:
-            return [Reply(text=t("not_understood", conversation.language))]
+            return [
+                Reply(
+                    text=t(
+                        "Sorry, I didn't understand. Could you describe your problem in other "
+                        "words?",
+                        conversation.language,
+                    )
+                )
+            ]
         return self._article_reply(conversation, Hit(entry=entry, passage=entry.body, score=1.0))
 
     async def _feedback(self, conversation: Conversation, solved: bool) -> list[Reply]:
@@ -424,8 +488,13 @@ class DialogueEngine:
         )
         if solved:
             state.slots["resolved_by_kb"] = True
-            return [Reply(text=t("solved", language))]
-        intro = Reply(text=t("not_solved", language))
+            return [Reply(text=t("Great, glad it's solved! Anything else?", language))]
+        intro = Reply(
+            text=t(
+                "Sorry it didn't help. Let's create a ticket so that a technician takes over.",
+                language,
+            )
+        )
         replies = await self.forms.start(
             conversation, "create_ticket", None, prefill={"description": state.last_problem}
         )

@@ -7,7 +7,7 @@ from typing import Any
 from actions.protocol import Action, ActionContext, Similarity, Slot, SlotKind
 from bot.dialogue import forms
 from bot.kernel.domain import Button, Conversation, DialogueState, Reply
-from bot.kernel.messages import t
+from bot.kernel.i18n import t
 from bot.kernel.registry import Registry
 from bot.tickets.service import TicketService
 from knowledge_index.service import KnowledgeBase
@@ -110,11 +110,11 @@ class FormRunner:
             if parse.intent == "affirm":
                 return await self.run(conversation, action.name)
             if await self._fill_from(conversation, parse, text_slots=False):
-                return [Reply(text=t("updated", language)), *await self._advance(conversation)]
+                return [Reply(text=t("Updated.", language)), *await self._advance(conversation)]
             if parse.intent == "deny":
                 return [
                     Reply(
-                        text=t("ask_what_to_change", language),
+                        text=t("What would you like to change?", language),
                         buttons=forms.change_buttons(action, context, language),
                     )
                 ]
@@ -134,12 +134,12 @@ class FormRunner:
             if state.slot_retries >= FAILURES_BEFORE_AGENT:
                 buttons = [
                     *buttons,
-                    Button(title=t("button_agent", language), payload="/human_handoff"),
+                    Button(title=t("Talk to an agent", language), payload="/human_handoff"),
                 ]
             return [forms.question(slot, language, again=True, buttons=buttons)]
         state.slot_retries = 0
         corrected = [k for k, v in before.items() if k != requested and state.slots.get(k) != v]
-        prefix = [Reply(text=t("updated", language))] if corrected else []
+        prefix = [Reply(text=t("Updated.", language))] if corrected else []
         return prefix + await self._advance(conversation)
 
     async def _fill_from(

@@ -6,7 +6,8 @@ import re
 
 from actions.protocol import Action, ActionContext, Slot, SlotKind
 from bot.kernel.domain import Button, Reply, payload
-from bot.kernel.messages import t
+from bot.kernel.i18n import t
+from bot.kernel.messages import SLOT_LABELS, SLOT_QUESTIONS
 from bot.kernel.tickets import CATEGORIES, IMPACTS, URGENCIES
 from knowledge_index.index import SearchQuery
 from knowledge_index.service import KnowledgeBase
@@ -94,7 +95,9 @@ def slot_buttons(slot: Slot, language: str) -> list[Button]:
         return []
     name = slot.kind.value
     return [
-        Button(title=t(f"{name}_{value}", language), payload=payload("inform", **{name: value}))
+        Button(
+            title=t(SLOT_LABELS[name][value], language), payload=payload("inform", **{name: value})
+        )
         for value in values[slot.kind]
     ]
 
@@ -117,11 +120,11 @@ def slot_by_name(action: Action, context: ActionContext, name: str | None) -> Sl
 def question(
     slot: Slot, language: str, *, again: bool = False, buttons: list[Button] | None = None
 ) -> Reply:
-    prefix = t("ask_again", language) if again else ""
+    prefix = t("Sorry, I didn't get that. ", language) if again else ""
     text = (
         slot.label.get(language, slot.label["en"])
         if slot.label
-        else t(f"ask_{slot.name}", language)
+        else t(SLOT_QUESTIONS[slot.name], language)
     )
     return Reply(
         text=prefix + text,
@@ -131,10 +134,13 @@ def question(
 
 def confirmation(action: Action, context: ActionContext, language: str) -> Reply:
     buttons = [
-        Button(title=t("button_yes", language), payload="/affirm"),
-        Button(title=t("button_change", language), payload="/deny"),
+        Button(title=t("Yes", language), payload="/affirm"),
+        Button(title=t("Change something", language), payload="/deny"),
     ]
-    return Reply(text=t("confirm", language, summary=action.summary(context)), buttons=buttons)
+    return Reply(
+        text=t("{summary}\nShall I go ahead?", language, summary=action.summary(context)),
+        buttons=buttons,
+    )
 
 
 def change_buttons(action: Action, context: ActionContext, language: str) -> list[Button]:
@@ -142,7 +148,7 @@ def change_buttons(action: Action, context: ActionContext, language: str) -> lis
         Button(
             title=slot.label.get(language, slot.name)
             if slot.label
-            else t(f"ask_{slot.name}", language),
+            else t(SLOT_QUESTIONS[slot.name], language),
             payload=payload("change", slot=slot.name),
         )
         for slot in action.slots(context)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.kernel.domain import Conversation, Link, Reply
+from bot.kernel.i18n import t
 from bot.kernel.language import Language
-from bot.kernel.messages import t
 from bot.kernel.notices import Notice
 from nlu.protocol import FALLBACK_INTENT, ParseResult
 
@@ -39,7 +39,7 @@ class NoticeLookup(Protocol):
 
 def notice_reply(notice: Notice, language: Language) -> Reply:
     body = notice.body(language)
-    text = t("notice_first", language, title=notice.title(language))
+    text = t("Known ongoing incident: {title}.", language, title=notice.title(language))
     return Reply(
         text=f"{text}\n{body}" if body else text,
         links=[Link(title=notice.title(language), url=notice.url)] if notice.url else [],

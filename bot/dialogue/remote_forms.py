@@ -18,7 +18,8 @@ from bot.dialogue import forms
 from bot.dialogue.engine import OUTAGE_IMPACT, describes_a_problem, without_request
 from bot.dialogue.form_runner import FormRunner
 from bot.kernel.domain import DialogueState, Reply
-from bot.kernel.messages import t
+from bot.kernel.i18n import t
+from bot.kernel.messages import SLOT_LABELS
 from bot.kernel.tickets import CATEGORIES, IMPACTS, URGENCIES
 from nlu.entities import fold
 from nlu.protocol import Entity, ParseResult
@@ -111,7 +112,7 @@ async def normalise(slot: Slot, value: Any, context: ActionContext) -> str | Non
             (
                 v
                 for v in values
-                if folded in {v, *(fold(t(f"{name}_{v}", lang)) for lang in ("en", "fr"))}
+                if folded in {v, *(fold(t(SLOT_LABELS[name][v], lang)) for lang in ("en", "fr"))}
             ),
             None,
         )
@@ -201,7 +202,9 @@ async def validate(
         if name == CONFIRMED and action.confirm:
             if value is False:
                 turn.slots |= dict.fromkeys([CONFIRMED, *required[1:-1]])
-                turn.replies.append(Reply(text=t("ask_what_to_change", context.language)))
+                turn.replies.append(
+                    Reply(text=t("What would you like to change?", context.language))
+                )
             continue
         slot = forms.slot_by_name(action, context, name)
         if slot is None:
@@ -231,10 +234,10 @@ async def question(
     return [forms.question(slot, language, buttons=buttons)]
 
 
-async def resolution(
-    context: ActionContext, reference: str | None, *, works: bool
-) -> list[Reply]:
+async def resolution(context: ActionContext, reference: str | None, *, works: bool) -> list[Reply]:
     """Close ("it works") or reopen the ticket; without a reference, ask for one."""
     if not reference:
-        return [Reply(text=t("ask_ticket_number", context.language))]
+        return [
+            Reply(text=t("What is the ticket number (for example INC-000123)?", context.language))
+        ]
     return await answer_resolution(context, normalise_reference(reference), works=works)

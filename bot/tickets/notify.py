@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from bot.kernel.domain import Button, Link, Reply, bot_turns, payload, utcnow
 from bot.kernel.errors import ConversationNotFound
-from bot.kernel.messages import t
+from bot.kernel.i18n import t
+from bot.kernel.messages import status_name
 from bot.kernel.ticket_models import Ticket
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
@@ -42,7 +43,7 @@ class TicketNotifier:
             return [
                 Reply(
                     text=t(
-                        "ticket_comment",
+                        "New reply on {reference} from {author}: {body}",
                         language,
                         reference=ticket.reference,
                         author=author or "IT",
@@ -55,15 +56,18 @@ class TicketNotifier:
             return [
                 Reply(
                     text=t(
-                        "ticket_resolved", language, reference=ticket.reference, title=ticket.title
+                        'Your ticket {reference} "{title}" is resolved. Does it work now?',
+                        language,
+                        reference=ticket.reference,
+                        title=ticket.title,
                     ),
                     buttons=[
                         Button(
-                            title=t("button_works", language),
+                            title=t("Yes, it works", language),
                             payload=payload("confirm_resolution", ticket=ticket.reference),
                         ),
                         Button(
-                            title=t("button_still_broken", language),
+                            title=t("No, still broken", language),
                             payload=payload("reopen", ticket=ticket.reference),
                         ),
                     ],
@@ -73,10 +77,10 @@ class TicketNotifier:
         return [
             Reply(
                 text=t(
-                    "ticket_status_changed",
+                    "Your ticket {reference} is now {status}.",
                     language,
                     reference=ticket.reference,
-                    status=t(f"status_{status}", language),
+                    status=status_name(status or ticket.status, language),
                 ),
                 links=page,
             )

@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 
 from bot.auth import Principal
 from bot.kernel.domain import utcnow
+from bot.kernel.i18n import N_, t
 from bot.kernel.language import Language
+from bot.kernel.messages import category_name, status_name
 from bot.kernel.ticket_models import Comment, Event, SyncState, Ticket
 from bot.kernel.tickets import OPEN_STATUSES
 from bot.services import Services
-from bot.tickets.page_texts import category_name, status_name, t
 
 
 def when(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -77,8 +78,8 @@ class TicketView:
 
 def _who(actor: str, viewer: Principal, language: Language) -> str:
     if actor.casefold() == viewer.email.casefold():
-        return t("who_you", language)
-    return actor if "@" in actor else t("who_desk", language)
+        return t("you", language)
+    return actor if "@" in actor else t("the service desk", language)
 
 
 def _change(data: dict[str, Any], name: str) -> tuple[Any, Any] | None:
@@ -90,23 +91,34 @@ def _event_lines(event: Event, language: Language) -> list[str]:
     """What an event says publicly; comments are told from the comments (public ones only),
     synchronisation in the sync state, and nothing of the ticket's details (the transcript)."""
     if event.kind == "created":
-        return [t("history_created", language)]
+        return [t("Ticket created", language)]
     lines: list[str] = []
     if event.kind == "status" and (status := _change(event.data, "status")):
         old, new = (status_name(str(s), language) for s in status)
-        lines.append(t("history_status", language, old=old, new=new))
+        lines.append(t("Status changed from {old} to {new}", language, old=old, new=new))
     if event.kind == "update":
         if priority := _change(event.data, "priority"):
-            lines.append(t("history_priority", language, old=priority[0], new=priority[1]))
+            lines.append(
+                t(
+                    "Priority changed from {old} to {new}",
+                    language,
+                    old=priority[0],
+                    new=priority[1],
+                )
+            )
         if category := _change(event.data, "category"):
-            lines.append(t("history_category", language, new=category_name(category[1], language)))
+            lines.append(
+                t("Category set to {new}", language, new=category_name(category[1], language))
+            )
         if (group := _change(event.data, "assignee_group")) and group[1]:
-            lines.append(t("history_group", language, new=group[1]))
+            lines.append(t("Assigned to {new}", language, new=group[1]))
     if event.kind == "approval" and (details := _change(event.data, "details")):
         decision = details[1].get("approval") if isinstance(details[1], dict) else None
         if decision in ("approved", "rejected"):
-            key = "history_approved" if decision == "approved" else "history_not_approved"
-            lines.append(t(key, language))
+            approved = decision == "approved"
+            lines.append(
+                t("Request approved", language) if approved else t("Request not approved", language)
+            )
     return lines
 
 
@@ -128,7 +140,7 @@ def _history(
             at=c.at,
             when=when(c.at, zone),
             who=_who(c.author, viewer, language),
-            text=t("history_comment", language),
+            text=t("Comment", language),
             body=redact(c.body),
             css="comment",
         )
@@ -138,9 +150,20 @@ def _history(
     return sorted(entries, key=lambda entry: entry.at)
 
 
+# A ticket's copy in an ITSM backend, by its state.
+SYNC_STATES: dict[str, str] = {
+    "synced": N_("Copied to {backend}{upstream}; up to date."),
+    "pending": N_("Waiting to be copied to {backend}; Guichet keeps trying on its own."),
+    "failed": N_(
+        "Could not be copied to {backend}; your ticket is safe in Guichet and the "
+        "service desk sees it."
+    ),
+}
+
+
 def _sync_line(state: SyncState, language: Language, *, agent: bool) -> str:
-    upstream = t("sync_upstream", language, id=state.upstream_id) if state.upstream_id else ""
-    line = t(f"sync_{state.state}", language, backend=state.backend, upstream=upstream)
+    upstream = t(" as {id}", language, id=state.upstream_id) if state.upstream_id else ""
+    line = t(SYNC_STATES[state.state], language, backend=state.backend, upstream=upstream)
     if agent and state.last_error:
         line += f" ({state.last_error})"
     return line
@@ -154,7 +177,7 @@ async def ticket_view(
     sync = [
         _sync_line(state, language, agent=viewer.is_agent)
         for state in await store.outbox.sync_states(ticket.id)
-    ] or [t("sync_local", language)]
+    ] or [t("This ticket is handled in Guichet only.", language)]
     return TicketView(
         reference=ticket.reference,
         title=ticket.title,
@@ -164,7 +187,7 @@ async def ticket_view(
         status_name=status_name(ticket.status, language),
         priority=ticket.priority,
         category=category_name(ticket.category, language),
-        group=ticket.assignee_group or t("group_none", language),
+        group=ticket.assignee_group or t("not assigned yet", language),
         opened=when(ticket.created_at, zone),
         first_response_due=when(ticket.first_response_due, zone),
         first_response_at=when(ticket.first_response_at, zone),

@@ -27,6 +27,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from bot.api.deps import ServicesDep
 from bot.api.errors import status_for
+from bot.api.page_language import (
+    LANGUAGE_NAMES,
+    other_language,
+    page_language,
+    remember_language,
+)
 from bot.auth import Principal, current_user
 from bot.kernel.errors import (
     Conflict,
@@ -37,65 +43,27 @@ from bot.kernel.errors import (
     NotFound,
     TicketNotFound,
 )
+from bot.kernel.i18n import N_, gettext_callables, t
 from bot.kernel.language import Language
-from bot.kernel.messages import t as bot_text
 from bot.kernel.ticket_models import Ticket
 from bot.kernel.tickets import Status
 from bot.services import Services
-from bot.tickets.page_texts import t
 from bot.tickets.page_view import ticket_rows, ticket_view
 
 TEMPLATES = Environment(
     loader=PackageLoader("bot.tickets", "templates"), autoescape=select_autoescape()
 )
-LANGUAGE_COOKIE = "guichet_lang"
-LANGUAGES: tuple[Language, ...] = ("en", "fr")
-_BY_TAG: dict[str, Language] = {language: language for language in LANGUAGES}
-DONE = ("commented", "closed", "reopened")
+# What the page says after the requester acted (`?done=`).
+DONE: dict[str, str] = {
+    "commented": N_("Your comment is added."),
+    "closed": N_("Thanks for confirming: the ticket is closed."),
+    "reopened": N_("The ticket is reopened; the service desk will take it up again."),
+}
 MAX_REFERENCE = 40
 
 Acting = Callable[[Ticket, Principal], Awaitable[None]]
 
 router = APIRouter(prefix="/tickets", include_in_schema=False)
-
-
-# -- language -------------------------------------------------------------------------------
-
-
-def _accepted(header: str) -> Language | None:
-    """The best of our languages in an Accept-Language header: by quality, then by order."""
-    ranked: list[tuple[float, int, Language]] = []
-    for position, part in enumerate(header.split(",")[:20]):
-        tag, _, params = part.partition(";")
-        language = _BY_TAG.get(tag.strip().lower().split("-")[0])
-        quality, params = 1.0, params.strip()
-        if params.startswith("q="):
-            try:
-                quality = float(params[2:])
-            except ValueError:
-                continue
-        if language is not None and quality > 0:
-            ranked.append((-quality, position, language))
-    return min(ranked)[2] if ranked else None
-
-
-def page_language(request: Request, services: Services) -> Language:
-    """`?lang=`, else the language chosen before (a cookie), else Accept-Language, else the
-    default. Users have no stored language: what they pick on a page is their preference."""
-    for chosen in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
-        if chosen in _BY_TAG:
-            return _BY_TAG[chosen]
-    return _accepted(request.headers.get("accept-language", "")) or (
-        services.settings.default_language
-    )
-
-
-def _remember(response: Response, request: Request, language: Language) -> Response:
-    if request.query_params.get("lang") in LANGUAGES:
-        response.set_cookie(
-            LANGUAGE_COOKIE, language, max_age=365 * 86400, samesite="lax", path="/tickets"
-        )
-    return response
 
 
 # -- rendering ------------------------------------------------------------------------------
@@ -109,15 +77,16 @@ def _render(
     status_code: int = 200,
     **values: Any,
 ) -> HTMLResponse:
-    def tx(key: str, **fill: object) -> str:
-        return t(key, language, **fill)
-
-    other = "fr" if language == "en" else "en"
+    other = other_language(language)
     html = TEMPLATES.get_template(name).render(
-        language=language, other_language=other, tx=tx, **values
+        language=language,
+        other_language=other,
+        other_language_name=LANGUAGE_NAMES[other],
+        **gettext_callables(language),
+        **values,
     )
     response = HTMLResponse(html, status_code=status_code)
-    _remember(response, request, language)
+    remember_language(response, request, language, path="/tickets")
     return response
 
 
@@ -130,10 +99,29 @@ def _error_page(
         return RedirectResponse(f"/console/login?next={quote(target)}", status_code=303)
     user = getattr(request.state, "principal", None)
     if isinstance(error, NotFound):
-        title, text = t("not_found_title", language), t("not_found", language, reference=reference)
+        title, text = (
+            t("Ticket not found", language),
+            t(
+                "There is no ticket {reference}. Check the number, or see your tickets.",
+                language,
+                reference=reference,
+            ),
+        )
     elif isinstance(error, Forbidden):
-        title = t("forbidden_title", language)
-        text = t("forbidden_action" if action else "forbidden", language)
+        title = t("Not allowed", language)
+        text = (
+            t(
+                "This action was refused. The form may have expired: reload the ticket's page "
+                "and try again.",
+                language,
+            )
+            if action
+            else t(
+                "This ticket belongs to someone else; only its requester and the service desk "
+                "may see it.",
+                language,
+            )
+        )
     else:
         raise error
     return _render(
@@ -192,19 +180,23 @@ async def ticket_page(
     view = await ticket_view(services, ticket, viewer, language)
     problem = None
     if error == "conflict":
-        problem = t("error_conflict", language, status=view.status_name)
+        problem = t(
+            "That is not possible in the ticket's current status ({status}).",
+            language,
+            status=view.status_name,
+        )
     elif error == "empty":
-        problem = t("error_empty", language)
+        problem = t("The comment is empty.", language)
     return _render(
         request,
         "ticket.html",
         language,
         user=viewer,
         p=view,
-        notice=t(f"done_{done}", language) if done in DONE else None,
+        notice=t(DONE[done], language) if done in DONE else None,
         error=problem,
-        works=bot_text("button_works", language),
-        still_broken=bot_text("button_still_broken", language),
+        works=t("Yes, it works", language),
+        still_broken=t("No, still broken", language),
     )
 
 

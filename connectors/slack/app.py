@@ -37,8 +37,8 @@ from bot.channels.registry import ChannelUnavailable
 from bot.channels.throttle import ChannelLimits, Refusal
 from bot.kernel.domain import Reply
 from bot.kernel.errors import NotFound
+from bot.kernel.i18n import t
 from bot.kernel.language import Language
-from bot.kernel.messages import t
 from bot.protection.ratelimit import Category
 from bot.scale.redis_link import RedisLink
 from bot.settings import Settings
@@ -388,7 +388,11 @@ class SlackConnector:
             language = "fr" if view.get("private_metadata") == "fr" else "en"
             await ack(
                 response_action="errors",
-                errors={translate.SEARCH_BLOCK: t("channel_search_empty", language)},
+                errors={
+                    translate.SEARCH_BLOCK: t(
+                        "Choose a suggestion or describe what you need.", language
+                    )
+                },
             )
             return
         await ack()

@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.channels.links import outside
 from bot.kernel.domain import Link, Reply, payload
+from bot.kernel.i18n import t
 from bot.kernel.language import Language
-from bot.kernel.messages import t
 from bot.kernel.notices import Notice
 from knowledge_index.suggest import Suggestion
 
@@ -114,7 +114,10 @@ def answered_blocks(
     note = {
         "type": "context",
         "elements": [
-            {"type": "mrkdwn", "text": "✓ " + escape(t("channel_chosen", language, title=chosen))}
+            {
+                "type": "mrkdwn",
+                "text": "✓ " + escape(t("You chose: {title}", language, title=chosen)),
+            }
         ],
     }
     kept = [b for b in blocks if b.get("block_id") != BUTTONS_BLOCK]
@@ -127,7 +130,7 @@ def search_modal(language: Language, text: str = "") -> dict[str, Any]:
         "type": "input",
         "block_id": DESCRIBE_BLOCK,
         "optional": True,
-        "label": {"type": "plain_text", "text": t("channel_search_describe", language)},
+        "label": {"type": "plain_text", "text": t("Or describe what you need", language)},
         "element": {"type": "plain_text_input", "action_id": DESCRIBE_ACTION, "multiline": True},
     }
     if text:
@@ -136,22 +139,22 @@ def search_modal(language: Language, text: str = "") -> dict[str, Any]:
         "type": "modal",
         "callback_id": SEARCH_CALLBACK,
         "private_metadata": language,
-        "title": {"type": "plain_text", "text": t("channel_search_title", language)},
-        "submit": {"type": "plain_text", "text": t("channel_search_submit", language)},
-        "close": {"type": "plain_text", "text": t("channel_search_cancel", language)},
+        "title": {"type": "plain_text", "text": t("IT help desk", language)},
+        "submit": {"type": "plain_text", "text": t("Go", language)},
+        "close": {"type": "plain_text", "text": t("Cancel", language)},
         "blocks": [
             {
                 "type": "input",
                 "block_id": SEARCH_BLOCK,
                 "optional": True,
-                "label": {"type": "plain_text", "text": t("channel_search_label", language)},
+                "label": {"type": "plain_text", "text": t("Search the help desk", language)},
                 "element": {
                     "type": "external_select",
                     "action_id": SEARCH_ACTION,
                     "min_query_length": 2,
                     "placeholder": {
                         "type": "plain_text",
-                        "text": t("channel_search_placeholder", language),
+                        "text": t("Type a few words…", language),
                     },
                 },
             },

@@ -1,64 +1,51 @@
-"""What the widget and the demo pages say, in English and French; the widget gets them from
-`GET /widget/api/session`, so every visible word comes from here."""
+"""What the widget and the demo pages say; the widget gets them from `GET /widget/api/session`
+as a key → text dict in the user's language, so every visible word comes from here (and is
+translated through the catalog, `bot.kernel.i18n`)."""
 
 from __future__ import annotations
 
+from bot.kernel.i18n import N_, t
 from bot.kernel.language import Language
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "open": {"en": "IT help", "fr": "Aide informatique"},
-    "close": {"en": "Close", "fr": "Fermer"},
-    "title": {"en": "Guichet, IT help desk", "fr": "Guichet, support informatique"},
-    "placeholder": {
-        "en": "Describe a problem or search the help…",
-        "fr": "Décrivez un problème ou cherchez dans l'aide…",
-    },
-    "search_label": {"en": "Search the IT help", "fr": "Chercher dans l'aide informatique"},
-    "suggestions_label": {"en": "Suggestions", "fr": "Suggestions"},
-    "count_none": {"en": "No suggestions", "fr": "Aucune suggestion"},
-    "count_one": {"en": "1 suggestion", "fr": "1 suggestion"},
-    "count_many": {"en": "{count} suggestions", "fr": "{count} suggestions"},
-    "group_incident_notice": {"en": "Ongoing incidents", "fr": "Incidents en cours"},
-    "group_action": {"en": "Actions", "fr": "Actions"},
-    "group_catalog_item": {"en": "Service catalog", "fr": "Catalogue de services"},
-    "group_procedure": {"en": "Help articles", "fr": "Articles d'aide"},
-    "group_faq": {"en": "Help articles", "fr": "Articles d'aide"},
-    "group_known_error": {"en": "Known problems", "fr": "Problèmes connus"},
-    "group_create_ticket": {"en": "Still stuck?", "fr": "Toujours bloqué ?"},
-    "group_chat_agent": {"en": "Still stuck?", "fr": "Toujours bloqué ?"},
-    "chat_label": {"en": "Conversation with Guichet", "fr": "Conversation avec Guichet"},
-    "reply_placeholder": {"en": "Type your reply…", "fr": "Tapez votre réponse…"},
-    "reply_label": {"en": "Your reply", "fr": "Votre réponse"},
-    "send": {"en": "Send", "fr": "Envoyer"},
-    "typing": {"en": "Guichet is typing…", "fr": "Guichet écrit…"},
-    "new_conversation": {"en": "New conversation", "fr": "Nouvelle conversation"},
-    "language": {"en": "Language", "fr": "Langue"},
-    "you": {"en": "You", "fr": "Vous"},
-    "bot": {"en": "Guichet", "fr": "Guichet"},
-    "agent": {"en": "Agent", "fr": "Technicien"},
-    "signed_out": {
-        "en": "Sign in to the intranet to chat, create tickets or reset your password; the help "
-        "articles are open to everyone.",
-        "fr": "Connectez-vous à l'intranet pour discuter, créer un ticket ou réinitialiser votre "
-        "mot de passe ; les articles d'aide sont ouverts à tous.",
-    },
-    "error": {
-        "en": "Guichet cannot be reached right now. Try again in a moment.",
-        "fr": "Guichet est injoignable pour le moment. Réessayez dans un instant.",
-    },
-    "article_back": {"en": "Back to the intranet", "fr": "Retour à l'intranet"},
-    "article_missing": {"en": "No such article.", "fr": "Cet article n'existe pas."},
-    "catalog_order": {
-        "en": "Open the help button and ask to order it.",
-        "fr": "Ouvrez le bouton d'aide et demandez à le commander.",
-    },
+MESSAGES: dict[str, str] = {
+    "open": N_("IT help"),
+    "close": N_("Close"),
+    "title": N_("Guichet, IT help desk"),
+    "placeholder": N_("Describe a problem or search the help…"),
+    "search_label": N_("Search the IT help"),
+    "suggestions_label": N_("Suggestions"),
+    "count_none": N_("No suggestions"),
+    "count_one": N_("1 suggestion"),
+    "count_many": N_("{count} suggestions"),
+    "group_incident_notice": N_("Ongoing incidents"),
+    "group_action": N_("Actions"),
+    "group_catalog_item": N_("Service catalog"),
+    "group_procedure": N_("Help articles"),
+    "group_faq": N_("Help articles"),
+    "group_known_error": N_("Known problems"),
+    "group_create_ticket": N_("Still stuck?"),
+    "group_chat_agent": N_("Still stuck?"),
+    "chat_label": N_("Conversation with Guichet"),
+    "reply_placeholder": N_("Type your reply…"),
+    "reply_label": N_("Your reply"),
+    "send": N_("Send"),
+    "typing": N_("Guichet is typing…"),
+    "new_conversation": N_("New conversation"),
+    "language": N_("Language"),
+    "you": N_("You"),
+    "bot": N_("Guichet"),
+    "agent": N_("Agent"),
+    "signed_out": N_(
+        "Sign in to the intranet to chat, create tickets or reset your password; the help "
+        "articles are open to everyone."
+    ),
+    "error": N_("Guichet cannot be reached right now. Try again in a moment."),
+    "article_back": N_("Back to the intranet"),
+    "article_missing": N_("No such article."),
+    "catalog_order": N_("Open the help button and ask to order it."),
 }
 
 
-def t(key: str, language: Language, **values: object) -> str:
-    return MESSAGES[key][language].format(**values)
-
-
 def texts(language: Language) -> dict[str, str]:
-    """Every widget text in one language."""
-    return {key: by_language[language] for key, by_language in MESSAGES.items()}
+    """Every widget text in one language, by key (the widget's script reads them by key)."""
+    return {key: t(text, language) for key, text in MESSAGES.items()}

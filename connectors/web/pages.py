@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse
 
 from bot.api.deps import ServicesDep
 from bot.kernel.errors import NotFound
+from bot.kernel.i18n import t
 from bot.kernel.language import Language
-from connectors.web.messages import t
 
 router = APIRouter(include_in_schema=False)
 SLUG = Path(min_length=1, max_length=120, pattern=r"^[a-z0-9][a-z0-9-]*$")
@@ -82,8 +82,9 @@ def article_router(*, demo: bool) -> APIRouter:
         entry = services.knowledge.require().entry(slug, language)  # 503 without an index
         if entry is None or not entry.url.startswith("/kb/"):
             raise NotFound(kind="article", key=f"{language}/{slug}")
+        back = html.escape(t("Back to the intranet", language))
         body = (
-            f'<header class="bar"><a href="/">{html.escape(t("article_back", language))}</a>'
+            f'<header class="bar"><a href="/">{back}</a>'
             f"</header><main><article><h1>{html.escape(entry.title)}</h1>"
             f"{render_body(_without_title(entry.body, entry.title))}</article></main>"
         )
@@ -99,11 +100,13 @@ def article_router(*, demo: bool) -> APIRouter:
         if item is None:
             raise NotFound(kind="catalog item", key=item_id)
         title = item.title.get(lang)
+        back = html.escape(t("Back to the intranet", lang))
+        order = html.escape(t("Open the help button and ask to order it.", lang))
         body = (
-            f'<header class="bar"><a href="/">{html.escape(t("article_back", lang))}</a>'
+            f'<header class="bar"><a href="/">{back}</a>'
             f"</header><main><article><h1>{html.escape(title)}</h1>"
             f"<p>{html.escape(item.description.get(lang))}</p>"
-            f"<p><em>{html.escape(t('catalog_order', lang))}</em></p></article></main>"
+            f"<p><em>{order}</em></p></article></main>"
         )
         return HTMLResponse(
             page(language=lang, title=title, body=body, widget=widget_tag(signed_in=demo))

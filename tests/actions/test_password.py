@@ -47,8 +47,8 @@ async def test_wrong_codes_stop_after_three_tries(services: Services) -> None:
     await chat.say("I need to reset my password")
     real = _last_code(services)
     wrong = "000000" if real != "000000" else "111111"
-    assert "2 attempt(s) left" in await chat.say(wrong)
-    assert "1 attempt(s) left" in await chat.say(wrong)
+    assert "2 attempts left" in await chat.say(wrong)
+    assert "1 attempt left" in await chat.say(wrong)
     refused = await chat.say(wrong)
     assert "could not be verified" in refused and "Talk to an agent" in chat.buttons
     # the right code no longer works after three failures

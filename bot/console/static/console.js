@@ -59,12 +59,13 @@ var GuichetConsole = (function () {
             if (!items.length) {
               var empty = document.createElement("tr");
               empty.className = "empty";
-              var cell = text("td", "No escalation.");
+              var cell = text("td", body.dataset.empty || "No escalation.");
               cell.colSpan = 9;
               empty.appendChild(cell);
               body.appendChild(empty);
             }
-            live.textContent = "Updated " + new Date().toLocaleTimeString();
+            live.textContent = (live.dataset.updated || "Updated {time}")
+              .replace("{time}", new Date().toLocaleTimeString());
           });
       }, 150);
     }

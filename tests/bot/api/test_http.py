@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from bot.kernel.i18n import t
 from bot.kernel.language import Language
-from bot.kernel.messages import t
 from bot.services import Services
 from bot.storage.database import Database
 
@@ -170,7 +170,7 @@ async def test_rasa_rest_channel_takes_the_clients_language_until_the_user_types
         json={"sender": sender, "message": "/open_incident", "metadata": metadata},
     )
     assert first.status_code == 200
-    assert first.json()[-1]["text"] == t("ask_description", language)
+    assert first.json()[-1]["text"] == t("Please describe the problem in a few words.", language)
     typed = await client.post(
         "/webhooks/rest/webhook",
         json={
@@ -179,4 +179,4 @@ async def test_rasa_rest_channel_takes_the_clients_language_until_the_user_types
             "metadata": metadata,
         },
     )
-    assert typed.json()[-1]["text"] == t("ask_impact", "en")  # typed English wins
+    assert typed.json()[-1]["text"] == t("Who is affected?", "en")  # typed English wins

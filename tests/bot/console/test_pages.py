@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from html import unescape
 
 import httpx
 import pytest
@@ -204,3 +205,42 @@ async def test_escalation_api_for_agents(app: FastAPI, services: Services) -> No
         back = await api.post(f"/api/v1/escalations/{escalation_id}/hand-back")
         assert back.json()["status"] == "returned"
         assert (await api.get("/api/v1/escalations")).json() == []
+
+
+def _headings(page: str) -> list[str]:
+    return re.findall(r"<h[12][^>]*>(.*?)</h[12]>", page)
+
+
+async def test_the_console_speaks_french_to_a_french_browser_and_english_otherwise(
+    app: FastAPI, services: Services
+) -> None:
+    await services.auth.create_user("zoe@norvane.example", role="agent", password=PASSWORD)
+    escalation = await _escalation(services)
+    async with _browser(app) as browser:
+        await _sign_in(browser, "zoe@norvane.example")
+        french = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
+        queue = unescape((await browser.get("/console", headers=french)).text)
+        assert '<html lang="fr">' in queue
+        assert "<h1>File d'attente</h1>" in queue and "Se déconnecter" in queue
+        assert "Première réponse attendue" in queue and ">English</a>" in queue
+        page = unescape(
+            (await browser.get(f"/console/escalations/{escalation}", headers=french)).text
+        )
+        assert "Prendre en charge" in page and "Statut :" in page
+        assert not any(
+            word in heading
+            for heading in _headings(queue) + _headings(page)
+            for word in ("Escalation", "Status")
+        )
+        notices = unescape((await browser.get("/console/notices", headers=french)).text)
+        assert "<h1>Avis d'incident</h1>" in notices and "Publier un avis" in notices
+
+        english = (await browser.get("/console", headers={"Accept-Language": "en"})).text
+        assert '<html lang="en">' in english and "<h1>Escalations</h1>" in english
+        assert "Sign out" in english and ">Français</a>" in english
+
+        # the switch: ?lang= wins over the browser's language and is remembered by a cookie
+        switched = await browser.get("/console?lang=en", headers=french)
+        assert "<h1>Escalations</h1>" in switched.text
+        assert switched.cookies.get("guichet_lang") == "en"
+        assert "<h1>Escalations</h1>" in (await browser.get("/console", headers=french)).text

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.kernel.i18n import t
 from bot.kernel.language import Language
-from bot.kernel.messages import t
+from bot.kernel.messages import SMALL_TALK
 from bot.services import Services
 from tests.bot.dialogue.chat import Chat
 
@@ -19,9 +20,11 @@ async def say(chat: Chat, text: str, hint: Language | None) -> str:
 
 async def test_a_payload_is_answered_in_the_hinted_language(services: Services) -> None:
     chat = await Chat.start(services)
-    assert await say(chat, "/greet", "fr") == t("greet", "fr")
+    assert await say(chat, "/greet", "fr") == t(SMALL_TALK["greet"], "fr")
     assert (await chat.state())[0] == "fr"
-    assert await say(chat, "/help", "en") == t("help", "en")  # nothing written yet: the hint
+    assert await say(chat, "/help", "en") == t(
+        SMALL_TALK["help"], "en"
+    )  # nothing written yet: the hint
 
 
 async def test_typed_text_wins_over_the_hint(services: Services) -> None:
@@ -32,7 +35,7 @@ async def test_typed_text_wins_over_the_hint(services: Services) -> None:
     await say(chat, "printer broken", "fr")
     assert (await chat.state())[0] == "en"
     # once the user wrote, the hint no longer moves the conversation
-    assert await say(chat, "/greet", "fr") == t("greet", "en")
+    assert await say(chat, "/greet", "fr") == t(SMALL_TALK["greet"], "en")
     await say(chat, "ok", "fr")
     assert (await chat.state())[0] == "en"
 
@@ -47,5 +50,5 @@ async def test_french_text_of_an_english_locale_user_is_answered_in_french(
 
 async def test_a_fixed_language_is_kept_whatever_the_hint(services: Services) -> None:
     chat = await Chat.start(services, language="en")
-    assert await say(chat, "/greet", "fr") == t("greet", "en")
+    assert await say(chat, "/greet", "fr") == t(SMALL_TALK["greet"], "en")
     assert (await chat.state())[0] == "en"

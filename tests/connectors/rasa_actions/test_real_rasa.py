@@ -19,7 +19,7 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
-from bot.kernel.messages import t
+from bot.kernel.i18n import t
 from bot.services import Services
 from bot.settings.rasa_actions import RasaActionSettings
 from connectors.rasa_actions.bridge import RasaBridge
@@ -73,11 +73,15 @@ async def test_a_rasa_assistant_creates_a_ticket_through_guichet(
                 assert said, f"Rasa said nothing to {text!r}; see {workspace.log('server')}"
                 return said
 
-            assert (await say("/open_incident"))[-1]["text"] == t("ask_description", "en")
+            assert (await say("/open_incident"))[-1]["text"] == t(
+                "Please describe the problem in a few words.", "en"
+            )
             impact = (await say("My laptop screen flickers when docked"))[-1]
-            assert impact["text"] == t("ask_impact", "en")
+            assert impact["text"] == t("Who is affected?", "en")
             assert '/inform{"impact": "team"}' in [b["payload"] for b in impact["buttons"]]
-            assert (await say('/inform{"impact": "team"}'))[-1]["text"] == t("ask_urgency", "en")
+            assert (await say('/inform{"impact": "team"}'))[-1]["text"] == t(
+                "How urgent is it?", "en"
+            )
             review = (await say('/inform{"urgency": "high"}'))[-1]
             assert "My laptop screen flickers when docked" in review["text"]
             assert review["text"].endswith("Shall I go ahead?")

@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from actions.identity import BuiltinIdentityProvider
-from bot.kernel.messages import t
+from bot.kernel.i18n import t
 from bot.kernel.ticket_models import NewTicket
 from bot.services import Services
 from bot.settings import Environment
@@ -62,7 +62,7 @@ async def test_a_ticket_created_through_the_form(
     rasa.action("create_ticket_form")
     rasa.loop("create_ticket_form", "impact")
     asked = await run(http, rasa, "action_ask_impact")
-    assert asked["responses"][0]["text"] == t("ask_impact", "en")
+    assert asked["responses"][0]["text"] == t("Who is affected?", "en")
     assert {b["payload"] for b in asked["responses"][0]["buttons"]} == {
         '/inform{"impact": "person"}',
         '/inform{"impact": "team"}',
@@ -111,7 +111,7 @@ async def test_a_ticket_created_through_the_form(
     conversation = await services.conversations.get(ticket.conversation_id)
     said = [turn.text for turn in conversation.transcript]
     assert "Please open a ticket: my laptop screen flickers when docked" in said
-    assert t("ask_impact", "en") in said  # the bot's question, copied from the tracker
+    assert t("Who is affected?", "en") in said  # the bot's question, copied from the tracker
 
 
 async def test_no_to_the_summary_asks_again_for_the_proposals(
@@ -124,7 +124,7 @@ async def test_no_to_the_summary_asks_again_for_the_proposals(
     rasa.set_slots(confirmed=False)
     body = await run(http, rasa, "validate_create_ticket_form")
     assert slot_sets(body) == dict.fromkeys(["confirmed", "impact", "urgency", "category"])
-    assert body["responses"][0]["text"] == t("ask_what_to_change", "en")
+    assert body["responses"][0]["text"] == t("What would you like to change?", "en")
 
 
 async def test_french_from_the_message_metadata(
@@ -133,7 +133,7 @@ async def test_french_from_the_message_metadata(
     rasa = RasaConversation(USER, domain)
     rasa.user("où en sont mes tickets ?", "incident_status", metadata={"language": "fr"})
     body = await run(http, rasa, "action_ticket_status")
-    assert body["responses"][0]["text"] == t("no_open_tickets", "fr")
+    assert body["responses"][0]["text"] == t("You have no open ticket.", "fr")
 
 
 async def test_password_reset_with_a_wrong_then_the_right_code(
@@ -160,7 +160,7 @@ async def test_password_reset_with_a_wrong_then_the_right_code(
     rasa.action("password_reset_form")
     rasa.loop(None)
     refused = await run(http, rasa, "action_password_reset")
-    assert refused["responses"][0]["text"] == t("code_wrong", "en", left=2)
+    assert refused["responses"][0]["text"] == "That code is not right. 2 attempts left."
     assert slot_sets(refused) == {"code": None}
     assert refused["events"][-1]["name"] == "password_reset_form"  # asks again
 
@@ -171,7 +171,12 @@ async def test_password_reset_with_a_wrong_then_the_right_code(
     rasa.action("password_reset_form")
     rasa.loop(None)
     done = await run(http, rasa, "action_password_reset")
-    assert done["responses"][0]["text"].startswith(t("reset_link", "en"))
+    assert done["responses"][0]["text"].startswith(
+        t(
+            "You're verified. Choose a new password with this one-time link (valid 15 minutes):",
+            "en",
+        )
+    )
     conversation = await services.conversations.latest_for_user(channel="rasa", user_id=USER)
     assert conversation is not None
     assert all(sent not in turn.text and wrong not in turn.text for turn in conversation.transcript)
@@ -201,7 +206,7 @@ async def test_the_requester_confirms_the_resolution(
     rasa.user(f"yes {number} works now", "confirm_resolution", {"ticket": number})
     body = await run(http, rasa, "action_confirm_resolution")
     assert body["responses"][0]["text"] == t(
-        "ticket_closed_thanks", "en", reference=ticket.reference
+        "Great, I've closed {reference}. Thanks for confirming!", "en", reference=ticket.reference
     )
     assert (await services.tickets.store.get(ticket.reference)).status == "closed"
     rasa.user("it broke again", "reopen", {"ticket": ticket.reference})
@@ -280,7 +285,7 @@ async def test_the_token_rasa_sends_is_checked(
     assert wrong.status_code == 401
     right = await http.post("/webhook?token=s3cret-token", json=rasa.call("action_ticket_status"))
     assert right.status_code == 200
-    assert right.json()["responses"][0]["text"] == t("no_open_tickets", "en")
+    assert right.json()["responses"][0]["text"] == t("You have no open ticket.", "en")
 
 
 async def test_outside_development_the_server_needs_a_token(

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from bot.kernel.domain import Button, Reply
-from bot.kernel.messages import t
+from bot.kernel.i18n import t
+from bot.kernel.messages import SMALL_TALK
 from bot.services import Services
 from connectors.slack import translate
 from tests.connectors.slack.fake_slack import (
@@ -39,7 +40,12 @@ async def code_sent(services: Services, email: str, language: str) -> str:
     """The password-reset flow's first message, as Guichet words it in `language`."""
     account = await services.identity.lookup(email)
     assert account is not None
-    return t("code_sent", language, second_factor=account.second_factor)
+    return t(
+        "To check it's you, I've sent a 6-digit code to {second_factor}. Type "
+        "it here. I will never ask for your password.",
+        language,
+        second_factor=account.second_factor,
+    )
 
 
 async def click(guichet: httpx.AsyncClient, user: str, button: Button) -> None:
@@ -179,7 +185,7 @@ async def test_what_a_french_slack_user_writes_in_english_is_answered_in_english
     button (a payload is not the user's first message as far as the language goes)."""
     await click(guichet, "U0BEA", Button(title="Menu", payload="/greet"))
     [greeting] = await arrived(slack, "chat.postMessage", 1)
-    assert greeting.args["text"] == t("greet", "fr")
+    assert greeting.args["text"] == t(SMALL_TALK["greet"], "fr")
 
     sentence = "Hello, I forgot my password and I need to reset it"
     await send(guichet, event_callback(direct_message("U0BEA", sentence)), JSON)

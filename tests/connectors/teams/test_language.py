@@ -7,7 +7,8 @@ import asyncio
 import httpx
 import pytest
 
-from bot.kernel.messages import t
+from bot.kernel.i18n import t
+from bot.kernel.messages import SMALL_TALK
 from bot.services import Services
 from tests.connectors.teams.fake_microsoft import (
     FakeConnector,
@@ -25,7 +26,12 @@ EMAILS = {"29:1ann": "ann.martin@norvane.example", "29:1bea": "bea.durand@norvan
 async def code_sent(services: Services, email: str, language: str) -> str:
     account = await services.identity.lookup(email)
     assert account is not None
-    return t("code_sent", language, second_factor=account.second_factor)
+    return t(
+        "To check it's you, I've sent a 6-digit code to {second_factor}. Type "
+        "it here. I will never ask for your password.",
+        language,
+        second_factor=account.second_factor,
+    )
 
 
 @pytest.mark.parametrize(
@@ -66,7 +72,9 @@ async def test_installing_the_app_greets_in_the_clients_language(
     installed["locale"] = "fr-FR"
     await post(guichet, installed, issuer.activity_token(connector.url))
     [greeting] = await asyncio.to_thread(connector.wait_for, 1)
-    assert greeting.activity["attachments"][0]["content"]["body"][0]["text"] == t("greet", "fr")
+    assert greeting.activity["attachments"][0]["content"]["body"][0]["text"] == t(
+        SMALL_TALK["greet"], "fr"
+    )
 
 
 async def test_what_a_french_teams_user_writes_in_english_is_answered_in_english(
