@@ -20,7 +20,7 @@ from bot.auth.roles import Principal
 from bot.console.live import ESCALATIONS, conversation_topic, publish, turn_event
 from bot.kernel.domain import Conversation, Link, Reply, Turn, bot_turns, utcnow
 from bot.kernel.errors import Conflict, Forbidden, NotFound
-from bot.kernel.i18n import t
+from bot.kernel.i18n import N_, t
 from bot.kernel.ticket_models import Event, NewTicket, SyncState, Ticket
 from bot.kernel.tickets import CATEGORY_BY_INTENT, TRANSITIONS, Status
 from bot.storage.conversations import as_utc
@@ -32,6 +32,12 @@ if TYPE_CHECKING:
 EscalationStatus = Literal["waiting", "taken", "resolved", "returned"]
 ESCALATION_STATUSES: tuple[EscalationStatus, ...] = ("waiting", "taken", "resolved", "returned")
 OPEN: tuple[EscalationStatus, ...] = ("waiting", "taken")
+ESCALATION_STATUS_NAMES: dict[str, str] = {
+    "waiting": N_("waiting"),
+    "taken": N_("taken"),
+    "resolved": N_("resolved"),
+    "returned": N_("back with the bot"),
+}
 
 
 class Guess(BaseModel):

@@ -49,24 +49,17 @@ async def kpis_page(
         start=query["from"],
         end=query["to"],
         csv_url=f"/api/v1/kpis.csv?{urlencode(query)}",
-        daily=charts.daily(figures.daily, figures.changes),
-        legend=charts.legend(),
+        daily=charts.daily(figures.daily, figures.changes, language=language),
+        legend=charts.legend(language),
         bars={
-            t("Tickets by category", language): charts.bars(
-                figures.tickets_by_category, label="categories"
-            ),
-            t("Tickets by channel", language): charts.bars(
-                figures.tickets_by_channel, label="channels"
-            ),
-            t("Tickets by language", language): charts.bars(
-                figures.tickets_by_language, label="languages"
-            ),
-            t("Conversations by channel", language): charts.bars(
-                figures.conversations_by_channel, label="channels"
-            ),
-            t("Conversations by language", language): charts.bars(
-                figures.conversations_by_language, label="languages"
-            ),
-            t("Top intents", language): charts.bars(figures.top_intents, label="intents"),
+            title: charts.bars(counts, label=title, language=language)
+            for title, counts in (
+                (t("Tickets by category", language), figures.tickets_by_category),
+                (t("Tickets by channel", language), figures.tickets_by_channel),
+                (t("Tickets by language", language), figures.tickets_by_language),
+                (t("Conversations by channel", language), figures.conversations_by_channel),
+                (t("Conversations by language", language), figures.conversations_by_language),
+                (t("Top intents", language), figures.top_intents),
+            )
         },
     )

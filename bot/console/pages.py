@@ -28,10 +28,11 @@ from bot.api.schemas import RowId
 from bot.auth import AgentUser, CurrentUser
 from bot.auth.deps import SESSION_COOKIE, cookie_signer
 from bot.auth.store import NewSession
-from bot.console.desk import ESCALATION_STATUSES, EscalationDesk
+from bot.console.desk import ESCALATION_STATUS_NAMES, ESCALATION_STATUSES, EscalationDesk
 from bot.kernel.errors import GuichetError, InvalidRequest, NotAuthenticated
 from bot.kernel.i18n import N_, gettext_callables, t
 from bot.kernel.language import Language
+from bot.kernel.messages import CATEGORY_LABELS
 from bot.kernel.tickets import CATEGORIES, IMPACTS, URGENCIES, Status
 from bot.services import Services
 from bot.settings import Environment as RunMode
@@ -65,6 +66,11 @@ def render(
         other_language=other,
         other_language_name=LANGUAGE_NAMES[other],
         role_names={role: t(name, language) for role, name in ROLE_NAMES.items()},
+        # What the codes of a queue row are called, for the page and its live rows.
+        labels={
+            code: t(name, language)
+            for code, name in (CATEGORY_LABELS | ESCALATION_STATUS_NAMES).items()
+        },
         **gettext_callables(language, Markup),
         **values,
     )

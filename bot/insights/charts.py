@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
 
+from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from bot.insights.kpis import ChangeImpact, Count, Day
+from bot.kernel.i18n import N_, t
 
-SERIES = (("conversations", "#2f6fb0"), ("tickets", "#c0392b"), ("deflected", "#27864a"))
+# The daily series: the `Day` field, its name on the chart, its colour.
+SERIES = (
+    ("conversations", N_("conversations"), "#2f6fb0"),
+    ("tickets", N_("tickets"), "#c0392b"),
+    ("deflected", N_("deflected"), "#27864a"),
+)
 
 
 def _text(x: float, y: float, content: object, *, anchor: str = "start", size: int = 11) -> str:
@@ -19,10 +26,16 @@ def _text(x: float, y: float, content: object, *, anchor: str = "start", size: i
     )
 
 
-def bars(counts: Sequence[Count], *, label: str, width: int = 360, row: int = 20) -> Markup:
-    """Horizontal bars, one per name, longest first as given."""
+def _empty(text: str) -> Markup:
+    return Markup(f'<p class="empty">{escape(text)}</p>')
+
+
+def bars(
+    counts: Sequence[Count], *, label: str, language: str, width: int = 360, row: int = 20
+) -> Markup:
+    """Horizontal bars, one per name, longest first as given; `label` is already translated."""
     if not counts:
-        return Markup(f'<p class="empty">{escape(label)}: nothing in this period.</p>')
+        return _empty(t("Nothing in this period.", language))
     name_width, number_width = 120, 40
     span = width - name_width - number_width
     top = max(c.count for c in counts) or 1
@@ -45,11 +58,16 @@ def bars(counts: Sequence[Count], *, label: str, width: int = 360, row: int = 20
 
 
 def daily(
-    days: Sequence[Day], changes: Sequence[ChangeImpact], *, width: int = 760, height: int = 240
+    days: Sequence[Day],
+    changes: Sequence[ChangeImpact],
+    *,
+    language: str,
+    width: int = 760,
+    height: int = 240,
 ) -> Markup:
     """Conversations, tickets and deflected conversations per day, changes as dashed lines."""
     if not days:
-        return Markup('<p class="empty">No day in this period.</p>')
+        return _empty(t("No day in this period.", language))
     left, right, top_margin, bottom = 36, 12, 14, 30
     plot_w, plot_h = width - left - right, height - top_margin - bottom
     peak = max(max(d.conversations, d.tickets, d.deflected) for d in days) or 1
@@ -61,10 +79,11 @@ def daily(
     def y_of(value: float) -> float:
         return top_margin + plot_h * (1 - value / peak)
 
+    label = escape(t("Per day", language))
+    title = escape(t("Conversations, tickets and deflected conversations per day", language))
     parts = [
         f'<svg class="chart daily" role="img" viewBox="0 0 {width} {height}" width="{width}" '
-        f'height="{height}" aria-label="Per day"><title>Conversations, tickets and deflected '
-        "conversations per day</title>",
+        f'height="{height}" aria-label="{label}"><title>{title}</title>',
         f'<line x1="{left}" y1="{y_of(0):.1f}" x2="{width - right}" y2="{y_of(0):.1f}" '
         'stroke="#888"/>',
         _text(left - 4, y_of(peak) + 4, peak, anchor="end"),
@@ -73,7 +92,8 @@ def daily(
     every = max(1, len(days) // 10)
     for n, day in enumerate(days):
         if n % every == 0:
-            parts.append(_text(x_of(n), height - 10, day.day.strftime("%d %b"), anchor="middle"))
+            shown = format_date(day.day, "d MMM", locale=language)
+            parts.append(_text(x_of(n), height - 10, shown, anchor="middle"))
     first = datetime.combine(days[0].day, time(), tzinfo=UTC)
     for change in changes:
         offset = (change.deployed_at - first).total_seconds() / 86400
@@ -84,30 +104,30 @@ def daily(
             f"{escape(change.title)}</title></line>"
         )
         parts.append(_text(x + 3, top_margin + 10, change.reference, size=10))
-    for name, colour in SERIES:
+    for field, name, colour in SERIES:
+        shown = escape(t(name, language))
         points = " ".join(
-            f"{x_of(n):.1f},{y_of(getattr(day, name)):.1f}" for n, day in enumerate(days)
+            f"{x_of(n):.1f},{y_of(getattr(day, field)):.1f}" for n, day in enumerate(days)
         )
         parts.append(
             f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2">'
-            f"<title>{name}</title></polyline>"
+            f"<title>{shown}</title></polyline>"
         )
         for n, day in enumerate(days):
-            value = getattr(day, name)
+            value = getattr(day, field)
             parts.append(
                 f'<circle cx="{x_of(n):.1f}" cy="{y_of(value):.1f}" r="2.5" fill="{colour}">'
-                f"<title>{day.day.isoformat()} {name}: {value}</title></circle>"
+                f"<title>{day.day.isoformat()} {shown}: {value}</title></circle>"
             )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def legend() -> Markup:
+def legend(language: str) -> Markup:
     items = "".join(
         f'<span class="key"><svg width="12" height="12" aria-hidden="true"><rect width="12" '
-        f'height="12" fill="{colour}"/></svg> {name}</span>'
-        for name, colour in SERIES
+        f'height="12" fill="{colour}"/></svg> {escape(t(name, language))}</span>'
+        for _, name, colour in SERIES
     )
-    return Markup(
-        f'<p class="legend">{items} <span class="key">┆ a change or release deployed</span></p>'
-    )
+    change = escape(t("a change or release deployed", language))
+    return Markup(f'<p class="legend">{items} <span class="key">┆ {change}</span></p>')

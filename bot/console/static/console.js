@@ -18,7 +18,8 @@ var GuichetConsole = (function () {
     return source;
   }
 
-  function renderRow(item) {
+  function renderRow(item, labels) {
+    function label(code) { return Object.prototype.hasOwnProperty.call(labels, code) ? labels[code] : code; }
     var row = document.createElement("tr");
     row.dataset.id = item.id;
     row.appendChild(text("td", item.priority, "prio prio-" + item.priority));
@@ -33,16 +34,17 @@ var GuichetConsole = (function () {
     user.appendChild(link);
     row.appendChild(user);
     row.appendChild(text("td", item.last_user_message));
-    row.appendChild(text("td", item.category));
+    row.appendChild(text("td", label(item.category)));
     row.appendChild(text("td", item.channel));
     row.appendChild(text("td", item.language));
-    row.appendChild(text("td", item.status + (item.assignee ? " · " + item.assignee : "")));
+    row.appendChild(text("td", label(item.status) + (item.assignee ? " · " + item.assignee : "")));
     row.appendChild(text("td", item.ticket_reference));
     return row;
   }
 
   function queue() {
     var body = document.getElementById("queue-rows");
+    var labels = JSON.parse(body.dataset.labels || "{}");
     var live = document.getElementById("live");
     var params = new URLSearchParams(window.location.search);
     Array.from(params.keys()).forEach(function (key) {
@@ -55,7 +57,7 @@ var GuichetConsole = (function () {
         fetch("/api/v1/escalations?" + params.toString(), { credentials: "same-origin" })
           .then(function (response) { return response.json(); })
           .then(function (items) {
-            body.replaceChildren.apply(body, items.map(renderRow));
+            body.replaceChildren.apply(body, items.map(function (item) { return renderRow(item, labels); }));
             if (!items.length) {
               var empty = document.createElement("tr");
               empty.className = "empty";
@@ -86,7 +88,7 @@ var GuichetConsole = (function () {
         item.scrollIntoView({ block: "nearest" });
       },
       escalation: function (event) {
-        if (event.id === id && event.status !== document.getElementById("status").textContent) {
+        if (event.id === id && event.status !== document.getElementById("status").dataset.status) {
           window.location.reload();  // another agent took or closed it
         }
       },

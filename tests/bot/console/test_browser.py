@@ -148,7 +148,7 @@ async def test_an_agent_takes_over_and_the_user_gets_the_answer(
             await ann.post(messages, json={"text": "my vpn keeps dropping at the hotel"})
             await ann.post(messages, json={"text": "/human_handoff"})
             row = page.locator("#queue-rows tr", has_text=ANN)
-            await expect(row).to_contain_text("network")
+            await expect(row).to_contain_text("Network")
             await expect(row).to_contain_text("my vpn keeps dropping at the hotel")
 
             await row.get_by_role("link", name=ANN).click()
@@ -180,7 +180,8 @@ async def test_an_agent_takes_over_and_the_user_gets_the_answer(
             assert transcript["transcript"][-1]["role"] == "agent"
 
             await page.get_by_role("button", name="Hand back to the bot").click()
-            await expect(page.locator("#status")).to_have_text("returned")
+            await expect(page.locator("#status")).to_have_attribute("data-status", "returned")
+            await expect(page.locator("#status")).to_have_text("back with the bot")
             back = await ann.post(messages, json={"text": "thanks!"})
             assert back.json()["replies"], "the bot answers again"
             assert errors == []
