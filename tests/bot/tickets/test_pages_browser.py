@@ -74,9 +74,10 @@ async def test_an_employee_follows_the_bots_link_comments_and_confirms(
         page.on("pageerror", lambda error: errors.append(str(error)))
         await page.goto(f"{base}{link}")
         await expect(page).to_have_url(f"{base}/console/login?next={link}")
-        await page.get_by_label("E-mail").fill(ANN)
-        await page.get_by_label("Password").fill(PASSWORD)
-        await page.get_by_role("button", name="Sign in").click()
+        # The sign-in page speaks the browser's language too.
+        await page.get_by_label("Adresse e-mail").fill(ANN)
+        await page.get_by_label("Mot de passe").fill(PASSWORD)
+        await page.get_by_role("button", name="Se connecter").click()
 
         await expect(page).to_have_url(f"{base}{link}")
         await expect(page.get_by_role("heading", level=1)).to_contain_text(ticket.reference)
