@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import select, update
 
 from bot.auth.passwords import hash_password, needs_rehash, verify_password
-from bot.auth.roles import Principal, Role, check_role
+from bot.auth.roles import Principal, Role, check_role, lesser
 from bot.auth.token_cache import TokenCache, announce
 from bot.events.protocol import EventBus
 from bot.kernel.domain import utcnow
@@ -310,7 +310,8 @@ class AuthStore:
                 user_id=user.id,
                 email=user.email,
                 display_name=user.display_name,
-                role=check_role(token.role),
+                # Never more than the user has now: a demoted agent's old tokens demote too.
+                role=lesser(check_role(token.role), check_role(user.role)),
                 via="token",
                 token_id=token.id,
             )
