@@ -136,7 +136,7 @@ async def login(
     try:
         user = await services.auth.authenticate(email, password)
     except NotAuthenticated as exc:
-        await services.auth.audit(email[:255], "login.failed", target_kind="user", target=email)
+        await services.auth.audit_failed_sign_in(email)
         return _login_form(services, next_page=next_page, email=email, error=str(exc), status=401)
     session = await services.auth.open_session(user)
     await services.auth.audit(user.email, "login", target_kind="user", target=user.email)
