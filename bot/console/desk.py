@@ -198,7 +198,7 @@ class EscalationDesk:
                 ticket=current,
                 sync=await store.outbox.sync_states(current.id),
                 allowed_transitions=list(TRANSITIONS[current.status]),  # type: ignore[index]
-                history=await store.history(current.reference),
+                history=await store.history(current.reference, internal=True),
             )
         return EscalationDetail(
             **self._item(row, conversation_row, ticket_row).model_dump(),
