@@ -326,8 +326,8 @@ class EscalationDesk:
     async def write(self, escalation_id: int, agent: Principal, text: str) -> Turn:
         """The agent's message: into the transcript, and pushed to the user's channel."""
         row, _, ticket = await self._held(escalation_id, agent)
-        # The transcript keeps no secret (a temporary password for the user, say); the push
-        # to the user carries the message as written.
+        # Neither the transcript nor the push keeps a secret (a temporary password for the
+        # user, say): the notification is stored, and so pushed, redacted (bot/storage/redacted).
         said = Turn(role="agent", text=self.services.conversations.redact(text))
 
         def append(conversation: Conversation) -> list[Turn]:
