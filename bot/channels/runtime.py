@@ -19,6 +19,7 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from bot.services import Services
 
+
 def mount_channels(app: FastAPI, settings: Settings, plugins: Registry[ChannelPlugin]) -> None:
     """Mount the routes of the channels the settings enable; keep what starts them."""
     starts: list[ChannelStart] = getattr(app.state, "channel_starts", [])

@@ -231,9 +231,7 @@ async def question(
     return [forms.question(slot, language, buttons=buttons)]
 
 
-async def resolution(
-    context: ActionContext, reference: str | None, *, works: bool
-) -> list[Reply]:
+async def resolution(context: ActionContext, reference: str | None, *, works: bool) -> list[Reply]:
     """Close ("it works") or reopen the ticket; without a reference, ask for one."""
     if not reference:
         return [Reply(text=t("ask_ticket_number", context.language))]

@@ -37,6 +37,7 @@ SAMPLE_KB_DIR = PACKAGE_ROOT / "knowledge_index" / "sample_kb"
 SAMPLE_NLU_DIR = PACKAGE_ROOT / "nlu" / "data"
 DEFAULT_SECRET = "change-me-in-production"
 
+
 class Environment(StrEnum):
     DEVELOPMENT = "development"
     PRODUCTION = "production"
