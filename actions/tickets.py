@@ -135,9 +135,7 @@ class CreateTicket(SimpleAction):
             )
         incidents = [
             tk
-            for tk in await context.tickets.find(
-                statuses=OPEN_STATUSES, kind="incident", limit=50
-            )
+            for tk in await context.tickets.find(statuses=OPEN_STATUSES, kind="incident", limit=50)
             if tk.details.get("major_incident")
         ]
         incident = await most_similar(context, description, incidents)

@@ -172,9 +172,7 @@ class ValidateForm(FormValidationAction):  # type: ignore[misc]
         context = opened.context
         remote_forms.take_slots(context, action, tracker.slots)
         required = await self.required_slots([], dispatcher, tracker, domain)
-        turn = await remote_forms.validate(
-            action, context, tracker.slots_to_validate(), required
-        )
+        turn = await remote_forms.validate(action, context, tracker.slots_to_validate(), required)
         utter(dispatcher, turn.replies)
         await self.bridge.close(opened)
         tracker.slots.update(turn.slots)
