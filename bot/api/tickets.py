@@ -106,13 +106,14 @@ async def _out(
 
 
 async def _detail(
-    services: Services, ticket: Ticket, session: AsyncSession | None = None
+    services: Services, ticket: Ticket, viewer: Principal, session: AsyncSession | None = None
 ) -> TicketDetail:
-    store = services.tickets.store
+    """Agents' internal notes only for agents and admins: a requester never reads them."""
+    store, internal = services.tickets.store, viewer.is_agent
     return TicketDetail(
         **(await _out(services, ticket, session)).model_dump(),
-        history=await store.history(ticket.reference, session=session),
-        comments=await store.comments(ticket.reference, session=session),
+        history=await store.history(ticket.reference, internal=internal, session=session),
+        comments=await store.comments(ticket.reference, internal=internal, session=session),
     )
 
 
@@ -145,7 +146,7 @@ async def create_ticket(
 async def get_ticket(reference: str, services: ServicesDep, caller: CurrentUser) -> TicketDetail:
     ticket = await services.tickets.store.get(reference)
     check_owner(caller, ticket.requester, f"ticket {reference}")
-    return await _detail(services, ticket)
+    return await _detail(services, ticket, caller)
 
 
 @router.get("", response_model=list[TicketOut])
@@ -234,7 +235,7 @@ async def add_comment(
             by_agent=body.from_agent,
             hook=hook,
         ),
-        lambda ticket, session: _detail(services, ticket, session),
+        lambda ticket, session: _detail(services, ticket, caller, session),
         status_code=status.HTTP_201_CREATED,
     )
     if (ticket := written.ticket) is not None:  # None: a request with this key did it first

@@ -102,10 +102,10 @@ async def load_components(
 
 async def open_services(settings: Settings, components: Components | None = None) -> Services:
     """Migrate the database and wire the engine; loads the components unless given."""
-    database = Database(settings.effective_database_url)
+    redactor = Redactor(settings.privacy.patterns)
+    database = Database(settings.effective_database_url, redactor)
     await database.migrate()
     components = components or await load_components(settings)
-    redactor = Redactor(settings.privacy.patterns)
     install_log_redaction(redactor)
     notices, feedback = NoticeStore(database), FeedbackStore(database, redactor=redactor)
     knowledge = FeedbackKnowledgeBase(

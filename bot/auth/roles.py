@@ -17,6 +17,11 @@ def check_role(value: str) -> Role:
     return value  # type: ignore[return-value]
 
 
+def lesser(first: Role, second: Role) -> Role:
+    """The lower of two roles: what a token of role `first` gives a user of role `second`."""
+    return first if _RANK[first] <= _RANK[second] else second
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: a user, with the role of the token or the session used."""

@@ -7,6 +7,7 @@ copy of the database lets nobody in. Passwords are Argon2id hashes.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,11 +16,12 @@ from pydantic import BaseModel
 from sqlalchemy import select, update
 
 from bot.auth.passwords import hash_password, needs_rehash, verify_password
-from bot.auth.roles import Principal, Role, check_role
+from bot.auth.roles import Principal, Role, check_role, lesser
 from bot.auth.token_cache import TokenCache, announce
 from bot.events.protocol import EventBus
 from bot.kernel.domain import utcnow
 from bot.kernel.errors import Conflict, InvalidRequest, NotAuthenticated, NotFound
+from bot.privacy.redact import marker
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
 from bot.storage.tables import ApiTokenRow, AuditRow, SessionRow, UserRow
@@ -27,6 +29,21 @@ from bot.storage.tables import ApiTokenRow, AuditRow, SessionRow, UserRow
 TOKEN_PREFIX = "gch_"
 # Spent on an unknown e-mail too, so response time does not tell which e-mails exist.
 _DUMMY_HASH = hash_password("not-a-real-password-0")
+
+
+# What a sign-in's e-mail field must look like to be recorded as typed (RFC 5322's atoms).
+_PLAUSIBLE_EMAIL = re.compile(
+    r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,63}"
+)
+
+
+def sign_in_identifier(typed: str) -> str:
+    """What a sign-in's identifier is recorded as: the e-mail address, or a marker when what
+    was typed is no e-mail address (a password typed into the wrong field, say)."""
+    email = typed.strip().lower()
+    plausible = len(email) <= 255 and _PLAUSIBLE_EMAIL.fullmatch(email)
+    return email if plausible else marker("identifier")
 
 
 def digest(secret: str) -> str:
@@ -310,7 +327,8 @@ class AuthStore:
                 user_id=user.id,
                 email=user.email,
                 display_name=user.display_name,
-                role=check_role(token.role),
+                # Never more than the user has now: a demoted agent's old tokens demote too.
+                role=lesser(check_role(token.role), check_role(user.role)),
                 via="token",
                 token_id=token.id,
             )
@@ -369,6 +387,11 @@ class AuthStore:
                 await session.delete(row)
 
     # -- audit log ------------------------------------------------------------------------------
+
+    async def audit_failed_sign_in(self, typed: str, action: str = "login.failed") -> None:
+        """A refused sign-in, under the e-mail typed; never under what is not one."""
+        who = sign_in_identifier(typed)
+        await self.audit(who, action, target_kind="user", target=who)
 
     async def audit(
         self,

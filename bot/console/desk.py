@@ -204,7 +204,7 @@ class EscalationDesk:
                 ticket=current,
                 sync=await store.outbox.sync_states(current.id),
                 allowed_transitions=list(TRANSITIONS[current.status]),  # type: ignore[index]
-                history=await store.history(current.reference),
+                history=await store.history(current.reference, internal=True),
             )
         return EscalationDetail(
             **self._item(row, conversation_row, ticket_row).model_dump(),
@@ -336,8 +336,8 @@ class EscalationDesk:
     async def write(self, escalation_id: int, agent: Principal, text: str) -> Turn:
         """The agent's message: into the transcript, and pushed to the user's channel."""
         row, _, ticket = await self._held(escalation_id, agent)
-        # The transcript keeps no secret (a temporary password for the user, say); the push
-        # to the user carries the message as written.
+        # Neither the transcript nor the push keeps a secret (a temporary password for the
+        # user, say): the notification is stored, and so pushed, redacted (bot/storage/redacted).
         said = Turn(role="agent", text=self.services.conversations.redact(text))
 
         def append(conversation: Conversation) -> list[Turn]:

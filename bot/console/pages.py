@@ -189,7 +189,7 @@ async def login(
     try:
         user = await services.auth.authenticate(email, password)
     except NotAuthenticated as exc:
-        await services.auth.audit(email[:255], "login.failed", target_kind="user", target=email)
+        await services.auth.audit_failed_sign_in(email)
         return _login_form(
             request,
             services,

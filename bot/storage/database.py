@@ -27,6 +27,9 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from bot.privacy.redact import Redactor
+from bot.storage.redacted import redact_with
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x67756D69  # "gumi": the advisory lock key of schema migrations
 # The revisions that branched off 0001 before the history became one chain.
@@ -55,9 +58,10 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 
 
 class Database:
-    """One async engine and its session factory."""
+    """One async engine and its session factory. Free-text columns are stored redacted by
+    `redactor` (bot/storage/redacted.py); by default, with the built-in patterns only."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, redactor: Redactor | None = None) -> None:
         self.url = url
         if url.startswith("sqlite"):
             path = url.split(":///", 1)[1]
@@ -66,6 +70,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        redact_with(self.engine.dialect, redactor or Redactor())
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def migrate(self) -> None:

@@ -8,11 +8,18 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.storage.redacted import RedactedJSON, RedactedString, RedactedText
+
+# Free text (what people typed or wrote, and what is made of it) is stored redacted: the
+# Redacted* types of bot/storage/redacted.py, JSON documents by default. Plain String, Text and
+# JSON are for identifiers and machine values only; tests/security/test_redaction.py holds the
+# list of those and fails on a text column that is in neither.
+
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: DateTime(timezone=True),
-        dict[str, Any]: JSON,
+        dict[str, Any]: RedactedJSON,
     }
 
 
@@ -39,7 +46,7 @@ class TurnRow(Base):
     )
     seq: Mapped[int]
     role: Mapped[str] = mapped_column(String(8))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(RedactedText)
     data: Mapped[dict[str, Any]]
     at: Mapped[datetime]
 
@@ -53,8 +60,8 @@ class TicketRow(Base):
     requester: Mapped[str] = mapped_column(String(255), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     conversation_id: Mapped[str | None] = mapped_column(String(36))
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(RedactedString(200))
+    description: Mapped[str] = mapped_column(RedactedText)
     category: Mapped[str] = mapped_column(String(32))
     impact: Mapped[str] = mapped_column(String(16))
     urgency: Mapped[str] = mapped_column(String(16))
@@ -117,7 +124,7 @@ class TicketCommentRow(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime]
     author: Mapped[str] = mapped_column(String(255))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(RedactedText)
     public: Mapped[bool]
     origin: Mapped[str] = mapped_column(String(64))
 
@@ -133,7 +140,7 @@ class TicketSyncRow(Base):
     backend: Mapped[str] = mapped_column(String(64))
     upstream_id: Mapped[str | None] = mapped_column(String(128), index=True)
     state: Mapped[str] = mapped_column(String(16))
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(RedactedText)
     updated_at: Mapped[datetime]
 
 
@@ -152,7 +159,7 @@ class OutboxRow(Base):
     attempts: Mapped[int]
     next_attempt_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(RedactedText)
     created_at: Mapped[datetime]
 
 
@@ -188,12 +195,12 @@ class IncidentNoticeRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     status: Mapped[str] = mapped_column(String(16))
     severity: Mapped[str] = mapped_column(String(16))
-    title_en: Mapped[str] = mapped_column(String(200))
-    title_fr: Mapped[str] = mapped_column(String(200))
-    body_en: Mapped[str] = mapped_column(Text)
-    body_fr: Mapped[str] = mapped_column(Text)
-    tags: Mapped[list[str]] = mapped_column(JSON)
-    url: Mapped[str | None] = mapped_column(String(500))
+    title_en: Mapped[str] = mapped_column(RedactedString(200))
+    title_fr: Mapped[str] = mapped_column(RedactedString(200))
+    body_en: Mapped[str] = mapped_column(RedactedText)
+    body_fr: Mapped[str] = mapped_column(RedactedText)
+    tags: Mapped[list[str]] = mapped_column(RedactedJSON)
+    url: Mapped[str | None] = mapped_column(RedactedString(500))
     source: Mapped[str] = mapped_column(String(64))
     reference: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
@@ -207,7 +214,7 @@ class SuggestionClickRow(Base):
     __tablename__ = "suggestion_clicks"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    query_key: Mapped[str] = mapped_column(String(200), index=True)
+    query_key: Mapped[str] = mapped_column(RedactedString(200), index=True)
     language: Mapped[str] = mapped_column(String(8))
     entry_group: Mapped[str] = mapped_column(String(200), index=True)
     entry_type: Mapped[str] = mapped_column(String(32))
@@ -221,7 +228,7 @@ class AnswerFeedbackRow(Base):
     __tablename__ = "answer_feedback"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    query_key: Mapped[str] = mapped_column(String(200), index=True)
+    query_key: Mapped[str] = mapped_column(RedactedString(200), index=True)
     language: Mapped[str] = mapped_column(String(8))
     entry_group: Mapped[str] = mapped_column(String(200), index=True)
     helpful: Mapped[bool]
@@ -236,8 +243,8 @@ class KnowledgeGapRow(Base):
     __table_args__ = (Index("ix_knowledge_gaps_key", "query_key", "language", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    query_key: Mapped[str] = mapped_column(String(200))
-    query: Mapped[str] = mapped_column(String(500))
+    query_key: Mapped[str] = mapped_column(RedactedString(200))
+    query: Mapped[str] = mapped_column(RedactedString(500))
     language: Mapped[str] = mapped_column(String(8))
     count: Mapped[int]
     best_score: Mapped[float]
@@ -251,8 +258,8 @@ class KnowledgeGapEventRow(Base):
     __tablename__ = "knowledge_gap_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    query_key: Mapped[str] = mapped_column(String(200))
-    query: Mapped[str] = mapped_column(String(500))
+    query_key: Mapped[str] = mapped_column(RedactedString(200))
+    query: Mapped[str] = mapped_column(RedactedString(500))
     language: Mapped[str] = mapped_column(String(8))
     best_score: Mapped[float]
     at: Mapped[datetime] = mapped_column(index=True)
@@ -266,7 +273,7 @@ class ChangeRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reference: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(RedactedString(200))
     deployed_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
@@ -281,7 +288,7 @@ class ChannelAddressRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(255))
     channel: Mapped[str] = mapped_column(String(32))
-    address: Mapped[dict[str, Any]]
+    address: Mapped[dict[str, Any]] = mapped_column(JSON)  # the channel's ids: verbatim
     last_used_at: Mapped[datetime]
 
 
@@ -292,7 +299,7 @@ class UserRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(255), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(RedactedString(200))
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool]
@@ -308,7 +315,7 @@ class ApiTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16))
-    label: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(RedactedString(200))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
@@ -340,7 +347,7 @@ class AuditRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(64))
     target_kind: Mapped[str] = mapped_column(String(32))
-    target: Mapped[str] = mapped_column(String(255))
+    target: Mapped[str] = mapped_column(RedactedString(255))
     data: Mapped[dict[str, Any]]
 
 
@@ -359,6 +366,7 @@ class IdempotencyKeyRow(Base):
     key: Mapped[str] = mapped_column(String(255))
     fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int]
+    # The answer as sent, made of rows stored redacted; verbatim, as a replay must match it.
     response: Mapped[str] = mapped_column(Text)
     ticket_id: Mapped[int | None]
     created_at: Mapped[datetime]

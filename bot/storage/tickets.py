@@ -209,23 +209,25 @@ class TicketStore:
             return ticket
 
     async def comments(
-        self, reference: str, *, session: AsyncSession | None = None
+        self, reference: str, *, internal: bool = False, session: AsyncSession | None = None
     ) -> list[Comment]:
+        """The public comments; the agents' internal notes too when `internal` (for the
+        service desk's eyes only: never for a requester)."""
+        query = select(TicketCommentRow).order_by(TicketCommentRow.id)
+        if not internal:
+            query = query.where(TicketCommentRow.public.is_(True))
         async with reading(self._sessions, session) as session:
             row = await self._row(session, reference)
-            rows = (
-                await session.scalars(
-                    select(TicketCommentRow)
-                    .where(TicketCommentRow.ticket_id == row.id)
-                    .order_by(TicketCommentRow.id)
-                )
-            ).all()
+            rows = (await session.scalars(query.where(TicketCommentRow.ticket_id == row.id))).all()
         return [
             Comment(at=as_utc(c.at), author=c.author, body=c.body, public=c.public, origin=c.origin)
             for c in rows
         ]
 
-    async def history(self, reference: str, *, session: AsyncSession | None = None) -> list[Event]:
+    async def history(
+        self, reference: str, *, internal: bool = False, session: AsyncSession | None = None
+    ) -> list[Event]:
+        """What happened to the ticket; the internal notes' events only when `internal`."""
         async with reading(self._sessions, session) as session:
             row = await self._row(session, reference)
             rows = (
@@ -235,7 +237,11 @@ class TicketStore:
                     .order_by(TicketEventRow.id)
                 )
             ).all()
-        return [Event(at=as_utc(e.at), actor=e.actor, kind=e.kind, data=e.data) for e in rows]
+        return [
+            Event(at=as_utc(e.at), actor=e.actor, kind=e.kind, data=e.data)
+            for e in rows
+            if internal or not _internal_note(e)
+        ]
 
     # -- escalations --------------------------------------------------------------------------
 
@@ -276,6 +282,10 @@ class TicketStore:
                 )
             ).all()
         return len(rows)
+
+
+def _internal_note(event: TicketEventRow) -> bool:
+    return event.kind == "comment" and event.data.get("public") is False
 
 
 def _jsonable(value: object) -> object:

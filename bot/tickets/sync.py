@@ -184,7 +184,8 @@ class SyncWorker:
             await self.notifier.notify(ticket, self.notifier.replies(ticket, status=change.status))
             return True
         if change.kind == "comment" and change.comment:
-            known = {c.body.strip() for c in await self.store.comments(ticket.reference)}
+            comments = await self.store.comments(ticket.reference, internal=True)
+            known = {c.body.strip() for c in comments}
             if change.comment.strip() in known:
                 return False  # our own comment, echoed back
             ticket = await self.service.comment(

@@ -130,7 +130,7 @@ async def test_resolve_asks_the_user_and_frees_the_conversation(services: Servic
     (item,) = await desk.queue()
     await desk.take(item.id, zoe)
     # what the user and the agent write while the agent has the conversation is redacted in
-    # the transcript; the user still receives the agent's message as written
+    # the transcript, and in what is queued for the user's channel (issue 13, finding 6)
     await chat.say("my card is 4111 1111 1111 1111")
     await desk.write(item.id, zoe, "Your temporary password is Tulip-Lamp-82")
     transcript = (await services.conversations.get(chat.conversation_id)).transcript
@@ -141,7 +141,7 @@ async def test_resolve_asks_the_user_and_frees_the_conversation(services: Servic
     async with services.database.sessions() as session:
         pushed = (await session.scalars(select(NotificationRow))).all()
     assert pushed[-1].replies["replies"][0]["text"] == (
-        "Zoe: Your temporary password is Tulip-Lamp-82"
+        "Zoe: Your temporary password is [REDACTED:secret]"
     )
     resolved = await desk.resolve(item.id, zoe)
     assert resolved.status == "resolved" and resolved.ticket is not None
