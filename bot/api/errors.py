@@ -59,12 +59,13 @@ def _auth_headers(error: GuichetError) -> dict[str, str] | None:
 
 def _console_page(request: Request, error: GuichetError) -> Response | None:
     """A browser on a console page is sent to the login page, or told it may not enter."""
-    if not request.url.path.startswith("/console") or request.method != "GET":
+    if not request.url.path.startswith("/console") or request.method not in ("GET", "HEAD"):
         return None
-    if "text/html" not in request.headers.get("accept", ""):
-        return None
+    if "text/html" not in request.headers.get("accept", "").lower():
+        return None  # an API client (Accept: application/json, */*) keeps the JSON 401
     if isinstance(error, NotAuthenticated):
-        return RedirectResponse(f"/console/login?next={quote(request.url.path)}", 303)
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/console/login?next={quote(back)}", 303)
     if isinstance(error, Forbidden):
         return HTMLResponse(
             f"<!doctype html><title>403</title><h1>403</h1><p>{escape(error.describe())}</p>"

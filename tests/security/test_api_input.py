@@ -4,6 +4,7 @@ door, as an outsider or an agent with bad intentions sends them."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -125,3 +126,33 @@ async def test_a_body_that_is_not_utf8_is_the_documented_422(
         assert response.status_code == 422, (path, response.text)
         assert response.json()["error"] == "InvalidInput"
         assert "body" in response.json()["fields"]
+
+
+@pytest.mark.parametrize(
+    ("path", "back"),
+    [
+        ("/console", "/console"),
+        ("/console/notices", "/console/notices"),
+        ("/console/gaps?days=7&group=g1", "/console/gaps?days=7&group=g1"),
+    ],
+)
+async def test_an_anonymous_browser_on_the_console_goes_to_the_sign_in_page(
+    anonymous: httpx.AsyncClient, path: str, back: str
+) -> None:
+    """Issue 13: anonymous `GET /console` answered a JSON 401 where a browser needs the page."""
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = await anonymous.get(path, headers={"Accept": accept})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/console/login?next={quote(back)}"
+    page = await anonymous.get(response.headers["location"], headers={"Accept": accept})
+    assert page.status_code == 200 and "<form" in page.text
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json"])
+async def test_an_anonymous_api_client_on_the_console_keeps_the_json_401(
+    anonymous: httpx.AsyncClient, accept: str | None
+) -> None:
+    headers = {"Accept": accept} if accept else {}
+    response = await anonymous.get("/console", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["error"] == "NotAuthenticated"
