@@ -51,7 +51,8 @@ async def _user_of(request: Request) -> str | None:
         principal = None
     if principal is not None:
         return principal.email
-    for caller_of in getattr(request.app.state, "rate_limit_callers", ()):
+    callers: list[CallerOf] = getattr(request.app.state, "rate_limit_callers", [])
+    for caller_of in callers:
         caller = await caller_of(request)
         if caller:
             return caller

@@ -34,7 +34,7 @@ class NewNotice(BaseModel):
 
 class Notice(NewNotice):
     # as stored: a link from before links were checked is read back, and never given out
-    url: str | None = None  # type: ignore[assignment]
+    url: str | None = None
     id: int
     status: NoticeStatus
     created_at: datetime
