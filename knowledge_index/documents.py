@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from bot.kernel.errors import GuichetError
 from bot.kernel.language import Language
+from bot.kernel.links import SafeLink
 from knowledge_index.formats import READERS
 
 # YAML reads a tag such as 0x800f0922 or 2026 as a number: tags are always text.
@@ -86,7 +87,7 @@ class Action(BaseModel):
     title: Localised
     description: Localised
     payload: str
-    url: str | None = None
+    url: SafeLink | None = None
     tags: list[Tag] = Field(default_factory=list)
 
 

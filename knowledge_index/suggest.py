@@ -21,6 +21,7 @@ from bot.kernel.errors import InvalidRequest
 from bot.kernel.feedback import SearchFeedback, Signals
 from bot.kernel.i18n import t
 from bot.kernel.language import Language
+from bot.kernel.links import safe_link
 from bot.kernel.notices import ActiveNotices, Notice
 from knowledge_index.documents import EntryType
 from knowledge_index.embedders import Embedder, Vectors
@@ -293,7 +294,7 @@ class SuggestionService:
             title=entry.title,
             title_html=highlight(entry.title, hit.matched, prefix),
             snippet=snippet(hit.passage, hit.matched, prefix),
-            url=entry.url or None,
+            url=safe_link(entry.url),
             action=entry.action,
             score=round(hit.score, 4),
         )
@@ -309,7 +310,7 @@ class SuggestionService:
             title=notice.title(language),
             title_html=highlight(notice.title(language), stems, prefix),
             snippet=snippet(notice.body(language) or notice.title(language), stems, prefix),
-            url=notice.url,
+            url=safe_link(notice.url),
             score=round(score, 4),
         )
 
@@ -353,7 +354,7 @@ class SuggestionService:
             title=entry.title,
             title_html=highlight(entry.title, hit.matched),
             snippet=snippet(hit.passage, hit.matched, words=40),
-            url=entry.url or None,
+            url=safe_link(entry.url),
             action=entry.action,
             category=entry.category,
             tags=entry.tags,

@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
@@ -60,12 +59,13 @@ def _auth_headers(error: GuichetError) -> dict[str, str] | None:
 
 def _console_page(request: Request, error: GuichetError) -> Response | None:
     """A browser on a console page is sent to the login page, or told it may not enter."""
-    if not request.url.path.startswith("/console") or request.method != "GET":
+    if not request.url.path.startswith("/console") or request.method not in ("GET", "HEAD"):
         return None
-    if "text/html" not in request.headers.get("accept", ""):
-        return None
+    if "text/html" not in request.headers.get("accept", "").lower():
+        return None  # an API client (Accept: application/json, */*) keeps the JSON 401
     if isinstance(error, NotAuthenticated):
-        return RedirectResponse(f"/console/login?next={quote(request.url.path)}", 303)
+        back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/console/login?next={quote(back)}", 303)
     if isinstance(error, Forbidden):
         return HTMLResponse(
             f"<!doctype html><title>403</title><h1>403</h1><p>{escape(error.describe())}</p>"
@@ -91,18 +91,35 @@ async def _guichet_error(request: Request, error: Exception) -> Response:
     )
 
 
-def _bytes_as_text(raw: bytes) -> str:
-    return raw.decode("utf-8", errors="replace")
+INVALID_INPUT = "InvalidInput"
+
+
+def _location(loc: tuple[int | str, ...] | list[int | str]) -> str:
+    """'body.impact', 'query.limit', 'path.notice_id': where the request is wrong."""
+    return ".".join(str(part) for part in loc) or "body"
+
+
+def _invalid_input(fields: dict[str, str]) -> Response:
+    """A 422 in the one error shape, `fields` naming each place that is wrong. Rendered as ASCII
+    JSON: a lone surrogate echoed from the input ("\\ud800") made a UTF-8 body fail (a 500)."""
+    content = {
+        "error": INVALID_INPUT,
+        "detail": "; ".join(f"{where}: {problem}" for where, problem in fields.items()),
+        "fields": fields,
+    }
+    return Response(json.dumps(content, ensure_ascii=True), 422, media_type="application/json")
 
 
 async def _invalid_request(_request: Request, error: Exception) -> Response:
-    """FastAPI's 422, rendered as ASCII JSON: a lone surrogate echoed from the input (valid
-    JSON, "\\ud800") made FastAPI's own handler fail with a 500, and so did a body that is not
-    UTF-8 (the input echoed as bytes; found by the schemathesis fuzzing)."""
+    """FastAPI's 422, in Guichet's error shape rather than FastAPI's `{"detail": [...]}`."""
     assert isinstance(error, RequestValidationError)
-    errors = jsonable_encoder(error.errors(), custom_encoder={bytes: _bytes_as_text})
-    body = json.dumps({"detail": errors}, ensure_ascii=True)
-    return Response(body, status_code=422, media_type="application/json")
+    fields: dict[str, str] = {}
+    for item in error.errors():
+        where, problem = _location(item["loc"]), str(item["msg"])
+        if item["type"] == "json_invalid":  # its location is ("body", character position)
+            where, problem = "body", f"{problem} at character {item['loc'][-1]}"
+        fields.setdefault(where, problem)
+    return _invalid_input(fields)
 
 
 async def _database_unavailable(request: Request, error: Exception) -> Response:
@@ -132,10 +149,6 @@ class ErrorOut(BaseModel):
     fields: dict[str, str]
 
 
-class ValidationErrorOut(BaseModel):
-    detail: list[dict[str, Any]]
-
-
 # Documented on every route (FastAPI merges them into each operation), so that clients and the
 # schemathesis fuzzing in the suite know every status the service may answer.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -152,7 +165,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
             (503, "A component is not ready; retry later"),
         )
     },
-    422: {"model": ValidationErrorOut, "description": "Validation error"},
+    422: {"model": ErrorOut, "description": "Invalid input: `fields` names each place"},
 }
 
 
@@ -160,6 +173,10 @@ async def _http_error(_request: Request, error: Exception) -> Response:
     """Starlette's own errors (a body that is not UTF-8 JSON, an unknown path, a wrong method)
     in Guichet's shape."""
     assert isinstance(error, StarletteHTTPException)
+    if isinstance(error.__cause__, UnicodeDecodeError):
+        # FastAPI's 400 "There was an error parsing the body": the documented answer to a body
+        # that is not UTF-8 is the 422 of any other malformed body
+        return _invalid_input({"body": f"not UTF-8 ({error.__cause__.reason})"})
     if error.status_code in (204, 304):
         return Response(status_code=error.status_code, headers=error.headers)
     return JSONResponse(

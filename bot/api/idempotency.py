@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.api.deps import ServicesDep
-from bot.api.errors import ErrorOut, ValidationErrorOut
+from bot.api.errors import ErrorOut
 from bot.auth import CurrentUser
 from bot.kernel.domain import utcnow
 from bot.kernel.errors import IdempotencyKeyInProgress, IdempotencyKeyInvalid, IdempotencyKeyReused
@@ -205,7 +205,7 @@ def idempotent_responses(success: int) -> dict[int | str, dict[str, Any]]:
             f"{KEY_HEADER} is in progress (retry it; see Retry-After)",
         },
         422: {
-            "model": ValidationErrorOut | ErrorOut,
+            "model": ErrorOut,
             "description": f"Validation error, or the {KEY_HEADER} was used for another request",
         },
     }

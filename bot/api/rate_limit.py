@@ -7,13 +7,13 @@ PATCH or DELETE). Reads are not limited.
 
 from __future__ import annotations
 
-from fastapi import Request
-from sqlalchemy import select
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request
 
 from bot.auth.deps import optional_user
 from bot.kernel.errors import GuichetError
 from bot.protection.ratelimit import Category, RateLimits
-from bot.storage.tables import ConversationRow
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MESSAGE_PATHS = frozenset({"/webhooks/rest/webhook"})
@@ -29,23 +29,34 @@ def category_of(method: str, path: str) -> Category | None:
     return None
 
 
+CallerOf = Callable[[Request], Awaitable[str | None]]
+"""Who a channel's own credentials say the caller is (verified), or None."""
+
+
+def add_caller_check(app: FastAPI, caller_of: CallerOf) -> None:
+    """Let a channel with credentials of its own (the widget's portal token) name the caller,
+    so that its users get per-user limits too."""
+    checks: list[CallerOf] = getattr(app.state, "rate_limit_callers", [])
+    checks.append(caller_of)
+    app.state.rate_limit_callers = checks
+
+
 async def _user_of(request: Request) -> str | None:
-    """The authenticated caller, else the owner of the conversation written to, else None."""
+    """The caller as verified credentials say, else None: an unauthenticated request counts
+    against its address only. (It used to count against the owner of the conversation it
+    named, so 30 anonymous 401s used up the owner's budget: issue 13, row 14.)"""
     try:
         principal = await optional_user(request)
     except GuichetError:  # not our credentials (a vendor's), or wrong: the route decides
         principal = None
     if principal is not None:
         return principal.email
-    conversation_id = request.path_params.get("conversation_id")
-    services = getattr(request.app.state, "services", None)
-    if not conversation_id or services is None:
-        return None
-    async with services.database.sessions() as session:
-        owner: str | None = await session.scalar(
-            select(ConversationRow.user_id).where(ConversationRow.id == conversation_id)
-        )
-    return owner
+    callers: list[CallerOf] = getattr(request.app.state, "rate_limit_callers", [])
+    for caller_of in callers:
+        caller = await caller_of(request)
+        if caller:
+            return caller
+    return None
 
 
 async def rate_limit(request: Request) -> None:

@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 from bot.kernel.domain import Link, Reply
+from bot.kernel.links import is_safe_link
 
 # A Markdown link to a path, as an article or a message may hold: `[VPN guide](/kb/en/vpn)`.
 _MARKDOWN_PATH_LINK = re.compile(r"\[([^\]]+)\]\((/[^)\s]*)\)")
@@ -46,7 +47,10 @@ def outside(reply: Reply, public_url: str | None) -> Reply:
     unopenable: list[str] = []
     for link in reply.links:
         if not is_path(link.url):
-            links.append(link)
+            if is_safe_link(link.url):
+                links.append(link)
+            else:  # a `javascript:` link stored before links were checked: never a button
+                unopenable.append(link.title)
         elif public_url and link.url:
             links.append(Link(title=link.title, url=absolute(link.url, public_url)))
         else:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from bot.kernel.errors import NotFound
 from bot.kernel.language import Language
+from bot.kernel.links import SafeLink
 
 NoticeStatus = Literal["active", "closed"]
 Severity = Literal["info", "degraded", "outage"]
@@ -26,12 +27,14 @@ class NewNotice(BaseModel):
     body_fr: str = ""
     severity: Severity = "degraded"
     tags: list[str] = Field(default_factory=list)
-    url: str | None = Field(None, max_length=500)
+    url: SafeLink | None = Field(None, max_length=500)
     source: str = Field("agent", max_length=64, description="who published it")
     reference: str | None = Field(None, max_length=64, description="e.g. the problem ticket")
 
 
 class Notice(NewNotice):
+    # as stored: a link from before links were checked is read back, and never given out
+    url: str | None = None
     id: int
     status: NoticeStatus
     created_at: datetime

@@ -28,6 +28,7 @@ from bot.settings.itsm import ItsmSettings
 from bot.settings.limits import LimitSettings
 from bot.settings.privacy import PrivacySettings
 from bot.settings.rasa_actions import RasaActionSettings
+from bot.settings.secret_strength import GENERATE, MIN_BITS, MIN_LENGTH, weakness
 from bot.settings.teams import TeamsSettings
 from bot.settings.toml_source import TomlWithoutSecrets
 from bot.settings.web import WebSettings
@@ -258,15 +259,19 @@ class Settings(BaseSettings):
             )
 
     def check_secrets(self) -> None:
-        """Refuse a default secret outside development."""
-        if (
-            self.environment is not Environment.DEVELOPMENT
-            and self.secret_key.get_secret_value() == DEFAULT_SECRET
-        ):
+        """Outside development, refuse a default or guessable secret key (bot/settings/
+        secret_strength.py: at least 256 bits of randomness). The value is never shown."""
+        if self.environment is Environment.DEVELOPMENT:
+            return
+        secret = self.secret_key.get_secret_value()
+        problem = "is the development default" if secret == DEFAULT_SECRET else weakness(secret)
+        if problem:
             raise SettingsInvalid(
                 setting="GUICHET_SECRET_KEY",
-                problem="is the development default",
-                expected="a long random value set in the environment",
+                problem=problem,
+                expected=f"a random value of at least {MIN_BITS} bits ({MIN_LENGTH}+ "
+                f"characters, e.g. 43 of base64 or 64 of hexadecimal), set in the environment; "
+                f"generate one with {GENERATE}",
             )
 
 

@@ -40,6 +40,35 @@ class TrackerState(BaseModel):
     active_loop: dict[str, Any] | None = None
 
 
+class SlotMapping(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    conditions: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class DomainSlot(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    mappings: list[SlotMapping] = Field(default_factory=list)
+
+
+class DomainForm(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    required_slots: list[str] = Field(default_factory=list)
+
+
+class RasaDomain(BaseModel):
+    """The part of the domain rasa-sdk's forms and Guichet's actions read, which they read
+    without checking: an empty domain, or slots that are a list, made them raise (a 500).
+    Rasa's `Domain.as_dict()` always has `slots`; the rest is kept as is."""
+
+    model_config = ConfigDict(extra="allow")
+
+    slots: dict[str, DomainSlot]
+    forms: dict[str, DomainForm] = Field(default_factory=dict)
+
+
 class ActionCall(BaseModel):
     """What Rasa POSTs to the action server: `{"next_action", "sender_id", "tracker", ...}`."""
 
@@ -48,7 +77,7 @@ class ActionCall(BaseModel):
     next_action: str = Field(min_length=1, max_length=200)
     sender_id: str | None = None
     tracker: TrackerState
-    domain: dict[str, Any] | None = None
+    domain: RasaDomain | None = None
     domain_digest: str | None = None
     version: str | None = None
 

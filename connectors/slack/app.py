@@ -27,6 +27,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.middleware.authorization.async_single_team_authorization import (
     AsyncSingleTeamAuthorization,
 )
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -53,6 +54,8 @@ USER_CACHE_SECONDS = 3600.0
 EVENT_MEMORY_SECONDS = 3600.0  # Slack retries within minutes; an hour is plenty
 MAX_REMEMBERED = 100_000
 SHUTDOWN_SECONDS = 10.0
+# What Slack's Web API being unreachable (or down) raises.
+UNREACHABLE = (SlackApiError, SlackClientError, aiohttp.ClientError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ class SlackConnector:
             process_before_response=False,
             logger=logging.getLogger("slack_bolt"),
         )
+        self.bolt.error(self._on_error)
         self.events = RecentEvents()
         self._services: Services | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -170,6 +174,18 @@ class SlackConnector:
     @property
     def addresses(self) -> ChannelAddressStore:
         return ChannelAddressStore(self.services.database)
+
+    async def _on_error(self, error: Exception) -> BoltResponse | None:
+        """A signed request Guichet could not handle because Slack's Web API cannot be reached
+        (Bolt asks `auth.test` before acknowledging): acknowledged all the same, since Slack
+        would send it again and again otherwise, and logged; anything else stays a 500."""
+        if not isinstance(error, UNREACHABLE):
+            logger.error("Slack request failed: %r", error, exc_info=error)
+            return None
+        logger.warning(
+            "Slack request acknowledged and dropped: Slack's Web API is unreachable: %r", error
+        )
+        return BoltResponse(status=200, body="")
 
     # -- users -------------------------------------------------------------------------------
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 
+from bot.api.errors import error_response
 from bot.channels.protocol import ChatChannel
 from bot.channels.throttle import channel_limits
+from bot.kernel.errors import NotAuthenticated
 from bot.settings import Settings
 from connectors.slack.app import SlackConnector
 from connectors.slack.channel import SlackChannel
@@ -18,6 +20,24 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 PATH = "/slack/events"
+TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
+SIGNATURE_HEADER = "X-Slack-Signature"
+MAX_TIMESTAMP_DIGITS = 12
+
+
+def malformed_signature_headers(headers: Mapping[str, str]) -> str | None:
+    """What is wrong with the signature headers' form, which Bolt's check would raise on (a
+    500) rather than refuse: a timestamp that is not a Unix time in ASCII digits ("abc", "1e3")
+    or a signature with other than ASCII characters. A missing header is Bolt's 401."""
+    timestamp = headers.get(TIMESTAMP_HEADER)
+    if timestamp is not None and not (
+        timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS
+    ):
+        return f"{TIMESTAMP_HEADER} must be a Unix time in seconds, got {timestamp[:40]!r}"
+    signature = headers.get(SIGNATURE_HEADER)
+    if signature is not None and not signature.isascii():
+        return f"{SIGNATURE_HEADER} must be 'v0=' and a hexadecimal digest"
+    return None
 
 
 def mount(app: FastAPI, settings: Settings) -> Callable[[Services], ChatChannel]:
@@ -29,6 +49,9 @@ def mount(app: FastAPI, settings: Settings) -> Callable[[Services], ChatChannel]
     @app.post(PATH, include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         """Bolt verifies the signature (401 when missing, wrong or older than 5 minutes)."""
+        malformed = malformed_signature_headers(request.headers)
+        if malformed:
+            return error_response(NotAuthenticated(reason=malformed))
         return await handler.handle(request)
 
     def start(services: Services) -> ChatChannel:

@@ -10,6 +10,7 @@ from bot.channels.links import outside
 from bot.kernel.domain import Link, Reply, payload
 from bot.kernel.i18n import t
 from bot.kernel.language import Language
+from bot.kernel.links import safe_link
 from bot.kernel.notices import Notice
 from knowledge_index.suggest import Suggestion
 
@@ -201,5 +202,6 @@ def submitted(view: dict[str, Any]) -> tuple[str | None, str]:
 
 def notice_reply(notice: Notice, language: Language) -> Reply:
     """An incident notice chosen in the modal, as a message."""
-    links = [Link(title=notice.title(language), url=notice.url)] if notice.url else []
+    url = safe_link(notice.url)
+    links = [Link(title=notice.title(language), url=url)] if url else []
     return Reply(text=f"📣 **{notice.title(language)}**\n{notice.body(language)}", links=links)

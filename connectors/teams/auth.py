@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import httpx
+import jwt
 from jwt import PyJWTError
 from microsoft_agents.hosting.core import AgentAuthConfiguration, ClaimsIdentity
 from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import (
@@ -65,8 +66,16 @@ class TokenValidator:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("a Bearer token is required")
         try:
+            header = jwt.get_unverified_header(token.strip())
+        except PyJWTError as exc:
+            raise Unauthorized(f"{type(exc).__name__}: {exc}") from exc
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            # the SDK looks the key up by `kid` unchecked: a KeyError (a 500) without one
+            raise Unauthorized("the token's header names no signing key ('kid')")
+        try:
             return await self._validator.validate_token(token.strip())
-        except (PyJWTError, ValueError) as exc:
+        except (PyJWTError, ValueError, LookupError, TypeError) as exc:
             raise Unauthorized(type(exc).__name__) from exc
 
 

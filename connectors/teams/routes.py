@@ -6,10 +6,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 
+from bot.api.errors import error_response
 from bot.channels.protocol import ChatChannel
 from bot.channels.throttle import channel_limits
+from bot.kernel.errors import NotAuthenticated
 from bot.settings import Settings
 from connectors.teams.app import TeamsConnector
 from connectors.teams.auth import Unauthorized
@@ -34,8 +35,8 @@ def mount(app: FastAPI, settings: Settings) -> Callable[[Services], ChatChannel]
                 request.headers.get("Authorization")
             )
         except Unauthorized as exc:
-            return JSONResponse(
-                {"detail": f"invalid or missing Bot Framework token ({exc})"}, status_code=401
+            return error_response(
+                NotAuthenticated(reason=f"invalid or missing Bot Framework token ({exc})")
             )
         response = await connector.adapter.process(request, connector.agent)
         return response or Response(status_code=202)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bot.api.rate_limit import add_caller_check
 from bot.channels.protocol import ChatChannel
+from bot.kernel.errors import NotAuthenticated
 from bot.services import Services
 from bot.settings import Environment, Settings
 from connectors.web import routes
@@ -62,6 +65,16 @@ class WidgetCors:
         await self.app(scope, receive, send)
 
 
+async def widget_caller(tokens: PortalTokens, request: Request) -> str | None:
+    """The employee a valid portal token names, for the per-user rate limits."""
+    if not request.url.path.startswith(routes.PREFIX):
+        return None
+    try:
+        return tokens.verify(routes.bearer(request.headers.get("authorization"))).email
+    except NotAuthenticated:
+        return None
+
+
 def install(app: FastAPI, settings: Settings) -> None:
     """Mount the widget; in development, `/` is the demo intranet page, else the API docs."""
     web = settings.web
@@ -72,6 +85,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         settings=web, tokens=tokens, events=events, channel=WebChannel(events)
     )
     app.include_router(routes.router)
+    add_caller_check(app, partial(widget_caller, tokens))
     development = settings.environment is Environment.DEVELOPMENT
     signing_key = web.portal_key.get_secret_value() if web.portal_key else demo_secret
     demo = development and signing_key is not None

@@ -7,10 +7,12 @@ and `iss` when an issuer is configured; `name` is optional.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import logging
+import os
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import jwt
 
@@ -20,6 +22,10 @@ from bot.settings import Environment, Settings
 from bot.settings.web import WebSettings
 
 DEMO_ISSUER = "guichet-demo-portal"
+DEMO_KEY_FILE = "demo-portal.key"
+MIN_DEMO_KEY = 32
+logger = logging.getLogger(__name__)
+_demo_keys: dict[Path, str] = {}  # per data dir, for this process
 MAX_EMAIL = 255
 
 
@@ -31,14 +37,52 @@ class WebUser:
 
 
 def demo_key(settings: Settings) -> str | None:
-    """In development with no portal key configured, the demo portal's key (from the secret)."""
+    """In development with no portal key configured, the demo portal's key: random, kept in
+    GUICHET_DATA_DIR (`demo-portal.key`, readable by the owner only) so that tokens outlive a
+    restart and every process of one data dir shares it; per process when it cannot be kept.
+
+    It was derived from the secret key, whose development default is public: anyone could
+    sign a widget token naming anyone (issue 13, row 16).
+    """
     web = settings.web
     if settings.environment is not Environment.DEVELOPMENT:
         return None
     if web.portal_key or web.portal_public_key:
         return None
-    secret = settings.secret_key.get_secret_value().encode()
-    return hmac.new(secret, b"guichet-demo-portal", hashlib.sha256).hexdigest()
+    path = Path(settings.data_dir) / DEMO_KEY_FILE
+    key = _demo_keys.get(path)
+    if key is None:
+        key = _demo_keys[path] = _kept_key(path)
+    return key
+
+
+def _kept_key(path: Path) -> str:
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        logger.warning("demo portal key %s unreadable (%s): one per process", path, error)
+        return secrets.token_urlsafe(32)
+    key = secrets.token_urlsafe(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first: theirs
+        return _read_key(path)
+    except OSError as error:
+        logger.warning("demo portal key not kept in %s (%s): one per process", path, error)
+        return key
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key)
+    return key
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text().strip()
+    if len(key) < MIN_DEMO_KEY:
+        raise OSError(f"{path} holds no key")
+    return key
 
 
 class PortalTokens:

@@ -15,9 +15,9 @@ async def test_a_body_that_is_not_utf8_is_a_422_not_a_500(client: httpx.AsyncCli
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 422
-    [error] = response.json()["detail"]
-    assert error["type"] == "json_invalid"
-    assert error["loc"] == ["body"]
+    body = response.json()
+    assert body["error"] == "InvalidInput"
+    assert list(body["fields"]) == ["body"]
 
 
 async def test_starlette_errors_take_guichet_shape(client: httpx.AsyncClient) -> None:
@@ -53,9 +53,9 @@ async def test_an_id_beyond_the_database_integer_is_a_422(
 ) -> None:
     response = await client.post(path)
     assert response.status_code == 422
-    [error] = response.json()["detail"]
-    assert error["loc"][0] == "path"
-    assert error["type"] == "less_than_equal"
+    [where] = response.json()["fields"]
+    assert where.startswith("path.")
+    assert "less than or equal" in response.json()["fields"][where]
 
 
 async def test_every_reference_in_the_schema_resolves(client: httpx.AsyncClient) -> None:

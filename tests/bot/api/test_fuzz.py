@@ -14,9 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -145,6 +147,7 @@ def test_every_operation(
     headers = {"Authorization": f"Bearer {live.token}"} if caller == "admin" else {}
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 20
+    assert {"POST /webhook", "GET /actions"} <= {operation.label for operation in operations}
     failures: list[str] = []
     for operation in operations:
         try:
@@ -152,3 +155,24 @@ def test_every_operation(
         except Exception as error:  # every operation's findings, not only the first one's
             failures.append(f"{operation.label}: {error}")
     assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_the_action_server_with_the_names_of_its_actions(
+    api_schema: BaseSchema, live: Live, mode: GenerationMode
+) -> None:
+    """`POST /webhook` with the name of an action it serves, so that the generated domain and
+    tracker reach the action (a random name only gets a 404): `"domain": {}` was a 500 the
+    fuzzing above missed (issue 13, row 11)."""
+    operation = api_schema["/webhook"]["POST"]
+    names = [action["name"] for action in httpx.get(f"{live.url}/actions").json()]
+    assert names
+
+    @given(case=operation.as_strategy(generation_mode=mode), name=st.sampled_from(names))
+    @FUZZ
+    def run(case: Case, name: str) -> None:
+        if isinstance(case.body, dict):
+            case.body["next_action"] = name
+        case.call_and_validate(checks=CHECKS, timeout=30)
+
+    run()

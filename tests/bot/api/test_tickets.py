@@ -50,7 +50,7 @@ async def test_transitions_and_conflicts(client: httpx.AsyncClient) -> None:
     assert refused.json()["error"] == "InvalidTransition"
     assert "resolved" in refused.json()["fields"]["allowed"]
     bad = await client.post(url, json={"to": "done"})
-    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "to"
+    assert bad.status_code == 422 and "body.to" in bad.json()["fields"]
     assert (
         await client.post("/api/v1/tickets/INC-999999/transitions", json={"to": "assigned"})
     ).status_code == 404
@@ -95,8 +95,8 @@ async def test_agent_updates_reach_the_requester_conversation(
 
 async def test_malformed_ticket_is_422_naming_the_field(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v1/tickets", json={**NEW, "impact": "galaxy"})
-    assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "impact"
+    assert response.status_code == 422 and "body.impact" in response.json()["fields"]
     response = await client.post(
         "/api/v1/tickets", json={k: v for k, v in NEW.items() if k != "requester"}
     )
-    assert response.json()["detail"][0]["loc"][-1] == "requester"
+    assert "body.requester" in response.json()["fields"]

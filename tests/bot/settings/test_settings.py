@@ -70,7 +70,9 @@ def test_default_secret_is_refused_outside_development(monkeypatch: pytest.Monke
     monkeypatch.setenv("GUICHET_ENVIRONMENT", "production")
     with pytest.raises(SettingsInvalid, match="GUICHET_SECRET_KEY"):
         load_settings()
-    monkeypatch.setenv("GUICHET_SECRET_KEY", "s3cr3t-value-from-the-vault")
+    monkeypatch.setenv(
+        "GUICHET_SECRET_KEY", "hJ4s9Qe2Vx7Lm0Rk3Tb8Wn5Yc1Pz6Ud-Gf_Ka2Hs7Jd4Nq9Xv3Bm8Ct5Ew1"
+    )
     assert load_settings().environment is Environment.PRODUCTION
 
 
@@ -150,7 +152,9 @@ def test_slack_or_teams_outside_development_need_the_public_url(
 ) -> None:
     monkeypatch.delenv("GUICHET_PUBLIC_URL", raising=False)
     monkeypatch.setenv("GUICHET_ENVIRONMENT", "production")
-    monkeypatch.setenv("GUICHET_SECRET_KEY", "s3cr3t-value-from-the-vault")
+    monkeypatch.setenv(
+        "GUICHET_SECRET_KEY", "hJ4s9Qe2Vx7Lm0Rk3Tb8Wn5Yc1Pz6Ud-Gf_Ka2Hs7Jd4Nq9Xv3Bm8Ct5Ew1"
+    )
     assert load_settings().effective_public_url is None  # no chat channel: not needed
     for variable, value in chat.items():
         monkeypatch.setenv(variable, value)

@@ -210,7 +210,11 @@ async def test_the_widget_files_and_the_pages_its_suggestions_open(
 async def test_demo_intranet_in_development_only(web_services: Services) -> None:
     development = create_app(load_settings(), web_services)
     production = create_app(
-        load_settings(environment="production", secret_key="p" * 40), web_services
+        load_settings(
+            environment="production",
+            secret_key="hJ4s9Qe2Vx7Lm0Rk3Tb8Wn5Yc1Pz6Ud-Gf_Ka2Hs7Jd4Nq9Xv3Bm8Ct5Ew1",
+        ),
+        web_services,
     )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=development), base_url="http://guichet.test"
