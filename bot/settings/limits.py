@@ -10,8 +10,8 @@ class LimitSettings(BaseModel):
     """Rates are `N/second|minute|hour|day` (e.g. "30/minute"); empty: no limit of that kind.
 
     Users are counted by their authenticated e-mail (or the owner of the conversation they
-    write to), addresses by the client address uvicorn reports: behind a load balancer, start
-    uvicorn with `--forwarded-allow-ips` so that it is the employee's, not the balancer's.
+    write to), addresses by the client address uvicorn reports: behind a load balancer, set
+    GUICHET_FORWARDED_ALLOW_IPS so that it is the employee's, not the balancer's.
     """
 
     max_body_bytes: int = Field(1_048_576, ge=1024, description="larger request bodies get 413")

@@ -63,12 +63,11 @@ def serve(
     """Start the HTTP service."""
     import uvicorn
 
+    from bot.app import serve as scaled
     from bot.app.web import create_app
 
     settings = settings_or_exit()
     if workers > 1:
-        from bot.app import serve as scaled
-
         scaled.prepare()
         uvicorn.run(
             "bot.app.serve:app",
@@ -78,6 +77,7 @@ def serve(
             port=port or settings.port,
             log_level=settings.log_level.lower(),
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            **scaled.proxy_options(settings),
         )
         return
     logging.basicConfig(
@@ -89,6 +89,7 @@ def serve(
         port=port or settings.port,
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        **scaled.proxy_options(settings),
     )
 
 
