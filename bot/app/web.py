@@ -25,6 +25,7 @@ from bot.console import insights as console_insights
 from bot.console import mount as console
 from bot.privacy.retention import run_purges
 from bot.protection.ratelimit import RateLimits
+from bot.protection.sign_in import SignInThrottle
 from bot.scale.index_versions import IndexWatcher
 from bot.services import Services
 from bot.settings import Settings
@@ -85,6 +86,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     # Every route added from here on counts against the caller's rate limits.
     app.state.rate_limits = RateLimits(settings.limits, settings.redis_url)
     app.router.dependencies.append(Depends(rate_limit))
+    app.state.sign_in_throttle = SignInThrottle(
+        settings.limits.sign_in, app.state.rate_limits.pool, settings.limits.redis_key_prefix
+    )
     app.router.responses.update(ERROR_RESPONSES)
     app.add_middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)
     app.include_router(health.router)
