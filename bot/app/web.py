@@ -17,6 +17,7 @@ from bot.api import suggest as suggest_routes
 from bot.api.body_limit import BodySizeLimit
 from bot.api.errors import ERROR_RESPONSES, install_error_handlers
 from bot.api.rate_limit import rate_limit
+from bot.api.security_headers import SecurityHeaders
 from bot.app.channels import channel_plugins
 from bot.app.services import open_services, sync_worker
 from bot.auth.token_cache import follow as follow_revocations
@@ -91,6 +92,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     )
     app.router.responses.update(ERROR_RESPONSES)
     app.add_middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.web.frame_ancestors)
     app.include_router(health.router)
     app.include_router(conversations.router)
     app.include_router(suggest_routes.router)
