@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 
 from tests.conftest import ROOT
 
@@ -63,3 +63,16 @@ async def served(app: Any) -> AsyncIterator[str]:
         server.should_exit = True
         await task
         sock.close()
+
+
+def csp_violations(page: Page) -> list[str]:
+    """The Content-Security-Policy violations Chromium reports on `page` from now on (its
+    console errors): a page that needs inline script or style would list them."""
+    found: list[str] = []
+
+    def heard(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            found.append(message.text)
+
+    page.on("console", heard)
+    return found

@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+from typing import TypedDict
 
 from fastapi import FastAPI
 
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 
 
 def app() -> FastAPI:
@@ -24,6 +25,21 @@ def app() -> FastAPI:
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     return create_app(settings)
+
+
+class ProxyOptions(TypedDict):
+    proxy_headers: bool
+    forwarded_allow_ips: str
+
+
+def proxy_options(settings: Settings) -> ProxyOptions:
+    """uvicorn's options for X-Forwarded-For: believed only from GUICHET_FORWARDED_ALLOW_IPS.
+
+    uvicorn's own default believes 127.0.0.1 (or the FORWARDED_ALLOW_IPS variable), which let
+    any local caller, or a proxy that passes the header on unchecked, choose its address.
+    """
+    trusted = settings.forwarded_allow_ips
+    return ProxyOptions(proxy_headers=trusted is not None, forwarded_allow_ips=trusted or "")
 
 
 def _prepare() -> None:

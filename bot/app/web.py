@@ -17,6 +17,7 @@ from bot.api import suggest as suggest_routes
 from bot.api.body_limit import BodySizeLimit
 from bot.api.errors import ERROR_RESPONSES, install_error_handlers
 from bot.api.rate_limit import rate_limit
+from bot.api.security_headers import SecurityHeaders
 from bot.app.channels import channel_plugins
 from bot.app.services import open_services, sync_worker
 from bot.auth.token_cache import follow as follow_revocations
@@ -25,6 +26,7 @@ from bot.console import insights as console_insights
 from bot.console import mount as console
 from bot.privacy.retention import run_purges
 from bot.protection.ratelimit import RateLimits
+from bot.protection.sign_in import SignInThrottle
 from bot.scale.index_versions import IndexWatcher
 from bot.services import Services
 from bot.settings import Settings
@@ -85,8 +87,12 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     # Every route added from here on counts against the caller's rate limits.
     app.state.rate_limits = RateLimits(settings.limits, settings.redis_url)
     app.router.dependencies.append(Depends(rate_limit))
+    app.state.sign_in_throttle = SignInThrottle(
+        settings.limits.sign_in, app.state.rate_limits.pool, settings.limits.redis_key_prefix
+    )
     app.router.responses.update(ERROR_RESPONSES)
     app.add_middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.web.frame_ancestors)
     app.include_router(health.router)
     app.include_router(conversations.router)
     app.include_router(suggest_routes.router)

@@ -416,6 +416,24 @@ class AuthStore:
                 )
             )
 
+    async def audited_since(
+        self, action: str, *, target_kind: str, target: str, since: datetime
+    ) -> bool:
+        """Whether `action` was audited on this target at or after `since`."""
+        query = (
+            select(AuditRow.at)
+            .where(
+                AuditRow.action == action,
+                AuditRow.target_kind == target_kind,
+                AuditRow.target == target[:255],
+            )
+            .order_by(AuditRow.id.desc())
+            .limit(1)
+        )
+        async with self._sessions() as session:
+            last = await session.scalar(query)
+        return last is not None and as_utc(last) >= since
+
     async def audit_entries(
         self,
         *,

@@ -8,6 +8,7 @@ import contextlib
 import hmac
 import secrets
 from collections.abc import Awaitable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -28,12 +29,15 @@ from bot.api.schemas import RowId
 from bot.auth import AgentUser, CurrentUser
 from bot.auth.deps import SESSION_COOKIE, cookie_signer
 from bot.auth.store import NewSession
+from bot.channels.throttle import wait_words
 from bot.console.desk import ESCALATION_STATUS_NAMES, ESCALATION_STATUSES, EscalationDesk
 from bot.kernel.errors import GuichetError, InvalidRequest, NotAuthenticated
 from bot.kernel.i18n import N_, gettext_callables, t
 from bot.kernel.language import Language
 from bot.kernel.messages import CATEGORY_LABELS
 from bot.kernel.tickets import CATEGORIES, IMPACTS, URGENCIES, Status
+from bot.protection.errors import SignInThrottled
+from bot.protection.sign_in import Lifted, Scope, SignInThrottle, Wait
 from bot.services import Services
 from bot.settings import Environment as RunMode
 
@@ -148,6 +152,61 @@ def _login_form(
     return response
 
 
+def _unlocked(services: Services) -> Lifted:
+    """Whether an admin ran `guichet user unlock` on this account or address since `since`."""
+
+    async def lifted(scope: Scope, identity: str, since: float) -> bool:
+        return await services.auth.audited_since(
+            "login.unlock",
+            target_kind=scope,
+            target=identity,
+            since=datetime.fromtimestamp(since, UTC),
+        )
+
+    return lifted
+
+
+def _throttled(
+    request: Request,
+    services: Services,
+    language: Language,
+    wait: Wait,
+    *,
+    next_page: str,
+    email: str,
+) -> HTMLResponse:
+    """429 naming the wait, the same whether the account exists or not."""
+    if "text/html" not in request.headers.get("accept", "text/html"):
+        raise SignInThrottled(retry_after=wait.retry_after)
+    response = _login_form(
+        request,
+        services,
+        language,
+        next_page=next_page,
+        email=email,
+        error=t(
+            "Too many failed attempts to sign in. Please wait {wait} before trying again.",
+            language,
+            wait=wait_words(wait.retry_after, language),
+        ),
+        status=429,
+    )
+    response.headers["Retry-After"] = str(wait.retry_after)
+    return response
+
+
+async def _count_failure(
+    services: Services, throttle: SignInThrottle, email: str, address: str | None
+) -> None:
+    """Count a wrong password; a lock it starts goes to the audit log."""
+    for scope, identity, wait in await throttle.failed(email, address):
+        if wait.locked:
+            await services.auth.audit(
+                "system", "login.locked", target_kind=scope, target=identity,
+                data={"seconds": wait.retry_after},
+            )  # fmt: skip
+
+
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(
     request: Request,
@@ -186,10 +245,16 @@ async def login(
             ),
             status=403,
         )
+    throttle: SignInThrottle = request.app.state.sign_in_throttle
+    address = request.client.host if request.client else None
+    wait = await throttle.check(email, address, _unlocked(services))
+    if wait is not None:
+        return _throttled(request, services, language, wait, next_page=next_page, email=email)
     try:
         user = await services.auth.authenticate(email, password)
     except NotAuthenticated as exc:
         await services.auth.audit_failed_sign_in(email)
+        await _count_failure(services, throttle, email, address)
         return _login_form(
             request,
             services,
@@ -199,6 +264,7 @@ async def login(
             error=str(exc),
             status=401,
         )
+    await throttle.succeeded(email)
     session = await services.auth.open_session(user)
     await services.auth.audit(user.email, "login", target_kind="user", target=user.email)
     response = RedirectResponse(_safe_next(next_page), status_code=303)

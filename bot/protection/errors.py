@@ -13,3 +13,10 @@ class RateLimited(GuichetError):
     """`retry_after` (seconds) goes out as the Retry-After header."""
 
     message = "too many requests for this {scope}: at most {limit}; retry in {retry_after} s"
+
+
+class SignInThrottled(RateLimited):
+    """Too many failed sign-ins for this account or address; the same answer for an account
+    that does not exist."""
+
+    message = "too many failed sign-ins; retry in {retry_after} s"

@@ -6,6 +6,7 @@ Values come, highest priority first, from keyword arguments, environment variabl
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
@@ -170,6 +171,12 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     default_language: Language = "en"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    forwarded_allow_ips: str | None = Field(
+        None,
+        description="the load balancers or reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed (comma-separated IPs or CIDRs, or '*' for any); "
+        "unset: none, the client address is the connection's",
+    )
     nlu: NluSettings = NluSettings()
     knowledge: KnowledgeSettings = KnowledgeSettings()
     itsm: ItsmSettings = ItsmSettings()
@@ -202,6 +209,23 @@ class Settings(BaseSettings):
                 "expected 'sqlite+aiosqlite:///PATH' or 'postgresql+psycopg://USER@HOST:PORT/DB'"
             )
         return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        if entries != ["*"]:
+            for entry in entries:
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError as exc:
+                    raise ValueError(
+                        "comma-separated IP addresses or networks of the trusted proxies, "
+                        f"e.g. '10.0.0.5,10.1.0.0/16', or '*'; got {entry!r}"
+                    ) from exc
+        return ",".join(entries)
 
     @field_validator("public_url")
     @classmethod

@@ -3,15 +3,41 @@
 from __future__ import annotations
 
 from limits import parse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+
+class SignInLimitSettings(BaseModel):
+    """Failed console sign-ins, counted per account and per client address: after
+    `free_failures` each failure makes the next try wait, twice as long each time; after
+    `lock_after_failures` the account (or address) is locked until `lock_minutes` have passed
+    or an admin runs `guichet user unlock`. In Redis when GUICHET_REDIS_URL is set."""
+
+    enabled: bool = Field(True, description="throttle failed console sign-ins")
+    free_failures: int = Field(5, ge=1, description="failures before the first wait")
+    first_delay_seconds: float = Field(
+        2.0, gt=0, description="the first wait; each further failure doubles it"
+    )
+    lock_after_failures: int = Field(
+        10, ge=2, description="failures that lock the account or address"
+    )
+    lock_minutes: float = Field(15.0, gt=0, description="how long a lock lasts")
+    forget_minutes: float = Field(
+        60.0, gt=0, description="failures are forgotten this long after the last wait ends"
+    )
+
+    @model_validator(mode="after")
+    def _lock_after_the_waits(self) -> SignInLimitSettings:
+        if self.lock_after_failures <= self.free_failures:
+            raise ValueError("lock_after_failures must be more than free_failures")
+        return self
 
 
 class LimitSettings(BaseModel):
     """Rates are `N/second|minute|hour|day` (e.g. "30/minute"); empty: no limit of that kind.
 
     Users are counted by their authenticated e-mail (or the owner of the conversation they
-    write to), addresses by the client address uvicorn reports: behind a load balancer, start
-    uvicorn with `--forwarded-allow-ips` so that it is the employee's, not the balancer's.
+    write to), addresses by the client address uvicorn reports: behind a load balancer, set
+    GUICHET_FORWARDED_ALLOW_IPS so that it is the employee's, not the balancer's.
     """
 
     max_body_bytes: int = Field(1_048_576, ge=1024, description="larger request bodies get 413")
@@ -34,6 +60,7 @@ class LimitSettings(BaseModel):
         default_factory=lambda: ["/slack/", "/api/messages", "/webhook"]
     )
     redis_key_prefix: str = "guichet:ratelimit"
+    sign_in: SignInLimitSettings = SignInLimitSettings()
 
     @field_validator(
         "messages_per_user",

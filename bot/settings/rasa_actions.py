@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
 
 class RasaActionSettings(BaseModel):
-    # What Rasa sends as `?token=` when endpoints.yml gives the action endpoint a `token`;
-    # when set, /webhook refuses calls without it. Empty: open in development, closed otherwise.
-    token: SecretStr = SecretStr("")
+    token: SecretStr = Field(
+        SecretStr(""),
+        description="what Rasa sends as `?token=` (the `token` of endpoints.yml's "
+        "action_endpoint); /webhook refuses calls without it. Empty: in development, one is "
+        "generated and kept in GUICHET_DATA_DIR/rasa_actions_token (`guichet rasa "
+        "action-token` prints it); in any other environment the action server is closed",
+    )

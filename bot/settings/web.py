@@ -21,6 +21,12 @@ class WebSettings(BaseModel):
         default_factory=list,
         description="origins of the intranet pages that embed the widget (CORS); none: same origin",
     )
+    frame_ancestors: str = Field(
+        "'none'",
+        description="who may frame Guichet's own pages (console, ticket and article pages): "
+        "the CSP frame-ancestors sources, e.g. \"'self' https://intranet.example.org\"; "
+        "'none': nobody (and X-Frame-Options: DENY). The widget's files are not concerned",
+    )
     keepalive_seconds: float = Field(15.0, gt=0, description="comment line on an idle stream")
     # A stream ends after this and the widget reconnects at once with Last-Event-ID: a server
     # shutting down waits for open streams, so none may last long.
@@ -34,6 +40,17 @@ class WebSettings(BaseModel):
             if not origin.startswith(("http://", "https://")) or origin.endswith("/"):
                 raise ValueError(f"an origin like 'https://intranet.example.org', got {origin!r}")
         return origins
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _frame_ancestors(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value or any(c in value for c in ';,"<>'):
+            raise ValueError(
+                "CSP frame-ancestors sources separated by spaces, e.g. "
+                "\"'self' https://intranet.example.org\", or \"'none'\""
+            )
+        return value
 
     @field_validator("portal_public_key")
     @classmethod

@@ -9,6 +9,7 @@ gives, because Rasa reads them: `{"events", "responses"}`, or `{"error", "action
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import zlib
 from typing import Annotated, Any
@@ -30,7 +31,10 @@ from bot.services import Services
 from bot.settings import Environment, Settings
 from connectors.rasa_actions.actions import served_actions
 from connectors.rasa_actions.bridge import RasaBridge
+from connectors.rasa_actions.token import expected_token, token_path
 from connectors.rasa_actions.translate import ActionCall, error_body, problem
+
+log = logging.getLogger("guichet.rasa_actions")
 
 
 def build_executor(services: Services) -> ActionExecutor:
@@ -50,16 +54,14 @@ async def get_executor(request: Request, services: ServicesDep) -> ActionExecuto
 
 
 async def check_token(request: Request, services: ServicesDep) -> None:
-    """When a token is set, Rasa must send it (`token:` of the action endpoint: `?token=`);
-    outside development one must be set."""
-    expected = services.settings.rasa_actions.token.get_secret_value()
+    """Rasa must send the token (`token:` of the action endpoint: `?token=`), in every
+    environment: the configured one, or in development the one generated in GUICHET_DATA_DIR."""
+    expected = expected_token(services.settings)
     if not expected:
-        if services.settings.environment is not Environment.DEVELOPMENT:
-            raise NotAuthenticated(
-                reason="GUICHET_RASA_ACTIONS__TOKEN is not set; outside development the "
-                "action server is closed without it"
-            )
-        return
+        raise NotAuthenticated(
+            reason="GUICHET_RASA_ACTIONS__TOKEN is not set; outside development the "
+            "action server is closed without it"
+        )
     given = request.query_params.get("token") or request.headers.get("authorization", "")
     if not secrets.compare_digest(given.removeprefix("Bearer ").encode(), expected.encode()):
         raise NotAuthenticated(reason="the action server token (?token=) is missing or wrong")
@@ -98,7 +100,7 @@ def _read(raw: bytes, encoding: str | None) -> dict[str, Any] | str:
     response_model=ActionResult,
     responses={
         400: {"model": ActionError, "description": "execution rejected, or a malformed call"},
-        401: {"description": "the token is missing or wrong (when one is set)"},
+        401: {"description": "the token is missing or wrong"},
         404: {"model": ActionError, "description": "no action of that name"},
         449: {"model": ActionError, "description": "the call has no domain: send it again"},
     },
@@ -148,3 +150,14 @@ class RasaActionsPlugin:
 
     def mount(self, app: FastAPI, settings: Settings) -> None:
         app.include_router(router)
+        if (
+            settings.environment is Environment.DEVELOPMENT
+            and not settings.rasa_actions.token.get_secret_value()
+        ):
+            expected_token(settings)  # made now, so that it can be given to Rasa before a call
+            log.info(
+                "the Rasa action server (/webhook) needs the token kept in %s "
+                "(`guichet rasa action-token` prints it); set GUICHET_RASA_ACTIONS__TOKEN "
+                "to choose it",
+                token_path(settings),
+            )

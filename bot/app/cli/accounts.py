@@ -180,6 +180,27 @@ def update_user(
     _with_store(work)
 
 
+@user_app.command("unlock")
+def unlock_user(
+    email: Annotated[str | None, typer.Argument(help="Sign-in e-mail.")] = None,
+    address: Annotated[
+        str | None, typer.Option(help="A client address locked by failed sign-ins.")
+    ] = None,
+) -> None:
+    """Lift a lock that failed sign-ins put on an account (or an address) before it ends."""
+    if email is None and address is None:
+        raise typer.BadParameter("give an e-mail, --address, or both")
+    targets = [("user", email.strip().lower()[:255])] if email else []
+    targets += [("address", address)] if address else []
+
+    async def work(store: AuthStore) -> None:
+        for kind, target in targets:
+            await store.audit(_operator(), "login.unlock", target_kind=kind, target=target)
+            console.print(f"Sign-in unlocked for {kind} {target}.")
+
+    _with_store(work)
+
+
 @user_app.command("list")
 def list_users() -> None:
     async def work(store: AuthStore) -> None:

@@ -31,6 +31,7 @@ app.add_typer(eval_app, name="eval")
 eval_app.command("search")(knowledge_cli.eval_search)
 eval_app.command("nlu")(nlu_cli.eval_nlu)
 nlu_cli.rasa_app.command("actions-domain")(rasa_actions_cli.actions_domain)
+nlu_cli.rasa_app.command("action-token")(rasa_actions_cli.action_token)
 app.add_typer(nlu_cli.rasa_app, name="rasa")
 app.add_typer(auth_cli.token_app, name="token")
 app.add_typer(auth_cli.user_app, name="user")
@@ -62,12 +63,11 @@ def serve(
     """Start the HTTP service."""
     import uvicorn
 
+    from bot.app import serve as scaled
     from bot.app.web import create_app
 
     settings = settings_or_exit()
     if workers > 1:
-        from bot.app import serve as scaled
-
         scaled.prepare()
         uvicorn.run(
             "bot.app.serve:app",
@@ -77,6 +77,7 @@ def serve(
             port=port or settings.port,
             log_level=settings.log_level.lower(),
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            **scaled.proxy_options(settings),
         )
         return
     logging.basicConfig(
@@ -88,6 +89,7 @@ def serve(
         port=port or settings.port,
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        **scaled.proxy_options(settings),
     )
 
 

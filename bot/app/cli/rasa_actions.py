@@ -1,4 +1,5 @@
-"""`guichet rasa actions-domain`: the Rasa domain file of the actions Guichet serves."""
+"""`guichet rasa actions-domain`: the Rasa domain file of the actions Guichet serves;
+`guichet rasa action-token`: the token Rasa must send to it."""
 
 from __future__ import annotations
 
@@ -37,5 +38,20 @@ def actions_domain(
     count = asyncio.run(write())
     console.print(
         f"Rasa domain written to {target} ({count} actions). Point `action_endpoint` of the "
-        f"assistant's endpoints.yml at http://{settings.host}:{settings.port}/webhook."
+        f"assistant's endpoints.yml at http://{settings.host}:{settings.port}/webhook, "
+        "with the token `guichet rasa action-token` prints."
     )
+
+
+def action_token() -> None:
+    """Print the token Rasa sends to Guichet's action server (endpoints.yml's `token`)."""
+    from connectors.rasa_actions.token import expected_token
+
+    token = expected_token(settings_or_exit())
+    if not token:
+        console.print(
+            "[red]GUICHET_RASA_ACTIONS__TOKEN is not set: outside development the action "
+            "server is closed until it is.[/red]"
+        )
+        raise typer.Exit(1)
+    console.print(token, markup=False, highlight=False)

@@ -95,5 +95,11 @@ var GuichetConsole = (function () {
     });
   }
 
-  return { queue: queue, escalation: escalation };
+  var pages = { queue: queue, escalation: escalation };
+  // The page names what to start (data-page on this script): no inline script, for the CSP.
+  var page = document.currentScript && document.currentScript.getAttribute("data-page");
+  if (page && pages[page]) {
+    pages[page]();
+  }
+  return pages;
 })();

@@ -21,7 +21,7 @@ from bot.kernel.domain import Reply
 from bot.services import Components, Services
 from bot.settings import load_settings
 from tests.bot.auth.helpers import bearer
-from tests.browser import ARTIFACTS, chromium, served
+from tests.browser import ARTIFACTS, chromium, csp_violations, served
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -136,6 +136,7 @@ async def test_an_agent_takes_over_and_the_user_gets_the_answer(
             page = await context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
+            violations = csp_violations(page)
             await _sign_in(page, console, "zoe@norvane.example")
             await expect(page.get_by_role("heading", name="Escalations")).to_be_visible()
             await expect(page.get_by_text("No escalation.")).to_be_visible()
@@ -185,6 +186,7 @@ async def test_an_agent_takes_over_and_the_user_gets_the_answer(
             back = await ann.post(messages, json={"text": "thanks!"})
             assert back.json()["replies"], "the bot answers again"
             assert errors == []
+            assert violations == []
             await context.close()
 
             # An employee account gets no console page and no console API.

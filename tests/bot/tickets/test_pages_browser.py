@@ -17,7 +17,7 @@ from bot.kernel.ticket_models import NewTicket
 from bot.services import Components, Services
 from bot.settings import load_settings
 from tests.bot.dialogue.chat import Chat
-from tests.browser import ARTIFACTS, chromium, served
+from tests.browser import ARTIFACTS, chromium, csp_violations, served
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -72,9 +72,10 @@ async def test_an_employee_follows_the_bots_link_comments_and_confirms(
         page = await context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        violations = csp_violations(page)
         await page.goto(f"{base}{link}")
         await expect(page).to_have_url(f"{base}/console/login?next={link}")
-        # The sign-in page speaks the browser's language too.
+        # The sign-in page speaks the browser's language (the console is bilingual).
         await page.get_by_label("Adresse e-mail").fill(ANN)
         await page.get_by_label("Mot de passe").fill(PASSWORD)
         await page.get_by_role("button", name="Se connecter").click()
@@ -108,6 +109,7 @@ async def test_an_employee_follows_the_bots_link_comments_and_confirms(
         await page.get_by_role("link", name="English").click()
         await expect(page.locator("#ticket-status")).to_have_text("closed")
         assert errors == []
+        assert violations == []
         await context.close()
 
     closed = await services.tickets.store.get(ticket.reference)

@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import uvicorn
+from pydantic import SecretStr
 
 from bot.app.web import create_app
 from bot.services import Services
+from bot.settings.rasa_actions import RasaActionSettings
 
 
 @pytest.fixture
@@ -36,7 +38,14 @@ async def guichet_url(services: Services) -> AsyncIterator[str]:
         listening.close()
 
 
+TOKEN = "rasa-actions-test-token"
+
+
 @pytest.fixture
-async def http(guichet_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=guichet_url, timeout=60.0) as client:
+async def http(guichet_url: str, services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that sends the action server's token, as Rasa does (a `?token=` in the URL
+    wins over it)."""
+    services.settings.rasa_actions = RasaActionSettings(token=SecretStr(TOKEN))
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(base_url=guichet_url, timeout=60.0, headers=headers) as client:
         yield client

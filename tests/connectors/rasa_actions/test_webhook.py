@@ -292,6 +292,7 @@ async def test_outside_development_the_server_needs_a_token(
     http: httpx.AsyncClient, services: Services, domain: dict[str, Any]
 ) -> None:
     services.settings.environment = Environment.PRODUCTION
+    services.settings.rasa_actions = RasaActionSettings()  # none configured
     rasa = RasaConversation(USER, domain)
     rasa.user("where is my ticket?", "incident_status")
     closed = await http.post("/webhook", json=rasa.call("action_ticket_status"))

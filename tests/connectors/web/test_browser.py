@@ -12,7 +12,7 @@ import pytest
 from playwright.async_api import Browser, Error, Page, Route, expect
 
 from bot.services import Services
-from tests.browser import ARTIFACTS, chromium
+from tests.browser import ARTIFACTS, chromium, csp_violations
 from tests.connectors.web.conftest import MARIE
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -32,11 +32,13 @@ async def page(browser: Browser, live_server: str) -> AsyncIterator[Page]:
     opened = await context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
+    violations = csp_violations(opened)  # the demo page's policy; the widget lives in it
     try:
         yield opened
     finally:
         await context.close()
     assert errors == [], errors
+    assert violations == [], violations
 
 
 async def open_widget(page: Page, path: str = "/") -> None:
