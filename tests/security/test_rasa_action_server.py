@@ -7,21 +7,34 @@ which Rasa reads; never a 500.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
 
 from bot.services import Services
+from bot.settings.rasa_actions import RasaActionSettings
 from connectors.rasa_actions.bridge import RasaBridge
 from connectors.rasa_actions.domain import actions_domain
 from tests.connectors.rasa_actions.calls import RasaConversation
+from tests.security.conftest import client_of
 from tests.security.sqlite_only import sqlite_only  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.unit
 USER = "marie.dupont@norvane.example"
 Change = Callable[[dict[str, Any]], None]
+TOKEN = "rasa-actions-test-token"
+
+
+@pytest.fixture
+async def rasa(app: FastAPI, services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """Rasa calling with the action server's token: what is tested here is the call."""
+    services.settings.rasa_actions = RasaActionSettings(token=SecretStr(TOKEN))
+    async with client_of(app, {"Authorization": f"Bearer {TOKEN}"}) as client:
+        yield client
 
 
 def _set(path: str, value: object) -> Change:
@@ -76,21 +89,21 @@ def call(services: Services) -> dict[str, Any]:
 
 
 async def test_the_well_formed_call_is_answered(
-    anonymous: httpx.AsyncClient, call: dict[str, Any]
+    rasa: httpx.AsyncClient, call: dict[str, Any]
 ) -> None:
-    response = await anonymous.post("/webhook", json=call)
+    response = await rasa.post("/webhook", json=call)
     assert response.status_code == 200, response.text
 
 
 @pytest.mark.parametrize(("change", "named"), [(c, n) for _, c, n in MALFORMED],
                          ids=[what for what, _, _ in MALFORMED])  # fmt: skip
 async def test_a_malformed_call_is_a_400_in_rasa_sdks_shape_naming_it(
-    anonymous: httpx.AsyncClient, call: dict[str, Any], change: Change, named: str
+    rasa: httpx.AsyncClient, call: dict[str, Any], change: Change, named: str
 ) -> None:
     """Issue 13, row 11: `"domain": {}` made an action raise (a 500)."""
     malformed = copy.deepcopy(call)
     change(malformed)
-    response = await anonymous.post("/webhook", json=malformed)
+    response = await rasa.post("/webhook", json=malformed)
     assert response.status_code == 400, response.text
     body = response.json()
     assert set(body) == {"error", "action_name"}

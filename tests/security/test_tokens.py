@@ -8,13 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.app.services import open_services
-from bot.app.web import create_app
 from bot.kernel.ticket_models import NewTicket
 from bot.services import Components, Services
-from bot.settings import load_settings
 from tests.bot.api.conftest import ClientFor
-from tests.bot.auth.test_token_cache import HOUR, _cli, _listening, redis_server
+from tests.bot.auth.test_token_cache import _cli, redis_server, remembering_process
 from tests.faults.servers import PrivateRedis
 
 __all__ = ["redis_server"]
@@ -90,20 +87,11 @@ async def _status_soon(api: httpx.AsyncClient, headers: dict[str, str], wanted: 
 async def test_a_demotion_by_the_cli_reaches_a_process_that_remembers_the_token(
     components: Components, redis_server: PrivateRedis, tmp_path: Path
 ) -> None:
-    database = f"sqlite+aiosqlite:///{tmp_path / 'guichet.db'}"
-    settings = load_settings(
-        data_dir=tmp_path,
-        database_url=database,
-        redis_url=redis_server.url,
-        auth={"token_cache_seconds": HOUR},
-    )
-    services = await open_services(settings, components)
-    app = create_app(settings, services)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
+    async with remembering_process(components, redis_server.url, tmp_path) as (
+        services,
+        api,
+        database,
     ):
-        await _listening(services.auth.token_cache)
         _, secret = await services.auth.create_token(OPS, role="agent")
         headers = {"Authorization": f"Bearer {secret}"}
         assert (await api.get(AGENT_ROUTE, headers=headers)).status_code == 200
@@ -115,4 +103,3 @@ async def test_a_demotion_by_the_cli_reaches_a_process_that_remembers_the_token(
         assert demoted.returncode == 0, demoted.stderr
         assert await _status_soon(api, headers, 403) == 403
         assert (await api.get("/api/v1/me", headers=headers)).json()["role"] == "employee"
-    await services.close()

@@ -20,6 +20,7 @@ import uvicorn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
+from pydantic import SecretStr
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.openapi import from_url
@@ -35,8 +36,11 @@ from bot.auth import AuthStore
 from bot.services import Components
 from bot.settings import SAMPLE_KB_DIR, TicketSettings, load_settings
 from bot.settings.limits import LimitSettings
+from bot.settings.rasa_actions import RasaActionSettings
 from bot.storage.database import Database
 from tests.conftest import CACHE
+
+RASA_TOKEN = "rasa-actions-fuzz-token"
 
 pytestmark = pytest.mark.slow
 CHECKS = [
@@ -58,6 +62,7 @@ FUZZ = settings(
 class Live:
     url: str
     token: str
+    rasa_token: str  # the action server's own token, as Rasa sends it
 
 
 def _admin_token(database_url: str) -> str:
@@ -97,6 +102,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, components: Components) -> It
             # 429s are tested on their own; here every request must reach its route
             limits=LimitSettings(enabled=False),
             tickets=TicketSettings(run_sync_worker=False),
+            rasa_actions=RasaActionSettings(token=SecretStr(RASA_TOKEN)),
         )
     )
     listener = socket.socket()
@@ -113,7 +119,7 @@ def live(tmp_path_factory: pytest.TempPathFactory, components: Components) -> It
             pytest.fail("the app did not start", pytrace=False)
         time.sleep(0.05)
     try:
-        yield Live(url=f"http://127.0.0.1:{port}", token=token)
+        yield Live(url=f"http://127.0.0.1:{port}", token=token, rasa_token=RASA_TOKEN)
     finally:
         server.should_exit = True
         thread.join(timeout=30)
@@ -165,7 +171,8 @@ def test_the_action_server_with_the_names_of_its_actions(
     tracker reach the action (a random name only gets a 404): `"domain": {}` was a 500 the
     fuzzing above missed (issue 13, row 11)."""
     operation = api_schema["/webhook"]["POST"]
-    names = [action["name"] for action in httpx.get(f"{live.url}/actions").json()]
+    rasa = {"Authorization": f"Bearer {live.rasa_token}"}
+    names = [action["name"] for action in httpx.get(f"{live.url}/actions", headers=rasa).json()]
     assert names
 
     @given(case=operation.as_strategy(generation_mode=mode), name=st.sampled_from(names))
@@ -173,6 +180,6 @@ def test_the_action_server_with_the_names_of_its_actions(
     def run(case: Case, name: str) -> None:
         if isinstance(case.body, dict):
             case.body["next_action"] = name
-        case.call_and_validate(checks=CHECKS, timeout=30)
+        case.call_and_validate(headers=rasa, checks=CHECKS, timeout=30)
 
     run()

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -22,7 +23,7 @@ from bot.auth.token_cache import TokenCache, follow
 from bot.events import MemoryBus
 from bot.kernel.domain import utcnow
 from bot.kernel.errors import NotAuthenticated
-from bot.services import Components
+from bot.services import Components, Services
 from bot.settings import load_settings
 from bot.storage.database import Database
 from bot.storage.tables import ApiTokenRow
@@ -146,25 +147,42 @@ async def _refused_soon(api: httpx.AsyncClient, headers: dict[str, str]) -> int:
     return status
 
 
+@asynccontextmanager
+async def remembering_process(
+    components: Components, redis_url: str, tmp_path: Path
+) -> AsyncIterator[tuple[Services, httpx.AsyncClient, str]]:
+    """A serving process on SQLite that remembers tokens for an hour and hears revocations on
+    Redis: its services, a client of its app, and the database URL a CLI process shares."""
+    database = f"sqlite+aiosqlite:///{tmp_path / 'guichet.db'}"
+    settings = load_settings(
+        data_dir=tmp_path,
+        database_url=database,
+        redis_url=redis_url,
+        auth={"token_cache_seconds": HOUR},
+    )
+    services = await open_services(settings, components)
+    app = create_app(settings, services)
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
+        ):
+            await _listening(services.auth.token_cache)
+            yield services, api, database
+    finally:
+        await services.close()
+
+
 @pytest.mark.integration
 @pytest.mark.slow
 async def test_the_cli_revokes_a_token_remembered_by_a_serving_process(
     components: Components, redis_server: PrivateRedis, tmp_path: Path
 ) -> None:
-    database = f"sqlite+aiosqlite:///{tmp_path / 'guichet.db'}"
-    settings = load_settings(
-        data_dir=tmp_path,
-        database_url=database,
-        redis_url=redis_server.url,
-        auth={"token_cache_seconds": HOUR},
-    )
-    services = await open_services(settings, components)
-    app = create_app(settings, services)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
+    async with remembering_process(components, redis_server.url, tmp_path) as (
+        services,
+        api,
+        database,
     ):
-        await _listening(services.auth.token_cache)
         _, secret = await services.auth.create_token("ops@norvane.example", role="agent")
         _, other = await services.auth.create_token("ann@norvane.example", role="agent")
         headers = {"Authorization": f"Bearer {secret}"}
@@ -185,4 +203,3 @@ async def test_the_cli_revokes_a_token_remembered_by_a_serving_process(
         )
         assert disabled.returncode == 0, disabled.stderr
         assert await _refused_soon(api, others) == 401
-    await services.close()
