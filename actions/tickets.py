@@ -237,18 +237,11 @@ class TicketStatus(SimpleAction):
         number = context.slots.get("ticket_number")
         if number:
             reference = normalise_reference(number)
-            try:
-                ticket: Ticket | None = await context.tickets.get(reference)
-            except TicketNotFound:
-                ticket = None
-            if ticket is None or ticket.requester != user:
+            ticket = await own_ticket(context, reference)
+            if ticket is None:
                 return [
                     Reply(
-                        text=t(
-                            "I can't find a ticket {reference} opened by you.",
-                            language,
-                            reference=reference,
-                        ),
+                        text=not_yours(reference, language),
                         buttons=[
                             Button(title=t("My tickets", language), payload="/incident_status")
                         ],
@@ -315,50 +308,33 @@ class AddComment(SimpleAction):
     async def run(self, context: ActionContext) -> list[Reply]:
         language, user = context.language, context.conversation.user_id
         reference = normalise_reference(context.slots["ticket_number"])
-        try:
-            ticket = await context.tickets.get(reference)
-        except TicketNotFound:
-            return [
-                Reply(
-                    text=t(
-                        "I can't find a ticket {reference} opened by you.",
-                        language,
-                        reference=reference,
-                    )
-                )
-            ]
-        if ticket.requester != user:
-            return [
-                Reply(
-                    text=t(
-                        "I can't find a ticket {reference} opened by you.",
-                        language,
-                        reference=reference,
-                    )
-                )
-            ]
+        if await own_ticket(context, reference) is None:
+            return [Reply(text=not_yours(reference, language))]
         await context.tickets.comment(reference, author=user, body=context.slots["comment"])
         return [Reply(text=t("I've added that to {reference}.", language, reference=reference))]
+
+
+async def own_ticket(context: ActionContext, reference: str) -> Ticket | None:
+    """The ticket if it exists and the user of the conversation opened it."""
+    try:
+        ticket = await context.tickets.get(reference)
+    except TicketNotFound:
+        return None
+    return ticket if ticket.requester == context.conversation.user_id else None
+
+
+def not_yours(reference: str, language: str) -> str:
+    """What the user is told of a ticket that does not exist or is someone else's: the same."""
+    return t("I can't find a ticket {reference} opened by you.", language, reference=reference)
 
 
 async def answer_resolution(context: ActionContext, reference: str, *, works: bool) -> list[Reply]:
     """The requester's answer to "does it work now?": close or reopen their ticket."""
     language, user = context.language, context.conversation.user_id
     context.conversation.state.awaiting_resolution = None
-    try:
-        ticket: Ticket | None = await context.tickets.get(reference)
-    except TicketNotFound:
-        ticket = None
-    if ticket is None or ticket.requester != user:
-        return [
-            Reply(
-                text=t(
-                    "I can't find a ticket {reference} opened by you.",
-                    language,
-                    reference=reference,
-                )
-            )
-        ]
+    ticket = await own_ticket(context, reference)
+    if ticket is None:
+        return [Reply(text=not_yours(reference, language))]
     try:
         await context.tickets.transition(
             ticket.reference, "closed" if works else "reopened", actor=user
