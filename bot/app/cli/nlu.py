@@ -142,22 +142,12 @@ def _figures(report: Report) -> Table:
     return table
 
 
-def _per_intent(report: Report) -> Table:
-    table = Table("intent", "precision", "recall", "F1", "support", title=f"{report.name}: intents")
-    for name, score in report.intents.items():
-        table.add_row(
-            name,
-            f"{score.precision:.2f}",
-            f"{score.recall:.2f}",
-            f"{score.f1:.2f}",
-            str(score.support),
-        )
-    return table
-
-
-def _per_entity(report: Report) -> Table:
-    table = Table("entity", "precision", "recall", "F1", "tokens", title=f"{report.name}: entities")
-    for name, score in report.entities.items():
+def _per_label(report: Report, kind: str) -> Table:
+    """Precision, recall and F1 per intent or per entity."""
+    scores = report.intents if kind == "intent" else report.entities
+    support = "support" if kind == "intent" else "tokens"
+    table = Table(kind, "precision", "recall", "F1", support, title=f"{report.name}: {kind}s")
+    for name, score in scores.items():
         table.add_row(
             name,
             f"{score.precision:.2f}",
@@ -222,8 +212,8 @@ def eval_nlu(
     for report in reports:
         console.print(_figures(report))
     for report in reports[:-1] if len(reports) > 1 else reports:
-        console.print(_per_intent(report))
-        console.print(_per_entity(report))
+        console.print(_per_label(report, "intent"))
+        console.print(_per_label(report, "entity"))
         console.print(_confusions(report))
     if json_out is not None:
         json_out.write_text(
