@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,7 +24,7 @@ from hypothesis.errors import Unsatisfiable
 from pydantic import SecretStr
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.openapi import from_url
+from schemathesis.openapi import from_dict, from_url
 from schemathesis.schemas import APIOperation, BaseSchema
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -39,6 +40,10 @@ from bot.settings.limits import LimitSettings
 from bot.settings.rasa_actions import RasaActionSettings
 from bot.storage.database import Database
 from tests.conftest import CACHE
+from tests.connectors.slack.fake_slack import SIGNING_SECRET, TOKEN
+from tests.connectors.teams.conftest import teams_settings
+from tests.connectors.teams.fake_microsoft import TokenIssuer
+from tests.contracts.fakes.server import free_port, serve_fake
 
 RASA_TOKEN = "rasa-actions-fuzz-token"
 
@@ -81,7 +86,15 @@ def _admin_token(database_url: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory, components: Components) -> Iterator[Live]:
+def issuer() -> Iterator[TokenIssuer]:
+    """Teams' token issuer (its signing keys), so that a token with a `kid` reaches the check."""
+    yield from serve_fake(TokenIssuer())
+
+
+@pytest.fixture(scope="module")
+def live(
+    tmp_path_factory: pytest.TempPathFactory, components: Components, issuer: TokenIssuer
+) -> Iterator[Live]:
     """`components` first: it builds the shared index and model this copies."""
     scratch: Path = tmp_path_factory.mktemp("fuzz")
     database_url = f"sqlite+aiosqlite:///{scratch / 'guichet.db'}"
@@ -103,6 +116,12 @@ def live(tmp_path_factory: pytest.TempPathFactory, components: Components) -> It
             limits=LimitSettings(enabled=False),
             tickets=TicketSettings(run_sync_worker=False),
             rasa_actions=RasaActionSettings(token=SecretStr(RASA_TOKEN)),
+            # The vendor routes too (not in the schema): Slack's Web API unreachable, Teams'
+            # issuer local.
+            slack_signing_secret=SecretStr(SIGNING_SECRET),
+            slack_bot_token=SecretStr(TOKEN),
+            slack_api_url=f"http://127.0.0.1:{free_port()}/api/",
+            teams=teams_settings(issuer),
         )
     )
     listener = socket.socket()
@@ -183,3 +202,66 @@ def test_the_action_server_with_the_names_of_its_actions(
         case.call_and_validate(headers=rasa, checks=CHECKS, timeout=30)
 
     run()
+
+
+# Slack's events and Teams' activities are defined by their vendors, not in Guichet's schema:
+# fuzzed from a schema of their own, whatever the headers and the body.
+VENDOR_ROUTES: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Slack and Teams routes", "version": "1"},
+    "paths": {
+        "/slack/events": {
+            "post": {
+                "parameters": [
+                    {"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
+                    for name in ("X-Slack-Request-Timestamp", "X-Slack-Signature")
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "responses": {"default": {"description": "anything but a server error"}},
+            }
+        },
+        "/api/messages": {
+            "post": {
+                "parameters": [
+                    {
+                        "name": "Authorization",
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "responses": {"default": {"description": "anything but a server error"}},
+            }
+        },
+    },
+}
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_the_vendor_routes_with_malformed_headers_and_bodies(
+    live: Live, mode: GenerationMode
+) -> None:
+    """Issue 13: a malformed Slack signature header or Teams token was a 500."""
+    operations = [result.ok() for result in from_dict(VENDOR_ROUTES).get_all_operations()]
+    assert {operation.label for operation in operations} == {
+        "POST /slack/events",
+        "POST /api/messages",
+    }
+    for operation in operations:
+
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @FUZZ
+        def run(case: Case) -> None:
+            case.call_and_validate(base_url=live.url, checks=[not_a_server_error], timeout=30)
+
+        try:
+            run()
+        except Unsatisfiable:
+            assert mode is GenerationMode.NEGATIVE
