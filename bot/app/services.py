@@ -14,8 +14,7 @@ from bot.auth.store import AuthStore
 from bot.console.live import announcer
 from bot.dialogue.engine import DialogueEngine, Thresholds
 from bot.events import open_bus
-from bot.insights.notices import NoticeAnswers
-from bot.kernel.notices import NewNotice
+from bot.insights.notices import NoticeAnswers, outage_notice
 from bot.kernel.ticket_models import Ticket
 from bot.privacy.log_filter import install_log_redaction
 from bot.privacy.redact import Redactor
@@ -58,19 +57,7 @@ def outage_notice_publisher(notices: NoticeStore) -> Callable[[Ticket], Awaitabl
     """What outage grouping calls when several people report the same symptom."""
 
     async def publish(parent: Ticket) -> None:
-        symptom = parent.title.removeprefix("Major incident candidate: ")
-        await notices.publish(
-            NewNotice(
-                title_en=f"Ongoing incident: {symptom}"[:200],
-                title_fr=f"Incident en cours : {symptom}"[:200],
-                body_en="Several people reported this. The service desk is on it; no need to "
-                f"open another ticket (see {parent.reference}).",
-                body_fr="Plusieurs personnes l'ont signalé. Le support s'en occupe ; inutile "
-                f"d'ouvrir un autre ticket (voir {parent.reference}).",
-                source="outage-grouping",
-                reference=parent.reference,
-            )
-        )
+        await notices.publish(outage_notice(parent))
 
     return publish
 

@@ -16,7 +16,6 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from bot.app.cli.main import app as cli
-from bot.app.web import create_app
 from bot.kernel.i18n import t
 from bot.kernel.ticket_models import NewTicket
 from bot.services import Services
@@ -26,20 +25,16 @@ from connectors.rasa_actions.bridge import RasaBridge
 from connectors.rasa_actions.domain import actions_domain
 from connectors.rasa_actions.token import token_path
 from tests.connectors.rasa_actions.calls import RasaConversation
+from tests.security.conftest import client_of, serve
 
 VICTIM = "marie.dupont@norvane.example"
 
 
 @asynccontextmanager
 async def action_server(settings: Settings, services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, services)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://guichet.test"
-        ) as client,
-    ):
-        yield client
+    async for app in serve(settings, services):
+        async with client_of(app) as client:
+            yield client
 
 
 async def ticket_status_call(services: Services) -> dict[str, Any]:
