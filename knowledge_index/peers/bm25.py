@@ -29,9 +29,7 @@ STEMMERS: dict[Language, str] = {"en": "english", "fr": "french"}
 def _stopwords(language: Language) -> list[str]:
     from bm25s import stopwords
 
-    listed: list[str] = (
-        stopwords.STOPWORDS_FRENCH if language == "fr" else stopwords.STOPWORDS_EN
-    )
+    listed: list[str] = stopwords.STOPWORDS_FRENCH if language == "fr" else stopwords.STOPWORDS_EN
     return sorted({fold(w) for w in listed})
 
 
