@@ -35,7 +35,9 @@ def _entry(group: str, language: Language, title: str, body: str, tags: list[str
 
 ENTRIES = [
     _entry("outlook-crash", "en", "Outlook crashes at startup", "Start Outlook in safe mode.", []),
-    _entry("outlook-crash", "fr", "Outlook plante au démarrage", "Démarrer en mode sans échec.", []),
+    _entry(
+        "outlook-crash", "fr", "Outlook plante au démarrage", "Démarrer en mode sans échec.", []
+    ),
     _entry("screen", "en", "External screen stays black", "Check the dock cable.", ["monitor"]),
     _entry("screen", "fr", "L'écran externe reste noir", "Vérifier le câble du dock.", ["écran"]),
     _entry("printer", "en", "Add a printer", "Open Settings, then Printers.", ["print"]),

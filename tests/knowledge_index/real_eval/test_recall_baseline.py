@@ -18,6 +18,7 @@ from knowledge_index.real_eval.session import evaluate_with_peers
 from knowledge_index.real_eval.targets import drops, read_baseline
 
 SET_DIR = Path(__file__).parent / "data"
+pytestmark = pytest.mark.unit
 
 
 async def test_recall_at_5_has_not_fallen_from_the_baseline(components: Components) -> None:

@@ -89,9 +89,7 @@ def test_a_recall_drop_beyond_the_tolerance_is_reported(tmp_path: Path) -> None:
     slightly = Report([_row("guichet search", "guichet", recall5=0.875)], [])
     assert drops(slightly, baseline) == []
     fallen = Report([_row("guichet search", "guichet", recall5=0.86)], [])
-    assert drops(fallen, baseline) == [
-        "heldout/en/full/guichet search: recall@5 0.860, was 0.900"
-    ]
+    assert drops(fallen, baseline) == ["heldout/en/full/guichet search: recall@5 0.860, was 0.900"]
     assert drops(Report([], []), baseline) == [
         "heldout/en/full/guichet search: recall@5 no longer measured (was 0.900)"
     ]
