@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,eval]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -27,9 +27,9 @@ lint: install
 test: lint docs rasa-env audit
 	$(BIN)/pytest
 
-# Exact versions of everything installed (runtime and dev), for pip-audit and reproducible installs.
+# Exact versions of everything installed (runtime, dev, eval), for pip-audit and reproducible installs.
 lock: install
-	( echo "# Exact versions of every package in .venv (runtime and dev), written by \`make lock\`;"; \
+	( echo "# Exact versions of every package in .venv (runtime, dev and eval), written by \`make lock\`;"; \
 	  echo "# \`make audit\` (run by \`make test\`) checks them with pip-audit."; \
 	  $(BIN)/pip freeze --exclude-editable ) > requirements.lock
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 from rich.table import Table
 
 from bot.app.cli.common import console, progress_bar, settings_or_exit
+from bot.app.cli.eval_real import POSTGRES_ENV, REAL_DIR, run_real
 from bot.kernel.errors import GuichetError
 from bot.settings import PACKAGE_ROOT
 
@@ -99,14 +101,69 @@ def status() -> None:
     console.print(f"Up to date with {settings.knowledge.kb_dir}.")
 
 
+class EvalSet(StrEnum):
+    sample = "sample"
+    real = "real"
+
+
+class EvalSplit(StrEnum):
+    tune = "tune"
+    heldout = "heldout"
+    both = "both"
+
+
 def eval_search(
     data: Annotated[
         Path, typer.Option("--data", help="Labelled queries (YAML).", exists=True, dir_okay=False)
     ] = DEFAULT_EVAL,
     misses: Annotated[bool, typer.Option(help="List the queries that missed.")] = False,
     check: Annotated[bool, typer.Option(help="Exit 1 when a target is missed.")] = False,
+    which: Annotated[
+        EvalSet,
+        typer.Option(
+            "--set",
+            help="sample: the project's queries (--data); real: employees' ticket texts "
+            "(--real-dir), search and omnibox beside the peers.",
+        ),
+    ] = EvalSet.sample,
+    real_dir: Annotated[
+        Path,
+        typer.Option(help="Folder of the real set (tune.yaml, heldout.yaml).", file_okay=False),
+    ] = REAL_DIR,
+    split: Annotated[
+        EvalSplit, typer.Option(help="Real set: which split; the held-back one is never tuned on.")
+    ] = EvalSplit.both,
+    peers: Annotated[
+        bool, typer.Option(help="Real set: run PostgreSQL full-text search and bm25s too.")
+    ] = True,
+    postgres: Annotated[
+        str | None,
+        typer.Option(
+            envvar=POSTGRES_ENV,
+            help="Real set: PostgreSQL database of the full-text peer (a temporary schema).",
+        ),
+    ] = None,
+    markdown: Annotated[
+        bool, typer.Option(help="Real set: also print the tables as Markdown (docs/benchmarks).")
+    ] = False,
+    write_baseline: Annotated[
+        bool, typer.Option(help="Real set: record Guichet's recall@5 as the suite's baseline.")
+    ] = False,
 ) -> None:
-    """Top-1, recall@5 and MRR of search on labelled queries, full and prefixes."""
+    """Top-1, recall@5 and MRR of search on labelled queries, full and prefixes; with
+    `--set real`, search and the omnibox beside the peers, and how well they say "not sure"."""
+    if which is EvalSet.real:
+        run_real(
+            directory=real_dir,
+            split=split.value,
+            peers=peers,
+            postgres=postgres,
+            markdown=markdown,
+            misses=misses,
+            check=check,
+            write_baseline=write_baseline,
+        )
+        return
     from knowledge_index.embedders import load_embedder
     from knowledge_index.evaluation import LabelledSet, evaluate
     from knowledge_index.service import open_knowledge_base
