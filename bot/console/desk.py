@@ -1,10 +1,13 @@
 """The escalation desk: the queue agents work from, and what they do with an escalation.
 
 Statuses: `waiting` (the user asked for a human, or the bot gave up), `taken` (an agent has the
-conversation; the bot is silent), `resolved`, `returned` (handed back to the bot). Taking an
-escalation opens its ticket (synced upstream through the outbox like any other) unless the
-conversation already has one; status, category, impact and urgency change on that ticket
-through the ticket service.
+conversation; the bot is silent), `resolved`, `returned` (handed back to the bot).
+
+An escalation's ticket is its own: taking it opens an incident (synced upstream through the
+outbox like any other), unless the conversation already has an open incident, which is then about
+the same problem. Never one of the user's service requests (an order awaiting approval is not
+resolved by resolving a chat). The ticket is assigned to the agent who takes it; status,
+category, impact and urgency change on that ticket, and only on it, through the ticket service.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from bot.kernel.domain import Conversation, Link, Reply, Turn, bot_turns, utcnow
 from bot.kernel.errors import Conflict, Forbidden, NotFound
 from bot.kernel.i18n import N_, t
 from bot.kernel.ticket_models import Event, NewTicket, SyncState, Ticket
-from bot.kernel.tickets import CATEGORY_BY_INTENT, TRANSITIONS, Status
+from bot.kernel.tickets import CATEGORY_BY_INTENT, OPEN_STATUSES, TRANSITIONS, Status
 from bot.storage.conversations import as_utc
 from bot.storage.tables import ConversationRow, EscalationRow, NotificationRow, TicketRow
 
@@ -122,14 +125,20 @@ class EscalationDesk:
                 else []
             )
         by_reference = {ticket.reference: ticket for ticket in tickets}
-        latest = {ticket.conversation_id: ticket for ticket in tickets}  # the last one wins
+        latest = {  # the conversation's latest open incident: the last one wins
+            ticket.conversation_id: ticket
+            for ticket in tickets
+            if ticket.kind == "incident" and ticket.status in OPEN_STATUSES
+        }
         return [
             (
                 row,
                 conversation,
                 by_reference.get(row.ticket_reference)
                 if row.ticket_reference
-                else latest.get(row.conversation_id),
+                else latest.get(row.conversation_id)
+                if row.status in OPEN
+                else None,
             )
             for row, conversation in found
         ]
