@@ -25,6 +25,7 @@ from bot.api.page_language import (
     page_language,
     remember_language,
 )
+from bot.api.page_zone import page_zone, time_callables
 from bot.api.schemas import RowId
 from bot.auth import AgentUser, CurrentUser
 from bot.auth.deps import SESSION_COOKIE, cookie_signer
@@ -65,8 +66,11 @@ def render(
     """A console page in `language`, with its language switch; a language picked with
     `?lang=` is remembered for the console's pages."""
     other = other_language(language)
+    zone = page_zone(request)
     html = TEMPLATES.get_template(name).render(
         language=language,
+        zone=zone,
+        **time_callables(language, zone),
         other_language=other,
         other_language_name=LANGUAGE_NAMES[other],
         role_names={role: t(name, language) for role, name in ROLE_NAMES.items()},
