@@ -2,6 +2,7 @@
 // reads (bot/api/page_zone.py). A page written in another zone is shown again, once.
 (function () {
   "use strict";
+  var written = document.currentScript && document.currentScript.getAttribute("data-zone");
   var zone;
   try {
     zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -9,7 +10,6 @@
     return;
   }
   if (!zone || !/^[A-Za-z0-9_+\-\/]{1,64}$/.test(zone)) return;
-  var written = document.documentElement.getAttribute("data-zone");
   document.cookie = "guichet_tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
   if (written && written !== zone && !sessionStorage.getItem("guichet.zone-reload")) {
     sessionStorage.setItem("guichet.zone-reload", "1");
