@@ -21,6 +21,7 @@ from markupsafe import Markup
 from bot.api.deps import ServicesDep
 from bot.api.page_language import (
     LANGUAGE_NAMES,
+    LANGUAGES,
     other_language,
     page_language,
     remember_language,
@@ -48,6 +49,8 @@ TEMPLATES = Environment(
 )
 
 ROLE_NAMES: dict[str, str] = {"agent": N_("agent"), "admin": N_("admin")}
+# Who speaks in a transcript.
+TURN_ROLES: dict[str, str] = {"user": N_("employee"), "bot": N_("bot"), "agent": N_("agent")}
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -313,7 +316,8 @@ async def queue_page(
 ) -> HTMLResponse:
     if status and status not in ESCALATION_STATUSES:
         raise InvalidRequest(field="status", problem=f"expected one of {ESCALATION_STATUSES}")
-    items = await EscalationDesk(services).queue(
+    desk = EscalationDesk(services)
+    items = await desk.queue(
         statuses=[status] if status else None,
         category=category or None,
         channel=channel or None,
@@ -327,6 +331,8 @@ async def queue_page(
         items=items,
         statuses=ESCALATION_STATUSES,
         categories=CATEGORIES,
+        channels=sorted({*await desk.channels(), *([channel] if channel else [])}),
+        languages={code: LANGUAGE_NAMES[code] for code in LANGUAGES},
         filters={"status": status, "category": category, "channel": channel, "language": language},
     )
 
@@ -340,12 +346,21 @@ async def escalation_page(
     language: ConsoleLanguage,
     error: str | None = None,
 ) -> HTMLResponse:
+    detail = await EscalationDesk(services).detail(escalation_id)
+    offered = {  # what the user's next button press may be, for the live transcript
+        button.payload: button.title
+        for turn in detail.transcript
+        if turn.role != "user"
+        for button in turn.buttons
+    }
     return render(
         request,
         language,
         "escalation.html",
         user=agent,
-        e=await EscalationDesk(services).detail(escalation_id),
+        e=detail,
+        offered=offered,
+        roles={role: t(name, language) for role, name in TURN_ROLES.items()},
         categories=CATEGORIES,
         impacts=IMPACTS,
         urgencies=URGENCIES,

@@ -3,7 +3,9 @@ tickets (a pending order), and the ticket shows who has it (issue 14, item 1).""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
+from html import unescape
 
 import httpx
 import pytest
@@ -111,3 +113,49 @@ def _incident(conversation_id: str, requester: str, title: str):  # type: ignore
         title=title, description=title, category="network", impact="person", urgency="low",
         priority="P5", language="en",
     )  # fmt: skip
+
+
+async def test_an_agent_reads_the_buttons_the_user_pressed_and_their_problem(
+    app: FastAPI, services: Services
+) -> None:
+    chat = await Chat.start(services, user="max@norvane.example", channel="web")
+    await chat.say("Bonjour")
+    await chat.say("my second screen stays black since this morning")
+    request = await _order_waiting_for_approval(services, chat)
+    await chat.say("/human_handoff")
+    (item,) = await EscalationDesk(services).queue()
+    detail = await EscalationDesk(services).detail(item.id)
+    shown = dict(zip((t.text for t in detail.transcript), detail.pressed, strict=True))
+    assert shown["/affirm"] == "Yes"
+    assert detail.last_problem == "my second screen stays black since this morning"
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://guichet.test",
+        headers={
+            **await bearer(services, role="agent", email="zoe@norvane.example"),
+            "Accept": "text/html",
+            "Accept-Language": "fr",
+        },
+    ) as browser:
+        page = unescape((await browser.get(f"/console/escalations/{item.id}")).text)
+    transcript = page.split('id="transcript"')[1].split("</ol>")[0]
+    assert re.search("Choisi\u00a0: (Yes|Oui)<", transcript)
+    assert not re.search(r">\s*/(affirm|inform|order_equipment)", transcript)  # no raw payload
+    assert ">employé<" in transcript and ">user<" not in transcript
+    assert "my second screen stays black since this morning" in page.split("Problème")[1]
+    assert request not in page.split('class="facts"')[1]  # the order is not the hand-off's ticket
+
+
+async def test_an_agent_opens_a_hand_off_made_of_button_presses_only(services: Services) -> None:
+    chat = await Chat.start(services, user="max@norvane.example", channel="web")
+    await _order_waiting_for_approval(services, chat)
+    await chat.say("/human_handoff")
+    desk = EscalationDesk(services)
+    (item,) = await desk.queue()
+    _, secret = await services.auth.create_token("zoe@norvane.example", role="agent")
+    zoe = await services.auth.principal_for_token(secret)
+    taken = await desk.take(item.id, zoe)
+    assert taken.ticket is not None and taken.last_problem == taken.ticket.ticket.title
+    assert "/affirm" not in taken.ticket.ticket.description
+    assert "Chose: Yes" in taken.ticket.ticket.description
