@@ -46,6 +46,7 @@ class TicketView:
     reference: str
     title: str
     description: str
+    fields: list[tuple[str, str]]  # a request's catalog fields: (label, value), in the language
     requester: str
     status: str
     status_name: str
@@ -147,6 +148,26 @@ def _history(
     return sorted(entries, key=lambda entry: entry.at)
 
 
+def _request_fields(
+    services: Services, ticket: Ticket, language: Language
+) -> list[tuple[str, str]]:
+    """What was ordered, with the catalog's field and choice labels in `language`."""
+    item_id = ticket.details.get("catalog_item")
+    item = services.knowledge.catalog_item(str(item_id)) if item_id else None
+    if item is None:
+        return []
+    values = ticket.details.get("fields") or {}
+    shown = [(t("Item", language), item.title.get(language))]
+    for asked in item.fields:
+        value = values.get(asked.name)
+        if not value:
+            continue
+        option = next((o for o in asked.options if o.value == value), None)
+        label = (option.fr if language == "fr" else option.en) if option else str(value)
+        shown.append((asked.label.get(language), label))
+    return shown
+
+
 async def _handled_by(services: Services, ticket: Ticket, language: Language) -> str:
     """The agent who has the ticket (by name), and their group; or that nobody has it yet."""
     agent = None
@@ -189,6 +210,7 @@ async def ticket_view(
         reference=ticket.reference,
         title=ticket.title,
         description=redactor.redact(ticket.description),
+        fields=_request_fields(services, ticket, language),
         requester=ticket.requester,
         status=ticket.status,
         status_name=status_name(ticket.status, language),

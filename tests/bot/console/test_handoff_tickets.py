@@ -27,21 +27,19 @@ async def app(services: Services) -> AsyncIterator[FastAPI]:
         yield app
 
 
-async def _order_waiting_for_approval(services: Services, chat: Chat) -> str:
-    item = next(
-        i
-        for i in services.knowledge.content.catalog
-        if i.requires_approval and any(f.type == "choice" for f in i.fields)
-    )
+async def _order_waiting_for_approval(services: Services, chat: Chat, language: str = "en") -> str:
+    item = services.knowledge.catalog_item("monitor-24")  # the order
+    assert item is not None and item.requires_approval
     await chat.say(f'/order_equipment{{"catalog_item": "{item.id}"}}')
     for field in [f for f in item.fields if f.required]:
         if field.type == "choice":
-            await chat.press(field.options[0].en)
+            await chat.press(getattr(field.options[0], language))
         else:
             await chat.say("Desk 4.12, Lyon")
-    created = await chat.press("Yes")
-    assert "awaits approval" in created
-    return created.split("Request ")[1].split()[0]
+    created = await chat.press("Yes" if language == "en" else "Oui")
+    found = re.search(r"REQ-\d+", created)
+    assert found, created
+    return found.group(0)
 
 
 async def test_an_agent_takes_and_resolves_a_hand_off_after_the_user_ordered_a_monitor(
