@@ -36,7 +36,7 @@ from bot.console.desk import ESCALATION_STATUS_NAMES, ESCALATION_STATUSES, Escal
 from bot.kernel.errors import GuichetError, InvalidRequest, NotAuthenticated
 from bot.kernel.i18n import N_, gettext_callables, t
 from bot.kernel.language import Language
-from bot.kernel.messages import CATEGORY_LABELS
+from bot.kernel.messages import CATEGORY_LABELS, IMPACT_LABELS, STATUS_NAMES, URGENCY_LABELS
 from bot.kernel.tickets import CATEGORIES, IMPACTS, URGENCIES, Status
 from bot.protection.errors import SignInThrottled
 from bot.protection.sign_in import Lifted, Scope, SignInThrottle, Wait
@@ -361,6 +361,15 @@ async def escalation_page(
         e=detail,
         offered=offered,
         roles={role: t(name, language) for role, name in TURN_ROLES.items()},
+        names={  # what the ticket's codes are called, in the page's language
+            kind: {code: t(name, language) for code, name in table.items()}
+            for kind, table in (
+                ("status", STATUS_NAMES),
+                ("impact", IMPACT_LABELS),
+                ("urgency", URGENCY_LABELS),
+                ("category", CATEGORY_LABELS),
+            )
+        },
         categories=CATEGORIES,
         impacts=IMPACTS,
         urgencies=URGENCIES,
