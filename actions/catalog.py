@@ -119,10 +119,10 @@ class OrderItem(SimpleAction):
                     item=item.title.get(language),
                     next_step=next_step,
                 ),
-                links=[
+                links=[  # the new request's own page, to follow it
                     Link(
-                        title=item.title.get(language),
-                        url=f"/catalog/{item.id}",
+                        title=t("Request {reference}", language, reference=ticket.reference),
+                        url=f"/tickets/{ticket.reference}",
                     )
                 ],
             )

@@ -57,6 +57,13 @@ class ActionContext:
     def language(self) -> str:
         return self.conversation.language
 
+    @property
+    def timezone(self) -> str:
+        """The user's time zone (their channel's), else the deployment's default."""
+        return self.conversation.state.timezone or str(
+            self.services.get("default_timezone") or "UTC"
+        )
+
 
 class Action(Protocol):
     """One thing the bot can do for the user.

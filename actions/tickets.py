@@ -9,6 +9,7 @@ from actions.outage import group_outage
 from actions.protocol import ActionContext, SimpleAction, Slot, SlotKind
 from bot.kernel.domain import Button, Link, Reply, payload
 from bot.kernel.errors import TicketNotFound
+from bot.kernel.formats import when
 from bot.kernel.i18n import t, tp
 from bot.kernel.messages import (
     CATEGORY_LABELS,
@@ -260,8 +261,9 @@ class TicketStatus(SimpleAction):
                 title=tk.title,
                 status=status_name(tk.status, language),
                 priority=tk.priority,
-                opened=tk.created_at.strftime("%Y-%m-%d %H:%M"),
+                opened=when(tk.created_at, language, context.timezone),
             )
+            + (t(" Handled by {agent}.", language, agent=tk.assignee) if tk.assignee else "")
             for tk in tickets
         ]
         header = [] if number else [t("Your open tickets:", language)]

@@ -16,6 +16,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.api.page_language import page_language
 from bot.kernel.errors import (
     Conflict,
     Forbidden,
@@ -27,6 +28,7 @@ from bot.kernel.errors import (
     NotFound,
     NotReady,
 )
+from bot.kernel.i18n import t
 from bot.protection.errors import PayloadTooLarge, RateLimited
 from bot.scale.errors import DatabaseUnavailable
 
@@ -67,12 +69,33 @@ def _console_page(request: Request, error: GuichetError) -> Response | None:
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/console/login?next={quote(back)}", 303)
     if isinstance(error, Forbidden):
-        return HTMLResponse(
-            f"<!doctype html><title>403</title><h1>403</h1><p>{escape(error.describe())}</p>"
-            '<p><a href="/console/logout">Sign out</a></p>',
-            status_code=403,
-        )
+        return _console_refused(request)
     return None
+
+
+def _console_refused(request: Request) -> HTMLResponse:
+    """An employee on the console: what it is for, and the way back, in their language."""
+    services = getattr(request.app.state, "services", None)
+    language = page_language(request, services) if services is not None else "en"
+    heading = escape(t("The console is for the service desk", language))
+    text = escape(
+        t(
+            "Your account is an employee account. The agent console needs an agent account: "
+            "ask your IT service desk if you should have one.",
+            language,
+        )
+    )
+    back = escape(t("Back to my tickets", language))
+    other = escape(t("Sign in with another account", language))
+    return HTMLResponse(
+        f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<title>{heading}</title><link rel="stylesheet" href="/console/static/console.css">'
+        f'</head><body><main id="refused"><h1>{heading}</h1><p>{text}</p>'
+        f'<p><a href="/tickets">{back}</a> · <a href="/console/logout">{other}</a></p>'
+        "</main></body></html>",
+        status_code=403,
+    )
 
 
 async def _guichet_error(request: Request, error: Exception) -> Response:

@@ -110,11 +110,14 @@ async def open_services(settings: Settings, components: Components | None = None
         tickets=tickets,
         languages=components.languages,
         similarity=similarity_of(components.embedder),
-        action_extras=(
-            {"publish_notice": outage_notice_publisher(notices)}
-            if settings.insights.auto_publish_outages
-            else {}
-        ),
+        action_extras={
+            "default_timezone": settings.default_timezone,
+            **(
+                {"publish_notice": outage_notice_publisher(notices)}
+                if settings.insights.auto_publish_outages
+                else {}
+            ),
+        },
         notices=NoticeAnswers(notices, components.knowledge),
         default_language=settings.default_language,
         thresholds=Thresholds(

@@ -1,10 +1,13 @@
 """The escalation desk: the queue agents work from, and what they do with an escalation.
 
 Statuses: `waiting` (the user asked for a human, or the bot gave up), `taken` (an agent has the
-conversation; the bot is silent), `resolved`, `returned` (handed back to the bot). Taking an
-escalation opens its ticket (synced upstream through the outbox like any other) unless the
-conversation already has one; status, category, impact and urgency change on that ticket
-through the ticket service.
+conversation; the bot is silent), `resolved`, `returned` (handed back to the bot).
+
+An escalation's ticket is its own: taking it opens an incident (synced upstream through the
+outbox like any other), unless the conversation already has an open incident, which is then about
+the same problem. Never one of the user's service requests (an order awaiting approval is not
+resolved by resolving a chat). The ticket is assigned to the agent who takes it; status,
+category, impact and urgency change on that ticket, and only on it, through the ticket service.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from bot.kernel.domain import Conversation, Link, Reply, Turn, bot_turns, utcnow
 from bot.kernel.errors import Conflict, Forbidden, NotFound
 from bot.kernel.i18n import N_, t
 from bot.kernel.ticket_models import Event, NewTicket, SyncState, Ticket
-from bot.kernel.tickets import CATEGORY_BY_INTENT, TRANSITIONS, Status
+from bot.kernel.tickets import CATEGORY_BY_INTENT, OPEN_STATUSES, TRANSITIONS, Status
+from bot.kernel.transcript import pressed, problem_statement
 from bot.storage.conversations import as_utc
 from bot.storage.tables import ConversationRow, EscalationRow, NotificationRow, TicketRow
 
@@ -76,8 +80,9 @@ class TicketView(BaseModel):
 
 class EscalationDetail(QueueItem):
     guess: Guess
-    last_problem: str | None
+    last_problem: str | None  # what the user's problem is, in their words (or the ticket's title)
     transcript: list[Turn]
+    pressed: list[str | None]  # per turn: the title of the button the user pressed, if any
     articles: list[Link]
     ticket: TicketView | None
 
@@ -122,14 +127,20 @@ class EscalationDesk:
                 else []
             )
         by_reference = {ticket.reference: ticket for ticket in tickets}
-        latest = {ticket.conversation_id: ticket for ticket in tickets}  # the last one wins
+        latest = {  # the conversation's latest open incident: the last one wins
+            ticket.conversation_id: ticket
+            for ticket in tickets
+            if ticket.kind == "incident" and ticket.status in OPEN_STATUSES
+        }
         return [
             (
                 row,
                 conversation,
                 by_reference.get(row.ticket_reference)
                 if row.ticket_reference
-                else latest.get(row.conversation_id),
+                else latest.get(row.conversation_id)
+                if row.status in OPEN
+                else None,
             )
             for row, conversation in found
         ]
@@ -185,6 +196,16 @@ class EscalationDesk:
         ]
         return sorted(items, key=lambda item: (item.priority, item.due_at, item.id))
 
+    async def channels(self) -> list[str]:
+        """The channels escalations came from, for the queue's filter."""
+        async with self._sessions() as session:
+            found = await session.scalars(
+                select(ConversationRow.channel)
+                .join(EscalationRow, EscalationRow.conversation_id == ConversationRow.id)
+                .distinct()
+            )
+            return sorted(found.all())
+
     async def _one(
         self, escalation_id: int
     ) -> tuple[EscalationRow, ConversationRow, TicketRow | None]:
@@ -209,11 +230,19 @@ class EscalationDesk:
         return EscalationDetail(
             **self._item(row, conversation_row, ticket_row).model_dump(),
             guess=self.guess(row),
-            last_problem=row.summary.get("last_problem"),
+            last_problem=self._problem(row, conversation.transcript)
+            or (ticket.ticket.title if ticket else None),
             transcript=conversation.transcript,
+            pressed=pressed(conversation.transcript),
             articles=self._articles(row.summary.get("articles_offered") or []),
             ticket=ticket,
         )
+
+    @staticmethod
+    def _problem(row: EscalationRow, transcript: list[Turn]) -> str | None:
+        """The problem the bot noted last, else the first thing the user wrote about one."""
+        noted = row.summary.get("last_problem")
+        return str(noted) if noted else problem_statement(transcript)
 
     def _articles(self, entry_ids: list[str]) -> list[Link]:
         index = self.services.knowledge.index
@@ -274,12 +303,15 @@ class EscalationDesk:
         tickets = self.services.tickets
         if ticket is None or ticket.reference is None:
             guess = self.guess(row)
-            problem = row.summary.get("last_problem") or t(
+            turns = (await self.services.conversations.get(row.conversation_id)).transcript
+            problem = self._problem(row, turns) or t(
                 f"category_{guess.category}", conversation.language
             )
+            chosen = pressed(turns)
             lines = [
-                f"{turn.get('role')}: {turn.get('text')}"
-                for turn in row.summary.get("transcript", [])[-20:]
+                f"{turn.role}: "
+                + (t("Chose: {title}", conversation.language, title=title) if title else turn.text)
+                for turn, title in list(zip(turns, chosen, strict=True))[-20:]
             ]
             created = await tickets.create(
                 NewTicket(

@@ -25,6 +25,7 @@ def turn_event(conversation_id: str, turn: Turn) -> Event:
         "text": turn.text,
         "at": turn.at.isoformat(),
         "buttons": [button.title for button in turn.buttons],
+        "choices": [button.model_dump() for button in turn.buttons],  # to name what is pressed
     }
 
 

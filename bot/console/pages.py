@@ -21,10 +21,12 @@ from markupsafe import Markup
 from bot.api.deps import ServicesDep
 from bot.api.page_language import (
     LANGUAGE_NAMES,
+    LANGUAGES,
     other_language,
     page_language,
     remember_language,
 )
+from bot.api.page_zone import page_zone, time_callables
 from bot.api.schemas import RowId
 from bot.auth import AgentUser, CurrentUser
 from bot.auth.deps import SESSION_COOKIE, cookie_signer
@@ -34,7 +36,7 @@ from bot.console.desk import ESCALATION_STATUS_NAMES, ESCALATION_STATUSES, Escal
 from bot.kernel.errors import GuichetError, InvalidRequest, NotAuthenticated
 from bot.kernel.i18n import N_, gettext_callables, t
 from bot.kernel.language import Language
-from bot.kernel.messages import CATEGORY_LABELS
+from bot.kernel.messages import CATEGORY_LABELS, IMPACT_LABELS, STATUS_NAMES, URGENCY_LABELS
 from bot.kernel.tickets import CATEGORIES, IMPACTS, URGENCIES, Status
 from bot.protection.errors import SignInThrottled
 from bot.protection.sign_in import Lifted, Scope, SignInThrottle, Wait
@@ -47,6 +49,8 @@ TEMPLATES = Environment(
 )
 
 ROLE_NAMES: dict[str, str] = {"agent": N_("agent"), "admin": N_("admin")}
+# Who speaks in a transcript.
+TURN_ROLES: dict[str, str] = {"user": N_("employee"), "bot": N_("bot"), "agent": N_("agent")}
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -65,8 +69,11 @@ def render(
     """A console page in `language`, with its language switch; a language picked with
     `?lang=` is remembered for the console's pages."""
     other = other_language(language)
+    zone = page_zone(request)
     html = TEMPLATES.get_template(name).render(
         language=language,
+        zone=zone,
+        **time_callables(language, zone),
         other_language=other,
         other_language_name=LANGUAGE_NAMES[other],
         role_names={role: t(name, language) for role, name in ROLE_NAMES.items()},
@@ -309,7 +316,8 @@ async def queue_page(
 ) -> HTMLResponse:
     if status and status not in ESCALATION_STATUSES:
         raise InvalidRequest(field="status", problem=f"expected one of {ESCALATION_STATUSES}")
-    items = await EscalationDesk(services).queue(
+    desk = EscalationDesk(services)
+    items = await desk.queue(
         statuses=[status] if status else None,
         category=category or None,
         channel=channel or None,
@@ -323,6 +331,8 @@ async def queue_page(
         items=items,
         statuses=ESCALATION_STATUSES,
         categories=CATEGORIES,
+        channels=sorted({*await desk.channels(), *([channel] if channel else [])}),
+        languages={code: LANGUAGE_NAMES[code] for code in LANGUAGES},
         filters={"status": status, "category": category, "channel": channel, "language": language},
     )
 
@@ -336,12 +346,30 @@ async def escalation_page(
     language: ConsoleLanguage,
     error: str | None = None,
 ) -> HTMLResponse:
+    detail = await EscalationDesk(services).detail(escalation_id)
+    offered = {  # what the user's next button press may be, for the live transcript
+        button.payload: button.title
+        for turn in detail.transcript
+        if turn.role != "user"
+        for button in turn.buttons
+    }
     return render(
         request,
         language,
         "escalation.html",
         user=agent,
-        e=await EscalationDesk(services).detail(escalation_id),
+        e=detail,
+        offered=offered,
+        roles={role: t(name, language) for role, name in TURN_ROLES.items()},
+        names={  # what the ticket's codes are called, in the page's language
+            kind: {code: t(name, language) for code, name in table.items()}
+            for kind, table in (
+                ("status", STATUS_NAMES),
+                ("impact", IMPACT_LABELS),
+                ("urgency", URGENCY_LABELS),
+                ("category", CATEGORY_LABELS),
+            )
+        },
         categories=CATEGORIES,
         impacts=IMPACTS,
         urgencies=URGENCIES,

@@ -14,6 +14,7 @@ from bot.dialogue.frustration import frustrated
 from bot.dialogue.notices import NoticeLookup, notices_first
 from bot.dialogue.payloads import parse_payload
 from bot.kernel.domain import Button, Conversation, Link, Reply, Turn, bot_turns, payload
+from bot.kernel.formats import is_zone
 from bot.kernel.i18n import t
 from bot.kernel.language import Language
 from bot.kernel.messages import SMALL_TALK as SMALL_TALK_ANSWERS
@@ -154,15 +155,19 @@ class DialogueEngine:
         language: Language | None = None,
         *,
         hint: Language | None = None,
+        timezone: str | None = None,
     ) -> list[Reply]:
         """Process one message; messages of one conversation are handled one at a time.
 
         `language` fixes the reply language. `hint` is the user's language as their channel
         knows it (a Slack or Teams locale): the conversation speaks it until the user writes
-        text, whose detected language then counts as usual.
+        text, whose detected language then counts as usual. `timezone` is the user's IANA zone
+        as the channel knows it (the browser's, Slack's, Teams'): times are shown in it.
         """
         async with self.locks.hold(conversation_id):
             conversation = await self.conversations.get(conversation_id)
+            if timezone is not None and is_zone(timezone):
+                conversation.state.timezone = timezone
             if conversation.state.agent is not None:
                 return await self._to_agent(conversation, text)
             secret = self.forms.expects_secret(conversation)

@@ -91,9 +91,11 @@ def daily(
     ]
     every = max(1, len(days) // 10)
     for n, day in enumerate(days):
-        if n % every == 0:
+        if n % every == 0 or n == len(days) - 1:
             shown = format_date(day.day, "d MMM", locale=language)
-            parts.append(_text(x_of(n), height - 10, shown, anchor="middle"))
+            # the first and last labels lean inwards: centred, they would be cut at the edges
+            anchor = "start" if n == 0 else "end" if n == len(days) - 1 else "middle"
+            parts.append(_text(x_of(n), height - 10, shown, anchor=anchor))
     first = datetime.combine(days[0].day, time(), tzinfo=UTC)
     for change in changes:
         offset = (change.deployed_at - first).total_seconds() / 86400

@@ -259,9 +259,20 @@ def satisfaction(votes: Sequence[Row[str, str, bool]]) -> Rate:
     return rate(sum(v.helpful for v in votes), len(votes))
 
 
+# Answers to the bot's own questions (a form's field, "shall I go ahead?"): button clicks that
+# say nothing of what employees come for.
+FORM_INTENTS = frozenset({"inform", "affirm", "deny", "cancel"})
+
+
 def top_intents(intents: Sequence[dict[str, Any]]) -> list[Count]:
+    """What employees come for: the intents of their messages, answers to forms left out."""
     return counts(
-        (str(d["intent"]) for d in intents if d.get("intent") and d["intent"] != "None"), TOP
+        (
+            str(d["intent"])
+            for d in intents
+            if d.get("intent") and d["intent"] != "None" and d["intent"] not in FORM_INTENTS
+        ),
+        TOP,
     )
 
 

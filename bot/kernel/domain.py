@@ -75,6 +75,7 @@ class DialogueState(BaseModel):
     handed_off: bool = False
     awaiting_resolution: str | None = None  # a ticket the user was asked "does it work now?"
     agent: str | None = None  # the agent who took the conversation over: the bot is silent
+    timezone: str | None = None  # the user's IANA zone, as their channel knows it
 
 
 class Conversation(BaseModel):

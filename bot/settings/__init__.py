@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 from bot.kernel.errors import SettingsInvalid
+from bot.kernel.formats import is_zone
 from bot.kernel.language import Language
 from bot.kernel.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
 from bot.kernel.tickets import DEFAULT_MATRIX, IMPACTS, PRIORITIES, URGENCIES
@@ -170,6 +171,9 @@ class Settings(BaseSettings):
     database_url: str = ""
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     default_language: Language = "en"
+    # The time zone times are shown in when the reader's own is not known (their browser's,
+    # Slack's or Teams'): an IANA name such as "Europe/Paris".
+    default_timezone: str = "Europe/Paris"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     forwarded_allow_ips: str | None = Field(
         None,
@@ -207,6 +211,15 @@ class Settings(BaseSettings):
         if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+psycopg://")):
             raise ValueError(
                 "expected 'sqlite+aiosqlite:///PATH' or 'postgresql+psycopg://USER@HOST:PORT/DB'"
+            )
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if not is_zone(value):
+            raise ValueError(
+                f"an IANA time zone name such as 'Europe/Paris' or 'UTC'; got {value!r}"
             )
         return value
 

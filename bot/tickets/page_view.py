@@ -1,6 +1,6 @@
 """What the ticket pages show, in the reader's language: the public history (status changes,
 public comments; never internal notes nor the ticket's details, where the bot's transcript is),
-SLA due dates in the service desk's time zone, and the sync state in plain words."""
+times in the reader's time zone and language, and the sync state in plain words."""
 
 from __future__ import annotations
 
@@ -8,21 +8,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.auth import Principal
 from bot.kernel.domain import utcnow
+from bot.kernel.formats import when
 from bot.kernel.i18n import N_, t
 from bot.kernel.language import Language
 from bot.kernel.messages import category_name, status_name
 from bot.kernel.ticket_models import Comment, Event, SyncState, Ticket
 from bot.kernel.tickets import OPEN_STATUSES
 from bot.services import Services
-
-
-def when(moment: datetime | None, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z") if moment else ""
-
 
 # -- what a page shows ----------------------------------------------------------------------
 
@@ -51,6 +46,7 @@ class TicketView:
     reference: str
     title: str
     description: str
+    fields: list[tuple[str, str]]  # a request's catalog fields: (label, value), in the language
     requester: str
     status: str
     status_name: str
@@ -127,18 +123,20 @@ def _history(
     comments: list[Comment],
     viewer: Principal,
     language: Language,
-    zone: ZoneInfo,
+    zone: str,
     redact: Callable[[str], str],
 ) -> list[Entry]:
     entries = [
-        Entry(at=e.at, when=when(e.at, zone), who=_who(e.actor, viewer, language), text=line)
+        Entry(
+            at=e.at, when=when(e.at, language, zone), who=_who(e.actor, viewer, language), text=line
+        )
         for e in events
         for line in _event_lines(e, language)
     ]
     entries += [
         Entry(
             at=c.at,
-            when=when(c.at, zone),
+            when=when(c.at, language, zone),
             who=_who(c.author, viewer, language),
             text=t("Comment", language),
             body=redact(c.body),
@@ -148,6 +146,36 @@ def _history(
         if c.public
     ]
     return sorted(entries, key=lambda entry: entry.at)
+
+
+def _request_fields(
+    services: Services, ticket: Ticket, language: Language
+) -> list[tuple[str, str]]:
+    """What was ordered, with the catalog's field and choice labels in `language`."""
+    item_id = ticket.details.get("catalog_item")
+    item = services.knowledge.catalog_item(str(item_id)) if item_id else None
+    if item is None:
+        return []
+    values = ticket.details.get("fields") or {}
+    shown = [(t("Item", language), item.title.get(language))]
+    for asked in item.fields:
+        value = values.get(asked.name)
+        if not value:
+            continue
+        option = next((o for o in asked.options if o.value == value), None)
+        label = (option.fr if language == "fr" else option.en) if option else str(value)
+        shown.append((asked.label.get(language), label))
+    return shown
+
+
+async def _handled_by(services: Services, ticket: Ticket, language: Language) -> str:
+    """The agent who has the ticket (by name), and their group; or that nobody has it yet."""
+    agent = None
+    if ticket.assignee:
+        user = await services.auth.user(ticket.assignee)
+        agent = user.display_name if user and user.display_name else ticket.assignee
+    parts = [part for part in (agent, ticket.assignee_group) if part]
+    return " · ".join(parts) or t("not assigned yet", language)
 
 
 # A ticket's copy in an ITSM backend, by its state.
@@ -170,10 +198,10 @@ def _sync_line(state: SyncState, language: Language, *, agent: bool) -> str:
 
 
 async def ticket_view(
-    services: Services, ticket: Ticket, viewer: Principal, language: Language
+    services: Services, ticket: Ticket, viewer: Principal, language: Language, zone: str
 ) -> TicketView:
+    """The ticket as `viewer` sees it, times in `zone` (an IANA name)."""
     store, redactor = services.tickets.store, services.tickets.redactor
-    zone = ZoneInfo(services.settings.tickets.calendar.timezone)
     sync = [
         _sync_line(state, language, agent=viewer.is_agent)
         for state in await store.outbox.sync_states(ticket.id)
@@ -182,16 +210,17 @@ async def ticket_view(
         reference=ticket.reference,
         title=ticket.title,
         description=redactor.redact(ticket.description),
+        fields=_request_fields(services, ticket, language),
         requester=ticket.requester,
         status=ticket.status,
         status_name=status_name(ticket.status, language),
         priority=ticket.priority,
         category=category_name(ticket.category, language),
-        group=ticket.assignee_group or t("not assigned yet", language),
-        opened=when(ticket.created_at, zone),
-        first_response_due=when(ticket.first_response_due, zone),
-        first_response_at=when(ticket.first_response_at, zone),
-        resolution_due=when(ticket.resolution_due, zone),
+        group=await _handled_by(services, ticket, language),
+        opened=when(ticket.created_at, language, zone),
+        first_response_due=when(ticket.first_response_due, language, zone),
+        first_response_at=when(ticket.first_response_at, language, zone),
+        resolution_due=when(ticket.resolution_due, language, zone),
         paused=ticket.paused_at is not None,
         late=ticket.sla_breaches(utcnow()) if ticket.status not in ("closed", "rejected") else {},
         sync=sync,
@@ -207,7 +236,7 @@ async def ticket_view(
     )
 
 
-def ticket_rows(tickets: list[Ticket], language: Language, zone: ZoneInfo) -> dict[str, list[Row]]:
+def ticket_rows(tickets: list[Ticket], language: Language, zone: str) -> dict[str, list[Row]]:
     """The requester's tickets, open ones first, each group newest first."""
     return {
         group: [
@@ -216,7 +245,7 @@ def ticket_rows(tickets: list[Ticket], language: Language, zone: ZoneInfo) -> di
                 title=tk.title,
                 status=status_name(tk.status, language),
                 priority=tk.priority,
-                updated=when(tk.updated_at, zone),
+                updated=when(tk.updated_at, language, zone),
             )
             for tk in tickets
             if (tk.status in OPEN_STATUSES) == (group == "open")

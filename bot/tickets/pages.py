@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -33,6 +32,7 @@ from bot.api.page_language import (
     page_language,
     remember_language,
 )
+from bot.api.page_zone import page_zone
 from bot.auth import Principal, current_user
 from bot.kernel.errors import (
     Conflict,
@@ -80,6 +80,7 @@ def _render(
     other = other_language(language)
     html = TEMPLATES.get_template(name).render(
         language=language,
+        zone=page_zone(request),
         other_language=other,
         other_language_name=LANGUAGE_NAMES[other],
         **gettext_callables(language),
@@ -157,9 +158,8 @@ async def my_tickets(request: Request, services: ServicesDep) -> Response:
         viewer = await current_user(request)
     except GuichetError as error:
         return _error_page(request, language, error, reference="", action=False)
-    zone = ZoneInfo(services.settings.tickets.calendar.timezone)
     tickets = await services.tickets.store.find(requester=viewer.email, limit=500)
-    rows = ticket_rows(tickets, language, zone)
+    rows = ticket_rows(tickets, language, page_zone(request))
     return _render(request, "tickets.html", language, user=viewer, rows=rows)
 
 
@@ -177,7 +177,7 @@ async def ticket_page(
         ticket = await _visible(services, reference, viewer)
     except GuichetError as exc:
         return _error_page(request, language, exc, reference=reference, action=False)
-    view = await ticket_view(services, ticket, viewer, language)
+    view = await ticket_view(services, ticket, viewer, language, page_zone(request))
     problem = None
     if error == "conflict":
         problem = t(

@@ -63,6 +63,7 @@ class SlackUser:
     id: str
     email: str  # the key that follows the user across channels
     language: Language
+    timezone: str | None = None  # users.info's `tz`, an IANA name ("Europe/Paris")
 
 
 class RecentEvents:
@@ -202,6 +203,7 @@ class SlackConnector:
             # without the users:read.email scope: a stable name, not shared with other channels
             email=(email or f"{user_id}@{info.get('team_id', 'slack')}.slack").lower(),
             language=language_of(info.get("locale"), self.settings.default_language),
+            timezone=info.get("tz") if isinstance(info.get("tz"), str) else None,
         )
         self._users[user_id] = (time.monotonic() + USER_CACHE_SECONDS, user)
         return user
@@ -224,7 +226,7 @@ class SlackConnector:
             lock = self._turns[user.id] = asyncio.Lock()
         async with lock:
             replies = await self.conversations.handle(
-                self.services.engine, user.email, text, hint=user.language
+                self.services.engine, user.email, text, hint=user.language, timezone=user.timezone
             )
             await self.post(client, channel, replies, thread_ts=thread_ts)
             # where to push later: the DM with the app (posting to a user id opens it); after

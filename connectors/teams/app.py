@@ -170,7 +170,13 @@ class TeamsAgent:
                 address=reference.model_dump(mode="json", by_alias=True, exclude_none=True),
             )
             language = language_of(activity.locale, self._connector.settings.default_language)
-            replies = await self._conversations.handle(services.engine, email, text, hint=language)
+            replies = await self._conversations.handle(
+                services.engine,
+                email,
+                text,
+                hint=language,
+                timezone=translate.timezone_of(activity),
+            )
             public_url = self._connector.settings.effective_public_url
             await context.send_activities(
                 [translate.reply_activity(r, public_url) for r in replies]

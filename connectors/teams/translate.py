@@ -9,6 +9,7 @@ from microsoft_agents.activity import Activity, ActivityTypes, Attachment, Chann
 
 from bot.channels.links import outside
 from bot.kernel.domain import Reply
+from bot.kernel.formats import is_zone
 
 CHANNEL = "teams"
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
@@ -32,6 +33,17 @@ def workspace_of(activity: Activity) -> str | None:
     if not tenant and isinstance(activity.channel_data, dict):
         tenant = (activity.channel_data.get("tenant") or {}).get("id")
     return f"{CHANNEL}:{tenant}" if tenant else None
+
+
+def timezone_of(activity: Activity) -> str | None:
+    """The user's IANA zone: the activity's `localTimezone`, else its `clientInfo` entity's
+    `timezone`; None when Teams says nothing this machine knows."""
+    candidates: list[object] = [activity.local_timezone]
+    for entity in activity.entities or []:
+        data = entity.model_dump(by_alias=True) if hasattr(entity, "model_dump") else {}
+        if data.get("type") == "clientInfo":
+            candidates.append(data.get("timezone") or (entity.model_extra or {}).get("timezone"))
+    return next((zone for zone in candidates if isinstance(zone, str) and is_zone(zone)), None)
 
 
 def email_of(member: ChannelAccount) -> str | None:

@@ -183,7 +183,9 @@ async def message(
     await ChannelAddressStore(services.database).touch(
         email=user.email, channel=CHANNEL, address={"conversation_id": conversation_id}
     )
-    replies = await services.engine.handle(conversation_id, body.text, language=body.language)
+    replies = await services.engine.handle(
+        conversation_id, body.text, language=body.language, timezone=body.timezone
+    )
     conversation = await services.conversations.get(conversation_id)
     return WidgetReplies(
         conversation_id=conversation_id, language=conversation.language, replies=replies

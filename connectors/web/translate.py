@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot.api.schemas import MAX_MESSAGE_CHARS
 from bot.kernel.domain import Button, Conversation, Link, Reply, Role, Turn
+from bot.kernel.formats import MAX_ZONE_NAME, is_zone
 from bot.kernel.language import Language
 from connectors.web.push import Pushed
 from knowledge_index.suggest import Suggestion, Suggestions
@@ -43,6 +44,18 @@ class WidgetMessage(BaseModel):
 
     text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     language: Language | None = Field(None, description="switch and fix the reply language")
+    timezone: str | None = Field(
+        None,
+        max_length=MAX_ZONE_NAME,
+        description="the browser's IANA time zone (Europe/Paris): times are shown in it",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and not is_zone(value):
+            raise ValueError(f"an IANA time zone name such as 'Europe/Paris'; got {value!r}")
+        return value
 
 
 class WidgetReplies(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import httpx
 import pytest
 
@@ -11,6 +13,7 @@ from tests.bot.auth.helpers import bearer
 from tests.bot.dialogue.chat import Chat
 
 pytestmark = pytest.mark.slow
+PASSWORD = "correct horse 42"
 
 
 async def test_order_asks_the_item_fields_then_waits_for_approval(services: Services) -> None:
@@ -68,3 +71,44 @@ async def test_free_item_is_ordered_without_approval(services: Services) -> None
     await chat.say(f'/order_equipment{{"catalog_item": "{item.id}"}}')
     created = await chat.press("Oui")
     assert "est enregistrée" in created and "approbation" not in created
+
+
+async def test_an_employee_orders_a_monitor_and_follows_the_link_to_the_request(
+    services: Services,
+) -> None:
+    item = next(
+        i for i in services.knowledge.content.catalog if any(f.type == "choice" for f in i.fields)
+    )
+    field = next(f for f in item.fields if f.type == "choice")
+    chat = await Chat.start(services, user="max@norvane.example", language="fr")
+    await chat.say(f'/order_equipment{{"catalog_item": "{item.id}"}}')
+    for required in [f for f in item.fields if f.required]:
+        if required.type == "choice":
+            await chat.press(required.options[0].fr)
+        else:
+            await chat.say("Bureau 4.12")
+    await chat.press("Oui")
+    (link,) = chat.replies[-1].links
+    reference = link.url.removeprefix("/tickets/")
+    assert link.url == f"/tickets/{reference}" and reference.startswith("REQ-")
+
+    await services.auth.create_user("max@norvane.example", role="employee", password=PASSWORD)
+    app = create_app(services.settings, services)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://t",
+            headers={"Accept": "text/html", "Accept-Language": "fr"},
+        ) as browser,
+    ):
+        form = (await browser.get("/console/login")).text
+        csrf = form.split('name="csrf_token" value="')[1].split('"')[0]
+        await browser.post(
+            "/console/login",
+            data={"email": "max@norvane.example", "password": PASSWORD, "csrf_token": csrf},
+        )
+        page = unescape((await browser.get(link.url)).text)
+    fields = page.split('id="request-fields"')[1].split("</dl>")[0]
+    assert f"<dt>{field.label.fr}</dt><dd>{field.options[0].fr}</dd>" in fields
+    assert f"{field.name}:" not in page and f": {field.options[0].value}<" not in page

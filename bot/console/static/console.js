@@ -24,7 +24,9 @@ var GuichetConsole = (function () {
     row.dataset.id = item.id;
     row.appendChild(text("td", item.priority, "prio prio-" + item.priority));
     var due = document.createElement("td");
-    var time = text("time", new Date(item.due_at).toLocaleString());
+    var time = text("time", new Date(item.due_at).toLocaleString(document.documentElement.lang, {
+      month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+    }));
     time.setAttribute("datetime", item.due_at);
     due.appendChild(time);
     row.appendChild(due);
@@ -78,12 +80,24 @@ var GuichetConsole = (function () {
     var list = document.getElementById("transcript");
     var id = Number(list.dataset.escalation);
     var url = "/api/v1/escalations/events?conversation_id=" + encodeURIComponent(list.dataset.conversation);
+    var roles = JSON.parse(list.dataset.roles || "{}");
+    var offered = JSON.parse(list.dataset.offered || "{}");  // payload -> the button's title
     listen(url, {
       turn: function (turn) {
         var item = text("li", "", "turn " + turn.role);
-        item.appendChild(text("span", turn.role, "role"));
+        item.appendChild(text("span", roles[turn.role] || turn.role, "role"));
         item.appendChild(document.createTextNode(" "));
-        item.appendChild(text("span", turn.text, "text"));
+        var title = turn.role === "user" ? offered[turn.text] : undefined;
+        var said = text("span", "", "text");
+        if (title) {
+          var choice = text("span", (list.dataset.chose || "{title}").replace("{title}", title), "choice");
+          choice.title = turn.text;
+          said.appendChild(choice);
+        } else {
+          said.textContent = turn.text;
+        }
+        item.appendChild(said);
+        (turn.choices || []).forEach(function (button) { offered[button.payload] = button.title; });
         list.appendChild(item);
         item.scrollIntoView({ block: "nearest" });
       },

@@ -508,6 +508,15 @@
     storage.set("guichet.labels:" + state.user, JSON.stringify(known));
   }
 
+  // The browser's time zone, so the bot's times are the user's (bot/kernel/formats.py).
+  function browserZone() {
+    try {
+      return Intl.DateTimeFormat().resolvedOptions().timeZone || undefined;
+    } catch (error) {
+      return undefined;
+    }
+  }
+
   async function sendToChat(text, label) {
     chat.hidden = false;
     if (text.charAt(0) === "/" && label) rememberLabel(text, label);
@@ -520,7 +529,7 @@
       var answer = await api(
         "POST",
         "/widget/api/conversations/" + encodeURIComponent(conversationId) + "/messages",
-        { text: text, language: state.language }
+        { text: text, language: state.language, timezone: browserZone() }
       );
       answer.replies.forEach(function (r) { addMessage("bot", r.text, r.buttons, r.links); });
     } catch (error) {

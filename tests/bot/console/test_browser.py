@@ -193,7 +193,101 @@ async def test_an_agent_takes_over_and_the_user_gets_the_answer(
             employee = await browser.new_context(base_url=console, locale="en-GB")
             refused = await employee.new_page()
             await _sign_in(refused, console, ANN)
-            await expect(refused.get_by_role("heading", name="403")).to_be_visible()
+            await expect(
+                refused.get_by_role("heading", name="The console is for the service desk")
+            ).to_be_visible()
             api = await refused.request.get(f"{console}/api/v1/escalations")
             assert api.status == 403
             await employee.close()
+
+
+async def _form_sign_in(page: Page, base: str, email: str, password: str, target: str) -> None:
+    await page.goto(f"{base}/console/login?next={target}")
+    await page.fill("input[name=email]", email)
+    await page.fill("input[name=password]", password)
+    await page.locator("form button[type=submit]").click()
+
+
+async def test_an_agent_in_new_york_resolves_a_hand_off_after_an_order_in_french_and_english(
+    browser: Browser, services: Services
+) -> None:
+    """Issue 14: the hand-off is its own ticket, what the user pressed is named, times are the
+    agent's (New York), every console page speaks French; screenshots in both languages."""
+    from tests.bot.console.test_handoff_tickets import _order_waiting_for_approval
+    from tests.bot.dialogue.chat import Chat
+
+    await services.auth.create_user("zoe@norvane.example", role="agent", password=PASSWORD)
+    await services.auth.create_user("max@norvane.example", role="employee", password=PASSWORD)
+    chat = await Chat.start(services, user="max@norvane.example", channel="web", language="fr")
+    await chat.say("mon deuxième écran reste noir depuis ce matin")
+    request = await _order_waiting_for_approval(services, chat, language="fr")
+    await chat.say("/human_handoff")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    app = create_app(services.settings, services)
+    async with app.router.lifespan_context(app), served(app) as base:
+        context = await browser.new_context(
+            base_url=base, locale="fr-FR", timezone_id="America/New_York"
+        )
+        page = await context.new_page()
+        violations = csp_violations(page)
+        await _form_sign_in(page, base, "zoe@norvane.example", PASSWORD, "/console")
+        await expect(page.locator("h1")).to_have_text("File d'attente")
+        await page.reload()  # zone.js has set the cookie: times in New York's zone
+        due = page.locator("#queue-rows time").first
+        await expect(due).to_contain_text(" EST")  # the agent's zone, named
+        channels = await page.locator("select[name=channel] option").all_inner_texts()
+        assert channels[1:] == ["web"]  # a choice of the escalations' channels
+        await page.screenshot(path=str(ARTIFACTS / "console-queue-fr.png"), full_page=True)
+
+        await page.locator("#queue-rows a").first.click()
+        transcript = page.locator("#transcript")
+        await expect(transcript).to_contain_text("Choisi\u00a0: Oui")
+        assert "/affirm" not in await transcript.inner_text()
+        await expect(page.locator(".facts")).to_contain_text("mon deuxième écran reste noir")
+        await page.locator("#take").click()
+        await expect(page.locator("#ticket-status")).to_have_text("assigné")
+        facts = await page.locator(".facts").inner_text()
+        assert request not in facts and "INC-" in facts
+        await page.screenshot(path=str(ARTIFACTS / "console-escalation-fr.png"), full_page=True)
+        await page.locator("#resolve").click()
+        await expect(page.locator("#status")).to_have_text("résolu")
+        order = await services.tickets.get(request)
+        assert order.status == "pending" and order.resolved_at is None
+
+        await page.goto(f"{base}/console/kpis")
+        await expect(page.locator("#definitions")).to_be_visible()
+        body = await page.locator("main").inner_text()
+        assert "README" not in body and "Definitions" not in body
+        await page.screenshot(path=str(ARTIFACTS / "console-kpis-fr.png"), full_page=True)
+        for name in ("gaps", "notices"):
+            await page.goto(f"{base}/console/{name}")
+            await page.screenshot(path=str(ARTIFACTS / f"console-{name}-fr.png"), full_page=True)
+        for name, path in (("queue", "/console?lang=en"), ("kpis", "/console/kpis")):
+            await page.goto(f"{base}{path}")
+            await page.screenshot(path=str(ARTIFACTS / f"console-{name}-en.png"), full_page=True)
+        await page.goto(f"{base}/console?status=resolved")
+        await page.locator("#queue-rows a").first.click()
+        await expect(page.locator("#transcript")).to_contain_text("Chose: Oui")
+        await page.screenshot(path=str(ARTIFACTS / "console-escalation-en.png"), full_page=True)
+        assert violations == []
+        await context.close()
+
+        employee = await browser.new_context(
+            base_url=base, locale="fr-FR", timezone_id="Europe/Paris"
+        )
+        mine = await employee.new_page()
+        await _form_sign_in(mine, base, "max@norvane.example", PASSWORD, f"/tickets/{request}")
+        fields = mine.locator("#request-fields")
+        await expect(fields).to_contain_text("Lieu de livraison")
+        await mine.reload()
+        await expect(mine.locator(".facts")).to_contain_text(" CET")
+        await mine.screenshot(path=str(ARTIFACTS / "ticket-request-fr.png"), full_page=True)
+        await mine.goto(f"{base}/tickets/{request}?lang=en")
+        await expect(fields).to_contain_text("Delivery location")
+        await mine.screenshot(path=str(ARTIFACTS / "ticket-request-en.png"), full_page=True)
+        await mine.goto(f"{base}/console?lang=fr")
+        await expect(mine.locator("h1")).to_have_text(
+            "La console est réservée au centre de services"
+        )
+        await mine.screenshot(path=str(ARTIFACTS / "console-refused-fr.png"), full_page=True)
+        await employee.close()

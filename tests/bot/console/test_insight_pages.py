@@ -88,7 +88,7 @@ async def test_the_kpi_dashboard_shows_figures_charts_and_the_csv_link(
         assert page.status_code == 200, page.text
         html = page.text
         # The seeded week's hand-worked figures (tests/bot/insights/test_kpis.py).
-        assert re.search(r'id="kpi-deflection"><span class="figure">25\.0 %<small> \(1/4\)', html)
+        assert re.search(r'id="kpi-deflection"><span class="figure">25\.0%<small> \(1/4\)', html)
         assert re.search(r'id="kpi-mttr"><span class="figure">5\.0 h<small> \(2 tickets\)', html)
         assert html.count("<svg") >= 7 and "<polyline" in html  # the daily chart and 6 bars
         assert "REL-42" in html and "Portal 4.2" in html and "menu cantine" in html

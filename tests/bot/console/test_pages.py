@@ -102,7 +102,10 @@ async def test_employees_are_refused_every_console_page_and_api(
         await _sign_in(browser, "ann@norvane.example")
         for path in ["/console", f"/console/escalations/{escalation_id}"]:
             page = await browser.get(path)
-            assert page.status_code == 403 and "needs role agent" in page.text
+            assert page.status_code == 403 and "needs an agent account" in page.text
+            assert "needs role" not in page.text and 'href="/tickets"' in page.text
+        french = unescape((await browser.get("/console", headers={"Accept-Language": "fr"})).text)
+        assert '<html lang="fr">' in french and "compte de technicien" in french
         csrf = _hidden((await browser.get("/console/logout")).text, "csrf_token")
         for path in ["/api/v1/escalations", f"/api/v1/escalations/{escalation_id}"]:
             assert (await browser.get(path)).status_code == 403

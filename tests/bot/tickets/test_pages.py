@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from bot.app.services import open_services
 from bot.app.web import create_app
 from bot.auth import Role
+from bot.kernel.formats import when
 from bot.kernel.ticket_models import NewTicket, Ticket
 from bot.services import Components, Services
 from bot.settings import load_settings
@@ -309,3 +310,20 @@ async def test_comment_and_confirm_through_the_ticket_service(
         assert reopened.headers["location"] == f"/tickets/{other.reference}?done=reopened"
         again = await store.get(other.reference)
         assert again.status == "reopened" and again.resolved_at is None
+
+
+async def test_an_employee_in_tokyo_opens_their_ticket_page_in_french(
+    app: FastAPI, services: Services
+) -> None:
+    ticket = await _ticket(services)
+    await services.tickets.update(ticket.reference, actor=ZOE, assignee=ZOE)
+    async with _browser(app, **{"Accept-Language": "fr"}) as browser:
+        await _sign_in(browser, ANN, f"/tickets/{ticket.reference}")
+        browser.cookies.set("guichet_tz", "Asia/Tokyo")  # what zone.js keeps
+        page = (await browser.get(f"/tickets/{ticket.reference}")).text
+        assert 'data-zone="Asia/Tokyo"' in page and "/console/static/zone.js" in page
+        assert when(ticket.created_at, "fr", "Asia/Tokyo") in page and " JST" in page
+        assert 'id="ticket-group">zoe' in page  # the agent who has it, not "not assigned yet"
+        browser.cookies.set("guichet_tz", "Mars/Olympus")
+        page = (await browser.get(f"/tickets/{ticket.reference}")).text
+        assert f'data-zone="{services.settings.default_timezone}"' in page

@@ -1,0 +1,34 @@
+"""The time zone of a server-rendered page's reader: their browser's, which a small script
+(`/console/static/zone.js`) keeps in a cookie, else the deployment's default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import Request
+
+from bot.kernel.formats import is_zone, percent, when
+
+ZONE_COOKIE = "guichet_tz"
+FALLBACK_ZONE = "UTC"
+
+
+def page_zone(request: Request) -> str:
+    chosen = request.cookies.get(ZONE_COOKIE)
+    if chosen is not None and is_zone(chosen):
+        return chosen
+    services = getattr(request.app.state, "services", None)
+    return services.settings.default_timezone if services is not None else FALLBACK_ZONE
+
+
+def time_callables(language: str, zone: str) -> dict[str, Callable[..., str]]:
+    """`when(moment, year=True)` and `percent(share)` for a page's templates."""
+
+    def shown(moment: datetime | None, year: bool = True) -> str:
+        return when(moment, language, zone, year=year)
+
+    def share(value: float, digits: int = 1) -> str:
+        return percent(value, language, digits=digits)
+
+    return {"when": shown, "percent": share}
