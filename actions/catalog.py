@@ -59,7 +59,8 @@ class OrderItem(SimpleAction):
             else ""
         )
         lines = "".join(
-            f"\n- {label}: {value}" for label, value in self._values(item, context).items()
+            "\n" + t("- {label}: {value}", language, label=label, value=value)
+            for label, value in self._values(item, context).items()
         )
         return (
             tn(

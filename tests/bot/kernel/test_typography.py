@@ -21,38 +21,12 @@ import yaml
 from babel.messages.pofile import read_po
 
 from bot.kernel.i18n import catalog_path
+from tests.typography import typography_faults
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE_KB = ROOT / "knowledge_index" / "sample_kb"
 PROSE_FRONT_MATTER = ("title", "symptom", "cause", "workaround")
 SOURCE_FOLDERS = ("bot", "connectors", "actions", "knowledge_index", "nlu")
-
-_LEFT_OUT = re.compile(
-    r"https?://[^\s)\]>\"']+"  # a URL
-    r"|`[^`\n]*`"  # inline code
-    r"|<[^>\n]*>"  # an HTML tag
-    r"|\]\([^)\s]*\)"  # a Markdown link target
-    r"|\{[a-z_]+\}"  # a placeholder
-    r"|!\["  # a Markdown image
-    r"|&#?\w+;"  # an HTML entity
-)
-_FAULTS = (
-    (re.compile(r"[^\s\u202f?!;][?!;]"), "no narrow no-break space (U+202F) before ? ! ;"),
-    (re.compile(r"[ \u00a0][?!;]"), "another space than U+202F before ? ! ;"),
-    (re.compile(r"[^\s\u00a0:]:(?=\s|$)|[ \u202f]:"), "no no-break space (U+00A0) before :"),
-    (re.compile(r"«(?!\u00a0)|(?<!\u00a0)»"), "no no-break space (U+00A0) inside « »"),
-    (re.compile(r"\w\((?:s|x|e|es|nt)\)"), 'a plural written "(s)": use tn(...)'),
-)
-
-
-def typography_faults(text: str) -> list[str]:
-    """What breaks the rule in a French text, each with the words around it."""
-    prose = _LEFT_OUT.sub("\x00", text)
-    return [
-        f"{why}: {prose[max(0, m.start() - 25) : m.end() + 5]!r}"
-        for pattern, why in _FAULTS
-        for m in pattern.finditer(prose)
-    ]
 
 
 @pytest.mark.parametrize(
