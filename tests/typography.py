@@ -14,6 +14,7 @@ _LEFT_OUT = re.compile(
     r"|\{[a-z_]+\}"  # a placeholder
     r"|!\["  # a Markdown image
     r"|&#?\w+;"  # an HTML entity
+    r"|\b[A-Z]:(?=[\\\s,.)]|$)"  # a drive letter, H: or C:\\
 )
 _FAULTS = (
     (re.compile(r"[^\s\u202f?!;][?!;]"), "no narrow no-break space (U+202F) before ? ! ;"),

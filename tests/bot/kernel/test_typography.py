@@ -58,6 +58,7 @@ def test_the_check_finds_a_plain_space_a_missing_space_and_a_plural_in_brackets(
         "Tapez `size:>10MB`\u202f; puis **Terminer**\u00a0:",
         "{summary}\nJe valide\u202f?",
         "Encore {n} essais.",
+        "Les lecteurs réseau (par exemple H: et S:) et C:\\Temp.",
     ],
 )
 def test_the_check_leaves_urls_times_code_and_placeholders_alone(text: str) -> None:
