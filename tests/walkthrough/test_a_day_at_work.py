@@ -402,6 +402,7 @@ async def test_a_day_at_work_for_an_employee_and_an_agent(
             )
             # Minor of issue 14 ("Console: English only"), fixed on the console branch.
             await walk.speaks_its_language(console.locator("main"))
+            await walk.shows_no_raw_values(console.locator("main"))
 
             walk.begin("console-taken")
             await row.get_by_role("link", name=DEMO_USER).click()
@@ -432,6 +433,7 @@ async def test_a_day_at_work_for_an_employee_and_an_agent(
                 "the 'Problem' field filled in",
             )
             await walk.speaks_its_language(console.locator("main"))
+            await walk.shows_no_raw_values(facts)
 
             walk.begin("takeover-message")
             joined = widget.bot.filter(has_text=AGENT_NAME).first
@@ -467,6 +469,7 @@ async def test_a_day_at_work_for_an_employee_and_an_agent(
             await console.locator("#resolve").click()
             await expect(console.locator("#status")).to_have_attribute("data-status", "resolved")
             await walk.shot(console)
+            await walk.shows_no_raw_values(console.locator("aside.facts"))
             # Defect 1 of issue 14: resolving closed the unapproved order, fixed on the
             # console/tickets branch.
             walk.expect(

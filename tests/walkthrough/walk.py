@@ -15,6 +15,7 @@ from playwright.async_api import Locator, Page
 
 from bot.kernel.i18n import catalog_path
 from bot.kernel.language import Language
+from bot.kernel.tickets import CATEGORIES, IMPACTS, STATUSES, URGENCIES
 from tests.typography import typography_faults
 
 FUNCTION_WORDS: dict[Language, frozenset[str]] = {
@@ -65,6 +66,19 @@ def foreign_text(text: str, language: Language) -> list[str]:
     return sentences + ([f"{len(stray)} {other} words: {' '.join(stray[:12])}"] if stray else [])
 
 
+_IDENTIFIER = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+_CODES = "|".join(sorted({*STATUSES, *IMPACTS, *URGENCIES, *CATEGORIES}))
+_VOCABULARY = re.compile(rf"\b({_CODES})\b")
+
+
+def raw_values(text: str, language: Language) -> list[str]:
+    """Code values shown as they are stored: `user_request`, or `assigned` on a French page."""
+    found = _IDENTIFIER.findall(text)
+    if language == "fr":
+        found += _VOCABULARY.findall(text)
+    return sorted(set(found))
+
+
 @dataclass
 class Walk:
     """One language's walk: numbered screenshots and the expectations that were not met."""
@@ -103,6 +117,10 @@ class Walk:
     async def speaks_its_language(self, where: Locator) -> None:
         found = foreign_text(await where.inner_text(), self.language)
         self.expect(not found, f"text in the other language: {found}")
+
+    async def shows_no_raw_values(self, where: Locator) -> None:
+        found = raw_values(await where.inner_text(), self.language)
+        self.expect(not found, f"raw values instead of words: {found}")
 
     async def typeset(self, texts: list[str]) -> None:
         """French typography in what Guichet wrote (not in what the person typed)."""
