@@ -49,7 +49,7 @@ def _catalog_sentences() -> dict[Language, tuple[str, ...]]:
                     piece = piece.strip(" .,:;!?")
                     if len(piece.split()) >= 3 and piece not in other:
                         found[language].add(piece)  # type: ignore[index]
-    return {language: tuple(sorted(pieces)) for language, pieces in found.items()}  # type: ignore[misc]
+    return {language: tuple(sorted(pieces)) for language, pieces in found.items()}
 
 
 def foreign_text(text: str, language: Language) -> list[str]:
