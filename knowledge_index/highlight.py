@@ -8,7 +8,7 @@ from collections.abc import Collection
 from functools import lru_cache
 
 from knowledge_index.lexical import stems_of
-from knowledge_index.text import fold
+from knowledge_index.text import SPACES, fold
 
 _TOKEN = re.compile(r"\w+")
 _MARKUP = re.compile(r"[*_`>#|]+")
@@ -62,7 +62,7 @@ def highlight(text: str, stems: Collection[str], prefix: str | None = None) -> s
 def snippet(text: str, stems: Collection[str], prefix: str | None = None, words: int = 24) -> str:
     """A window of `words` words around the first match, highlighted."""
     matches = _Matcher(stems, prefix)
-    parts = _MARKUP.sub("", text).split(maxsplit=SCANNED_WORDS)[:SCANNED_WORDS]
+    parts = SPACES.split(_MARKUP.sub("", text).strip(), maxsplit=SCANNED_WORDS)[:SCANNED_WORDS]
     first = next((i for i, part in enumerate(parts) if any(map(matches, _TOKEN.findall(part)))), 0)
     start = max(0, min(first - 4, len(parts) - words))
     window = " ".join(parts[start : start + words])

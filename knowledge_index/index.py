@@ -29,6 +29,7 @@ from knowledge_index.columns import Entries, Passage, Passages
 from knowledge_index.documents import Entry, EntryType, passages
 from knowledge_index.embedders import Embedder, embed_documents
 from knowledge_index.lexical import LexicalIndex, LexicalMatch
+from knowledge_index.text import SPACES
 from knowledge_index.vectors import (
     APPROXIMATE_FROM,
     FaissIndex,
@@ -91,7 +92,7 @@ class Hit(BaseModel):
     matched: list[str] = Field(default_factory=list)
 
     def snippet(self, words: int = 40) -> str:
-        parts = re.sub(r"[*_`>#|]", "", self.passage).split()
+        parts = SPACES.split(re.sub(r"[*_`>#|]", "", self.passage).strip())
         return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 

@@ -35,6 +35,7 @@ MESSAGES: dict[str, str] = {
     "you": N_("You"),
     "bot": N_("Guichet"),
     "agent": N_("Agent"),
+    "said_by": N_("{who}:"),  # before each message, for screen readers
     "signed_out": N_(
         "Sign in to the intranet to chat, create tickets or reset your password; the help "
         "articles are open to everyone."

@@ -544,7 +544,7 @@
     message.className = "message " + role;
     var who = document.createElement("span");
     who.className = "sr-only";
-    who.textContent = say(role === "user" ? "you" : role) + ": ";
+    who.textContent = say("said_by", { who: say(role === "user" ? "you" : role) }) + " ";
     var body = document.createElement("div");
     body.className = "bubble";
     body.appendChild(who);
