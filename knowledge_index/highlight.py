@@ -21,8 +21,8 @@ def _folded(word: str) -> str:
 
 
 class _Matcher:
-    """How much of a word to mark: all of it when its stem is one the query matched, the typed
-    part when it begins with the word being typed ("pa" marks "<mark>pa</mark>ssword"), nothing
+    """How much of a word to mark: the typed part when it begins with the word being typed ("pa"
+    marks "<mark>pa</mark>ssword"), all of it when its stem is one the query matched, nothing
     for a stop word ("pa" does not mark "pas": the user is not looking for it). Remembers its
     answers for the words of one request."""
 
@@ -43,11 +43,12 @@ class _Matcher:
         folded = _folded(word)
         if len(folded) < 2 or folded in STOP_WORDS:
             return 0
-        if not stems_of(folded).isdisjoint(self._stems):
-            return len(word)
         if self._prefix is not None and folded.startswith(self._prefix):
+            # Only what was typed: the search's completions of it are guesses, not matches.
             # Folding keeps one character per letter for Latin text; otherwise mark it all.
             return len(self._prefix) if len(folded) == len(word) else len(word)
+        if not stems_of(folded).isdisjoint(self._stems):
+            return len(word)
         return 0
 
 

@@ -29,3 +29,8 @@ def test_an_accented_word_being_typed_is_marked_from_its_start() -> None:
 def test_the_snippet_opens_on_the_first_real_match() -> None:
     text = "Ce n'est pas grave. " * 10 + "Changez votre password ici."
     assert "<mark>pa</mark>ssword" in snippet(text, set(), prefix="pa", words=8)
+
+
+def test_a_completion_of_the_typed_word_is_marked_as_far_as_it_was_typed() -> None:
+    stems = stems_of("password")  # the search completed "pa" to "password"
+    assert highlight("Reset a password", stems, prefix="pa") == "Reset a <mark>pa</mark>ssword"
