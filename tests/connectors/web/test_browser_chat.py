@@ -144,7 +144,7 @@ async def test_tab_stays_in_the_open_omnibox_and_escape_returns_to_the_launcher(
     inside = "() => document.activeElement?.id === 'guichet-widget'"
     await page.keyboard.press("Tab")  # from the search box: the language and close buttons
     assert await page.evaluate(focused) == "EN"
-    seen = []
+    seen: list[str | None] = []
     for _ in range(7):
         assert await page.evaluate(inside), seen
         seen.append(await page.evaluate(focused))
