@@ -81,7 +81,8 @@ class Action(BaseModel):
     """Something the assistant does rather than explains, offered as a suggestion.
 
     `payload` is what the chat receives when it is chosen (a button payload such as
-    `/incident_status`); `url` where a page does it (a self-service portal), if any.
+    `/incident_status`); `url` where a page does it (a self-service portal, or a page of
+    Guichet's own such as `/kb/{lang}/reset-password`: `{lang}` becomes the entry's language).
     """
 
     id: str
@@ -211,7 +212,7 @@ def action_entries(action: Action) -> list[Entry]:
             type="action",
             category="action",
             tags=action.tags,
-            url=action.url or "",
+            url=(action.url or "").replace("{lang}", language),
             body=action.description.get(language),
             action=action.payload,
         )

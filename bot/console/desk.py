@@ -12,6 +12,7 @@ category, impact and urgency change on that ticket, and only on it, through the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -42,6 +43,17 @@ ESCALATION_STATUS_NAMES: dict[str, str] = {
     "resolved": N_("resolved"),
     "returned": N_("back with the bot"),
 }
+
+
+def shown_name(display_name: str, email: str) -> str:
+    """The name an employee sees for an agent: never their e-mail address. An account without
+    a name (or named by its address) gets one from the address: marc.durand@ → Marc Durand."""
+    name = display_name.strip()
+    if name and "@" not in name:
+        return name
+    local = (name or email).split("@")[0]
+    words = [word for word in re.split(r"[._+-]+", local) if word]
+    return " ".join(word[:1].upper() + word[1:] for word in words) or local
 
 
 class Guess(BaseModel):
@@ -370,14 +382,15 @@ class EscalationDesk:
         row, _, ticket = await self._held(escalation_id, agent)
         # Neither the transcript nor the push keeps a secret (a temporary password for the
         # user, say): the notification is stored, and so pushed, redacted (bot/storage/redacted).
-        said = Turn(role="agent", text=self.services.conversations.redact(text))
+        name = shown_name(agent.display_name, agent.email)
+        said = Turn(role="agent", text=self.services.conversations.redact(text), sender=name)
 
         def append(conversation: Conversation) -> list[Turn]:
             said.language = conversation.language
             return [said]
 
         await self._update_conversation(
-            row.conversation_id, append, push=True, sender=agent.display_name, pushed=[text]
+            row.conversation_id, append, push=True, sender=name, pushed=[text]
         )
         if ticket is not None and ticket.reference is not None:
             await self.services.tickets.comment(
@@ -508,7 +521,7 @@ class EscalationDesk:
             )
         if push and turns:
             texts = pushed if pushed is not None else [turn.text for turn in turns]
-            replies = [Reply(text=f"{sender}: {text}" if sender else text) for text in texts]
+            replies = [Reply(text=text, sender=sender) for text in texts]
             async with self._sessions.begin() as session:
                 session.add(
                     NotificationRow(

@@ -38,6 +38,7 @@ class Reply(BaseModel):
     text: str
     buttons: list[Button] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
+    sender: str | None = Field(None, description="the agent's name when an agent wrote it")
 
 
 class Turn(BaseModel):
@@ -49,6 +50,7 @@ class Turn(BaseModel):
     links: list[Link] = Field(default_factory=list)
     intent: str | None = None
     confidence: float | None = None
+    sender: str | None = None  # an agent's turn: the name the user sees
 
 
 def bot_turns(replies: list[Reply], language: Language) -> list[Turn]:

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
-from connectors.web.pages import page, widget_tag
+from connectors.web.layout import page, widget_tag
 from connectors.web.tokens import mint_token
 
 DEMO_USER = "marie.dupont@norvane.example"

@@ -59,7 +59,7 @@ async def test_groups_come_in_order_and_the_fallbacks_carry_the_text(
     rank = {"action": 1, "catalog_item": 2, "procedure": 3, "faq": 3, "known_error": 4}
     ranks = [rank[s["type"]] for s in suggestions[:-2]]
     assert ranks == sorted(ranks) and ranks[0] == 1
-    assert suggestions[0]["action"] and suggestions[0]["url"] == "https://password.norvane.example"
+    assert suggestions[0]["action"] and suggestions[0]["url"] == "/kb/en/reset-password"
     ticket = suggestions[-2]
     assert ticket["action"] == '/open_incident{"description": "reset password"}'
     assert suggestions[-1]["action"] == "/human_handoff"

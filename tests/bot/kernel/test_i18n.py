@@ -66,6 +66,14 @@ def test_every_french_entry_is_translated_with_the_same_placeholders() -> None:
             assert placeholders(form) == expected, (message.id, form)
 
 
+def test_no_message_says_a_count_with_a_parenthesised_plural() -> None:
+    """ "essai(s)", "attempt(s)": a count is said with `tn` and the language's plural forms."""
+    for message in _read(catalog_path("fr")):
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        for text in [*ids, *_forms(message)]:
+            assert "(s)" not in text and "(es)" not in text, text
+
+
 @pytest.mark.parametrize(
     ("language", "said"),
     [
