@@ -1,8 +1,11 @@
 """Suggestions as you type, and full search, over the index, active notices and feedback.
 
-Suggestions come grouped: matching active incident notices, then actions, catalog items,
-procedures and FAQs, known errors; each group best first. Two entries always close the list:
-"create a ticket with this text" and "chat with an agent".
+Suggestions come best first after the matching active incident notices, whatever their type:
+grouping by type put a catalog item that merely shares a word before the known error that
+answers (on the real-text set, recall@5 0.72 grouped and cut, 0.83 in score order). What is
+shown and how sure we are are separate: every entry above `suggest_threshold` (nothing in common
+below it) is shown, and `confident` says whether the best one answers. Two entries always close
+the list: "create a ticket with this text" and "chat with an agent".
 """
 
 from __future__ import annotations
@@ -41,16 +44,7 @@ NOTICE_THRESHOLD = 0.4
 # scores 0.35 against "VPN down in Lyon" on meaning and words alone.
 NOTICE_TAG_BONUS = 0.15
 RESULT_CACHE = 4096
-CONTENDER_MARGIN = 0.2
 SUGGESTABLE: tuple[EntryType, ...] = ("action", "catalog_item", "procedure", "faq", "known_error")
-GROUP_RANK: dict[str, int] = {
-    "incident_notice": 0,
-    "action": 1,
-    "catalog_item": 2,
-    "procedure": 3,
-    "faq": 3,
-    "known_error": 4,
-}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 SuggestionType = Literal[
@@ -82,6 +76,9 @@ class Suggestions(BaseModel):
     language: Language
     suggestions: list[Suggestion]
     index_ready: bool = True
+    confident: bool = Field(
+        False, description="the first entry suggested answers what is typed; false: not sure"
+    )
 
 
 class SearchResult(BaseModel):
@@ -217,6 +214,7 @@ class SuggestionService:
         typed, typing = query_words(text)
         prefix = typed[-1] if typing and typed else None
         items: list[Suggestion] = []
+        confident = False
         ready = self.knowledge.ready
         vector = None
         if ready:
@@ -231,25 +229,26 @@ class SuggestionService:
                 )
             )
             vector = found.vector
-            # Grouping puts a catalog item before a procedure: show only close contenders.
-            best = found.hits[0].score if found.hits else 0.0
-            floor = max(self.suggest_threshold, best - CONTENDER_MARGIN)
-            items = [self._entry_suggestion(h, prefix) for h in found.hits if h.score >= floor]
+            shown = [h for h in found.hits if h.score >= self.suggest_threshold]
+            items = [self._entry_suggestion(h, prefix) for h in shown]
+            confident = bool(shown) and shown[0].score >= self.answer_threshold
         found_notices = self._notice_matcher.match(text, vector, active) if active else []
         notices = [
             self._notice_suggestion(n, score, stems, language, prefix)
             for n, score, stems in sorted(found_notices, key=lambda f: -f[1])
         ]
-        ranked = notices + sorted(items, key=lambda s: (GROUP_RANK.get(s.type, 9), -s.score))
+        ranked = notices + items
         return Suggestions(
             query=text,
             language=language,
             suggestions=ranked[:limit] + self._fallbacks(text.strip(), language),
             index_ready=ready,
+            confident=confident,
         )
 
     async def search(self, query: SearchQuery) -> SearchResults:
-        """Full results, the ones scoring under the suggestion threshold left out."""
+        """Full results best first, those with nothing in common with the query left out;
+        `confident` says whether the first one answers it."""
         language = query.language
         text = clean(query.text, limit=MAX_SEARCH_CHARACTERS).strip()
         if not query_words(text)[0]:

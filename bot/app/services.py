@@ -119,7 +119,7 @@ async def open_services(settings: Settings, components: Components | None = None
         default_language=settings.default_language,
         thresholds=Thresholds(
             answer=settings.knowledge.answer_threshold,
-            suggest=settings.knowledge.suggest_threshold,
+            suggest=settings.knowledge.chat_suggest_threshold,
         ),
         locks=scale.locks,
     )
