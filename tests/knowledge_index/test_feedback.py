@@ -6,10 +6,11 @@ import pytest
 
 from bot.kernel.feedback import Signals
 from bot.services import Services
+from knowledge_index.documents import EntryType
 from knowledge_index.feedback import OVERALL_CAP, QUERY_CAP, boosts, query_key
 from knowledge_index.index import SearchQuery
 
-ARTICLES = ("procedure", "faq", "known_error")
+ARTICLES: tuple[EntryType, ...] = ("procedure", "faq", "known_error")
 SENTENCE = "lost my phone with the authenticator app"
 
 
