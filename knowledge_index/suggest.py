@@ -26,6 +26,7 @@ from bot.kernel.i18n import t
 from bot.kernel.language import Language
 from bot.kernel.links import safe_link
 from bot.kernel.notices import ActiveNotices, Notice
+from knowledge_index.abstention import AbstentionModel, features
 from knowledge_index.documents import EntryType
 from knowledge_index.embedders import Embedder, Vectors
 from knowledge_index.feedback import boosts, query_key
@@ -79,6 +80,7 @@ class Suggestions(BaseModel):
     confident: bool = Field(
         False, description="the first entry suggested answers what is typed; false: not sure"
     )
+    confidence: float = Field(0.0, description="the probability that the first entry answers")
 
 
 class SearchResult(BaseModel):
@@ -105,6 +107,7 @@ class SearchResults(BaseModel):
     query: str
     language: Language
     confident: bool = Field(description="the best result is good enough to be given as the answer")
+    confidence: float = Field(0.0, description="the probability that the best result answers")
     results: list[SearchResult]
 
 
@@ -179,12 +182,15 @@ class SuggestionService:
         *,
         suggest_threshold: float,
         answer_threshold: float,
+        abstention: AbstentionModel | None = None,
     ) -> None:
+        """`answer_threshold` is on the abstention model's confidence (a probability)."""
         self.knowledge = knowledge
         self.notices = notices
         self.feedback = feedback
         self.suggest_threshold = suggest_threshold
         self.answer_threshold = answer_threshold
+        self.abstention = abstention or AbstentionModel.load()
         self._notice_matcher = NoticeMatcher(knowledge.embedder)
         self._cache: OrderedDict[tuple[str, str, int], tuple[tuple[object, ...], Suggestions]]
         self._cache = OrderedDict()
@@ -214,7 +220,7 @@ class SuggestionService:
         typed, typing = query_words(text)
         prefix = typed[-1] if typing and typed else None
         items: list[Suggestion] = []
-        confident = False
+        confident, confidence = False, 0.0
         ready = self.knowledge.ready
         vector = None
         if ready:
@@ -231,7 +237,8 @@ class SuggestionService:
             vector = found.vector
             shown = [h for h in found.hits if h.score >= self.suggest_threshold]
             items = [self._entry_suggestion(h, prefix) for h in shown]
-            confident = bool(shown) and shown[0].score >= self.answer_threshold
+            confidence = self.abstention.confidence(features(found.hits, found.match))
+            confident = bool(shown) and confidence >= self.answer_threshold
         found_notices = self._notice_matcher.match(text, vector, active) if active else []
         notices = [
             self._notice_suggestion(n, score, stems, language, prefix)
@@ -244,6 +251,7 @@ class SuggestionService:
             suggestions=ranked[:limit] + self._fallbacks(text.strip(), language),
             index_ready=ready,
             confident=confident,
+            confidence=round(confidence, 4),
         )
 
     async def search(self, query: SearchQuery) -> SearchResults:
@@ -259,14 +267,17 @@ class SuggestionService:
         )
         hits = [h for h in found.hits if h.score >= self.suggest_threshold]
         best = found.hits[0].score if found.hits else 0.0
-        if best < self.answer_threshold:
+        confidence = self.abstention.confidence(features(found.hits, found.match))
+        confident = bool(hits) and confidence >= self.answer_threshold
+        if not confident:
             await self.feedback.record_gap(
                 query_key=key, query=text, language=language, best_score=best
             )
         return SearchResults(
             query=query.text,
             language=language,
-            confident=best >= self.answer_threshold,
+            confident=confident,
+            confidence=round(confidence, 4),
             results=[self._result(hit) for hit in hits],
         )
 

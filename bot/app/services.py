@@ -142,7 +142,7 @@ async def open_services(settings: Settings, components: Components | None = None
             notices,
             feedback,
             suggest_threshold=settings.knowledge.suggest_threshold,
-            answer_threshold=settings.knowledge.answer_threshold,
+            answer_threshold=settings.knowledge.confidence_threshold,
         ),
         auth=AuthStore(
             database,

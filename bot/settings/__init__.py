@@ -60,6 +60,9 @@ class KnowledgeSettings(BaseModel):
     kb_dir: Path = SAMPLE_KB_DIR
     embedder: str = "use-multilingual"
     answer_threshold: float = Field(0.45, ge=0.0, le=1.0)
+    # The omnibox and search say "not sure" under this confidence of the abstention model
+    # (knowledge_index/abstention.py, a probability fitted on the real-text tune split).
+    confidence_threshold: float = Field(0.5, ge=0.0, le=1.0)
     # What is shown is not how sure we are: the omnibox and search show every entry from this
     # score (under it, nothing in common with the query) and say "not sure" apart; cutting at
     # 0.3 left answerable tickets of the real-text set without any result.
