@@ -70,8 +70,9 @@ class SearchQuery:
     feedback and suggestion services, the index): a new search parameter goes here.
 
     `types` keeps those kinds of entries only (None: all); `boosts` are added to the score of
-    groups that helped before (the feedback layer sets them); a `complete` query is a finished
-    question, otherwise its last word may be half-typed.
+    groups that helped before (the feedback layer sets them); `type_shifts` to the score of
+    kinds of entries (what the query asks for: a fix or a thing, see `query_shape`); a
+    `complete` query is a finished question, otherwise its last word may be half-typed.
     """
 
     text: str
@@ -80,6 +81,7 @@ class SearchQuery:
     types: Sequence[EntryType] | None = None
     boosts: Mapping[str, float] | None = None
     complete: bool = True
+    type_shifts: Mapping[str, float] | None = None
 
 
 class Hit(BaseModel):
@@ -314,6 +316,7 @@ class KnowledgeIndex:
         lexical_ids = np.argpartition(-coverage, top - 1)[:top] if top else np.array([], int)
         candidates = set(cosine) | {int(i) for i in lexical_ids}
         wanted = set(query.types) if query.types else None
+        shifts = query.type_shifts
         best: dict[str, tuple[float, int]] = {}
         for row in candidates:
             number = int(self.passages.entry[row])
@@ -323,6 +326,8 @@ class KnowledgeIndex:
             score = (1 - LEXICAL_WEIGHT) * cosine.get(row, floor) + LEXICAL_WEIGHT * float(
                 coverage[row]
             )
+            if shifts:
+                score += shifts.get(self.entries.type_of(number), 0.0)
             current = best.get(group)
             if current is None or score > current[0]:
                 best[group] = (score, row)
