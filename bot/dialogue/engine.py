@@ -44,6 +44,7 @@ PROBLEMS = {
     "access_request",
 }
 ORDERS = {"order_equipment", "software_request"}
+CLEAR_CANCEL = 0.9  # with nothing in progress, a cancel the model is sure of
 CANCEL_WORDS = {"cancel", "annuler", "annule", "stop", "abort", "laisse tomber", "forget it"}
 ARTICLE_TYPES: tuple[EntryType, ...] = ("procedure", "faq", "known_error")
 TICKET_SECOND_INTENT = 0.2
@@ -243,7 +244,7 @@ class DialogueEngine:
                 ),
                 *handoff,
             ]
-        if self._is_cancel(parse):
+        if self._is_cancel(parse, in_progress=state.active_action is not None):
             if state.active_action is None:
                 return [
                     Reply(text=t("There is nothing in progress to cancel.", conversation.language))
@@ -292,8 +293,19 @@ class DialogueEngine:
             for score in parse.ranking[:2]
         )
 
-    def _is_cancel(self, parse: ParseResult) -> bool:
-        return parse.intent == "cancel" or fold(parse.text).strip(" !.") in CANCEL_WORDS
+    @staticmethod
+    def _is_cancel(parse: ParseResult, *, in_progress: bool) -> bool:
+        """A cancel word, or the cancel intent while something is in progress.
+
+        With nothing in progress, only a clear cancel is answered "nothing to cancel": a
+        message the model merely leans towards cancel for ("rien ne marche") is a problem
+        to look up.
+        """
+        if fold(parse.text).strip(" !.") in CANCEL_WORDS:
+            return True
+        if parse.intent != "cancel":
+            return False
+        return in_progress or parse.confidence >= CLEAR_CANCEL
 
     async def _route(self, conversation: Conversation, parse: ParseResult) -> list[Reply]:
         state, language, intent = conversation.state, conversation.language, parse.intent
