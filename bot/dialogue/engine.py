@@ -244,6 +244,9 @@ class DialogueEngine:
                 ),
                 *handoff,
             ]
+        aside = await self.forms.aside(conversation, parse)
+        if aside is not None:  # "I did not get the code": the form answers and stays
+            return aside
         if self._is_cancel(parse, in_progress=state.active_action is not None):
             if state.active_action is None:
                 return [

@@ -94,6 +94,18 @@ class FormRunner:
         state.consecutive_failures = 0
         return replies
 
+    async def aside(self, conversation: Conversation, parse: ParseResult) -> list[Reply] | None:
+        """The form's own answer to a side request ("I did not get the code"), if it has one."""
+        if conversation.state.active_action is None:
+            return None
+        action = self.actions.get(conversation.state.active_action)
+        return await action.aside(
+            self.context(conversation),
+            text=parse.text,
+            intent=parse.intent,
+            entities={e.entity: str(e.value) for e in parse.entities},
+        )
+
     async def proceed(self, conversation: Conversation, parse: ParseResult) -> list[Reply] | None:
         """The next step of the form in progress; None when the user moved on to another topic."""
         state, language = conversation.state, conversation.language

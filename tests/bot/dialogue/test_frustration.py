@@ -81,9 +81,10 @@ async def test_frustrated_user_gets_a_person_not_a_cancel(services: Services, te
     conversation = await services.conversations.get(chat.conversation_id)
     assert conversation.state.handed_off
     assert t("There is nothing in progress to cancel.", conversation.language) not in answer
-    assert t(
-        "I'm sorry this is taking so long. Let me get you a human.", conversation.language
-    ) in answer
+    assert (
+        t("I'm sorry this is taking so long. Let me get you a human.", conversation.language)
+        in answer
+    )
 
 
 @pytest.mark.slow
