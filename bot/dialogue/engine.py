@@ -13,6 +13,7 @@ from bot.dialogue.form_runner import FAILURES_BEFORE_AGENT, FormRunner
 from bot.dialogue.frustration import frustrated
 from bot.dialogue.notices import NoticeLookup, notices_first
 from bot.dialogue.payloads import parse_payload
+from bot.dialogue.stale import redo, stale
 from bot.dialogue.topics import topic_of
 from bot.kernel.domain import Button, Conversation, Link, Reply, Turn, bot_turns, payload
 from bot.kernel.i18n import t
@@ -210,16 +211,25 @@ class DialogueEngine:
     def _set_language(
         self, conversation: Conversation, parse: ParseResult, override: Language | None
     ) -> None:
-        if override is not None:
+        """The reply language: the user's written language when it is clear, else their choice.
+
+        `override` is the language the user's interface is set to (the widget's EN/FR). It is
+        a choice when it changes; a message written clearly in the other language (three
+        words or more, or a greeting or thanks, detected with confidence) is answered in that
+        language, and the conversation goes on in it, on every channel.
+        """
+        state = conversation.state
+        if override is not None and override != state.interface_language:
             conversation.language, conversation.language_locked = override, True
-            return
+            state.interface_language = override
         text = parse.text
-        if conversation.language_locked or text.startswith("/"):
+        if text.startswith("/"):
             return
         detection = self.languages.detect(text)
-        first_message = not _written_yet(conversation)  # payloads before it do not count
-        # "ok" or "Outlook" in the middle of a French conversation says nothing of the
-        # language, but "bonjour" or "thanks" does.
+        # Before a language was chosen, the first message typed tells it; after, "ok" or
+        # "Outlook" in the middle of a French conversation says nothing of the language, but
+        # "bonjour" or "thanks" does.
+        first_message = not conversation.language_locked and not _written_yet(conversation)
         telling = (
             first_message
             or len(text.split()) >= SHORT_MESSAGE_WORDS
@@ -263,6 +273,8 @@ class DialogueEngine:
                     )
                 )
             ]
+        if stale(state, parse, self.forms.slot_names(conversation)):
+            return await self._stale_button(conversation, parse)
         if parse.intent == "human_handoff":
             return await self.forms.run(conversation, "handoff")
         if parse.intent in {"confirm_resolution", "reopen"} and parse.entity("ticket"):
@@ -288,6 +300,28 @@ class DialogueEngine:
         state.awaiting_feedback = False
         replies = await self._route(conversation, parse)
         return await notices_first(self.notices, conversation, parse, replies)
+
+    async def _stale_button(self, conversation: Conversation, parse: ParseResult) -> list[Reply]:
+        """An earlier step's button: do that choice again if it stands alone, else say where
+        the conversation is."""
+        state, language = conversation.state, conversation.language
+        action = redo(state, parse)
+        if action is not None and await self._still_offered(parse):
+            return await self.forms.start(conversation, action, parse)
+        intro = Reply(text=t("That choice belongs to an earlier step that is over.", language))
+        if state.active_action is not None:
+            return [intro, *await self.forms.where_we_are(conversation)]
+        return [
+            intro,
+            Reply(
+                text=t("Nothing is in progress now. What can I do for you?", language),
+                buttons=self._menu(language),
+            ),
+        ]
+
+    async def _still_offered(self, parse: ParseResult) -> bool:
+        item = parse.entity("catalog_item")
+        return item is not None and self.knowledge.catalog_item(item) is not None
 
     @staticmethod
     def _also_asks_for_a_ticket(parse: ParseResult) -> bool:
