@@ -14,7 +14,7 @@ from bot.dialogue.frustration import frustrated
 from bot.dialogue.notices import NoticeLookup, notices_first
 from bot.dialogue.payloads import parse_payload
 from bot.dialogue.stale import redo, stale
-from bot.dialogue.topics import topic_of
+from bot.dialogue.topics import topic_of, topic_reply
 from bot.kernel.domain import Button, Conversation, Link, Reply, Turn, bot_turns, payload
 from bot.kernel.i18n import t
 from bot.kernel.language import Language
@@ -454,11 +454,9 @@ class DialogueEngine:
             state.consecutive_failures += 1
         topic = topic_of(state.last_intent) if confident_intent else None
         if topic is not None:
-            return self._topic_reply(conversation, topic, hits)
-        escalate = [
-            Button(title=t("Talk to an agent", language), payload="/human_handoff"),
-            Button(title=t("Create a ticket", language), payload="/open_incident"),
-        ]
+            related = [h for h in hits if h.score >= self.thresholds.suggest]
+            return topic_reply(topic, related, language, self._escalate(language))
+        escalate = self._escalate(language)
         suggestions = [h for h in hits if h.score >= self.thresholds.suggest]
         if suggestions:
             buttons = [
@@ -496,43 +494,6 @@ class DialogueEngine:
         return [
             Button(title=t("Talk to an agent", language), payload="/human_handoff"),
             Button(title=t("Create a ticket", language), payload="/open_incident"),
-        ]
-
-    def _topic_reply(
-        self, conversation: Conversation, topic: tuple[str, frozenset[str]], hits: list[Hit]
-    ) -> list[Reply]:
-        """The problem is clear but no article is a sure answer: the closest ones on its topic."""
-        language = conversation.language
-        name, categories = topic
-        related = [
-            h for h in hits if h.entry.category in categories and h.score >= self.thresholds.suggest
-        ]
-        if not related:
-            return [
-                Reply(
-                    text=t(
-                        "I understand it's about {topic}, but I have no article that fits. "
-                        "A technician can look into it:",
-                        language,
-                        topic=t(name, language),
-                    ),
-                    buttons=self._escalate(language),
-                )
-            ]
-        return [
-            Reply(
-                text=t(
-                    "About {topic}, these articles may help. Otherwise a technician can look "
-                    "into it:",
-                    language,
-                    topic=t(name, language),
-                ),
-                buttons=[
-                    Button(title=h.entry.title, payload=payload("article", article=h.entry.group))
-                    for h in related
-                ]
-                + self._escalate(language),
-            )
         ]
 
     def _article_reply(self, conversation: Conversation, hit: Hit) -> list[Reply]:

@@ -7,7 +7,9 @@ rather than saying it did not understand.
 
 from __future__ import annotations
 
-from bot.kernel.i18n import N_
+from bot.kernel.domain import Button, Reply, payload
+from bot.kernel.i18n import N_, t
+from knowledge_index.index import Hit
 
 TOPICS: dict[str, tuple[str, frozenset[str]]] = {
     "password_reset": (N_("your password"), frozenset({"account"})),
@@ -29,3 +31,37 @@ TOPICS: dict[str, tuple[str, frozenset[str]]] = {
 def topic_of(intent: str | None) -> tuple[str, frozenset[str]] | None:
     """The topic's name (to translate) and its article categories, for a problem intent."""
     return TOPICS.get(intent or "")
+
+
+def topic_reply(
+    topic: tuple[str, frozenset[str]], hits: list[Hit], language: str, escalate: list[Button]
+) -> list[Reply]:
+    """The problem is clear but no article is a sure answer: the closest ones on its topic."""
+    name, categories = topic
+    related = [h for h in hits if h.entry.category in categories]
+    if not related:
+        return [
+            Reply(
+                text=t(
+                    "I understand it's about {topic}, but I have no article that fits. "
+                    "A technician can look into it:",
+                    language,
+                    topic=t(name, language),
+                ),
+                buttons=escalate,
+            )
+        ]
+    return [
+        Reply(
+            text=t(
+                "About {topic}, these articles may help. Otherwise a technician can look into it:",
+                language,
+                topic=t(name, language),
+            ),
+            buttons=[
+                Button(title=h.entry.title, payload=payload("article", article=h.entry.group))
+                for h in related
+            ]
+            + escalate,
+        )
+    ]
