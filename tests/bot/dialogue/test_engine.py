@@ -161,10 +161,13 @@ async def test_language_is_sticky_and_can_be_overridden(services) -> None:
     assert (await chat.state())[0] == "fr"
     await chat.say("ok")  # too short to switch
     assert (await chat.state())[0] == "fr"
-    await chat.say("merci", language="en")
+    await chat.say("ok", language="en")  # the interface switched to English
     assert (await chat.state())[0] == "en"
-    await chat.say("bonjour tout le monde, je suis là")  # locked by the override
+    await chat.say("ok", language="en")
     assert (await chat.state())[0] == "en"
+    # but a message clearly written in French is answered in French (issue 14)
+    await chat.say("bonjour tout le monde, je suis là", language="en")
+    assert (await chat.state())[0] == "fr"
 
 
 async def test_restart_loses_nothing(
