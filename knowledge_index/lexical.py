@@ -197,6 +197,19 @@ class LexicalIndex:
 
     # -- querying ---------------------------------------------------------------------------
 
+    @property
+    def surface_words(self) -> dict[str, int]:
+        """Every folded word of the passages, with its position in `surface`."""
+        return self._surface_ids
+
+    def begins_a_word(self, prefix: str) -> bool:
+        start = bisect.bisect_left(self.surface, prefix)
+        return start < len(self.surface) and self.surface[start].startswith(prefix)
+
+    def passages_with(self, index: int) -> int:
+        """How many passages hold the surface word at `index`."""
+        return int(self._surface_df[index])
+
     def _surface_terms_of(self, index: int) -> Ints:
         return self._surface_terms[self._surface_ptr[index] : self._surface_ptr[index + 1]]
 

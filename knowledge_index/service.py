@@ -26,6 +26,7 @@ from knowledge_index.index import (
     content_hash,
 )
 from knowledge_index.lexical import LexicalMatch
+from knowledge_index.query import normalised
 from knowledge_index.query_shape import type_shifts
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ class IndexedKnowledgeBase:
 
     def find_now(self, query: SearchQuery) -> Found:
         index = self.require()
+        query = normalised(query, index.lexical)  # courtesy off, one-letter typos corrected
         match = index.lexical.match(query.text, complete=query.complete)
         # A half-typed word says little to the embedder: embed its likeliest completion.
         text = query.text

@@ -78,6 +78,9 @@ class DialogueState(BaseModel):
     awaiting_resolution: str | None = None  # a ticket the user was asked "does it work now?"
     agent: str | None = None  # the agent who took the conversation over: the bot is silent
     timezone: str | None = None  # the user's IANA zone, as their channel knows it
+    # The language the user's interface last asked for (the widget's setting): a choice only
+    # when it changes, so that a language the user wrote in since is kept.
+    interface_language: str | None = None
 
 
 class Conversation(BaseModel):

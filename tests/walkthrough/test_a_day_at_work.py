@@ -201,6 +201,10 @@ class Widget:
         return await self.bot.locator(".bubble").all_inner_texts()
 
 
+# A time of day with the zone it is in ("17:02 CET", "5:02 PM CET").
+_TIME_WITH_ZONE = r"\d{1,2}[:h]\d{2}(?:\s*[AP]M)?\s*(?:CET|CEST|UTC[+-]\d|\(?Europe/Paris\)?)"
+
+
 async def _employee_morning(walk: Walk, widget: Widget, services: Services) -> dict[str, str]:
     """The employee's steps up to the hand-off; the references of what she opened."""
     say, page = widget.say, widget.page
@@ -348,7 +352,7 @@ async def _employee_morning(walk: Walk, widget: Widget, services: Services) -> d
     # Minor of issue 14 ("times disagree ... show every time in the user's time zone, with the
     # zone"), fixed on the console/tickets/time zones branch.
     walk.expect(
-        bool(re.search(r"\d{1,2}[:h]\d{2}(?:\s*[AP]M)?\s*(?:CET|CEST|UTC[+-]\d|\(?Europe/Paris\)?)", text)),
+        bool(re.search(_TIME_WITH_ZONE, text)),
         f"the opening time with her time zone: {text!r}",
     )
     await walk.speaks_its_language(widget.panel)
