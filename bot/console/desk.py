@@ -24,6 +24,7 @@ from bot.console.live import ESCALATIONS, conversation_topic, publish, turn_even
 from bot.kernel.domain import Conversation, Link, Reply, Turn, bot_turns, utcnow
 from bot.kernel.errors import Conflict, Forbidden, NotFound
 from bot.kernel.i18n import N_, t
+from bot.kernel.messages import category_name
 from bot.kernel.ticket_models import Event, NewTicket, SyncState, Ticket
 from bot.kernel.tickets import CATEGORY_BY_INTENT, OPEN_STATUSES, TRANSITIONS, Status
 from bot.kernel.transcript import pressed, problem_statement
@@ -304,8 +305,10 @@ class EscalationDesk:
         if ticket is None or ticket.reference is None:
             guess = self.guess(row)
             turns = (await self.services.conversations.get(row.conversation_id)).transcript
-            problem = self._problem(row, turns) or t(
-                f"category_{guess.category}", conversation.language
+            problem = self._problem(row, turns) or t(  # in the requester's language
+                "Conversation handed to an agent ({category})",
+                conversation.language,
+                category=category_name(guess.category, conversation.language),
             )
             chosen = pressed(turns)
             lines = [

@@ -6,6 +6,7 @@ is written where it is used (`bot.kernel.i18n`)."""
 from __future__ import annotations
 
 from bot.kernel.i18n import N_, t
+from bot.kernel.ticket_models import Ticket
 
 # Small talk: the intent's answer.
 SMALL_TALK: dict[str, str] = {
@@ -76,6 +77,24 @@ STATUS_NAMES: dict[str, str] = {
     "reopened": N_("reopened"),
 }
 
+# Why a conversation went to a human agent (an escalation's `reason`).
+HANDOFF_REASONS: dict[str, str] = {
+    "user_request": N_("asked for an agent"),
+    "frustration": N_("sounded frustrated"),
+    "bot_failed": N_("the bot did not understand twice"),
+}
+
+# What a ticket waits for, by its status, as its requester reads it (beside the status's name).
+WAITING_FOR: dict[str, str] = {
+    "new": N_("waiting for the service desk to take it"),
+    "awaiting_information": N_("waiting for your reply"),
+    "pending": N_("waiting for a third party (a supplier, another team)"),
+    "reopened": N_("waiting for the service desk to take it up again"),
+    "resolved": N_("waiting for you to confirm that it works"),
+}
+AWAITING_APPROVAL = N_("awaiting approval by {approver}")
+NOT_APPROVED = N_("not approved by {approver}")
+
 # Who approves a catalog item: "(needs approval from {approver})".
 APPROVER_NAMES: dict[str, str] = {
     "manager": N_("your manager"),
@@ -83,6 +102,7 @@ APPROVER_NAMES: dict[str, str] = {
     "security": N_("the security team"),
     "none": N_("nobody"),
 }
+THE_APPROVER = N_("the approver")
 
 
 def status_name(status: str, language: str) -> str:
@@ -93,3 +113,22 @@ def status_name(status: str, language: str) -> str:
 def category_name(category: str, language: str) -> str:
     """A ticket category's name; a category of the site's own as it is."""
     return t(CATEGORY_LABELS[category], language) if category in CATEGORY_LABELS else category
+
+
+def handoff_reason(reason: str, language: str) -> str:
+    """Why a conversation went to an agent; a reason of the site's own as it is."""
+    return t(HANDOFF_REASONS[reason], language) if reason in HANDOFF_REASONS else reason
+
+
+def waiting_for(ticket: Ticket, language: str) -> str | None:
+    """What the ticket waits for, in words that fit it: a request pending approval awaits its
+    approver, a ticket awaiting information the requester's reply, a pending incident a third
+    party. None while it is simply being worked on, or once it is done."""
+    approval = ticket.details.get("approval") if ticket.kind == "request" else None
+    if approval in ("waiting", "rejected") and ticket.status in ("pending", "rejected"):
+        approver = str(ticket.details.get("approver") or "")
+        named = APPROVER_NAMES.get(approver, THE_APPROVER) if approver != "none" else THE_APPROVER
+        who = t(named, language)
+        said = AWAITING_APPROVAL if approval == "waiting" else NOT_APPROVED
+        return t(said, language, approver=who)
+    return t(WAITING_FOR[ticket.status], language) if ticket.status in WAITING_FOR else None
