@@ -90,5 +90,5 @@ def hours(value: float, language: str) -> str:
     if value < 1:
         return format_unit(round(value * 60), "duration-minute", length="short", locale=language)
     if value < 48:
-        return format_unit(value, "duration-hour", "short", format="#,##0.0", locale=language)
-    return format_unit(value / 24, "duration-day", "short", format="#,##0.0", locale=language)
+        return format_unit(value, "duration-hour", "short", format="#,##0.#", locale=language)
+    return format_unit(value / 24, "duration-day", "short", format="#,##0.#", locale=language)

@@ -67,7 +67,7 @@ async def test_an_employee_asks_where_their_order_is_and_hears_it_awaits_their_m
         ("fr", ("awaiting_information",), "(en attente de votre réponse)"),
         ("en", ("pending",), "(waiting for a third party (a supplier, another team))"),
         ("fr", ("pending",), "(en attente d'un tiers (un fournisseur, une autre équipe))"),
-        ("en", ("new",), "(waiting for the service desk to take it)"),
+        ("en", (), "(waiting for the service desk to take it)"),
         ("fr", ("assigned", "resolved"), "(en attente de votre confirmation que tout fonctionne)"),
     ],
 )
