@@ -24,7 +24,7 @@ from bot.console.live import ESCALATIONS, conversation_topic, publish, turn_even
 from bot.kernel.domain import Conversation, Link, Reply, Turn, bot_turns, utcnow
 from bot.kernel.errors import Conflict, Forbidden, NotFound
 from bot.kernel.i18n import N_, t
-from bot.kernel.messages import category_name
+from bot.kernel.messages import TURN_ROLES, category_name
 from bot.kernel.ticket_models import Event, NewTicket, SyncState, Ticket
 from bot.kernel.tickets import CATEGORY_BY_INTENT, OPEN_STATUSES, TRANSITIONS, Status
 from bot.kernel.transcript import pressed, problem_statement
@@ -234,7 +234,9 @@ class EscalationDesk:
             last_problem=self._problem(row, conversation.transcript)
             or (ticket.ticket.title if ticket else None),
             transcript=conversation.transcript,
-            pressed=pressed(conversation.transcript),
+            pressed=pressed(
+                conversation.transcript, conversation.language, self._naming(conversation.language)
+            ),
             articles=self._articles(row.summary.get("articles_offered") or []),
             ticket=ticket,
         )
@@ -244,6 +246,15 @@ class EscalationDesk:
         """The problem the bot noted last, else the first thing the user wrote about one."""
         noted = row.summary.get("last_problem")
         return str(noted) if noted else problem_statement(transcript)
+
+    def _naming(self, language: str) -> Callable[[str, str], str]:
+        """A payload's values as the user saw them: a catalog item by its name in `language`."""
+
+        def name(entity: str, value: str) -> str:
+            item = self.services.knowledge.catalog_item(value) if entity == "catalog_item" else None
+            return item.title.get(language) if item is not None else value  # type: ignore[arg-type]
+
+        return name
 
     def _articles(self, entry_ids: list[str]) -> list[Link]:
         index = self.services.knowledge.index
@@ -310,10 +321,17 @@ class EscalationDesk:
                 conversation.language,
                 category=category_name(guess.category, conversation.language),
             )
-            chosen = pressed(turns)
+            chosen = pressed(turns, conversation.language, self._naming(conversation.language))
+            language = conversation.language  # the ticket is written in the requester's
             lines = [
-                f"{turn.role}: "
-                + (t("Chose: {title}", conversation.language, title=title) if title else turn.text)
+                t(
+                    "{label}: {value}",
+                    language,
+                    label=t(TURN_ROLES[turn.role], language)
+                    if turn.role in TURN_ROLES
+                    else turn.role,
+                    value=t("Chose: {title}", language, title=title) if title else turn.text,
+                )
                 for turn, title in list(zip(turns, chosen, strict=True))[-20:]
             ]
             created = await tickets.create(

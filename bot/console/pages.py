@@ -43,6 +43,7 @@ from bot.kernel.messages import (
     HANDOFF_REASONS,
     IMPACT_LABELS,
     STATUS_NAMES,
+    TURN_ROLES,
     URGENCY_LABELS,
 )
 from bot.kernel.tickets import CATEGORIES, IMPACTS, URGENCIES, Status
@@ -64,8 +65,6 @@ SYNC_STATE_NAMES: dict[str, str] = {
     "pending": N_("waiting to be copied"),
     "failed": N_("copy failed"),
 }
-# Who speaks in a transcript.
-TURN_ROLES: dict[str, str] = {"user": N_("employee"), "bot": N_("bot"), "agent": N_("agent")}
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 

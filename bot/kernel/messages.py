@@ -77,6 +77,27 @@ STATUS_NAMES: dict[str, str] = {
     "reopened": N_("reopened"),
 }
 
+# What a payload the user sent without a button asks for (a suggestion, a link): "Order: ...".
+PAYLOAD_INTENTS: dict[str, str] = {
+    "order_equipment": N_("Order equipment"),
+    "software_request": N_("Request software"),
+    "access_request": N_("Request access"),
+    "human_handoff": N_("Talk to an agent"),
+    "open_incident": N_("Create a ticket"),
+    "incident_status": N_("My tickets"),
+    "password_reset": N_("Reset my password"),
+    "account_locked": N_("Unlock my account"),
+    "affirm": N_("Yes"),
+    "deny": N_("No"),
+    "add_comment": N_("Add to a ticket"),
+    "reopen": N_("Reopen a ticket"),
+    "confirm_resolution": N_("Yes, it works"),
+    "article": N_("Read an article"),
+}
+
+# Who speaks in a transcript.
+TURN_ROLES: dict[str, str] = {"user": N_("employee"), "bot": N_("bot"), "agent": N_("agent")}
+
 # Why a conversation went to a human agent (an escalation's `reason`).
 HANDOFF_REASONS: dict[str, str] = {
     "user_request": N_("asked for an agent"),

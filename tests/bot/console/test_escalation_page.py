@@ -39,6 +39,11 @@ def test_the_bots_markdown_is_rendered_and_html_in_a_message_is_escaped() -> Non
     assert 'href="javascript' not in shown and '<a href="/kb/vpn">article</a>' in shown
 
 
+def test_a_line_after_a_list_is_its_own_paragraph_as_in_the_widget() -> None:
+    shown = markdown("I'll order: a monitor.\n- Delivery location: Lyon office\nShall I go ahead?")
+    assert "<li>Delivery location: Lyon office</li>\n</ul>\n<p>Shall I go ahead?</p>" in shown
+
+
 def test_a_live_bot_turn_carries_its_markdown_rendered_and_a_users_none() -> None:
     bot = turn_event("c1", Turn(role="bot", text="**Done** <script>x</script>"))
     user = turn_event("c1", Turn(role="user", text="**not markdown** <b>"))

@@ -172,3 +172,9 @@ async def test_a_french_user_presses_buttons_only_and_the_hand_off_is_titled_in_
     taken = await desk.take(item.id, await services.auth.principal_for_token(secret))
     assert taken.ticket is not None
     assert taken.ticket.ticket.title == "Conversation transmise à un technicien (Demande)"
+    # what they pressed, in their words: the suggestion's payload named, the speakers in French
+    chose = "Choisi\u00a0: Commander du matériel\u00a0: Écran 24 pouces (Dell P2425H)"
+    description = taken.ticket.ticket.description
+    assert f"employé\u00a0: {chose}" in description.splitlines()
+    assert "order equipment" not in description and "user:" not in description
+    assert "Commander du matériel\u00a0: Écran 24 pouces (Dell P2425H)" in taken.pressed
