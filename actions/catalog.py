@@ -89,8 +89,11 @@ class OrderItem(SimpleAction):
                 title=t("Order: {item}", language, item=item.title.get(language))[:200],
                 description="\n".join(
                     [
-                        item.title.get(language),  # type: ignore[arg-type]
-                        *(f"{k}: {v}" for k, v in self._values(item, context).items()),
+                        item.title.get(language),
+                        *(
+                            t("{label}: {value}", language, label=label, value=value)
+                            for label, value in self._values(item, context).items()
+                        ),
                     ]
                 ),
                 category="request",

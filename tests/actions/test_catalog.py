@@ -132,7 +132,11 @@ async def _order_monitor(services: Services, user: str, language: str) -> str:
 @pytest.mark.parametrize(
     ("language", "title", "location"),
     [
-        ("fr", "Commande\u00a0: Écran 24 pouces (Dell P2425H)", "Lieu de livraison: Site de Lyon"),
+        (
+            "fr",
+            "Commande\u00a0: Écran 24 pouces (Dell P2425H)",
+            "Lieu de livraison\u00a0: Site de Lyon",
+        ),
         ("en", 'Order: 24" monitor (Dell P2425H)', "Delivery location: Lyon office"),
     ],
 )
