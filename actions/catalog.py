@@ -18,7 +18,7 @@ def field_slot(field: CatalogField) -> Slot:
         name=f"field_{field.name}",
         kind=SlotKind.CHOICE if field.type == "choice" else SlotKind.TEXT,
         required=field.required,
-        label={"en": field.label.en + "?", "fr": field.label.fr + " ?"},
+        label={"en": field.label.en + "?", "fr": field.label.fr + "\u202f?"},
         options=tuple((o.value, {"en": o.en, "fr": o.fr}) for o in field.options),
     )
 
@@ -59,7 +59,8 @@ class OrderItem(SimpleAction):
             else ""
         )
         lines = "".join(
-            f"\n- {label}: {value}" for label, value in self._values(item, context).items()
+            "\n" + t("- {label}: {value}", language, label=label, value=value)
+            for label, value in self._values(item, context).items()
         )
         return (
             tn(

@@ -22,16 +22,27 @@ MAX_CODE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
+class Factor:
+    """One way the account receives codes: `kind` is "sms", "voice", "email" or "app"."""
+
+    id: str
+    kind: str
+    address: str  # masked: "+33 6 •• •• •• 42"
+
+
+@dataclass(frozen=True)
 class Account:
     user: str
-    second_factor: str  # how the code is sent, masked: "+33 6 •• •• •• 42"
+    second_factor: str  # how the code is sent by default, masked: "+33 6 •• •• •• 42"
     locked: bool
+    factors: tuple[Factor, ...] = ()  # every way codes can be sent, the default first
 
 
 class IdentityProvider(Protocol):
     """The organisation's directory (Entra ID, Okta, Keycloak, ...), as seen by the bot.
 
-    `send_code` sends a one-time code through the account's registered second factor and
+    `send_code` sends a one-time code through the account's registered second factor (or
+    the one of `account.factors` whose id is `factor`); a new code replaces the previous one.
     `verify_code` checks it (at most MAX_CODE_ATTEMPTS tries per code). Only after a
     successful check may the bot call `unlock` or `reset_link`.
     """
@@ -40,7 +51,7 @@ class IdentityProvider(Protocol):
 
     async def lookup(self, user: str) -> Account | None: ...
 
-    async def send_code(self, user: str) -> None: ...
+    async def send_code(self, user: str, factor: str | None = None) -> None: ...
 
     async def verify_code(self, user: str, code: str) -> bool: ...
 
@@ -66,20 +77,26 @@ class BuiltinIdentityProvider:
     name: str = "builtin"
     locked: set[str] = field(default_factory=set)
     sent: list[tuple[str, str]] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)  # the factor each code went through
     _codes: dict[str, _Pending] = field(default_factory=dict)
 
     async def lookup(self, user: str) -> Account | None:
         if not user.lower().endswith("@" + self.domain):
             return None
         digits = f"{int(hashlib.sha256(user.encode()).hexdigest(), 16) % 100:02d}"
+        phone = f"+33 6 •• •• •• {digits}"
         return Account(
-            user=user, second_factor=f"+33 6 •• •• •• {digits}", locked=user in self.locked
+            user=user,
+            second_factor=phone,
+            locked=user in self.locked,
+            factors=(Factor("sms", "sms", phone), Factor("voice", "voice", phone)),
         )
 
-    async def send_code(self, user: str) -> None:
+    async def send_code(self, user: str, factor: str | None = None) -> None:
         code = f"{secrets.randbelow(1_000_000):06d}"
         self._codes[user] = _Pending(digest=self._digest(code), expires=utcnow() + CODE_LIFETIME)
         self.sent.append((user, code))
+        self.channels.append(factor or "sms")
         log.info("one-time code sent to the second factor of %s", user)
 
     async def verify_code(self, user: str, code: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -74,6 +74,9 @@ class Action(Protocol):
     `confirm` is true it shows `summary` with what `review` adds (articles that may solve the
     problem, a similar open ticket, an ongoing incident) and waits for a yes before `run`.
     `run` must not ask further questions: it does the work and says what happened.
+    `aside` sees each message that arrives while the form is in progress, before it is read as
+    a slot value: an action may answer a side request that belongs to it ("I did not get the
+    code") and keep the form where it is, or return None to let the form go on as usual.
     """
 
     @property
@@ -92,9 +95,19 @@ class Action(Protocol):
 
     async def run(self, context: ActionContext) -> list[Reply]: ...
 
+    async def aside(
+        self, context: ActionContext, *, text: str, intent: str, entities: Mapping[str, str]
+    ) -> list[Reply] | None: ...
+
 
 class SimpleAction:
-    """Defaults for the optional steps: nothing to say at the start, nothing to review."""
+    """Defaults for the optional steps: nothing to say at the start, nothing to review, no
+    side requests."""
+
+    async def aside(
+        self, context: ActionContext, *, text: str, intent: str, entities: Mapping[str, str]
+    ) -> list[Reply] | None:
+        return None
 
     async def begin(self, context: ActionContext) -> list[Reply]:
         return []

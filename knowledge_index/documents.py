@@ -15,6 +15,7 @@ from bot.kernel.errors import GuichetError
 from bot.kernel.language import Language
 from bot.kernel.links import SafeLink
 from knowledge_index.formats import READERS
+from knowledge_index.text import SPACES
 
 # YAML reads a tag such as 0x800f0922 or 2026 as a number: tags are always text.
 Tag = Annotated[str, BeforeValidator(str)]
@@ -80,7 +81,8 @@ class Action(BaseModel):
     """Something the assistant does rather than explains, offered as a suggestion.
 
     `payload` is what the chat receives when it is chosen (a button payload such as
-    `/incident_status`); `url` where a page does it (a self-service portal), if any.
+    `/incident_status`); `url` where a page does it (a self-service portal, or a page of
+    Guichet's own such as `/kb/{lang}/reset-password`: `{lang}` becomes the entry's language).
     """
 
     id: str
@@ -210,7 +212,7 @@ def action_entries(action: Action) -> list[Entry]:
             type="action",
             category="action",
             tags=action.tags,
-            url=action.url or "",
+            url=(action.url or "").replace("{lang}", language),
             body=action.description.get(language),
             action=action.payload,
         )
@@ -258,7 +260,7 @@ def passages(entry: Entry, max_words: int = 160) -> list[str]:
     """Split an entry's body at its headings, then into chunks of at most `max_words` words."""
     chunks: list[str] = []
     for section in _HEADING.split(entry.body):
-        words = section.split()
+        words = SPACES.split(section.strip())
         for start in range(0, len(words), max_words):
             chunk = " ".join(words[start : start + max_words])
             if chunk:

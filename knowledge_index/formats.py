@@ -16,6 +16,7 @@ from typing import Any
 import frontmatter
 
 from bot.kernel.registry import Registry
+from knowledge_index.text import SPACES
 
 Metadata = dict[str, Any]
 Reader = Callable[[Path], tuple[Metadata, str]]
@@ -111,13 +112,13 @@ def read_html(path: Path) -> tuple[Metadata, str]:
     parser = _HtmlText()
     parser.feed(path.read_text(encoding="utf-8"))
     parser.close()
-    lines = [" ".join(line.split()) for line in "".join(parser.parts).splitlines()]
+    lines = [" ".join(SPACES.split(line.strip())) for line in "".join(parser.parts).splitlines()]
     body = "\n".join(lines).strip()
     while "\n\n\n" in body:
         body = body.replace("\n\n\n", "\n\n")
     metadata = dict(parser.metadata)
     if parser.title.strip():
-        metadata["title"] = " ".join(parser.title.split())
+        metadata["title"] = " ".join(SPACES.split(parser.title.strip()))
     metadata.setdefault("type", "procedure")
     metadata.setdefault("category", "general")
     return _defaults(path, metadata, body), body

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from functools import lru_cache
 
 from knowledge_index.lexical import stems_of
-from knowledge_index.text import fold
+from knowledge_index.text import SPACES, STOP_WORDS, fold
 
 _TOKEN = re.compile(r"\w+")
 _MARKUP = re.compile(r"[*_`>#|]+")
@@ -21,48 +21,61 @@ def _folded(word: str) -> str:
 
 
 class _Matcher:
-    """Tells whether a word matched: its stem is one the query matched, or it begins with the
-    word being typed. Remembers its answers for the words of one request."""
+    """How much of a word to mark: the typed part when it begins with the word being typed ("pa"
+    marks "<mark>pa</mark>ssword"), all of it when its stem is one the query matched, nothing
+    for a stop word ("pa" does not mark "pas": the user is not looking for it). Remembers its
+    answers for the words of one request."""
 
     def __init__(self, stems: Collection[str], prefix: str | None) -> None:
         self._stems = frozenset(stems)
         self._prefix = prefix if prefix and len(prefix) >= 2 else None
-        self._seen: dict[str, bool] = {}
+        self._seen: dict[str, int] = {}
 
-    def __call__(self, word: str) -> bool:
+    def __call__(self, word: str) -> int:
+        """The number of leading characters of `word` to mark (0: none)."""
         found = self._seen.get(word)
         if found is None:
-            folded = _folded(word)
-            found = len(folded) > 1 and (
-                (self._prefix is not None and folded.startswith(self._prefix))
-                or not stems_of(folded).isdisjoint(self._stems)
-            )
+            found = self._measure(word)
             self._seen[word] = found
         return found
+
+    def _measure(self, word: str) -> int:
+        folded = _folded(word)
+        if len(folded) < 2 or folded in STOP_WORDS:
+            return 0
+        if self._prefix is not None and folded.startswith(self._prefix):
+            # Only what was typed: the search's completions of it are guesses, not matches.
+            # Folding keeps one character per letter for Latin text; otherwise mark it all.
+            return len(self._prefix) if len(folded) == len(word) else len(word)
+        if not stems_of(folded).isdisjoint(self._stems):
+            return len(word)
+        return 0
 
 
 def _marked(text: str, matches: _Matcher) -> str:
     out: list[str] = []
     last = 0
     for token in _TOKEN.finditer(text):
-        if matches(token.group(0)):
+        length = matches(token.group(0))
+        if length:
+            end = token.start() + length
             out.append(html.escape(text[last : token.start()]))
-            out.append(f"<mark>{html.escape(token.group(0))}</mark>")
-            last = token.end()
+            out.append(f"<mark>{html.escape(text[token.start() : end])}</mark>")
+            last = end
     out.append(html.escape(text[last:]))
     return "".join(out)
 
 
 def highlight(text: str, stems: Collection[str], prefix: str | None = None) -> str:
-    """`text` HTML-escaped, with every word whose stem matched (or that begins with the word
-    being typed) wrapped in `<mark>`."""
+    """`text` HTML-escaped, with every word whose stem matched wrapped in `<mark>`, and the
+    typed part of the words that begin with the word being typed; stop words never."""
     return _marked(text, _Matcher(stems, prefix))
 
 
 def snippet(text: str, stems: Collection[str], prefix: str | None = None, words: int = 24) -> str:
     """A window of `words` words around the first match, highlighted."""
     matches = _Matcher(stems, prefix)
-    parts = _MARKUP.sub("", text).split(maxsplit=SCANNED_WORDS)[:SCANNED_WORDS]
+    parts = SPACES.split(_MARKUP.sub("", text).strip(), maxsplit=SCANNED_WORDS)[:SCANNED_WORDS]
     first = next((i for i, part in enumerate(parts) if any(map(matches, _TOKEN.findall(part)))), 0)
     start = max(0, min(first - 4, len(parts) - words))
     window = " ".join(parts[start : start + words])

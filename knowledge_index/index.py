@@ -29,6 +29,7 @@ from knowledge_index.columns import Entries, Passage, Passages
 from knowledge_index.documents import Entry, EntryType, passages
 from knowledge_index.embedders import Embedder, embed_documents
 from knowledge_index.lexical import LexicalIndex, LexicalMatch
+from knowledge_index.text import SPACES
 from knowledge_index.vectors import (
     APPROXIMATE_FROM,
     FaissIndex,
@@ -69,8 +70,9 @@ class SearchQuery:
     feedback and suggestion services, the index): a new search parameter goes here.
 
     `types` keeps those kinds of entries only (None: all); `boosts` are added to the score of
-    groups that helped before (the feedback layer sets them); a `complete` query is a finished
-    question, otherwise its last word may be half-typed.
+    groups that helped before (the feedback layer sets them); `type_shifts` to the score of
+    kinds of entries (what the query asks for: a fix or a thing, see `query_shape`); a
+    `complete` query is a finished question, otherwise its last word may be half-typed.
     """
 
     text: str
@@ -79,6 +81,7 @@ class SearchQuery:
     types: Sequence[EntryType] | None = None
     boosts: Mapping[str, float] | None = None
     complete: bool = True
+    type_shifts: Mapping[str, float] | None = None
 
 
 class Hit(BaseModel):
@@ -91,7 +94,7 @@ class Hit(BaseModel):
     matched: list[str] = Field(default_factory=list)
 
     def snippet(self, words: int = 40) -> str:
-        parts = re.sub(r"[*_`>#|]", "", self.passage).split()
+        parts = SPACES.split(re.sub(r"[*_`>#|]", "", self.passage).strip())
         return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
@@ -313,6 +316,7 @@ class KnowledgeIndex:
         lexical_ids = np.argpartition(-coverage, top - 1)[:top] if top else np.array([], int)
         candidates = set(cosine) | {int(i) for i in lexical_ids}
         wanted = set(query.types) if query.types else None
+        shifts = query.type_shifts
         best: dict[str, tuple[float, int]] = {}
         for row in candidates:
             number = int(self.passages.entry[row])
@@ -322,6 +326,8 @@ class KnowledgeIndex:
             score = (1 - LEXICAL_WEIGHT) * cosine.get(row, floor) + LEXICAL_WEIGHT * float(
                 coverage[row]
             )
+            if shifts:
+                score += shifts.get(self.entries.type_of(number), 0.0)
             current = best.get(group)
             if current is None or score > current[0]:
                 best[group] = (score, row)

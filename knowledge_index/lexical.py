@@ -61,6 +61,9 @@ class LexicalMatch:
     coverage: Floats
     stems: set[str]
     completion: str | None  # the likeliest completion of the word being typed
+    # The share of the query's weight in words the index does not know (found nowhere, or only
+    # as a typo of another word): often an application the knowledge base never covers.
+    unknown: float = 0.0
 
 
 class LexicalIndex:
@@ -194,6 +197,19 @@ class LexicalIndex:
 
     # -- querying ---------------------------------------------------------------------------
 
+    @property
+    def surface_words(self) -> dict[str, int]:
+        """Every folded word of the passages, with its position in `surface`."""
+        return self._surface_ids
+
+    def begins_a_word(self, prefix: str) -> bool:
+        start = bisect.bisect_left(self.surface, prefix)
+        return start < len(self.surface) and self.surface[start].startswith(prefix)
+
+    def passages_with(self, index: int) -> int:
+        """How many passages hold the surface word at `index`."""
+        return int(self._surface_df[index])
+
     def _surface_terms_of(self, index: int) -> Ints:
         return self._surface_terms[self._surface_ptr[index] : self._surface_ptr[index + 1]]
 
@@ -288,10 +304,12 @@ class LexicalIndex:
     def match(self, query: str, *, complete: bool = False) -> LexicalMatch:
         slots, completion = self.slots(query, complete=complete)
         total = np.zeros(self.documents, dtype=np.float32)
-        importance = 0.0
+        importance = unknown = 0.0
         stems: set[str] = set()
         for slot in slots:
             importance += slot.importance
+            # A word met only as a typo of another is mostly unknown ("oracle", "skype").
+            unknown += slot.importance * (1 - max(slot.alternatives.values(), default=0.0))
             if not slot.alternatives:
                 continue
             best = np.zeros(self.documents, dtype=np.float32)
@@ -303,7 +321,12 @@ class LexicalIndex:
                 stems.add(self.terms[term])
             total += best * slot.importance
         coverage = total / importance if importance > 0 else total
-        return LexicalMatch(coverage=coverage, stems=stems, completion=completion)
+        return LexicalMatch(
+            coverage=coverage,
+            stems=stems,
+            completion=completion,
+            unknown=unknown / importance if importance > 0 else 0.0,
+        )
 
 
 @lru_cache(maxsize=50_000)

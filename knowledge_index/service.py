@@ -8,7 +8,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -26,6 +26,8 @@ from knowledge_index.index import (
     content_hash,
 )
 from knowledge_index.lexical import LexicalMatch
+from knowledge_index.query import normalised
+from knowledge_index.query_shape import type_shifts
 
 log = logging.getLogger(__name__)
 QUERY_CACHE = 4096
@@ -133,6 +135,7 @@ class IndexedKnowledgeBase:
 
     def find_now(self, query: SearchQuery) -> Found:
         index = self.require()
+        query = normalised(query, index.lexical)  # courtesy off, one-letter typos corrected
         match = index.lexical.match(query.text, complete=query.complete)
         # A half-typed word says little to the embedder: embed its likeliest completion.
         text = query.text
@@ -140,6 +143,8 @@ class IndexedKnowledgeBase:
             text = text.rstrip()[: -len(text.split()[-1])] + match.completion
         # Two letters say nothing to an embedder: words alone rank them.
         vector = self.vectors(text) if len(query.text.strip()) >= MIN_DENSE_CHARACTERS else None
+        if query.type_shifts is None:
+            query = replace(query, type_shifts=type_shifts(query.text))
         hits = index.search(query, vector, lexical=match)
         return Found(hits=hits, vector=vector, match=match)
 

@@ -1,8 +1,11 @@
 """Suggestions as you type, and full search, over the index, active notices and feedback.
 
-Suggestions come grouped: matching active incident notices, then actions, catalog items,
-procedures and FAQs, known errors; each group best first. Two entries always close the list:
-"create a ticket with this text" and "chat with an agent".
+Suggestions come best first after the matching active incident notices, whatever their type:
+grouping by type put a catalog item that merely shares a word before the known error that
+answers (on the real-text set, recall@5 0.72 grouped and cut, 0.83 in score order). What is
+shown and how sure we are are separate: every entry above `suggest_threshold` (nothing in common
+below it) is shown, and `confident` says whether the best one answers. Two entries always close
+the list: "create a ticket with this text" and "chat with an agent".
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from bot.kernel.i18n import t
 from bot.kernel.language import Language
 from bot.kernel.links import safe_link
 from bot.kernel.notices import ActiveNotices, Notice
+from knowledge_index.abstention import AbstentionModel, features
 from knowledge_index.documents import EntryType
 from knowledge_index.embedders import Embedder, Vectors
 from knowledge_index.feedback import boosts, query_key
@@ -41,16 +45,7 @@ NOTICE_THRESHOLD = 0.4
 # scores 0.35 against "VPN down in Lyon" on meaning and words alone.
 NOTICE_TAG_BONUS = 0.15
 RESULT_CACHE = 4096
-CONTENDER_MARGIN = 0.2
 SUGGESTABLE: tuple[EntryType, ...] = ("action", "catalog_item", "procedure", "faq", "known_error")
-GROUP_RANK: dict[str, int] = {
-    "incident_notice": 0,
-    "action": 1,
-    "catalog_item": 2,
-    "procedure": 3,
-    "faq": 3,
-    "known_error": 4,
-}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 SuggestionType = Literal[
@@ -82,6 +77,10 @@ class Suggestions(BaseModel):
     language: Language
     suggestions: list[Suggestion]
     index_ready: bool = True
+    confident: bool = Field(
+        False, description="the first entry suggested answers what is typed; false: not sure"
+    )
+    confidence: float = Field(0.0, description="the probability that the first entry answers")
 
 
 class SearchResult(BaseModel):
@@ -108,6 +107,7 @@ class SearchResults(BaseModel):
     query: str
     language: Language
     confident: bool = Field(description="the best result is good enough to be given as the answer")
+    confidence: float = Field(0.0, description="the probability that the best result answers")
     results: list[SearchResult]
 
 
@@ -182,12 +182,15 @@ class SuggestionService:
         *,
         suggest_threshold: float,
         answer_threshold: float,
+        abstention: AbstentionModel | None = None,
     ) -> None:
+        """`answer_threshold` is on the abstention model's confidence (a probability)."""
         self.knowledge = knowledge
         self.notices = notices
         self.feedback = feedback
         self.suggest_threshold = suggest_threshold
         self.answer_threshold = answer_threshold
+        self.abstention = abstention or AbstentionModel.load()
         self._notice_matcher = NoticeMatcher(knowledge.embedder)
         self._cache: OrderedDict[tuple[str, str, int], tuple[tuple[object, ...], Suggestions]]
         self._cache = OrderedDict()
@@ -217,6 +220,7 @@ class SuggestionService:
         typed, typing = query_words(text)
         prefix = typed[-1] if typing and typed else None
         items: list[Suggestion] = []
+        confident, confidence = False, 0.0
         ready = self.knowledge.ready
         vector = None
         if ready:
@@ -231,25 +235,28 @@ class SuggestionService:
                 )
             )
             vector = found.vector
-            # Grouping puts a catalog item before a procedure: show only close contenders.
-            best = found.hits[0].score if found.hits else 0.0
-            floor = max(self.suggest_threshold, best - CONTENDER_MARGIN)
-            items = [self._entry_suggestion(h, prefix) for h in found.hits if h.score >= floor]
+            shown = [h for h in found.hits if h.score >= self.suggest_threshold]
+            items = [self._entry_suggestion(h, prefix) for h in shown]
+            confidence = self.abstention.confidence(features(found.hits, found.match))
+            confident = bool(shown) and confidence >= self.answer_threshold
         found_notices = self._notice_matcher.match(text, vector, active) if active else []
         notices = [
             self._notice_suggestion(n, score, stems, language, prefix)
             for n, score, stems in sorted(found_notices, key=lambda f: -f[1])
         ]
-        ranked = notices + sorted(items, key=lambda s: (GROUP_RANK.get(s.type, 9), -s.score))
+        ranked = notices + items
         return Suggestions(
             query=text,
             language=language,
             suggestions=ranked[:limit] + self._fallbacks(text.strip(), language),
             index_ready=ready,
+            confident=confident,
+            confidence=round(confidence, 4),
         )
 
     async def search(self, query: SearchQuery) -> SearchResults:
-        """Full results, the ones scoring under the suggestion threshold left out."""
+        """Full results best first, those with nothing in common with the query left out;
+        `confident` says whether the first one answers it."""
         language = query.language
         text = clean(query.text, limit=MAX_SEARCH_CHARACTERS).strip()
         if not query_words(text)[0]:
@@ -260,14 +267,17 @@ class SuggestionService:
         )
         hits = [h for h in found.hits if h.score >= self.suggest_threshold]
         best = found.hits[0].score if found.hits else 0.0
-        if best < self.answer_threshold:
+        confidence = self.abstention.confidence(features(found.hits, found.match))
+        confident = bool(hits) and confidence >= self.answer_threshold
+        if not confident:
             await self.feedback.record_gap(
                 query_key=key, query=text, language=language, best_score=best
             )
         return SearchResults(
             query=query.text,
             language=language,
-            confident=best >= self.answer_threshold,
+            confident=confident,
+            confidence=round(confidence, 4),
             results=[self._result(hit) for hit in hits],
         )
 

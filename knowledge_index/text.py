@@ -15,6 +15,9 @@ import Stemmer
 
 from bot.kernel.language import Language
 
+# Text is cut into words at ordinary spaces only: a French no-break space (before "?", ":",
+# inside « ») keeps its punctuation with the word, as it must stay when shown.
+SPACES = re.compile(r"[ \t\n\r\f\v]+")
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 # French elisions: l'imprimante, d'accès, qu'il, j'ai
 _ELISION = re.compile(r"^(?:l|d|j|qu|n|s|c|m|t)'")

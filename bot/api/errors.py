@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from html import escape
 from http import HTTPStatus
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.api.page_language import page_language
+from bot.api.page_language import accepted_language, page_language
 from bot.kernel.errors import (
     Conflict,
     Forbidden,
@@ -29,6 +30,7 @@ from bot.kernel.errors import (
     NotReady,
 )
 from bot.kernel.i18n import t
+from bot.kernel.language import Language
 from bot.protection.errors import PayloadTooLarge, RateLimited
 from bot.scale.errors import DatabaseUnavailable
 
@@ -133,14 +135,33 @@ def _invalid_input(fields: dict[str, str]) -> Response:
     return Response(json.dumps(content, ensure_ascii=True), 422, media_type="application/json")
 
 
-async def _invalid_request(_request: Request, error: Exception) -> Response:
-    """FastAPI's 422, in Guichet's error shape rather than FastAPI's `{"detail": [...]}`."""
+def _too_long(item: Mapping[str, Any], language: Language) -> str:
+    """A text over its limit, said to the person who typed it: how long it is, the limit, what
+    to do (never the text itself, which pydantic's message would not echo but its input does)."""
+    limit = item.get("ctx", {}).get("max_length")
+    length = len(item["input"]) if isinstance(item.get("input"), str) else None
+    if length is None or limit is None:
+        return str(item["msg"])
+    return t(
+        "too long: {length} characters, the limit is {limit}; shorten it or split it",
+        language,
+        length=f"{length:,}".replace(",", "\u202f" if language == "fr" else ","),
+        limit=f"{limit:,}".replace(",", "\u202f" if language == "fr" else ","),
+    )
+
+
+async def _invalid_request(request: Request, error: Exception) -> Response:
+    """FastAPI's 422, in Guichet's error shape rather than FastAPI's `{"detail": [...]}`; a
+    text over its limit is told in the caller's language (Accept-Language)."""
     assert isinstance(error, RequestValidationError)
+    language = accepted_language(request.headers.get("accept-language", "")) or "en"
     fields: dict[str, str] = {}
     for item in error.errors():
         where, problem = _location(item["loc"]), str(item["msg"])
         if item["type"] == "json_invalid":  # its location is ("body", character position)
             where, problem = "body", f"{problem} at character {item['loc'][-1]}"
+        elif item["type"] == "string_too_long":
+            problem = _too_long(item, language)
         fields.setdefault(where, problem)
     return _invalid_input(fields)
 

@@ -15,7 +15,7 @@ LANGUAGE_NAMES: dict[Language, str] = {"en": "English", "fr": "Français"}
 _BY_TAG: dict[str, Language] = {language: language for language in LANGUAGES}
 
 
-def _accepted(header: str) -> Language | None:
+def accepted_language(header: str) -> Language | None:
     """The best of our languages in an Accept-Language header: by quality, then by order."""
     ranked: list[tuple[float, int, Language]] = []
     for position, part in enumerate(header.split(",")[:20]):
@@ -38,7 +38,7 @@ def page_language(request: Request, services: Services) -> Language:
     for chosen in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
         if chosen in _BY_TAG:
             return _BY_TAG[chosen]
-    return _accepted(request.headers.get("accept-language", "")) or (
+    return accepted_language(request.headers.get("accept-language", "")) or (
         services.settings.default_language
     )
 

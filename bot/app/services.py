@@ -137,7 +137,7 @@ async def open_services(settings: Settings, components: Components | None = None
         default_language=settings.default_language,
         thresholds=Thresholds(
             answer=settings.knowledge.answer_threshold,
-            suggest=settings.knowledge.suggest_threshold,
+            suggest=settings.knowledge.chat_suggest_threshold,
         ),
         locks=scale.locks,
     )
@@ -159,7 +159,7 @@ async def open_services(settings: Settings, components: Components | None = None
             notices,
             feedback,
             suggest_threshold=settings.knowledge.suggest_threshold,
-            answer_threshold=settings.knowledge.answer_threshold,
+            answer_threshold=settings.knowledge.confidence_threshold,
         ),
         auth=auth,
         events=events,

@@ -56,4 +56,6 @@ def outside(reply: Reply, public_url: str | None) -> Reply:
         else:
             unopenable.append(f"{link.title}: {link.url}" if link.url else link.title)
     text = "\n".join([_MARKDOWN_PATH_LINK.sub(markdown, reply.text), *unopenable])
-    return reply.model_copy(update={"text": text, "links": links})
+    if reply.sender:  # Slack and Teams show no author of their own: the agent's name leads
+        text = f"**{reply.sender}**: {text}"
+    return reply.model_copy(update={"text": text, "links": links, "sender": None})

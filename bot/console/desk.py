@@ -25,6 +25,7 @@ from bot.kernel.domain import Conversation, Link, Reply, Turn, bot_turns, utcnow
 from bot.kernel.errors import Conflict, Forbidden, NotFound
 from bot.kernel.i18n import N_, t
 from bot.kernel.messages import TURN_ROLES, category_name
+from bot.kernel.people import shown_name
 from bot.kernel.ticket_models import Event, NewTicket, SyncState, Ticket
 from bot.kernel.tickets import CATEGORY_BY_INTENT, OPEN_STATUSES, TRANSITIONS, Status
 from bot.kernel.transcript import pressed, problem_statement
@@ -293,7 +294,7 @@ class EscalationDesk:
             text = t(
                 "{agent}, a service desk agent, has joined the conversation.",
                 language,
-                agent=agent.display_name,
+                agent=shown_name(agent.display_name, agent.email),
             )
             return bot_turns([Reply(text=text)], language)
 
@@ -391,14 +392,15 @@ class EscalationDesk:
         row, _, ticket = await self._held(escalation_id, agent)
         # Neither the transcript nor the push keeps a secret (a temporary password for the
         # user, say): the notification is stored, and so pushed, redacted (bot/storage/redacted).
-        said = Turn(role="agent", text=self.services.conversations.redact(text))
+        name = shown_name(agent.display_name, agent.email)
+        said = Turn(role="agent", text=self.services.conversations.redact(text), sender=name)
 
         def append(conversation: Conversation) -> list[Turn]:
             said.language = conversation.language
             return [said]
 
         await self._update_conversation(
-            row.conversation_id, append, push=True, sender=agent.display_name, pushed=[text]
+            row.conversation_id, append, push=True, sender=name, pushed=[text]
         )
         if ticket is not None and ticket.reference is not None:
             await self.services.tickets.comment(
@@ -529,7 +531,7 @@ class EscalationDesk:
             )
         if push and turns:
             texts = pushed if pushed is not None else [turn.text for turn in turns]
-            replies = [Reply(text=f"{sender}: {text}" if sender else text) for text in texts]
+            replies = [Reply(text=text, sender=sender) for text in texts]
             async with self._sessions.begin() as session:
                 session.add(
                     NotificationRow(

@@ -13,6 +13,8 @@ from bot.dialogue.form_runner import FAILURES_BEFORE_AGENT, FormRunner
 from bot.dialogue.frustration import frustrated
 from bot.dialogue.notices import NoticeLookup, notices_first
 from bot.dialogue.payloads import parse_payload
+from bot.dialogue.stale import redo, stale
+from bot.dialogue.topics import topic_of, topic_reply
 from bot.kernel.domain import Button, Conversation, Link, Reply, Turn, bot_turns, payload
 from bot.kernel.formats import is_zone
 from bot.kernel.i18n import t
@@ -45,6 +47,7 @@ PROBLEMS = {
     "access_request",
 }
 ORDERS = {"order_equipment", "software_request"}
+CLEAR_CANCEL = 0.9  # with nothing in progress, a cancel the model is sure of
 CANCEL_WORDS = {"cancel", "annuler", "annule", "stop", "abort", "laisse tomber", "forget it"}
 ARTICLE_TYPES: tuple[EntryType, ...] = ("procedure", "faq", "known_error")
 TICKET_SECOND_INTENT = 0.2
@@ -213,16 +216,25 @@ class DialogueEngine:
     def _set_language(
         self, conversation: Conversation, parse: ParseResult, override: Language | None
     ) -> None:
-        if override is not None:
+        """The reply language: the user's written language when it is clear, else their choice.
+
+        `override` is the language the user's interface is set to (the widget's EN/FR). It is
+        a choice when it changes; a message written clearly in the other language (three
+        words or more, or a greeting or thanks, detected with confidence) is answered in that
+        language, and the conversation goes on in it, on every channel.
+        """
+        state = conversation.state
+        if override is not None and override != state.interface_language:
             conversation.language, conversation.language_locked = override, True
-            return
+            state.interface_language = override
         text = parse.text
-        if conversation.language_locked or text.startswith("/"):
+        if text.startswith("/"):
             return
         detection = self.languages.detect(text)
-        first_message = not _written_yet(conversation)  # payloads before it do not count
-        # "ok" or "Outlook" in the middle of a French conversation says nothing of the
-        # language, but "bonjour" or "thanks" does.
+        # Before a language was chosen, the first message typed tells it; after, "ok" or
+        # "Outlook" in the middle of a French conversation says nothing of the language, but
+        # "bonjour" or "thanks" does.
+        first_message = not conversation.language_locked and not _written_yet(conversation)
         telling = (
             first_message
             or len(text.split()) >= SHORT_MESSAGE_WORDS
@@ -248,7 +260,10 @@ class DialogueEngine:
                 ),
                 *handoff,
             ]
-        if self._is_cancel(parse):
+        aside = await self.forms.aside(conversation, parse)
+        if aside is not None:  # "I did not get the code": the form answers and stays
+            return aside
+        if self._is_cancel(parse, in_progress=state.active_action is not None):
             if state.active_action is None:
                 return [
                     Reply(text=t("There is nothing in progress to cancel.", conversation.language))
@@ -263,6 +278,8 @@ class DialogueEngine:
                     )
                 )
             ]
+        if stale(state, parse, self.forms.slot_names(conversation)):
+            return await self._stale_button(conversation, parse)
         if parse.intent == "human_handoff":
             return await self.forms.run(conversation, "handoff")
         if parse.intent in {"confirm_resolution", "reopen"} and parse.entity("ticket"):
@@ -289,6 +306,28 @@ class DialogueEngine:
         replies = await self._route(conversation, parse)
         return await notices_first(self.notices, conversation, parse, replies)
 
+    async def _stale_button(self, conversation: Conversation, parse: ParseResult) -> list[Reply]:
+        """An earlier step's button: do that choice again if it stands alone, else say where
+        the conversation is."""
+        state, language = conversation.state, conversation.language
+        action = redo(state, parse)
+        if action is not None and await self._still_offered(parse):
+            return await self.forms.start(conversation, action, parse)
+        intro = Reply(text=t("That choice belongs to an earlier step that is over.", language))
+        if state.active_action is not None:
+            return [intro, *await self.forms.where_we_are(conversation)]
+        return [
+            intro,
+            Reply(
+                text=t("Nothing is in progress now. What can I do for you?", language),
+                buttons=self._menu(language),
+            ),
+        ]
+
+    async def _still_offered(self, parse: ParseResult) -> bool:
+        item = parse.entity("catalog_item")
+        return item is not None and self.knowledge.catalog_item(item) is not None
+
     @staticmethod
     def _also_asks_for_a_ticket(parse: ParseResult) -> bool:
         """A problem described together with an explicit request for a ticket."""
@@ -297,8 +336,19 @@ class DialogueEngine:
             for score in parse.ranking[:2]
         )
 
-    def _is_cancel(self, parse: ParseResult) -> bool:
-        return parse.intent == "cancel" or fold(parse.text).strip(" !.") in CANCEL_WORDS
+    @staticmethod
+    def _is_cancel(parse: ParseResult, *, in_progress: bool) -> bool:
+        """A cancel word, or the cancel intent while something is in progress.
+
+        With nothing in progress, only a clear cancel is answered "nothing to cancel": a
+        message the model merely leans towards cancel for ("rien ne marche") is a problem
+        to look up.
+        """
+        if fold(parse.text).strip(" !.") in CANCEL_WORDS:
+            return True
+        if parse.intent != "cancel":
+            return False
+        return in_progress or parse.confidence >= CLEAR_CANCEL
 
     async def _route(self, conversation: Conversation, parse: ParseResult) -> list[Reply]:
         state, language, intent = conversation.state, conversation.language, parse.intent
@@ -407,10 +457,11 @@ class DialogueEngine:
             return self._article_reply(conversation, hits[0])
         if not confident_intent:
             state.consecutive_failures += 1
-        escalate = [
-            Button(title=t("Talk to an agent", language), payload="/human_handoff"),
-            Button(title=t("Create a ticket", language), payload="/open_incident"),
-        ]
+        topic = topic_of(state.last_intent) if confident_intent else None
+        if topic is not None:
+            related = [h for h in hits if h.score >= self.thresholds.suggest]
+            return topic_reply(topic, related, language, self._escalate(language))
+        escalate = self._escalate(language)
         suggestions = [h for h in hits if h.score >= self.thresholds.suggest]
         if suggestions:
             buttons = [
@@ -442,6 +493,12 @@ class DialogueEngine:
                 ),
                 buttons=escalate,
             )
+        ]
+
+    def _escalate(self, language: str) -> list[Button]:
+        return [
+            Button(title=t("Talk to an agent", language), payload="/human_handoff"),
+            Button(title=t("Create a ticket", language), payload="/open_incident"),
         ]
 
     def _article_reply(self, conversation: Conversation, hit: Hit) -> list[Reply]:

@@ -94,6 +94,37 @@ class FormRunner:
         state.consecutive_failures = 0
         return replies
 
+    async def aside(self, conversation: Conversation, parse: ParseResult) -> list[Reply] | None:
+        """The form's own answer to a side request ("I did not get the code"), if it has one."""
+        if conversation.state.active_action is None:
+            return None
+        action = self.actions.get(conversation.state.active_action)
+        return await action.aside(
+            self.context(conversation),
+            text=parse.text,
+            intent=parse.intent,
+            entities={e.entity: str(e.value) for e in parse.entities},
+        )
+
+    def slot_names(self, conversation: Conversation) -> set[str]:
+        """The slots of the action in progress; empty when none is."""
+        name = conversation.state.active_action
+        if name is None:
+            return set()
+        return {slot.name for slot in self.actions.get(name).slots(self.context(conversation))}
+
+    async def where_we_are(self, conversation: Conversation) -> list[Reply]:
+        """The pending question of the form in progress, asked again."""
+        state, language = conversation.state, conversation.language
+        action = self.actions.get(state.active_action or "")
+        context = self.context(conversation)
+        if state.awaiting_confirmation:
+            return [forms.confirmation(action, context, language)]
+        slot = forms.slot_by_name(action, context, state.requested_slot)
+        if slot is None:
+            return await self._advance(conversation)
+        return [forms.question(slot, language)]
+
     async def proceed(self, conversation: Conversation, parse: ParseResult) -> list[Reply] | None:
         """The next step of the form in progress; None when the user moved on to another topic."""
         state, language = conversation.state, conversation.language

@@ -38,10 +38,10 @@ def outage_notice(parent: Ticket) -> NewNotice:
     said = symptom(parent)
     return NewNotice(
         title_en=f"Ongoing incident: {said}"[:200],
-        title_fr=f"Incident en cours : {said}"[:200],
+        title_fr=f"Incident en cours\u00a0: {said}"[:200],
         body_en="Several people reported this. The service desk is on it; no need to "
         f"open another ticket (see {parent.reference}).",
-        body_fr="Plusieurs personnes l'ont signalé. Le support s'en occupe ; inutile "
+        body_fr="Plusieurs personnes l'ont signalé. Le support s'en occupe\u202f; inutile "
         f"d'ouvrir un autre ticket (voir {parent.reference}).",
         source="outage-grouping",
         reference=parent.reference,

@@ -38,6 +38,7 @@ class Reply(BaseModel):
     text: str
     buttons: list[Button] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
+    sender: str | None = Field(None, description="the agent's name when an agent wrote it")
 
 
 class Turn(BaseModel):
@@ -49,6 +50,7 @@ class Turn(BaseModel):
     links: list[Link] = Field(default_factory=list)
     intent: str | None = None
     confidence: float | None = None
+    sender: str | None = None  # an agent's turn: the name the user sees
 
 
 def bot_turns(replies: list[Reply], language: Language) -> list[Turn]:
@@ -76,6 +78,9 @@ class DialogueState(BaseModel):
     awaiting_resolution: str | None = None  # a ticket the user was asked "does it work now?"
     agent: str | None = None  # the agent who took the conversation over: the bot is silent
     timezone: str | None = None  # the user's IANA zone, as their channel knows it
+    # The language the user's interface last asked for (the widget's setting): a choice only
+    # when it changes, so that a language the user wrote in since is kept.
+    interface_language: str | None = None
 
 
 class Conversation(BaseModel):

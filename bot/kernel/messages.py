@@ -46,8 +46,8 @@ IMPACT_LABELS: dict[str, str] = {
 }
 URGENCY_LABELS: dict[str, str] = {
     "low": N_("It can wait"),
-    "high": N_("It blocks my work"),
-    "critical": N_("Critical"),
+    "high": N_("It slows my work down"),
+    "critical": N_("It blocks my work"),
 }
 CATEGORY_LABELS: dict[str, str] = {
     "hardware": N_("Hardware"),

@@ -51,7 +51,10 @@ OPEN_STATUSES: tuple[Status, ...] = (
 # While waiting on the requester or a third party, the resolution clock stops.
 PAUSED: tuple[Status, ...] = ("awaiting_information", "pending")
 
-# Priority from the impact x urgency matrix (ITIL): P1 is the most pressing.
+# Priority from the impact x urgency matrix (ITIL): P1 is the most pressing. In ITIL's words,
+# impact person/team/organisation is low/medium/high and urgency low/high/critical is
+# low/medium/high: "critical" is work stopped ("it blocks my work", ServiceNow's 1 - High),
+# "high" work slowed down. So one person who cannot work is P3, a blocked team P2.
 DEFAULT_MATRIX: dict[str, dict[str, str]] = {
     "person": {"low": "P5", "high": "P4", "critical": "P3"},
     "team": {"low": "P4", "high": "P3", "critical": "P2"},

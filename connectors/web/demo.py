@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
-from connectors.web.pages import page, widget_tag
+from connectors.web.layout import page, widget_tag
 from connectors.web.tokens import mint_token
 
 DEMO_USER = "marie.dupont@norvane.example"
@@ -31,7 +31,7 @@ _HOME = """<header class="bar">
   <h1 data-en="Good morning" data-fr="Bonjour">Good morning</h1>
   <p data-en="IT help is one click away: the button at the bottom right searches the help
   articles as you type, and chats with the service desk."
-     data-fr="L'aide informatique est à un clic : le bouton en bas à droite cherche dans les
+     data-fr="L'aide informatique est à un clic\u00a0: le bouton en bas à droite cherche dans les
   articles d'aide pendant que vous tapez, et discute avec le centre de services.">IT help is one
   click away.</p>
   <section>
@@ -40,8 +40,8 @@ _HOME = """<header class="bar">
       <li data-en="The canteen opens at 11:30 from Monday."
           data-fr="La cantine ouvre à 11 h 30 à partir de lundi.">The canteen opens at 11:30.</li>
       <li data-en="Windows 11 upgrade: your laptop's turn is announced by e-mail."
-          data-fr="Passage à Windows 11 : le tour de votre PC est annoncé par e-mail.">Windows 11
-          upgrade.</li>
+          data-fr="Passage à Windows 11\u00a0: le tour de votre PC est annoncé par e-mail."
+          >Windows 11 upgrade.</li>
     </ul>
   </section>
   <p><a href="{switch_href}">{switch}</a></p>

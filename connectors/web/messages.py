@@ -11,7 +11,7 @@ MESSAGES: dict[str, str] = {
     "open": N_("IT help"),
     "close": N_("Close"),
     "title": N_("Guichet, IT help desk"),
-    "placeholder": N_("Describe a problem or search the help…"),
+    "placeholder": N_("Search or describe a problem…"),
     "search_label": N_("Search the IT help"),
     "suggestions_label": N_("Suggestions"),
     "count_none": N_("No suggestions"),
@@ -35,11 +35,22 @@ MESSAGES: dict[str, str] = {
     "you": N_("You"),
     "bot": N_("Guichet"),
     "agent": N_("Agent"),
+    "said_by": N_("{who}:"),  # before each message, for screen readers
+    "agent_named": N_("{name}, service desk"),
     "signed_out": N_(
         "Sign in to the intranet to chat, create tickets or reset your password; the help "
         "articles are open to everyone."
     ),
     "error": N_("Guichet cannot be reached right now. Try again in a moment."),
+    "too_long": N_(
+        "Your message is too long: {length} characters, the limit is {limit}. Shorten it or "
+        "split it."
+    ),
+    "refused": N_("Guichet could not take this: {reason}"),
+    "refused_unknown": N_("Guichet could not take this request. Check it and try again."),
+    "not_sent": N_("Not sent"),
+    "counter": N_("{length} / {limit} characters"),
+    "send_disabled": N_("Shorten your message to send it."),
     "article_back": N_("Back to the intranet"),
     "article_missing": N_("No such article."),
     "catalog_order": N_("Open the help button and ask to order it."),

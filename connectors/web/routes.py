@@ -11,9 +11,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from bot.api.deps import ServicesDep
+from bot.api.schemas import MAX_MESSAGE_CHARS
 from bot.api.suggest import Click
 from bot.channels.addresses import ChannelAddressStore
 from bot.kernel.domain import Conversation, utcnow
@@ -108,6 +109,10 @@ class Session(BaseModel):
     name: str | None
     reason: str | None = None
     texts: dict[str, dict[str, str]]
+    limits: dict[str, int] = Field(
+        default_factory=lambda: {"message": MAX_MESSAGE_CHARS, "search": MAX_SUGGEST_CHARACTERS},
+        description="the most characters a chat message and a search may have",
+    )
 
 
 @router.get("/session", response_model=Session)

@@ -24,6 +24,7 @@ class WidgetTurn(BaseModel):
     at: datetime
     buttons: list[Button] = Field(default_factory=list)
     links: list[Link] = Field(default_factory=list)
+    sender: str | None = Field(None, description="the agent's name, on an agent's turn")
 
 
 class WidgetConversation(BaseModel):
@@ -72,7 +73,12 @@ class WidgetEvent(BaseModel):
 
 def to_turn(turn: Turn) -> WidgetTurn:
     return WidgetTurn(
-        role=turn.role, text=turn.text, at=turn.at, buttons=turn.buttons, links=turn.links
+        role=turn.role,
+        text=turn.text,
+        at=turn.at,
+        buttons=turn.buttons,
+        links=turn.links,
+        sender=turn.sender,
     )
 
 

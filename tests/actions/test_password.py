@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from actions.identity import BuiltinIdentityProvider
+from actions.password import MAX_RESENDS, SENT_AT, asks_for_the_code_again
+from bot.kernel.domain import utcnow
 from bot.services import Services
 from tests.bot.dialogue.chat import Chat
 
-pytestmark = pytest.mark.slow
 USER = "dana@norvane.example"
 
 
@@ -20,6 +23,7 @@ def _last_code(services: Services) -> str:
     return code
 
 
+@pytest.mark.slow
 async def test_reset_with_second_factor_gives_a_one_time_link(services: Services) -> None:
     chat = await Chat.start(services, user=USER)
     asked = await chat.say("I forgot my password")
@@ -32,6 +36,7 @@ async def test_reset_with_second_factor_gives_a_one_time_link(services: Services
     assert "••••••" in [turn.text for turn in conversation.transcript]
 
 
+@pytest.mark.slow
 async def test_unlock_in_french(services: Services) -> None:
     identity = services.identity
     assert isinstance(identity, BuiltinIdentityProvider)
@@ -42,6 +47,7 @@ async def test_unlock_in_french(services: Services) -> None:
     assert USER not in identity.locked
 
 
+@pytest.mark.slow
 async def test_wrong_codes_stop_after_three_tries(services: Services) -> None:
     chat = await Chat.start(services, user=USER)
     await chat.say("I need to reset my password")
@@ -55,12 +61,14 @@ async def test_wrong_codes_stop_after_three_tries(services: Services) -> None:
     assert "one-time link" not in await chat.say(real)
 
 
+@pytest.mark.slow
 async def test_unknown_account_is_sent_to_an_agent(services: Services) -> None:
     chat = await Chat.start(services, user="someone@elsewhere.example")
     assert "can't find your account" in await chat.say("I forgot my password")
     assert "Talk to an agent" in chat.buttons
 
 
+@pytest.mark.slow
 async def test_the_omnibox_action_starts_the_reset_in_chat(services: Services) -> None:
     """The "Reset my password" suggestion sends its catalogued payload: the flow starts at once."""
     action = services.knowledge.entry("action-reset-password", "en")
@@ -68,3 +76,96 @@ async def test_the_omnibox_action_starts_the_reset_in_chat(services: Services) -
     chat = await Chat.start(services, user=USER)
     asked = await chat.say(action.action)
     assert "6-digit code" in asked
+
+
+async def _code_sent_a_minute_ago(services: Services, chat: Chat) -> None:
+    """Time passes: the last code was sent a minute ago (the wait before a new one is over)."""
+    conversation = await services.conversations.get(chat.conversation_id)
+    conversation.state.slots[SENT_AT] = (utcnow() - timedelta(minutes=1)).isoformat()
+    await services.conversations.save(conversation, [])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je ne reçois pas le code",
+        "je recois pas le code",
+        "pas reçu de code",
+        "j'ai rien reçu",
+        "toujours pas de SMS",
+        "le code n'arrive pas",
+        "vous pouvez renvoyer le code ?",
+        "renvoie-moi un code stp",
+        "I did not get the code",
+        "didn't receive any code",
+        "no text yet",
+        "can you resend it?",
+        "send the code again please",
+        "the code never arrived",
+    ],
+)
+def test_user_says_the_code_did_not_come(text: str) -> None:
+    assert asks_for_the_code_again(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["123456", "le code est 123456", "mon imprimante ne marche pas", "merci", "oui", "I forgot"],
+)
+def test_user_types_something_else_than_a_missing_code(text: str) -> None:
+    assert not asks_for_the_code_again(text)
+
+
+@pytest.mark.slow
+async def test_user_who_did_not_get_the_code_gets_a_new_one_and_stays_in_the_reset(
+    services: Services,
+) -> None:
+    identity = services.identity
+    assert isinstance(identity, BuiltinIdentityProvider)
+    chat = await Chat.start(services, user=USER, language="fr")
+    await chat.say("j'ai oublié mon mot de passe")
+    first = _last_code(services)
+    too_soon = await chat.say("je ne reçois pas le code")
+    assert "secondes" in too_soon and "Renvoyer le code" in chat.buttons
+    assert len(identity.sent) == 1
+    await _code_sent_a_minute_ago(services, chat)
+    resent = await chat.say("je ne reçois pas le code")
+    assert "nouveau code" in resent and "Renvoyer le code" in chat.buttons
+    assert "Appelez-moi plutôt" in chat.buttons  # the directory has a second way
+    second = _last_code(services)
+    conversation = await services.conversations.get(chat.conversation_id)
+    assert conversation.state.active_action == "password_reset"
+    if second != first:
+        assert "essai" in await chat.say(first)  # the old code no longer works
+    await chat.say(second)
+    assert "lien" in chat.text and chat.replies[0].links
+
+
+@pytest.mark.slow
+async def test_user_asks_for_the_code_by_phone_call_instead(services: Services) -> None:
+    identity = services.identity
+    assert isinstance(identity, BuiltinIdentityProvider)
+    chat = await Chat.start(services, user=USER)
+    await chat.say("I need to reset my password")
+    await chat.say("I didn't get the code")
+    await _code_sent_a_minute_ago(services, chat)
+    assert "Send the code again" in chat.buttons
+    said = await chat.press("Call me instead")
+    assert identity.channels[-1] == "voice" and "phone call" in said
+    await chat.say(_last_code(services))
+    assert "one-time link" in chat.text
+
+
+@pytest.mark.slow
+async def test_new_codes_stop_after_the_limit(services: Services) -> None:
+    identity = services.identity
+    assert isinstance(identity, BuiltinIdentityProvider)
+    chat = await Chat.start(services, user=USER)
+    await chat.say("I forgot my password")
+    for _ in range(MAX_RESENDS):
+        await _code_sent_a_minute_ago(services, chat)
+        assert "new 6-digit code" in await chat.say("resend the code")
+    await _code_sent_a_minute_ago(services, chat)
+    refused = await chat.say("I still did not get the code")
+    assert "can't send more" in refused and "Talk to an agent" in chat.buttons
+    assert len(identity.sent) == 1 + MAX_RESENDS

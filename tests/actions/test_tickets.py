@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.services import Services
@@ -103,3 +105,40 @@ async def test_same_outage_from_three_people_opens_a_major_incident(services: Se
     created = await chat.press("Yes")
     reference = created.split("Ticket ")[1].split()[0]
     assert (await store.get(reference)).parent_reference == parent_ref
+
+
+@pytest.mark.parametrize(
+    ("language", "problem", "only_me", "priority"),
+    [
+        ("en", "please open a ticket: my laptop won't boot, I can't work at all", "Only me", "P3"),
+        (
+            "fr",
+            "je veux ouvrir un ticket, mon écran ne s'allume plus, je ne peux plus travailler",
+            "Moi seulement",
+            "P3",
+        ),
+        ("fr", "ouvre un ticket : outlook plante, ça bloque mon travail", "Moi seulement", "P3"),
+        ("en", "open a ticket: Excel is slow, it slows me down", "Only me", "P4"),
+    ],
+)
+async def test_one_person_who_cannot_work_gets_a_high_enough_priority(
+    services: Services, language: str, problem: str, only_me: str, priority: str
+) -> None:
+    """ITIL: impact one person (low) x urgency work stopped (high) is P3, not P4."""
+    chat = await Chat.start(services, user="noa@norvane.example")
+    await chat.say(problem)
+    summary = await chat.press(only_me)
+    assert f"Priority: {priority}" in summary or f"Priorité : {priority}" in summary
+    created = await chat.press("Yes" if language == "en" else "Oui")
+    reference = re.search(r"INC-\w+", created)
+    assert reference is not None
+    ticket = await services.tickets.store.get(reference.group())
+    assert ticket.priority == priority
+
+
+async def test_one_person_pressing_it_blocks_my_work_gets_p3(services: Services) -> None:
+    chat = await Chat.start(services, user="noa@norvane.example")
+    await chat.say("please open a ticket: the docking station does not charge my laptop")
+    await chat.press("Only me")
+    assert set(chat.buttons) >= {"It can wait", "It slows my work down", "It blocks my work"}
+    assert "Priority: P3" in await chat.press("It blocks my work")

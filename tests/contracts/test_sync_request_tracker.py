@@ -139,7 +139,7 @@ async def test_chat_ticket_reaches_rt_and_rt_status_reaches_the_employee(
         chat = await Chat.start(synced, user="rita@norvane.example")
         await chat.say("please open a ticket: my docking station no longer charges the laptop")
         await chat.press("My team")
-        await chat.press("Critical")
+        await chat.press("It blocks my work")
         reference = (await chat.press("Yes")).split("Ticket ")[1].split()[0]
         assert await worker.deliver_once() == 1
         ticket = await synced.tickets.store.get(reference)

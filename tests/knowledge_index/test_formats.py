@@ -30,7 +30,7 @@ def test_actions_become_entries_in_both_languages() -> None:
     actions = {e.id: e for e in entries if e.type == "action"}
     assert actions["fr-action-my-tickets"].title == "Mes tickets"
     assert actions["en-action-my-tickets"].action == "/incident_status"
-    assert actions["en-action-reset-password"].url == "https://password.norvane.example"
+    assert actions["en-action-reset-password"].url == "/kb/en/reset-password"
     known = next(e for e in entries if e.id == "en-outlook-crash-startup")
     assert known.symptom and known.cause and known.workaround
 

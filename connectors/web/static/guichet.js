@@ -64,7 +64,8 @@
     timer: null,
     stream: null,
     streamDelay: 500,
-    starting: null
+    starting: null,
+    limits: { message: 4000, search: 200 } // replaced by the server's on start
   };
 
   // -- DOM --------------------------------------------------------------------------------------
@@ -77,24 +78,27 @@
     '<button type="button" class="launcher" aria-haspopup="dialog" aria-expanded="false"' +
     ' aria-controls="g-panel">' + icon("help") + '<span class="launcher-text"></span>' +
     '<span class="badge" hidden></span></button>' +
-    '<section class="panel" id="g-panel" role="dialog" aria-labelledby="g-title" hidden>' +
-    '<header class="head"><h2 id="g-title"></h2>' +
-    '<div class="langs" role="group">' +
-    '<button type="button" data-lang="en" lang="en">EN</button>' +
-    '<button type="button" data-lang="fr" lang="fr">FR</button></div>' +
-    '<button type="button" class="close"><span aria-hidden="true">\u00d7</span></button></header>' +
+    // The header comes after the omnibox in the DOM, so that Tab goes from the search box to
+    // the language and close buttons; the style shows it on top.
+    '<section class="panel" id="g-panel" role="dialog" aria-modal="true" aria-labelledby="g-title" hidden>' +
     '<div class="omnibox"><label for="g-input" class="sr-only" id="g-input-label"></label>' +
     '<input id="g-input" type="text" role="combobox" aria-autocomplete="list"' +
     ' aria-expanded="false" aria-controls="g-listbox" autocomplete="off" spellcheck="false">' +
     '<div id="g-listbox" role="listbox" hidden></div>' +
     '<div id="g-count" class="sr-only" role="status" aria-live="polite"></div></div>' +
+    '<header class="head"><h2 id="g-title"></h2>' +
+    '<div class="langs" role="group">' +
+    '<button type="button" data-lang="en" lang="en">EN</button>' +
+    '<button type="button" data-lang="fr" lang="fr">FR</button></div>' +
+    '<button type="button" class="close"><span aria-hidden="true">\u00d7</span></button></header>' +
     '<p class="visitor" hidden></p>' +
     '<div class="chat" hidden><div class="log" role="log" aria-live="polite"></div>' +
     '<div class="typing" role="status" hidden><span class="dots" aria-hidden="true">' +
     "<i></i><i></i><i></i></span><span class=\"sr-only typing-text\"></span></div>" +
     '<form class="composer"><label for="g-reply" class="sr-only" id="g-reply-label"></label>' +
-    '<input id="g-reply" type="text" autocomplete="off" maxlength="4000">' +
-    '<button type="submit" class="send"></button></form>' +
+    '<input id="g-reply" type="text" autocomplete="off" aria-describedby="g-reply-count">' +
+    '<button type="submit" class="send" aria-describedby="g-reply-count"></button>' +
+    '<p class="counter" id="g-reply-count" hidden></p></form>' +
     '<button type="button" class="new-conversation"></button></div>' +
     '<p class="failure" role="alert" hidden></p></section>';
 
@@ -111,6 +115,8 @@
   var typing = root.querySelector(".typing");
   var composer = root.querySelector(".composer");
   var reply = root.querySelector("#g-reply");
+  var send = root.querySelector(".send");
+  var counter = root.querySelector(".counter");
   var newConversation = root.querySelector(".new-conversation");
   var failure = root.querySelector(".failure");
   host.hidden = true; // shown once the texts are loaded
@@ -155,8 +161,17 @@
   }
 
   function resolveUrl(url) {
-    var resolved = new URL(url, base + "/");
+    var resolved;
+    try { resolved = new URL(url, base + "/"); } catch (e) { return null; }
     return /^https?:$/.test(resolved.protocol) ? resolved.href : null;
+  }
+
+  function isExternal(url) {
+    return new URL(url).origin !== location.origin;
+  }
+
+  function number(n) {
+    return new Intl.NumberFormat(state.language).format(n);
   }
 
   function pageLanguage() {
@@ -171,15 +186,35 @@
 
   // -- HTTP -------------------------------------------------------------------------------------
 
-  function ApiError(status, detail) {
+  function ApiError(status, detail, fields) {
     this.name = "ApiError";
     this.status = status;
     this.message = detail;
+    this.fields = fields || {};
+  }
+
+  // What to tell the user about a failed request: a refusal (4xx) says what is wrong, in
+  // their language; only a network failure or a 5xx means Guichet cannot be reached.
+  function problem(error, text) {
+    if (!(error instanceof ApiError) || error.status >= 500) return say("error");
+    if ((error.status === 422 || error.status === 413) && text && text.length > state.limits.message) {
+      return tooLong(text.length);
+    }
+    var reasons = Object.keys(error.fields).map(function (key) { return error.fields[key]; });
+    var reason = reasons.length === 1 ? reasons[0] : error.message;
+    if (typeof reason === "string" && reason && reason.length <= 200 && reason.indexOf("{") < 0) {
+      return say("refused", { reason: reason });
+    }
+    return say("refused_unknown");
+  }
+
+  function tooLong(length) {
+    return say("too_long", { length: number(length), limit: number(state.limits.message) });
   }
 
   async function api(method, path, body, options) {
     options = options || {};
-    var headers = { Accept: "application/json" };
+    var headers = { Accept: "application/json", "Accept-Language": state.language };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (state.token) headers.Authorization = "Bearer " + state.token;
     var response = await fetch(base + path, {
@@ -194,9 +229,11 @@
       return api(method, path, body, Object.assign({}, options, { retried: true }));
     }
     if (!response.ok) {
-      var detail = response.statusText;
-      try { detail = (await response.json()).detail || detail; } catch (e) { /* not JSON */ }
-      throw new ApiError(response.status, typeof detail === "string" ? detail : JSON.stringify(detail));
+      var refused = {};
+      try { refused = (await response.json()) || {}; } catch (e) { /* not JSON */ }
+      var detail = typeof refused.detail === "string" ? refused.detail : response.statusText;
+      var fields = refused.fields && typeof refused.fields === "object" ? refused.fields : {};
+      throw new ApiError(response.status, detail, fields);
     }
     return response.status === 204 ? null : response.json();
   }
@@ -252,8 +289,9 @@
     root.querySelector(".typing-text").textContent = say("typing");
     root.querySelector("#g-reply-label").textContent = say("reply_label");
     reply.placeholder = say("reply_placeholder");
-    root.querySelector(".send").textContent = say("send");
+    send.textContent = say("send");
     newConversation.textContent = say("new_conversation");
+    updateCounter();
   }
 
   // -- panel ------------------------------------------------------------------------------------
@@ -276,6 +314,25 @@
     launcher.setAttribute("aria-expanded", "false");
     session.set("guichet.open", null);
     launcher.focus();
+  }
+
+  // The open panel is a dialog: Tab and Shift+Tab cycle through its controls.
+  function trapFocus(event) {
+    var controls = Array.prototype.filter.call(
+      panel.querySelectorAll("button, input, a[href], [tabindex]:not([tabindex='-1'])"),
+      function (element) { return !element.disabled && element.getClientRects().length > 0; }
+    );
+    if (!controls.length) return;
+    var first = controls[0];
+    var last = controls[controls.length - 1];
+    var current = root.activeElement;
+    if (event.shiftKey && (current === first || controls.indexOf(current) < 0)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (current === last || controls.indexOf(current) < 0)) {
+      event.preventDefault();
+      first.focus();
+    }
   }
 
   function showFailure(text) {
@@ -301,7 +358,8 @@
     }
     var controller = new AbortController();
     state.inFlight = controller;
-    var params = new URLSearchParams({ q: query, lang: state.language });
+    // Only the beginning of a long text is searched (the server takes no more).
+    var params = new URLSearchParams({ q: query.slice(0, state.limits.search), lang: state.language });
     try {
       var found = await api("GET", "/widget/api/suggest?" + params, undefined, { signal: controller.signal });
       // An answer to an older query never replaces a newer one.
@@ -310,7 +368,7 @@
       renderSuggestions(found.suggestions, query);
     } catch (error) {
       if (error.name === "AbortError" || sequence !== state.sequence) return;
-      showFailure(say("error"));
+      showFailure(problem(error));
     }
   }
 
@@ -408,7 +466,10 @@
 
   // Enter on typed text: signed in, it is a chat message; a visitor gets the best suggestion.
   function submitText(text) {
-    if (state.user) {
+    if (state.user && text.length > state.limits.message) {
+      clearOmnibox();
+      keepForEditing(text); // nothing is sent: the user shortens it in the reply box
+    } else if (state.user) {
       clearOmnibox();
       sendToChat(text, text); // shows the chat panel at once
       reply.focus(); // the answer is read out by the log; the reply goes here
@@ -440,7 +501,12 @@
       sendToChat(suggestion.action, suggestion.title);
       reply.focus();
     } else if (url) {
-      window.location.assign(url);
+      var opened = new URL(url);
+      if (KNOWLEDGE[suggestion.type] && opened.origin === new URL(base).origin) {
+        // The article's "was this helpful?" is about what was searched.
+        opened.searchParams.set("q", state.query.trim().slice(0, state.limits.search));
+      }
+      window.location.assign(opened.href);
     }
   }
 
@@ -463,6 +529,7 @@
     var previous = null;
     conversation.transcript.forEach(function (turn) {
       if (turn.role === "user") {
+        retireButtons(); // what the user said next made the earlier buttons history
         var label = turn.text;
         if (label.charAt(0) === "/") {
           // A pressed button or a chosen suggestion: show what the user saw, not the payload.
@@ -471,7 +538,7 @@
         }
         if (label) addMessage("user", label);
       } else {
-        addMessage(turn.role, turn.text, turn.buttons, turn.links);
+        addMessage(turn.role, turn.text, turn.buttons, turn.links, turn.sender);
         previous = turn;
       }
     });
@@ -519,11 +586,17 @@
 
   async function sendToChat(text, label) {
     chat.hidden = false;
+    if (text.length > state.limits.message) {
+      keepForEditing(text);
+      return;
+    }
     if (text.charAt(0) === "/" && label) rememberLabel(text, label);
     showFailure(null);
+    retireButtons();
+    var sent = null;
     try {
       var conversationId = await ensureConversation();
-      addMessage("user", label || text);
+      sent = addMessage("user", label || text);
       typing.hidden = false;
       log.scrollTop = log.scrollHeight;
       var answer = await api(
@@ -531,24 +604,82 @@
         "/widget/api/conversations/" + encodeURIComponent(conversationId) + "/messages",
         { text: text, language: state.language, timezone: browserZone() }
       );
-      answer.replies.forEach(function (r) { addMessage("bot", r.text, r.buttons, r.links); });
+      showReplies(answer.replies);
     } catch (error) {
-      showFailure(error instanceof ApiError && error.status < 500 ? error.message : say("error"));
+      showFailure(problem(error, text));
+      if (sent) markNotSent(sent);
+      if (text.charAt(0) !== "/" && !reply.value) keepForEditing(text, true);
     } finally {
       typing.hidden = true;
     }
   }
 
-  function addMessage(role, text, buttons, links) {
+  // A text that was not sent goes back into the reply box, with why it cannot go as it is.
+  function keepForEditing(text, quiet) {
+    chat.hidden = false;
+    reply.value = text;
+    updateCounter();
+    if (!quiet && text.length > state.limits.message) showFailure(tooLong(text.length));
+    reply.focus();
+  }
+
+  function markNotSent(message) {
+    message.classList.add("unsent");
+    var note = document.createElement("span");
+    note.className = "unsent-note";
+    note.textContent = say("not_sent");
+    message.appendChild(note);
+  }
+
+  // Near the limit a counter shows; past it, Send is disabled and the counter says why.
+  function updateCounter() {
+    var length = reply.value.length;
+    var limit = state.limits.message;
+    var over = length > limit;
+    counter.hidden = length < limit * 0.9;
+    counter.classList.toggle("over", over);
+    counter.textContent = over
+      ? tooLong(length)
+      : say("counter", { length: number(length), limit: number(limit) });
+    send.disabled = over;
+    reply.setAttribute("aria-invalid", String(over));
+  }
+
+  // Buttons answer the message they came with: once the conversation has moved on they are
+  // shown disabled, so an old "Yes" cannot be taken for an answer to something else.
+  function retireButtons() {
+    log.querySelectorAll(".buttons button:not([aria-disabled='true'])").forEach(function (button) {
+      button.disabled = true;
+      button.setAttribute("aria-disabled", "true");
+    });
+  }
+
+  function showReplies(replies) {
+    retireButtons();
+    replies.forEach(function (r) {
+      addMessage(r.sender ? "agent" : "bot", r.text, r.buttons, r.links, r.sender);
+    });
+  }
+
+  function addMessage(role, text, buttons, links, sender) {
     var message = document.createElement("div");
     message.className = "message " + role;
     var who = document.createElement("span");
-    who.className = "sr-only";
-    who.textContent = say(role === "user" ? "you" : role) + ": ";
+    var name = role === "user" ? say("you") : role === "agent" && sender ? sender : say(role);
+    if (role === "agent") {
+      // An agent writes here: their name shows, and the bubble is theirs, not Guichet's.
+      who.className = "author";
+      who.textContent = sender ? say("agent_named", { name: sender }) : say("agent");
+      message.appendChild(who);
+    } else {
+      who.className = "sr-only";
+      who.textContent = say("said_by", { who: name }) + " ";
+    }
     var body = document.createElement("div");
     body.className = "bubble";
-    body.appendChild(who);
-    body.appendChild(document.createTextNode(text));
+    if (role !== "agent") body.appendChild(who);
+    if (role === "user" || !window.GuichetMarkdown) body.appendChild(document.createTextNode(text));
+    else body.appendChild(window.GuichetMarkdown.render(text, resolveUrl, isExternal));
     message.appendChild(body);
     (links || []).forEach(function (link) {
       var url = resolveUrl(link.url);
@@ -557,7 +688,7 @@
       a.href = url;
       a.textContent = link.title;
       a.className = "link";
-      if (new URL(url).origin !== location.origin) {
+      if (isExternal(url)) {
         a.target = "_blank";
         a.rel = "noopener noreferrer";
       }
@@ -570,13 +701,18 @@
         var button = document.createElement("button");
         button.type = "button";
         button.textContent = b.title;
-        button.addEventListener("click", function () { sendToChat(b.payload, b.title); });
+        button.addEventListener("click", function () {
+          if (button.getAttribute("aria-disabled") === "true") return;
+          button.classList.add("chosen");
+          sendToChat(b.payload, b.title);
+        });
         row.appendChild(button);
       });
       message.appendChild(row);
     }
     log.appendChild(message);
     log.scrollTop = log.scrollHeight;
+    return message;
   }
 
   // -- pushed messages (server-sent events read with fetch, so the token goes in a header) ------
@@ -639,12 +775,21 @@
         storage.set(conversationKey(), pushed.conversation_id);
       }
       chat.hidden = false;
-      pushed.replies.forEach(function (r) { addMessage("bot", r.text, r.buttons, r.links); });
+      showReplies(pushed.replies);
       if (panel.hidden) badge.hidden = false;
     }
   }
 
   // -- start ------------------------------------------------------------------------------------
+
+  function loadScript(src) {
+    return new Promise(function (resolve) {
+      var tag = document.createElement("script");
+      tag.src = src;
+      tag.onload = tag.onerror = function () { resolve(); }; // without it, replies show as text
+      document.head.appendChild(tag);
+    });
+  }
 
   async function start() {
     state.token = await loadToken();
@@ -657,6 +802,8 @@
     if (who.reason && window.console) console.warn("Guichet: " + who.reason);
     state.user = who.user;
     state.texts = who.texts;
+    if (who.limits) state.limits = who.limits;
+    await loadScript(base + "/widget/guichet-markdown.js");
     if (!state.user) state.token = null;
     state.language = state.chosenLanguage || pageLanguage() || "en";
     applyTexts();
@@ -687,6 +834,7 @@
   closeButton.addEventListener("click", closePanel);
   panel.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && event.target !== input) closePanel();
+    else if (event.key === "Tab" && !event.defaultPrevented) trapFocus(event);
   });
   root.querySelectorAll("[data-lang]").forEach(function (button) {
     button.addEventListener("click", function () { setLanguage(button.getAttribute("data-lang"), true); });
@@ -703,10 +851,12 @@
   composer.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = reply.value.trim();
-    if (!text) return;
+    if (!text || text.length > state.limits.message) return;
     reply.value = "";
+    updateCounter();
     sendToChat(text, text);
   });
+  reply.addEventListener("input", updateCounter);
   newConversation.addEventListener("click", async function () {
     state.conversationId = null;
     storage.set(conversationKey(), null);

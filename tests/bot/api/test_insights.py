@@ -161,7 +161,7 @@ async def test_a_published_notice_tops_suggestions_and_is_told_first_in_chat(
     top = await _top_suggestion(client, "vpn ne marche pas", "fr")
     assert (top["type"], top["title"]) == ("incident_notice", "VPN indisponible à Lyon")
     said = await _chat(client, "le VPN ne se connecte plus ce matin")
-    assert said[0].startswith("Incident en cours connu : VPN indisponible à Lyon.")
+    assert said[0].startswith("Incident en cours connu\u00a0: VPN indisponible à Lyon.")
     assert "retour prévu à 11 h" in said[0] and len(said) > 1  # then the usual answer
     english = await _chat(client, "I cannot connect to the VPN")
     assert english[0].startswith("Known ongoing incident: VPN down in Lyon.")
@@ -197,7 +197,7 @@ async def test_outage_candidates_are_published_or_dismissed(
     assert candidate["title"] == "SAP unreachable" and candidate["reports"] == [
         "INC-000001", "INC-000002",
     ]  # fmt: skip
-    assert candidate["proposed"]["title_fr"] == "Incident en cours : SAP unreachable"
+    assert candidate["proposed"]["title_fr"] == "Incident en cours\u00a0: SAP unreachable"
 
     base = f"/api/v1/notices/candidates/{parent.reference}"
     notice = await _ok(await client.post(f"{base}/publish"))

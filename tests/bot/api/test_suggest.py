@@ -52,17 +52,40 @@ async def test_suggestions_as_employees_type(
     assert "<mark>" in found["title_html"] + found["snippet"]
 
 
-async def test_groups_come_in_order_and_the_fallbacks_carry_the_text(
+async def test_suggestions_come_best_first_and_the_fallbacks_carry_the_text(
     client: httpx.AsyncClient,
 ) -> None:
-    suggestions = await _suggest(client, "reset password", "en")
-    rank = {"action": 1, "catalog_item": 2, "procedure": 3, "faq": 3, "known_error": 4}
-    ranks = [rank[s["type"]] for s in suggestions[:-2]]
-    assert ranks == sorted(ranks) and ranks[0] == 1
-    assert suggestions[0]["action"] and suggestions[0]["url"] == "https://password.norvane.example"
+    response = await client.get("/api/v1/suggest", params={"q": "reset password", "lang": "en"})
+    body = response.json()
+    suggestions = body["suggestions"]
+    scores = [s["score"] for s in suggestions[:-2]]
+    assert scores == sorted(scores, reverse=True) and body["confident"] is True
+    assert suggestions[0]["action"] and suggestions[0]["url"] == "/kb/en/reset-password"
     ticket = suggestions[-2]
     assert ticket["action"] == '/open_incident{"description": "reset password"}'
     assert suggestions[-1]["action"] == "/human_handoff"
+
+
+async def test_a_broken_vpn_shows_the_known_error_before_the_contractor_access(
+    client: httpx.AsyncClient,
+) -> None:
+    groups = [s["group"] for s in await _suggest(client, "vpn ne marche")]
+    assert "catalog-vpn-access-contractor" not in groups[:2], groups
+    assert groups[0].startswith("vpn"), groups
+
+
+async def test_a_vague_ticket_shows_results_but_says_not_sure(client: httpx.AsyncClient) -> None:
+    """Shown and sure are separate: a weak match is still listed, flagged as not sure."""
+    found = await client.post(
+        "/api/v1/search", json={"query": "mailbox increase", "language": "en"}
+    )
+    body = found.json()
+    assert body["results"], body
+    assert "outlook-mailbox-full" in [r["group"] for r in body["results"][:5]]
+    suggested = await client.get(
+        "/api/v1/suggest", params={"q": "menu de la cantine", "lang": "fr"}
+    )
+    assert suggested.json()["confident"] is False
 
 
 async def test_results_stay_stable_as_the_prefix_grows(client: httpx.AsyncClient) -> None:

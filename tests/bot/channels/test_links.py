@@ -67,3 +67,8 @@ def test_without_a_public_url_paths_become_plain_text() -> None:
     shown = outside(reply, None)
     assert shown.text == "See the VPN guide (/kb/en/vpn).\nINC-104233: /tickets/INC-104233"
     assert shown.links == [Link(title="Vendor", url="https://kb.vendor.example/a")]
+
+
+def test_an_agents_message_in_slack_or_teams_leads_with_their_name() -> None:
+    shown = outside(Reply(text="Restart the VPN client, please.", sender="Zoé"), BASE)
+    assert shown.text == "**Zoé**: Restart the VPN client, please." and shown.sender is None

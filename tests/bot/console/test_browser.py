@@ -172,7 +172,8 @@ async def test_an_agent_takes_over_and_the_user_gets_the_answer(
             await page.get_by_label(f"Write to {ANN}").fill("Switch the VPN to TCP 443, please.")
             await page.get_by_role("button", name="Send").click()
             texts = await recorder.texts(2)
-            assert texts[-1] == "Zoé: Switch the VPN to TCP 443, please."
+            assert texts[-1] == "Switch the VPN to TCP 443, please."
+            assert recorder.pushed[-1]["replies"][-1]["sender"] == "Zoé"
             assert recorder.pushed[-1]["user"] == ANN
             assert recorder.pushed[-1]["conversation"] == conversation["id"]
             await expect(page.locator("#transcript li.agent").last).to_contain_text("TCP 443")

@@ -12,6 +12,7 @@ from bot.auth import Principal
 from bot.console.desk import EscalationDesk
 from bot.console.live import ESCALATIONS, conversation_topic
 from bot.kernel.errors import Conflict, Forbidden
+from bot.kernel.people import shown_name
 from bot.services import Services
 from bot.storage.tables import NotificationRow
 from tests.bot.dialogue.chat import Chat
@@ -100,9 +101,12 @@ async def test_take_write_change_and_hand_back(services: Services) -> None:
     assert [turn.role for turn in conversation.transcript[-3:]] == ["bot", "user", "agent"]
     async with services.database.sessions() as session:
         pushed = (await session.scalars(select(NotificationRow))).all()
-    assert [(n.channel, n.replies["replies"][0]["text"]) for n in pushed] == [
-        ("web", "Zoe, a service desk agent, has joined the conversation."),
-        ("web", "Zoe: Hi Ann, can you restart the VPN client?"),
+    assert [
+        (n.channel, n.replies["replies"][0].get("sender"), n.replies["replies"][0]["text"])
+        for n in pushed
+    ] == [
+        ("web", None, "Zoe, a service desk agent, has joined the conversation."),
+        ("web", "Zoe", "Hi Ann, can you restart the VPN client?"),
     ]
 
     changed = await desk.change(item.id, zoe, status="in_progress", impact="team", urgency="high")
@@ -141,7 +145,7 @@ async def test_resolve_asks_the_user_and_frees_the_conversation(services: Servic
     async with services.database.sessions() as session:
         pushed = (await session.scalars(select(NotificationRow))).all()
     assert pushed[-1].replies["replies"][0]["text"] == (
-        "Zoe: Your temporary password is [REDACTED:secret]"
+        "Your temporary password is [REDACTED:secret]"
     )
     resolved = await desk.resolve(item.id, zoe)
     assert resolved.status == "resolved" and resolved.ticket is not None
@@ -151,3 +155,18 @@ async def test_resolve_asks_the_user_and_frees_the_conversation(services: Servic
     assert conversation.state.agent is None
     assert conversation.state.awaiting_resolution == resolved.ticket.ticket.reference
     assert "close" in (await chat.say("yes")).lower() or "closed" in chat.text.lower()
+
+
+@pytest.mark.parametrize(
+    ("display_name", "email", "shown"),
+    [
+        ("Zoé Martin", "zoe@norvane.example", "Zoé Martin"),
+        ("", "marc.durand@norvane.example", "Marc Durand"),
+        ("marc.durand@norvane.example", "marc.durand@norvane.example", "Marc Durand"),
+        ("  ", "it-desk_2@norvane.example", "It Desk 2"),
+    ],
+)
+def test_an_employee_sees_the_agents_name_never_their_address(
+    display_name: str, email: str, shown: str
+) -> None:
+    assert shown_name(display_name, email) == shown

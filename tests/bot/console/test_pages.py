@@ -229,7 +229,7 @@ async def test_the_console_speaks_french_to_a_french_browser_and_english_otherwi
         page = unescape(
             (await browser.get(f"/console/escalations/{escalation}", headers=french)).text
         )
-        assert "Prendre en charge" in page and "Statut :" in page
+        assert "Prendre en charge" in page and "Statut\u00a0:" in page
         assert not any(
             word in heading
             for heading in _headings(queue) + _headings(page)

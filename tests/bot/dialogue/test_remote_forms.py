@@ -68,8 +68,9 @@ async def test_extracted_values_are_read_in_either_language_and_nonsense_is_drop
         {"impact": "Mon équipe", "urgency": "it blocks my work", "category": "banana"},
         required_slots(action, context),
     )
-    assert turn.slots == {"impact": "team", "urgency": "high", "category": None}
-    assert context.slots == {"impact": "team", "urgency": "high"}
+    # "it blocks my work" is work stopped: ITIL high urgency, Guichet's "critical"
+    assert turn.slots == {"impact": "team", "urgency": "critical", "category": None}
+    assert context.slots == {"impact": "team", "urgency": "critical"}
 
 
 async def test_no_to_the_summary_asks_again_for_all_but_the_description(

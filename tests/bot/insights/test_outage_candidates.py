@@ -56,7 +56,7 @@ async def test_an_agent_publishes_the_candidate_and_the_bot_tells_it_first(
     assert notice.title_en.startswith("Ongoing incident: ") and notice.source == "agent"
     chat = await Chat.start(reviewed, user="lea@norvane.example", language="fr")
     said = await chat.say("SAP ne marche plus, erreur 503")
-    assert said.startswith(f"Incident en cours connu : {notice.title_fr}.")
+    assert said.startswith(f"Incident en cours connu\u00a0: {notice.title_fr}.")
     again = await chat.say("toujours l'erreur 503 sur SAP")
     assert not again.startswith("Incident en cours connu")  # told once per conversation
 

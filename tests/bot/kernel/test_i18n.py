@@ -66,6 +66,14 @@ def test_every_french_entry_is_translated_with_the_same_placeholders() -> None:
             assert placeholders(form) == expected, (message.id, form)
 
 
+def test_no_message_says_a_count_with_a_parenthesised_plural() -> None:
+    """ "essai(s)", "attempt(s)": a count is said with `tn` and the language's plural forms."""
+    for message in _read(catalog_path("fr")):
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        for text in [*ids, *_forms(message)]:
+            assert "(s)" not in text and "(es)" not in text, text
+
+
 @pytest.mark.parametrize(
     ("language", "said"),
     [
@@ -96,11 +104,11 @@ def test_a_context_picks_one_of_two_translations() -> None:
 def test_english_is_the_message_itself_and_unknown_languages_fall_back_to_it() -> None:
     text = "Did that solve your problem?"
     assert t(text, "en") == t(text, "de") == text
-    assert t(text, "fr") == "Est-ce que cela a résolu votre problème ?"
+    assert t(text, "fr") == "Est-ce que cela a résolu votre problème\u202f?"
 
 
 async def test_the_bot_speaks_the_catalog_french_in_a_conversation(services: Services) -> None:
     chat = await Chat.start(services, language="fr")
     said = await chat.say("/greet")
-    assert said.startswith("Bonjour ! Je suis Guichet, l'assistant du support informatique.")
+    assert said.startswith("Bonjour\u202f! Je suis Guichet, l'assistant du support informatique.")
     assert "Parler à un technicien" in chat.buttons

@@ -44,7 +44,7 @@ def test_answered_message_keeps_its_text_and_loses_its_buttons() -> None:
     ]
     answered = translate.answered_blocks(blocks, "A", "fr")
     assert [b["type"] for b in answered] == ["section", "context"]
-    assert answered[1]["elements"][0]["text"] == "✓ Vous avez choisi : A"
+    assert answered[1]["elements"][0]["text"] == "✓ Vous avez choisi\u00a0: A"
 
 
 def _suggestion(**fields: object) -> Suggestion:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from playwright.async_api import Browser, Page
 from pydantic import SecretStr
 
 from bot.app.services import open_services
@@ -19,7 +20,7 @@ from bot.services import Components, Services
 from bot.settings import Settings, load_settings
 from bot.settings.web import WebSettings
 from connectors.web.tokens import mint_token
-from tests.browser import served
+from tests.browser import chromium, csp_violations, served
 
 PORTAL_KEY = "portal-test-key-" + "0123456789abcdef" * 3
 ISSUER = "https://intranet.norvane.example"
@@ -110,3 +111,26 @@ async def live_server(web_services: Services) -> AsyncIterator[str]:
     """The real app served by uvicorn on a free port, in the tests' event loop."""
     async with served(create_app(web_services.settings, web_services)) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+async def page(browser: Browser, live_server: str) -> AsyncIterator[Page]:
+    context = await browser.new_context(
+        base_url=live_server, viewport={"width": 1100, "height": 820}, locale="en-GB"
+    )
+    opened = await context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    violations = csp_violations(opened)  # the demo page's policy; the widget lives in it
+    try:
+        yield opened
+    finally:
+        await context.close()
+    assert errors == [], errors
+    assert violations == [], violations

@@ -150,7 +150,7 @@ async def test_visitors_get_the_knowledge_base_only(
     }
     assert visitor and all(s["url"] and not s["action"] for s in visitor)
     reset = next(s for s in visitor if s["type"] == "action")
-    assert reset["url"] == "https://password.norvane.example"  # the self-service page
+    assert reset["url"] == "/kb/en/reset-password"  # a Guichet page that says how
     click = await web_client.post(
         "/widget/api/suggest/clicks",
         json={
@@ -202,7 +202,7 @@ async def test_the_widget_files_and_the_pages_its_suggestions_open(
     assert article.status_code == 200 and '<html lang="fr">' in article.text
     assert "<h1>" in article.text and "/widget/guichet.js" in article.text
     assert (await web_client.get("/kb/en/no-such-article")).status_code == 404
-    assert (await web_client.get("/kb/de/reset-password")).status_code == 422
+    assert (await web_client.get("/kb/de/reset-password")).status_code == 404
     catalog = await web_client.get("/catalog/headset-wireless", params={"lang": "fr"})
     assert catalog.status_code == 200 and "casque" in catalog.text.lower()
 
@@ -299,3 +299,70 @@ async def test_an_event_stream_ends_soon_and_when_the_token_expires(
             "/widget/api/events", headers=auth(mint(lifetime=timedelta(seconds=1)))
         )
         assert expiring.text.rstrip().endswith("event: expired\ndata: {}")
+
+
+async def test_a_5000_character_message_is_refused_with_its_length_and_the_limit(
+    web_client: httpx.AsyncClient, mint: Mint
+) -> None:
+    token = mint()
+    conversation = await start(web_client, token)
+    path = f"/widget/api/conversations/{conversation['id']}/messages"
+    text = "mon imprimante " * 334  # 5,010 characters
+    for language, said in (
+        ("en", "too long: 5,010 characters, the limit is 4,000; shorten it or split it"),
+        ("fr", "trop long\u00a0: 5\u202f010 caractères, la limite est de 4\u202f000"),
+    ):
+        refused = await web_client.post(
+            path,
+            json={"text": text},
+            headers={**auth(token), "Accept-Language": f"{language},en;q=0.5"},
+        )
+        assert refused.status_code == 422
+        body = refused.json()
+        assert body["error"] == "InvalidInput" and said in body["fields"]["body.text"]
+        assert "imprimante" not in refused.text  # the text is not echoed back
+    limits = (await web_client.get("/widget/api/session", headers=auth(token))).json()["limits"]
+    assert limits == {"message": 4000, "search": 200}
+
+
+async def test_a_mistyped_article_address_gets_a_page_with_a_search_box_not_json(
+    web_client: httpx.AsyncClient,
+) -> None:
+    for path, headers, language, title in (
+        ("/kb/en/no-such-article", {"Accept-Language": "fr-FR,fr;q=0.9"}, "fr", "existe pas"),
+        ("/kb/de/reset-password?lang=en", {}, "en", "does not exist"),
+        ("/kb/reset-password", {"Accept-Language": "en"}, "en", "does not exist"),
+        ("/kb/en/Bad%20Slug!", {"Accept-Language": "fr"}, "fr", "existe pas"),
+        ("/catalog/no-such-item?lang=fr", {}, "fr", "existe pas"),
+    ):
+        response = await web_client.get(path, headers={"Accept": "text/html", **headers})
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("text/html"), path
+        assert f'<html lang="{language}">' in response.text and title in response.text, path
+        assert 'action="/kb/search"' in response.text and 'href="/"' in response.text
+    results = await web_client.get("/kb/search", params={"q": "mot de passe", "lang": "fr"})
+    assert results.status_code == 200 and 'href="/kb/fr/reset-password"' in results.text
+    api = await web_client.get("/api/v1/tickets/INC-0", headers={"Accept": "text/html"})
+    assert api.headers["content-type"].startswith("application/json")  # the API keeps JSON
+
+
+async def test_a_visitor_choosing_reset_my_password_is_sent_to_a_guichet_page(
+    web_client: httpx.AsyncClient,
+) -> None:
+    for language in ("en", "fr"):
+        found = await web_client.get(
+            "/widget/api/suggest", params={"q": "reset password", "lang": language}
+        )
+        suggestions = found.json()["suggestions"]
+        action = next(s for s in suggestions if s["id"] == f"{language}-action-reset-password")
+        assert action["action"] is None  # a visitor gets the page, not the chat
+        assert action["url"] == f"/kb/{language}/reset-password"
+        assert (await web_client.get(action["url"])).status_code == 200
+
+
+async def test_the_browser_finds_a_favicon(web_client: httpx.AsyncClient) -> None:
+    for path in ("/favicon.ico", "/widget/favicon.svg"):
+        icon = await web_client.get(path)
+        assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg")
+    article = await web_client.get("/kb/en/reset-password")
+    assert '<link rel="icon" href="/widget/favicon.svg"' in article.text

@@ -61,8 +61,8 @@ def test_chat_holds_a_conversation_in_both_languages(components, tmp_path: Path)
     assert "Hello! I'm Guichet" in out
     assert "Outlook" in out and "Did that solve your problem?" in out
     assert "Who is affected?" in out and "cancelled" in out
-    assert "Bonjour ! Je suis Guichet" in out
-    assert "Décrivez le problème" in out and "Quelle est l'urgence ?" in out
+    assert "Bonjour\u202f! Je suis Guichet" in out
+    assert "Décrivez le problème" in out and "Quelle est l'urgence\u202f?" in out
     assert "Le ticket INC-000001 est créé avec la priorité P5" in out
 
 

@@ -1,0 +1,68 @@
+"""How sure a search is that its first result answers: a small calibrated model, not one score.
+
+The best fused score alone told answerable employees' tickets from unanswerable ones little
+better than chance: a ticket about an application the knowledge base never covers lands on the
+password articles with a fair score. A logistic regression over a few signals does better: the
+best score, its margin to the next entry, how much of the query the best passage covers word for
+word, and the share of the query in words the index does not know at all. Its coefficients were
+fitted on the tune split of the real-text set (`scripts/fit_abstention.py`) and are read from
+`abstention.json`, a small versioned file; nothing is trained at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge_index.index import Hit
+from knowledge_index.lexical import LexicalMatch
+
+MODEL_PATH = Path(__file__).with_name("abstention.json")
+FEATURES = ("best", "margin", "coverage", "unknown")
+
+
+def features(hits: Sequence[Hit], match: LexicalMatch) -> list[float]:
+    """The signals of one search, in the order of `FEATURES`."""
+    best = hits[0].score if hits else 0.0
+    second = hits[1].score if len(hits) > 1 else 0.0
+    coverage = float(match.coverage.max()) if match.coverage.size else 0.0
+    return [best, best - second if hits else 0.0, coverage, match.unknown]
+
+
+@dataclass(frozen=True)
+class AbstentionModel:
+    """`confidence` is the probability that the first result answers the query."""
+
+    version: int
+    weights: tuple[float, ...]
+    intercept: float
+    fitted_on: str = ""
+
+    def confidence(self, values: Sequence[float]) -> float:
+        z = self.intercept + sum(w * x for w, x in zip(self.weights, values, strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> AbstentionModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"{path}: features {data['features']} are not {list(FEATURES)}")
+        return cls(
+            version=int(data["version"]),
+            weights=tuple(float(w) for w in data["weights"]),
+            intercept=float(data["intercept"]),
+            fitted_on=str(data.get("fitted_on", "")),
+        )
+
+    def dump(self, path: Path = MODEL_PATH) -> None:
+        data = {
+            "version": self.version,
+            "features": list(FEATURES),
+            "weights": [round(w, 6) for w in self.weights],
+            "intercept": round(self.intercept, 6),
+            "fitted_on": self.fitted_on,
+        }
+        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,47 @@
+"""How sure a search is: the stored abstention model and its fitting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge_index.abstention import FEATURES, AbstentionModel
+from knowledge_index.abstention_fit import auc, cross_validated_auc, fit
+
+
+def test_the_shipped_model_trusts_a_strong_match_more_than_a_weak_one() -> None:
+    model = AbstentionModel.load()
+    assert len(model.weights) == len(FEATURES) and model.version >= 1 and "tune" in model.fitted_on
+    strong = model.confidence([0.7, 0.2, 1.0, 0.0])
+    weak = model.confidence([0.25, 0.01, 0.2, 0.5])
+    assert 0.0 < weak < 0.5 < strong < 1.0
+
+
+def test_a_refit_separates_what_it_was_shown_and_round_trips(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    answerable = rng.normal([0.6, 0.1, 0.8, 0.0], 0.1, (60, 4))
+    unanswerable = rng.normal([0.35, 0.02, 0.4, 0.3], 0.1, (60, 4))
+    x = np.vstack([answerable, unanswerable])
+    y = np.array([1.0] * 60 + [0.0] * 60)
+    model = fit(x, y, version=2, fitted_on="synthetic")
+    assert cross_validated_auc(x, y, [str(i) for i in range(120)]) > 0.9
+    model.dump(tmp_path / "m.json")
+    loaded = AbstentionModel.load(tmp_path / "m.json")
+    assert loaded.weights == pytest.approx(model.weights, abs=1e-6)
+    assert loaded.confidence([0.5, 0.1, 0.6, 0.1]) == pytest.approx(
+        model.confidence([0.5, 0.1, 0.6, 0.1]), abs=1e-5
+    )
+
+
+def test_a_model_file_with_other_features_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "m.json").write_text(
+        '{"version": 1, "features": ["best"], "weights": [1], "intercept": 0}'
+    )
+    with pytest.raises(ValueError, match="features"):
+        AbstentionModel.load(tmp_path / "m.json")
+
+
+def test_auc_counts_ties_as_half() -> None:
+    assert auc([1.0, 0.5], [0.5, 0.0]) == pytest.approx(0.875)
