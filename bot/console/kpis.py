@@ -21,7 +21,7 @@ from bot.kernel.domain import utcnow
 from bot.kernel.errors import InvalidRequest
 from bot.kernel.i18n import t
 from bot.kernel.language import Language
-from bot.kernel.messages import category_name
+from bot.kernel.messages import category_name, intent_name
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -83,7 +83,10 @@ async def kpis_page(
                     t("Conversations by language", language),
                     _named(figures.conversations_by_language, spoken),
                 ),
-                (t("Top intents", language), figures.top_intents),
+                (
+                    t("Top intents", language),
+                    _named(figures.top_intents, partial(intent_name, language=language)),
+                ),
             )
         },
     )

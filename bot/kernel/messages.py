@@ -95,6 +95,36 @@ PAYLOAD_INTENTS: dict[str, str] = {
     "article": N_("Read an article"),
 }
 
+# What people asked for, by intent, as the KPI page names it (at most 22 characters).
+INTENT_NAMES: dict[str, str] = {
+    "access_request": N_("Access request"),
+    "account_locked": N_("Locked account"),
+    "affirm": N_("Yes"),
+    "bot_challenge": N_("Is this a bot?"),
+    "cancel": N_("Cancel"),
+    "deny": N_("No"),
+    "email_problem": N_("E-mail problem"),
+    "goodbye": N_("Goodbye"),
+    "greet": N_("Greeting"),
+    "hardware_problem": N_("Hardware problem"),
+    "help": N_("Help"),
+    "human_handoff": N_("Talk to an agent"),
+    "incident_status": N_("Ticket status"),
+    "inform": N_("Answer to a question"),
+    "mfa_problem": N_("MFA problem"),
+    "open_incident": N_("Create a ticket"),
+    "order_equipment": N_("Order equipment"),
+    "out_of_scope": N_("Out of scope"),
+    "password_reset": N_("Forgotten password"),
+    "printer_problem": N_("Printer problem"),
+    "report_outage": N_("Outage report"),
+    "software_problem": N_("Software problem"),
+    "software_request": N_("Software request"),
+    "thank": N_("Thanks"),
+    "vpn_problem": N_("VPN problem"),
+    "wifi_problem": N_("Wi-Fi problem"),
+}
+
 # Who speaks in a transcript.
 TURN_ROLES: dict[str, str] = {"user": N_("employee"), "bot": N_("bot"), "agent": N_("agent")}
 
@@ -153,3 +183,8 @@ def waiting_for(ticket: Ticket, language: str) -> str | None:
         said = AWAITING_APPROVAL if approval == "waiting" else NOT_APPROVED
         return t(said, language, approver=who)
     return t(WAITING_FOR[ticket.status], language) if ticket.status in WAITING_FOR else None
+
+
+def intent_name(intent: str, language: str) -> str:
+    """What people asked for, in words; an intent of the site's own model as it is."""
+    return t(INTENT_NAMES[intent], language) if intent in INTENT_NAMES else intent

@@ -122,6 +122,8 @@ async def test_an_agent_reads_the_kpis_in_french_numbers_units_and_names(
         assert f">{name}</text>" in bars, name
     for code in (">software<", ">hardware<", ">fr<", ">en<"):
         assert code not in bars, code
+    assert ">Problème de VPN</text>" in bars  # the top intents named, not vpn_problem
+    assert not re.search(r">[a-z]+_[a-z_]+</text>", bars)
 
 
 async def test_notices_are_published_updated_and_closed_from_the_console(
