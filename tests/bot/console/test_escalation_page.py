@@ -59,7 +59,7 @@ async def test_an_agent_opens_a_hand_off_and_reads_the_reason_and_the_bots_answe
     app: FastAPI, services: Services, language: str, reason: str, strong: str
 ) -> None:
     chat = await Chat.start(services, user="max@norvane.example", channel="web", language="fr")
-    answer = await chat.say("mon deuxième écran reste noir depuis ce matin")
+    answer = await chat.say("écran externe noir après la mise en veille sur la station d'accueil")
     assert "**" in answer  # the bot's article answer, in Markdown
     await chat.say("/human_handoff")
     await chat.say("**urgent** <b>svp</b>")  # the user's words stay as typed

@@ -347,9 +347,9 @@ async def test_an_employee_opens_their_order_awaiting_approval_in_french_and_eng
         await _sign_in(ann, ANN, f"/tickets/{order.reference}")
         french = (await ann.get(f"/tickets/{order.reference}")).text
         english = (await ann.get(f"/tickets/{order.reference}?lang=en")).text
-    status = re.compile(r'id="ticket-status">(.*?)</dd>', re.S)
-    assert "en attente de l&#39;approbation de votre manager" in status.findall(french)[0]
-    assert "awaiting approval by your manager" in status.findall(english)[0]
+    waiting = re.compile(r'id="waiting-for">(.*?)</dd>', re.S)
+    assert waiting.findall(french) == ["en attente de l&#39;approbation de votre manager"]
+    assert waiting.findall(english) == ["awaiting approval by your manager"]
     assert "information" not in french + english
 
 
@@ -368,5 +368,5 @@ async def test_an_employee_opens_their_incident_that_an_agent_has(
         english = (await ann.get(f"/tickets/{ticket.reference}?lang=en")).text
     assert 'id="ticket-group">Zoe<' in french
     assert ZOE not in french and ZOE not in english
-    assert "(en attente de votre réponse)" in french
-    assert "(waiting for your reply)" in english
+    assert 'id="waiting-for">en attente de votre réponse<' in french
+    assert 'id="waiting-for">waiting for your reply<' in english
