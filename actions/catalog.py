@@ -86,9 +86,16 @@ class OrderItem(SimpleAction):
                 requester=conversation.user_id,
                 channel=conversation.channel,
                 conversation_id=conversation.id,
-                title=f"Order: {item.title.en}"[:200],
+                # In the requester's language, as it is sent to the ITSM tools (docs/tickets.md).
+                title=t("Order: {item}", language, item=item.title.get(language))[:200],
                 description="\n".join(
-                    [item.title.en, *(f"{k}: {v}" for k, v in fields.items() if v)]
+                    [
+                        item.title.get(language),
+                        *(
+                            t("{label}: {value}", language, label=label, value=value)
+                            for label, value in self._values(item, context).items()
+                        ),
+                    ]
                 ),
                 category="request",
                 impact="person",

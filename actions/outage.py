@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from actions.protocol import ActionContext
 from bot.kernel.domain import utcnow
+from bot.kernel.i18n import t
 from bot.kernel.ticket_models import NewTicket, Ticket
 from bot.kernel.tickets import OPEN_STATUSES
 
@@ -44,13 +45,16 @@ async def group_outage(context: ActionContext, ticket: Ticket) -> Ticket | None:
     reports = [tk for tk in similar if not tk.details.get("major_incident")] + [ticket]
     if len({tk.requester for tk in reports}) < MIN_REPORTERS:
         return None
+    language = str(context.services.get("default_language") or ticket.language)
     parent = await context.tickets.create(
         NewTicket(
             kind="incident",
             requester=GROUPER,
             channel="guichet",
             conversation_id=None,
-            title=f"Major incident candidate: {ticket.title}"[:200],
+            # For the service desk: in the organisation's language, the symptom in the words
+            # of the report that tipped it (kept in `details` for the incident notice).
+            title=t("Major incident candidate: {title}", language, title=ticket.title)[:200],
             description="\n".join(
                 f"{tk.reference} ({tk.requester}): {tk.description}" for tk in reports
             ),
@@ -58,8 +62,9 @@ async def group_outage(context: ActionContext, ticket: Ticket) -> Ticket | None:
             impact="organisation",
             urgency="critical",
             priority="P1",
-            language="en",
+            language=language,
             details={
+                "symptom": ticket.title,
                 "major_incident": True,
                 "candidate": True,
                 "reports": [tk.reference for tk in reports],

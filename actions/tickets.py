@@ -16,6 +16,7 @@ from bot.kernel.messages import (
     IMPACT_LABELS,
     URGENCY_LABELS,
     status_name,
+    waiting_for,
 )
 from bot.kernel.ticket_models import NewTicket, Ticket
 from bot.kernel.tickets import CATEGORY_BY_INTENT, OPEN_STATUSES, InvalidTransition
@@ -253,19 +254,7 @@ class TicketStatus(SimpleAction):
             tickets = await context.tickets.open_for(user)
             if not tickets:
                 return [Reply(text=t("You have no open ticket.", language))]
-        lines = [
-            t(
-                '{reference} "{title}": status {status}, priority {priority}, opened {opened}.',
-                language,
-                reference=tk.reference,
-                title=tk.title,
-                status=status_name(tk.status, language),
-                priority=tk.priority,
-                opened=when(tk.created_at, language, context.timezone),
-            )
-            + (t(" Handled by {agent}.", language, agent=tk.assignee) if tk.assignee else "")
-            for tk in tickets
-        ]
+        lines = [await status_line(context, tk) for tk in tickets]
         header = [] if number else [t("Your open tickets:", language)]
         buttons = []
         for tk in tickets[:3]:
@@ -289,6 +278,27 @@ class TicketStatus(SimpleAction):
                 links=[Link(title=tk.reference, url=f"/tickets/{tk.reference}") for tk in tickets],
             )
         ]
+
+
+async def status_line(context: ActionContext, ticket: Ticket) -> str:
+    """Where a ticket is, for its requester: its status and what it waits for, and the agent
+    who has it, by name."""
+    language = context.language
+    status = status_name(ticket.status, language)
+    why = waiting_for(ticket, language)
+    line = t(
+        '{reference} "{title}": status {status}, priority {priority}, opened {opened}.',
+        language,
+        reference=ticket.reference,
+        title=ticket.title,
+        status=f"{status} ({why})" if why else status,
+        priority=ticket.priority,
+        opened=when(ticket.created_at, language, context.timezone),
+    )
+    if ticket.assignee:
+        agent = await context.tickets.agent_name(ticket.assignee)
+        line += t(" Handled by {agent}.", language, agent=agent)
+    return line
 
 
 class AddComment(SimpleAction):

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from fastapi import Request
 
-from bot.kernel.formats import is_zone, percent, when
+from bot.kernel.formats import hours, is_zone, number, percent, when
 
 ZONE_COOKIE = "guichet_tz"
 FALLBACK_ZONE = "UTC"
@@ -23,7 +23,8 @@ def page_zone(request: Request) -> str:
 
 
 def time_callables(language: str, zone: str) -> dict[str, Callable[..., str]]:
-    """`when(moment, year=True)` and `percent(share)` for a page's templates."""
+    """`when(moment, year=True)`, `percent(share)`, `number(value)` and `duration(hours)` for
+    a page's templates, in its language (and zone)."""
 
     def shown(moment: datetime | None, year: bool = True) -> str:
         return when(moment, language, zone, year=year)
@@ -31,4 +32,10 @@ def time_callables(language: str, zone: str) -> dict[str, Callable[..., str]]:
     def share(value: float, digits: int = 1) -> str:
         return percent(value, language, digits=digits)
 
-    return {"when": shown, "percent": share}
+    def decimal(value: float, digits: int = 1) -> str:
+        return number(value, language, digits=digits)
+
+    def duration(value: float) -> str:
+        return hours(value, language)
+
+    return {"when": shown, "percent": share, "number": decimal, "duration": duration}

@@ -242,7 +242,10 @@ async def add_comment(
         await _audit(services, caller, "ticket.comment", reference, public=body.public)
         if body.public and author != ticket.requester:
             await services.notifier.notify(
-                ticket, services.notifier.replies(ticket, comment=body.body, author=author)
+                ticket,
+                services.notifier.replies(  # the agent by name: never an address to employees
+                    ticket, comment=body.body, author=await services.tickets.agent_name(author)
+                ),
             )
     return written.response
 

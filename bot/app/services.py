@@ -100,7 +100,20 @@ async def open_services(settings: Settings, components: Components | None = None
     )
     identity = IDENTITY_PROVIDERS.get(settings.identity_provider)()
     conversations = ConversationStore(database, redactor)
-    tickets = TicketService(TicketStore(database), settings.tickets, redactor)
+    events = open_bus(settings.redis_url)
+    auth = AuthStore(
+        database,
+        session_minutes=settings.auth.session_minutes,
+        # Only where revocations are heard from the other processes (and the CLI): Redis.
+        token_cache_seconds=settings.auth.token_cache_seconds if settings.redis_url else 0.0,
+        events=events,
+    )
+
+    async def display_name(email: str) -> str | None:
+        user = await auth.user(email)
+        return user.display_name if user is not None else None
+
+    tickets = TicketService(TicketStore(database), settings.tickets, redactor, display_name)
     scale = open_scale(settings)
     engine = DialogueEngine(
         parser=components.parser,
@@ -112,6 +125,8 @@ async def open_services(settings: Settings, components: Components | None = None
         similarity=similarity_of(components.embedder),
         action_extras={
             "default_timezone": settings.default_timezone,
+            # The organisation's language: a parent incident's title, for the service desk.
+            "default_language": settings.default_language,
             **(
                 {"publish_notice": outage_notice_publisher(notices)}
                 if settings.insights.auto_publish_outages
@@ -126,7 +141,6 @@ async def open_services(settings: Settings, components: Components | None = None
         ),
         locks=scale.locks,
     )
-    events = open_bus(settings.redis_url)
     engine.on_saved = announcer(events)
     return Services(
         settings=settings,
@@ -147,13 +161,7 @@ async def open_services(settings: Settings, components: Components | None = None
             suggest_threshold=settings.knowledge.suggest_threshold,
             answer_threshold=settings.knowledge.confidence_threshold,
         ),
-        auth=AuthStore(
-            database,
-            session_minutes=settings.auth.session_minutes,
-            # Only where revocations are heard from the other processes (and the CLI): Redis.
-            token_cache_seconds=settings.auth.token_cache_seconds if settings.redis_url else 0.0,
-            events=events,
-        ),
+        auth=auth,
         events=events,
     )
 

@@ -12,7 +12,6 @@ category, impact and urgency change on that ticket, and only on it, through the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -25,6 +24,8 @@ from bot.console.live import ESCALATIONS, conversation_topic, publish, turn_even
 from bot.kernel.domain import Conversation, Link, Reply, Turn, bot_turns, utcnow
 from bot.kernel.errors import Conflict, Forbidden, NotFound
 from bot.kernel.i18n import N_, t
+from bot.kernel.messages import TURN_ROLES, category_name
+from bot.kernel.people import shown_name
 from bot.kernel.ticket_models import Event, NewTicket, SyncState, Ticket
 from bot.kernel.tickets import CATEGORY_BY_INTENT, OPEN_STATUSES, TRANSITIONS, Status
 from bot.kernel.transcript import pressed, problem_statement
@@ -43,17 +44,6 @@ ESCALATION_STATUS_NAMES: dict[str, str] = {
     "resolved": N_("resolved"),
     "returned": N_("back with the bot"),
 }
-
-
-def shown_name(display_name: str, email: str) -> str:
-    """The name an employee sees for an agent: never their e-mail address. An account without
-    a name (or named by its address) gets one from the address: marc.durand@ → Marc Durand."""
-    name = display_name.strip()
-    if name and "@" not in name:
-        return name
-    local = (name or email).split("@")[0]
-    words = [word for word in re.split(r"[._+-]+", local) if word]
-    return " ".join(word[:1].upper() + word[1:] for word in words) or local
 
 
 class Guess(BaseModel):
@@ -245,7 +235,9 @@ class EscalationDesk:
             last_problem=self._problem(row, conversation.transcript)
             or (ticket.ticket.title if ticket else None),
             transcript=conversation.transcript,
-            pressed=pressed(conversation.transcript),
+            pressed=pressed(
+                conversation.transcript, conversation.language, self._naming(conversation.language)
+            ),
             articles=self._articles(row.summary.get("articles_offered") or []),
             ticket=ticket,
         )
@@ -255,6 +247,15 @@ class EscalationDesk:
         """The problem the bot noted last, else the first thing the user wrote about one."""
         noted = row.summary.get("last_problem")
         return str(noted) if noted else problem_statement(transcript)
+
+    def _naming(self, language: str) -> Callable[[str, str], str]:
+        """A payload's values as the user saw them: a catalog item by its name in `language`."""
+
+        def name(entity: str, value: str) -> str:
+            item = self.services.knowledge.catalog_item(value) if entity == "catalog_item" else None
+            return item.title.get(language) if item is not None else value  # type: ignore[arg-type]
+
+        return name
 
     def _articles(self, entry_ids: list[str]) -> list[Link]:
         index = self.services.knowledge.index
@@ -293,7 +294,7 @@ class EscalationDesk:
             text = t(
                 "{agent}, a service desk agent, has joined the conversation.",
                 language,
-                agent=agent.display_name,
+                agent=shown_name(agent.display_name, agent.email),
             )
             return bot_turns([Reply(text=text)], language)
 
@@ -316,13 +317,22 @@ class EscalationDesk:
         if ticket is None or ticket.reference is None:
             guess = self.guess(row)
             turns = (await self.services.conversations.get(row.conversation_id)).transcript
-            problem = self._problem(row, turns) or t(
-                f"category_{guess.category}", conversation.language
+            problem = self._problem(row, turns) or t(  # in the requester's language
+                "Conversation handed to an agent ({category})",
+                conversation.language,
+                category=category_name(guess.category, conversation.language),
             )
-            chosen = pressed(turns)
+            chosen = pressed(turns, conversation.language, self._naming(conversation.language))
+            language = conversation.language  # the ticket is written in the requester's
             lines = [
-                f"{turn.role}: "
-                + (t("Chose: {title}", conversation.language, title=title) if title else turn.text)
+                t(
+                    "{label}: {value}",
+                    language,
+                    label=t(TURN_ROLES[turn.role], language)
+                    if turn.role in TURN_ROLES
+                    else turn.role,
+                    value=t("Chose: {title}", language, title=title) if title else turn.text,
+                )
                 for turn, title in list(zip(turns, chosen, strict=True))[-20:]
             ]
             created = await tickets.create(

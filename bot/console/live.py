@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.console.markdown import markdown
 from bot.dialogue.engine import TurnsSaved
 from bot.events.protocol import Event, EventBus
 from bot.kernel.domain import Conversation, Turn
@@ -23,6 +24,8 @@ def turn_event(conversation_id: str, turn: Turn) -> Event:
         "conversation_id": conversation_id,
         "role": turn.role,
         "text": turn.text,
+        # The bot's and agents' Markdown, rendered and escaped here: the page inserts it as is.
+        "html": None if turn.role == "user" else str(markdown(turn.text)),
         "at": turn.at.isoformat(),
         "buttons": [button.title for button in turn.buttons],
         "choices": [button.model_dump() for button in turn.buttons],  # to name what is pressed

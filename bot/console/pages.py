@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from babel import Locale
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature
@@ -33,10 +34,18 @@ from bot.auth.deps import SESSION_COOKIE, cookie_signer
 from bot.auth.store import NewSession
 from bot.channels.throttle import wait_words
 from bot.console.desk import ESCALATION_STATUS_NAMES, ESCALATION_STATUSES, EscalationDesk
+from bot.console.markdown import markdown
 from bot.kernel.errors import GuichetError, InvalidRequest, NotAuthenticated
 from bot.kernel.i18n import N_, gettext_callables, t
 from bot.kernel.language import Language
-from bot.kernel.messages import CATEGORY_LABELS, IMPACT_LABELS, STATUS_NAMES, URGENCY_LABELS
+from bot.kernel.messages import (
+    CATEGORY_LABELS,
+    HANDOFF_REASONS,
+    IMPACT_LABELS,
+    STATUS_NAMES,
+    TURN_ROLES,
+    URGENCY_LABELS,
+)
 from bot.kernel.tickets import CATEGORIES, IMPACTS, URGENCIES, Status
 from bot.protection.errors import SignInThrottled
 from bot.protection.sign_in import Lifted, Scope, SignInThrottle, Wait
@@ -47,10 +56,15 @@ LOGIN_CSRF_COOKIE = "guichet_login"
 TEMPLATES = Environment(
     loader=PackageLoader("bot.console", "templates"), autoescape=select_autoescape()
 )
+TEMPLATES.filters["markdown"] = markdown
 
 ROLE_NAMES: dict[str, str] = {"agent": N_("agent"), "admin": N_("admin")}
-# Who speaks in a transcript.
-TURN_ROLES: dict[str, str] = {"user": N_("employee"), "bot": N_("bot"), "agent": N_("agent")}
+# A ticket's copy in an ITSM tool, by its state.
+SYNC_STATE_NAMES: dict[str, str] = {
+    "synced": N_("up to date"),
+    "pending": N_("waiting to be copied"),
+    "failed": N_("copy failed"),
+}
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -368,8 +382,11 @@ async def escalation_page(
                 ("impact", IMPACT_LABELS),
                 ("urgency", URGENCY_LABELS),
                 ("category", CATEGORY_LABELS),
+                ("reason", HANDOFF_REASONS),
+                ("sync", SYNC_STATE_NAMES),
             )
         },
+        language_names=Locale.parse(language).languages,
         categories=CATEGORIES,
         impacts=IMPACTS,
         urgencies=URGENCIES,

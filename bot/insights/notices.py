@@ -23,16 +23,22 @@ from knowledge_index.service import IndexedKnowledgeBase
 from knowledge_index.suggest import NoticeMatcher
 
 CandidateState = Literal["waiting", "published", "dismissed"]
+# Parents opened before their symptom was kept in `details` ("symptom") had English titles.
 CANDIDATE_PREFIX = "Major incident candidate: "
 MIN_DENSE_CHARACTERS = 3
 
 
+def symptom(parent: Ticket) -> str:
+    """What the grouped reports are about: the report's title that opened the parent."""
+    return str(parent.details.get("symptom") or parent.title.removeprefix(CANDIDATE_PREFIX))
+
+
 def outage_notice(parent: Ticket) -> NewNotice:
     """The notice proposed for grouped reports of the same outage."""
-    symptom = parent.title.removeprefix(CANDIDATE_PREFIX)
+    said = symptom(parent)
     return NewNotice(
-        title_en=f"Ongoing incident: {symptom}"[:200],
-        title_fr=f"Incident en cours\u00a0: {symptom}"[:200],
+        title_en=f"Ongoing incident: {said}"[:200],
+        title_fr=f"Incident en cours\u00a0: {said}"[:200],
         body_en="Several people reported this. The service desk is on it; no need to "
         f"open another ticket (see {parent.reference}).",
         body_fr="Plusieurs personnes l'ont signalé. Le support s'en occupe\u202f; inutile "
@@ -137,7 +143,7 @@ class OutageCandidates:
         reports = parent.details.get("reports")
         return Candidate(
             reference=parent.reference,
-            title=parent.title.removeprefix(CANDIDATE_PREFIX),
+            title=symptom(parent),
             category=parent.category,
             reports=[str(r) for r in reports] if isinstance(reports, list) else [],
             created_at=as_utc(parent.created_at),

@@ -4,6 +4,8 @@ One formatter for the chat, the ticket pages and the console, so that they agree
 
     when(moment, "fr", "Europe/Paris")               -> "4 déc. 2026, 04:16 CET"
     when(moment, "en", "America/New_York", year=False) -> "Dec 3, 10:16 PM EST"
+    hours(0.25, "fr") -> "15 min"; hours(3.5, "fr") -> "3,5 h"; hours(50, "en") -> "2.1 days"
+    number(1234.5, "fr") -> "1 234,5"
 
 The zone comes from the reader: the browser's (`Intl.DateTimeFormat().resolvedOptions()
 .timeZone`), Slack's user `tz`, Teams' `localTimezone`; failing those, the deployment's default
@@ -18,7 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
-from babel.numbers import format_percent
+from babel.numbers import format_decimal, format_percent
+from babel.units import format_unit
 
 UTC_NAME = "UTC"
 MAX_ZONE_NAME = 64  # the longest IANA names are about 32 characters
@@ -74,3 +77,18 @@ def percent(value: float, language: str, *, digits: int = 1) -> str:
     if digits:
         pattern = pattern.replace("0", "0." + "0" * digits, 1)
     return format_percent(value, pattern, locale=language)
+
+
+def number(value: float, language: str, *, digits: int = 1) -> str:
+    """A number as the language writes it, with at most `digits` decimals: "1,234.5", "1 234,5"."""
+    return format_decimal(value, "#,##0." + "#" * digits if digits else "#,##0", locale=language)
+
+
+def hours(value: float, language: str) -> str:
+    """A duration given in hours, in the unit that reads best and the language's words: minutes
+    under an hour, hours under two days, days beyond ("15 min", "3,5 h", "2.1 days")."""
+    if value < 1:
+        return format_unit(round(value * 60), "duration-minute", length="short", locale=language)
+    if value < 48:
+        return format_unit(value, "duration-hour", "short", format="#,##0.#", locale=language)
+    return format_unit(value / 24, "duration-day", "short", format="#,##0.#", locale=language)

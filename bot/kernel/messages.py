@@ -6,6 +6,7 @@ is written where it is used (`bot.kernel.i18n`)."""
 from __future__ import annotations
 
 from bot.kernel.i18n import N_, t
+from bot.kernel.ticket_models import Ticket
 
 # Small talk: the intent's answer.
 SMALL_TALK: dict[str, str] = {
@@ -76,6 +77,75 @@ STATUS_NAMES: dict[str, str] = {
     "reopened": N_("reopened"),
 }
 
+# What a payload the user sent without a button asks for (a suggestion, a link): "Order: ...".
+PAYLOAD_INTENTS: dict[str, str] = {
+    "order_equipment": N_("Order equipment"),
+    "software_request": N_("Request software"),
+    "access_request": N_("Request access"),
+    "human_handoff": N_("Talk to an agent"),
+    "open_incident": N_("Create a ticket"),
+    "incident_status": N_("My tickets"),
+    "password_reset": N_("Reset my password"),
+    "account_locked": N_("Unlock my account"),
+    "affirm": N_("Yes"),
+    "deny": N_("No"),
+    "add_comment": N_("Add to a ticket"),
+    "reopen": N_("Reopen a ticket"),
+    "confirm_resolution": N_("Yes, it works"),
+    "article": N_("Read an article"),
+}
+
+# What people asked for, by intent, as the KPI page names it (at most 22 characters).
+INTENT_NAMES: dict[str, str] = {
+    "access_request": N_("Access request"),
+    "account_locked": N_("Locked account"),
+    "affirm": N_("Yes"),
+    "bot_challenge": N_("Is this a bot?"),
+    "cancel": N_("Cancel"),
+    "deny": N_("No"),
+    "email_problem": N_("E-mail problem"),
+    "goodbye": N_("Goodbye"),
+    "greet": N_("Greeting"),
+    "hardware_problem": N_("Hardware problem"),
+    "help": N_("Help"),
+    "human_handoff": N_("Talk to an agent"),
+    "incident_status": N_("Ticket status"),
+    "inform": N_("Answer to a question"),
+    "mfa_problem": N_("MFA problem"),
+    "open_incident": N_("Create a ticket"),
+    "order_equipment": N_("Order equipment"),
+    "out_of_scope": N_("Out of scope"),
+    "password_reset": N_("Forgotten password"),
+    "printer_problem": N_("Printer problem"),
+    "report_outage": N_("Outage report"),
+    "software_problem": N_("Software problem"),
+    "software_request": N_("Software request"),
+    "thank": N_("Thanks"),
+    "vpn_problem": N_("VPN problem"),
+    "wifi_problem": N_("Wi-Fi problem"),
+}
+
+# Who speaks in a transcript.
+TURN_ROLES: dict[str, str] = {"user": N_("employee"), "bot": N_("bot"), "agent": N_("agent")}
+
+# Why a conversation went to a human agent (an escalation's `reason`).
+HANDOFF_REASONS: dict[str, str] = {
+    "user_request": N_("asked for an agent"),
+    "frustration": N_("sounded frustrated"),
+    "bot_failed": N_("the bot did not understand twice"),
+}
+
+# What a ticket waits for, by its status, as its requester reads it (beside the status's name).
+WAITING_FOR: dict[str, str] = {
+    "new": N_("waiting for the service desk to take it"),
+    "awaiting_information": N_("waiting for your reply"),
+    "pending": N_("waiting for a third party (a supplier, another team)"),
+    "reopened": N_("waiting for the service desk to take it up again"),
+    "resolved": N_("waiting for you to confirm that it works"),
+}
+AWAITING_APPROVAL = N_("awaiting approval by {approver}")
+NOT_APPROVED = N_("not approved by {approver}")
+
 # Who approves a catalog item: "(needs approval from {approver})".
 APPROVER_NAMES: dict[str, str] = {
     "manager": N_("your manager"),
@@ -83,6 +153,7 @@ APPROVER_NAMES: dict[str, str] = {
     "security": N_("the security team"),
     "none": N_("nobody"),
 }
+THE_APPROVER = N_("the approver")
 
 
 def status_name(status: str, language: str) -> str:
@@ -93,3 +164,27 @@ def status_name(status: str, language: str) -> str:
 def category_name(category: str, language: str) -> str:
     """A ticket category's name; a category of the site's own as it is."""
     return t(CATEGORY_LABELS[category], language) if category in CATEGORY_LABELS else category
+
+
+def handoff_reason(reason: str, language: str) -> str:
+    """Why a conversation went to an agent; a reason of the site's own as it is."""
+    return t(HANDOFF_REASONS[reason], language) if reason in HANDOFF_REASONS else reason
+
+
+def waiting_for(ticket: Ticket, language: str) -> str | None:
+    """What the ticket waits for, in words that fit it: a request pending approval awaits its
+    approver, a ticket awaiting information the requester's reply, a pending incident a third
+    party. None while it is simply being worked on, or once it is done."""
+    approval = ticket.details.get("approval") if ticket.kind == "request" else None
+    if approval in ("waiting", "rejected") and ticket.status in ("pending", "rejected"):
+        approver = str(ticket.details.get("approver") or "")
+        named = APPROVER_NAMES.get(approver, THE_APPROVER) if approver != "none" else THE_APPROVER
+        who = t(named, language)
+        said = AWAITING_APPROVAL if approval == "waiting" else NOT_APPROVED
+        return t(said, language, approver=who)
+    return t(WAITING_FOR[ticket.status], language) if ticket.status in WAITING_FOR else None
+
+
+def intent_name(intent: str, language: str) -> str:
+    """What people asked for, in words; an intent of the site's own model as it is."""
+    return t(INTENT_NAMES[intent], language) if intent in INTENT_NAMES else intent

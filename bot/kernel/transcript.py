@@ -5,9 +5,14 @@ among the buttons of the bot's messages before it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.kernel.domain import Turn
+from bot.kernel.i18n import t
+from bot.kernel.messages import PAYLOAD_INTENTS
+
+# How an entity's value is named to a person: ("catalog_item", "monitor-24") -> "24" monitor".
+Naming = Callable[[str, str], str]
 
 # What the user said that is about nothing in particular: never "the problem".
 CONVERSATIONAL_INTENTS = frozenset(
@@ -23,27 +28,42 @@ def is_payload(text: str) -> bool:
     return text.startswith("/") and len(text) > 1 and not text[1].isspace()
 
 
-def described(payload: str) -> str:
-    """A payload no button offered (a suggestion, a link), in words:
-    `/order_equipment{"catalog_item": "monitor-24"}` is "order equipment: monitor-24"."""
+def _as_is(entity: str, value: str) -> str:
+    return value
+
+
+def described(payload: str, language: str = "en", name: Naming = _as_is) -> str:
+    """A payload no button offered (a suggestion, a link), in words, in `language`:
+    `/order_equipment{"catalog_item": "monitor-24"}` is "Order equipment: monitor-24", or
+    "Commander du matériel : Écran 24 pouces" with a `name` that knows the catalog."""
     intent, _, entities = payload[1:].partition("{")
-    words = intent.replace("_", " ").strip()
+    intent = intent.strip()
+    words = (
+        t(PAYLOAD_INTENTS[intent], language)
+        if intent in PAYLOAD_INTENTS
+        else intent.replace("_", " ")
+    )
     try:
         values = json.loads("{" + entities) if entities else {}
     except ValueError:
         values = {}
-    shown = ", ".join(str(v) for v in values.values()) if isinstance(values, dict) else ""
-    return f"{words}: {shown}" if shown else words
+    shown = (
+        ", ".join(name(str(k), str(v)) for k, v in values.items())
+        if isinstance(values, dict)
+        else ""
+    )
+    return t("{label}: {value}", language, label=words, value=shown) if shown else words
 
 
-def pressed(turns: Sequence[Turn]) -> list[str | None]:
+def pressed(turns: Sequence[Turn], language: str = "en", name: Naming = _as_is) -> list[str | None]:
     """For each turn, what the user chose when they sent a payload, or None: the title of the
-    nearest earlier bot or agent message's button that sent it, else the payload in words."""
+    nearest earlier bot or agent message's button that sent it, else the payload in words
+    (`described`, in `language`, entity values named by `name`)."""
     offered: dict[str, str] = {}
     titles: list[str | None] = []
     for turn in turns:
         if turn.role == "user" and is_payload(turn.text):
-            titles.append(offered.get(turn.text) or described(turn.text))
+            titles.append(offered.get(turn.text) or described(turn.text, language, name))
         else:
             titles.append(None)
         if turn.role != "user":

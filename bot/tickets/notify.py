@@ -8,7 +8,7 @@ from collections.abc import Callable
 from bot.kernel.domain import Button, Link, Reply, bot_turns, payload, utcnow
 from bot.kernel.errors import ConversationNotFound
 from bot.kernel.i18n import t
-from bot.kernel.messages import status_name
+from bot.kernel.messages import status_name, waiting_for
 from bot.kernel.ticket_models import Ticket
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
@@ -80,11 +80,18 @@ class TicketNotifier:
                     "Your ticket {reference} is now {status}.",
                     language,
                     reference=ticket.reference,
-                    status=status_name(status or ticket.status, language),
+                    status=self._status(ticket, status, language),
                 ),
                 links=page,
             )
         ]
+
+    @staticmethod
+    def _status(ticket: Ticket, status: str | None, language: str) -> str:
+        """The status's name, with what the ticket now waits for ("waiting for your reply")."""
+        name = status_name(status or ticket.status, language)
+        why = waiting_for(ticket, language) if status in (None, ticket.status) else None
+        return f"{name} ({why})" if why else name
 
     async def notify(self, ticket: Ticket, replies: list[Reply]) -> None:
         conversation = None

@@ -14,7 +14,7 @@ from bot.kernel.domain import utcnow
 from bot.kernel.formats import when
 from bot.kernel.i18n import N_, t
 from bot.kernel.language import Language
-from bot.kernel.messages import category_name, status_name
+from bot.kernel.messages import category_name, status_name, waiting_for
 from bot.kernel.ticket_models import Comment, Event, SyncState, Ticket
 from bot.kernel.tickets import OPEN_STATUSES
 from bot.services import Services
@@ -50,6 +50,7 @@ class TicketView:
     requester: str
     status: str
     status_name: str
+    waiting_for: str | None  # what it waits for: an approver, the requester's reply...
     priority: str
     category: str
     group: str
@@ -57,7 +58,6 @@ class TicketView:
     first_response_due: str
     first_response_at: str
     resolution_due: str
-    paused: bool
     late: dict[str, bool]
     sync: list[str]
     mine: bool
@@ -72,10 +72,13 @@ class TicketView:
         return self.mine and self.status not in ("closed", "rejected")
 
 
-def _who(actor: str, viewer: Principal, language: Language) -> str:
+def _who(actor: str, viewer: Principal, language: Language, names: dict[str, str]) -> str:
+    """Who did it: "you", an agent's name (their address only to agents), or the desk."""
     if actor.casefold() == viewer.email.casefold():
         return t("you", language)
-    return actor if "@" in actor else t("the service desk", language)
+    if "@" not in actor:
+        return t("the service desk", language)
+    return actor if viewer.is_agent else names.get(actor, t("the service desk", language))
 
 
 def _change(data: dict[str, Any], name: str) -> tuple[Any, Any] | None:
@@ -125,10 +128,14 @@ def _history(
     language: Language,
     zone: str,
     redact: Callable[[str], str],
+    names: dict[str, str],
 ) -> list[Entry]:
     entries = [
         Entry(
-            at=e.at, when=when(e.at, language, zone), who=_who(e.actor, viewer, language), text=line
+            at=e.at,
+            when=when(e.at, language, zone),
+            who=_who(e.actor, viewer, language, names),
+            text=line,
         )
         for e in events
         for line in _event_lines(e, language)
@@ -137,7 +144,7 @@ def _history(
         Entry(
             at=c.at,
             when=when(c.at, language, zone),
-            who=_who(c.author, viewer, language),
+            who=_who(c.author, viewer, language, names),
             text=t("Comment", language),
             body=redact(c.body),
             css="comment",
@@ -169,11 +176,9 @@ def _request_fields(
 
 
 async def _handled_by(services: Services, ticket: Ticket, language: Language) -> str:
-    """The agent who has the ticket (by name), and their group; or that nobody has it yet."""
-    agent = None
-    if ticket.assignee:
-        user = await services.auth.user(ticket.assignee)
-        agent = user.display_name if user and user.display_name else ticket.assignee
+    """The agent who has the ticket (by name, never their address), and their group; or that
+    nobody has it yet."""
+    agent = await services.tickets.agent_name(ticket.assignee) if ticket.assignee else None
     parts = [part for part in (agent, ticket.assignee_group) if part]
     return " · ".join(parts) or t("not assigned yet", language)
 
@@ -206,6 +211,11 @@ async def ticket_view(
         _sync_line(state, language, agent=viewer.is_agent)
         for state in await store.outbox.sync_states(ticket.id)
     ] or [t("This ticket is handled in Guichet only.", language)]
+    events, comments = await store.history(ticket.reference), await store.comments(ticket.reference)
+    people = {e.actor for e in events} | {c.author for c in comments}
+    names = {
+        person: await services.tickets.agent_name(person) for person in people if "@" in person
+    }
     return TicketView(
         reference=ticket.reference,
         title=ticket.title,
@@ -214,6 +224,7 @@ async def ticket_view(
         requester=ticket.requester,
         status=ticket.status,
         status_name=status_name(ticket.status, language),
+        waiting_for=waiting_for(ticket, language),
         priority=ticket.priority,
         category=category_name(ticket.category, language),
         group=await _handled_by(services, ticket, language),
@@ -221,18 +232,10 @@ async def ticket_view(
         first_response_due=when(ticket.first_response_due, language, zone),
         first_response_at=when(ticket.first_response_at, language, zone),
         resolution_due=when(ticket.resolution_due, language, zone),
-        paused=ticket.paused_at is not None,
         late=ticket.sla_breaches(utcnow()) if ticket.status not in ("closed", "rejected") else {},
         sync=sync,
         mine=ticket.requester.casefold() == viewer.email.casefold(),
-        history=_history(
-            await store.history(ticket.reference),
-            await store.comments(ticket.reference),
-            viewer,
-            language,
-            zone,
-            redactor.redact,
-        ),
+        history=_history(events, comments, viewer, language, zone, redactor.redact, names),
     )
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.kernel.domain import utcnow
 from bot.kernel.errors import Conflict, InvalidRequest
+from bot.kernel.people import shown_name
 from bot.kernel.sla import due
 from bot.kernel.ticket_models import NewTicket, Ticket
 from bot.kernel.tickets import (
@@ -24,16 +25,23 @@ from bot.settings import TicketSettings
 from bot.storage.tickets import TicketStore, WriteHook
 
 AGENT_STATUSES: tuple[Status, ...] = ("assigned", "in_progress", "resolved", "rejected")
+# An account's display name by e-mail (None when there is no such account): the auth store's.
+Directory = Callable[[str], Awaitable[str | None]]
 
 
 class TicketService:
     """The ticket rules over the store; the kernel's `TicketDesk` for the actions."""
 
     def __init__(
-        self, store: TicketStore, settings: TicketSettings, redactor: Redactor | None = None
+        self,
+        store: TicketStore,
+        settings: TicketSettings,
+        redactor: Redactor | None = None,
+        directory: Directory | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
+        self.directory = directory
         # Title, description, transcript copy and comments are stored and sent redacted.
         self.redactor = redactor or Redactor()
 
@@ -243,6 +251,10 @@ class TicketService:
         return await self.store.escalate(
             conversation_id=conversation_id, requester=requester, reason=reason, summary=summary
         )
+
+    async def agent_name(self, email: str) -> str:
+        display_name = await self.directory(email) if self.directory is not None else None
+        return shown_name(display_name, email)
 
     async def waiting_escalations(self) -> int:
         return await self.store.waiting_escalations()

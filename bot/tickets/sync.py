@@ -192,7 +192,12 @@ class SyncWorker:
                 ticket.reference, author=actor, body=change.comment, upstream=backend, by_agent=True
             )
             await self.notifier.notify(
-                ticket, self.notifier.replies(ticket, comment=change.comment, author=change.author)
+                ticket,
+                self.notifier.replies(
+                    ticket,
+                    comment=change.comment,
+                    author=await self.service.agent_name(change.author) if change.author else None,
+                ),
             )
             return True
         if change.kind == "assignee" and change.assignee != ticket.assignee:

@@ -112,3 +112,41 @@ async def test_an_employee_orders_a_monitor_and_follows_the_link_to_the_request(
     fields = page.split('id="request-fields"')[1].split("</dl>")[0]
     assert f"<dt>{field.label.fr}</dt><dd>{field.options[0].fr}</dd>" in fields
     assert f"{field.name}:" not in page and f": {field.options[0].value}<" not in page
+
+
+async def _order_monitor(services: Services, user: str, language: str) -> str:
+    item = services.knowledge.catalog_item("monitor-24")
+    assert item is not None and item.requires_approval
+    chat = await Chat.start(services, user=user, language=language)  # type: ignore[arg-type]
+    await chat.say(f'/order_equipment{{"catalog_item": "{item.id}"}}')
+    for required in [f for f in item.fields if f.required]:
+        if required.type == "choice":
+            await chat.press(getattr(required.options[0], language))
+        else:
+            await chat.say("Bureau 4.12")
+    await chat.press("Oui" if language == "fr" else "Yes")
+    (link,) = chat.replies[-1].links
+    return link.url.removeprefix("/tickets/")
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "location"),
+    [
+        (
+            "fr",
+            "Commande\u00a0: Écran 24 pouces (Dell P2425H)",
+            "Lieu de livraison\u00a0: Site de Lyon",
+        ),
+        ("en", 'Order: 24" monitor (Dell P2425H)', "Delivery location: Lyon office"),
+    ],
+)
+async def test_an_employee_orders_a_monitor_and_the_request_is_titled_in_their_language(
+    services: Services, language: str, title: str, location: str
+) -> None:
+    """The title and description are composed in the requester's language: that is what the
+    ticket pages show and what the ITSM tools receive (docs/tickets.md)."""
+    reference = await _order_monitor(services, "max@norvane.example", language)
+    ticket = await services.tickets.get(reference)
+    assert ticket.title == title
+    assert location in ticket.description.splitlines()
+    assert "delivery_location" not in ticket.description

@@ -93,6 +93,8 @@ var GuichetConsole = (function () {
           var choice = text("span", (list.dataset.chose || "{title}").replace("{title}", title), "choice");
           choice.title = turn.text;
           said.appendChild(choice);
+        } else if (turn.role !== "user" && typeof turn.html === "string") {
+          said.innerHTML = turn.html;  // rendered and escaped on the server (bot/console/markdown.py)
         } else {
           said.textContent = turn.text;
         }

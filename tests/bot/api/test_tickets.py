@@ -93,6 +93,26 @@ async def test_agent_updates_reach_the_requester_conversation(
     assert (await services.tickets.store.get(reference)).status == "closed"
 
 
+async def test_an_agent_replies_by_api_and_the_employee_reads_their_name_not_their_address(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    await services.auth.create_user("zoe.martin@norvane.example", role="agent")
+    chat = await Chat.start(services, user="carl@norvane.example", language="en")
+    await chat.say("please open a ticket: my external screen keeps flickering")
+    await chat.press("Only me")
+    await chat.press("It can wait")
+    reference = (await chat.press("Yes")).split("Ticket ")[1].split()[0]
+    comment = await client.post(
+        f"/api/v1/tickets/{reference}/comments",
+        json={"body": "Try another cable?", "author": "zoe.martin@norvane.example",
+              "from_agent": True},
+    )  # fmt: skip
+    assert comment.status_code == 201, comment.text
+    conversation = await services.conversations.get(chat.conversation_id)
+    said = conversation.transcript[-1].text
+    assert "from Zoe Martin: Try another cable?" in said and "@" not in said
+
+
 async def test_malformed_ticket_is_422_naming_the_field(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/v1/tickets", json={**NEW, "impact": "galaxy"})
     assert response.status_code == 422 and "body.impact" in response.json()["fields"]

@@ -6,6 +6,7 @@ user talks to one, the agent's console is served by the other."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -209,6 +210,23 @@ async def _form_sign_in(page: Page, base: str, email: str, password: str, target
     await page.locator("form button[type=submit]").click()
 
 
+async def _employee_reads_the_incident_an_agent_has(
+    browser: Browser, base: str, reference: str
+) -> None:
+    """Max opens the hand-off's ticket while Zoé has it: her name, never her address."""
+    context = await browser.new_context(base_url=base, locale="fr-FR", timezone_id="Europe/Paris")
+    mine = await context.new_page()
+    await _form_sign_in(mine, base, "max@norvane.example", PASSWORD, f"/tickets/{reference}")
+    await expect(mine.locator("#ticket-group")).to_have_text("Zoe")
+    await expect(mine.locator("#ticket-status")).to_have_text("assigné")
+    assert "zoe@norvane.example" not in await mine.content()
+    await mine.screenshot(path=str(ARTIFACTS / "ticket-incident-fr.png"), full_page=True)
+    await mine.goto(f"{base}/tickets/{reference}?lang=en")
+    await expect(mine.locator("#ticket-status")).to_have_text("assigned")
+    await mine.screenshot(path=str(ARTIFACTS / "ticket-incident-en.png"), full_page=True)
+    await context.close()
+
+
 async def test_an_agent_in_new_york_resolves_a_hand_off_after_an_order_in_french_and_english(
     browser: Browser, services: Services
 ) -> None:
@@ -220,7 +238,7 @@ async def test_an_agent_in_new_york_resolves_a_hand_off_after_an_order_in_french
     await services.auth.create_user("zoe@norvane.example", role="agent", password=PASSWORD)
     await services.auth.create_user("max@norvane.example", role="employee", password=PASSWORD)
     chat = await Chat.start(services, user="max@norvane.example", channel="web", language="fr")
-    await chat.say("mon deuxième écran reste noir depuis ce matin")
+    await chat.say("écran externe noir après la mise en veille sur la station d'accueil")
     request = await _order_waiting_for_approval(services, chat, language="fr")
     await chat.say("/human_handoff")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -244,12 +262,17 @@ async def test_an_agent_in_new_york_resolves_a_hand_off_after_an_order_in_french
         transcript = page.locator("#transcript")
         await expect(transcript).to_contain_text("Choisi\u00a0: Oui")
         assert "/affirm" not in await transcript.inner_text()
-        await expect(page.locator(".facts")).to_contain_text("mon deuxième écran reste noir")
+        await expect(page.locator(".facts")).to_contain_text("écran externe noir après")
         await page.locator("#take").click()
         await expect(page.locator("#ticket-status")).to_have_text("assigné")
         facts = await page.locator(".facts").inner_text()
         assert request not in facts and "INC-" in facts
+        await expect(page.locator("#reason")).to_have_text("a demandé un technicien")
+        await expect(transcript.locator("strong").first).to_be_visible()  # the bot's Markdown
+        assert "**" not in await transcript.inner_text()
         await page.screenshot(path=str(ARTIFACTS / "console-escalation-fr.png"), full_page=True)
+        incident = (await services.tickets.find(kind="incident", limit=1))[0].reference
+        await _employee_reads_the_incident_an_agent_has(browser, base, incident)
         await page.locator("#resolve").click()
         await expect(page.locator("#status")).to_have_text("résolu")
         order = await services.tickets.get(request)
@@ -259,6 +282,9 @@ async def test_an_agent_in_new_york_resolves_a_hand_off_after_an_order_in_french
         await expect(page.locator("#definitions")).to_be_visible()
         body = await page.locator("main").inner_text()
         assert "README" not in body and "Definitions" not in body
+        assert re.fullmatch(r"\d+(,\d)?\s?(min|h|j)", await page.locator("#kpi-mtta .figure")
+                            .evaluate("e => e.firstChild.textContent"))  # fmt: skip
+        assert ">request<" not in await page.content()
         await page.screenshot(path=str(ARTIFACTS / "console-kpis-fr.png"), full_page=True)
         for name in ("gaps", "notices"):
             await page.goto(f"{base}/console/{name}")
@@ -282,9 +308,14 @@ async def test_an_agent_in_new_york_resolves_a_hand_off_after_an_order_in_french
         await expect(fields).to_contain_text("Lieu de livraison")
         await mine.reload()
         await expect(mine.locator(".facts")).to_contain_text(" CET")
+        await expect(mine.locator("h1")).to_contain_text("Commande\u00a0: Écran 24 pouces")
+        await expect(mine.locator("#waiting-for")).to_have_text(
+            "en attente de l'approbation de votre manager"
+        )
         await mine.screenshot(path=str(ARTIFACTS / "ticket-request-fr.png"), full_page=True)
         await mine.goto(f"{base}/tickets/{request}?lang=en")
         await expect(fields).to_contain_text("Delivery location")
+        await expect(mine.locator("#waiting-for")).to_have_text("awaiting approval by your manager")
         await mine.screenshot(path=str(ARTIFACTS / "ticket-request-en.png"), full_page=True)
         await mine.goto(f"{base}/console?lang=fr")
         await expect(mine.locator("h1")).to_have_text(

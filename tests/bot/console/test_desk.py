@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.auth import Principal
-from bot.console.desk import EscalationDesk, shown_name
+from bot.console.desk import EscalationDesk
 from bot.console.live import ESCALATIONS, conversation_topic
 from bot.kernel.errors import Conflict, Forbidden
+from bot.kernel.people import shown_name
 from bot.services import Services
 from bot.storage.tables import NotificationRow
 from tests.bot.dialogue.chat import Chat

@@ -81,7 +81,8 @@ async def test_an_agent_takes_and_resolves_a_hand_off_after_the_user_ordered_a_m
     assert request in status and "status pending" in status
     assert ticket["reference"] not in status  # resolved, so no longer open
     status = await chat.say(f'/incident_status{{"ticket_number": "{ticket["reference"]}"}}')
-    assert "status resolved" in status and "Handled by zoe@norvane.example" in status
+    assert "status resolved" in status and "Handled by Zoe." in status
+    assert "zoe@norvane.example" not in status  # employees see the agent's name only
 
 
 async def test_an_agent_takes_a_hand_off_after_the_user_opened_an_incident_in_the_chat(
@@ -157,3 +158,23 @@ async def test_an_agent_opens_a_hand_off_made_of_button_presses_only(services: S
     assert taken.ticket is not None and taken.last_problem == taken.ticket.ticket.title
     assert "/affirm" not in taken.ticket.ticket.description
     assert "Chose: Yes" in taken.ticket.ticket.description
+
+
+async def test_a_french_user_presses_buttons_only_and_the_hand_off_is_titled_in_french(
+    services: Services,
+) -> None:
+    chat = await Chat.start(services, user="max@norvane.example", channel="web", language="fr")
+    await _order_waiting_for_approval(services, chat, language="fr")
+    await chat.say("/human_handoff")
+    desk = EscalationDesk(services)
+    (item,) = await desk.queue()
+    _, secret = await services.auth.create_token("zoe@norvane.example", role="agent")
+    taken = await desk.take(item.id, await services.auth.principal_for_token(secret))
+    assert taken.ticket is not None
+    assert taken.ticket.ticket.title == "Conversation transmise à un technicien (Demande)"
+    # what they pressed, in their words: the suggestion's payload named, the speakers in French
+    chose = "Choisi\u00a0: Commander du matériel\u00a0: Écran 24 pouces (Dell P2425H)"
+    description = taken.ticket.ticket.description
+    assert f"employé\u00a0: {chose}" in description.splitlines()
+    assert "order equipment" not in description and "user:" not in description
+    assert "Commander du matériel\u00a0: Écran 24 pouces (Dell P2425H)" in taken.pressed

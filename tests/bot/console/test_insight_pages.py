@@ -89,7 +89,7 @@ async def test_the_kpi_dashboard_shows_figures_charts_and_the_csv_link(
         html = page.text
         # The seeded week's hand-worked figures (tests/bot/insights/test_kpis.py).
         assert re.search(r'id="kpi-deflection"><span class="figure">25\.0%<small> \(1/4\)', html)
-        assert re.search(r'id="kpi-mttr"><span class="figure">5\.0 h<small> \(2 tickets\)', html)
+        assert re.search(r'id="kpi-mttr"><span class="figure">5 hr<small> \(2 tickets\)', html)
         assert html.count("<svg") >= 7 and "<polyline" in html  # the daily chart and 6 bars
         assert "REL-42" in html and "Portal 4.2" in html and "menu cantine" in html
         csv_link = re.search(r'href="([^"]+)" id="csv"', html)
@@ -100,6 +100,30 @@ async def test_the_kpi_dashboard_shows_figures_charts_and_the_csv_link(
         assert exported.status_code == 200 and "deflection_rate,0.25,1,4" in exported.text
         wrong = await agent.get("/console/kpis", params={"from": "2026-11-08", "to": "2026-11-01"})
         assert wrong.status_code == 400 and "must be before" in wrong.text
+
+
+async def test_an_agent_reads_the_kpis_in_french_numbers_units_and_names(
+    app: FastAPI, services: Services
+) -> None:
+    """Durations, counts and the charts' names in French, not "5.0 h" nor "software"."""
+    await seed(services.database)
+    async with _signed_in(app, services, "zoe@norvane.example", "agent") as agent:
+        page = await agent.get(
+            "/console/kpis", params={"from": "2026-11-02", "to": "2026-11-08", "lang": "fr"}
+        )
+    html = page.text
+    mttr = re.search(r'id="kpi-mttr"><span class="figure">(.*?)<small>', html)
+    assert mttr and mttr.group(1) == "5\u202fh"
+    mtta = re.search(r'id="kpi-mtta"><span class="figure">(.*?)<small>', html)
+    assert mtta and re.fullmatch(r"\d+(,\d)?(\u202fh|\u00a0min|\u202fj)", mtta.group(1)), mtta
+    assert "Tickets 24\u202fh avant" in html
+    bars = html.split('<div class="charts">')[1].split("</div>")[0]
+    for name in ("Logiciel", "Matériel", "français", "anglais"):
+        assert f">{name}</text>" in bars, name
+    for code in (">software<", ">hardware<", ">fr<", ">en<"):
+        assert code not in bars, code
+    assert ">Problème de VPN</text>" in bars  # the top intents named, not vpn_problem
+    assert not re.search(r">[a-z]+_[a-z_]+</text>", bars)
 
 
 async def test_notices_are_published_updated_and_closed_from_the_console(

@@ -323,7 +323,50 @@ async def test_an_employee_in_tokyo_opens_their_ticket_page_in_french(
         page = (await browser.get(f"/tickets/{ticket.reference}")).text
         assert 'data-zone="Asia/Tokyo"' in page and "/console/static/zone.js" in page
         assert when(ticket.created_at, "fr", "Asia/Tokyo") in page and " JST" in page
-        assert 'id="ticket-group">zoe' in page  # the agent who has it, not "not assigned yet"
+        assert 'id="ticket-group">Zoe' in page  # the agent who has it, by name
         browser.cookies.set("guichet_tz", "Mars/Olympus")
         page = (await browser.get(f"/tickets/{ticket.reference}")).text
         assert f'data-zone="{services.settings.default_timezone}"' in page
+
+
+async def test_an_employee_opens_their_order_awaiting_approval_in_french_and_english(
+    app: FastAPI, services: Services
+) -> None:
+    """The status says what the order waits for (its approver), not "waiting for information"."""
+    order = await services.tickets.create(
+        NewTicket(
+            kind="request", requester=ANN, channel="web", conversation_id=None,
+            title="Commande\u00a0: Écran 24 pouces", description="Écran 24 pouces",
+            category="request", impact="person", urgency="low", priority="P5", language="fr",
+            details={"catalog_item": "monitor-24", "fields": {"delivery_location": "lyon"},
+                     "requires_approval": True, "approver": "manager", "approval": "waiting"},
+        )
+    )  # fmt: skip
+    await services.tickets.transition(order.reference, "pending", actor="guichet:approval")
+    async with _browser(app, **{"Accept-Language": "fr"}) as ann:
+        await _sign_in(ann, ANN, f"/tickets/{order.reference}")
+        french = (await ann.get(f"/tickets/{order.reference}")).text
+        english = (await ann.get(f"/tickets/{order.reference}?lang=en")).text
+    waiting = re.compile(r'id="waiting-for">(.*?)</dd>', re.S)
+    assert waiting.findall(french) == ["en attente de l&#39;approbation de votre manager"]
+    assert waiting.findall(english) == ["awaiting approval by your manager"]
+    assert "information" not in french + english
+
+
+async def test_an_employee_opens_their_incident_that_an_agent_has(
+    app: FastAPI, services: Services
+) -> None:
+    """The agent is named, never by their address: in "Handled by" and in the history."""
+    ticket = await _ticket(services)
+    await services.tickets.update(ticket.reference, actor=ZOE, assignee=ZOE)
+    await services.tickets.transition(ticket.reference, "assigned", actor=ZOE)
+    await services.tickets.comment(ticket.reference, author=ZOE, body="On it.", by_agent=True)
+    await services.tickets.transition(ticket.reference, "awaiting_information", actor=ZOE)
+    async with _browser(app, **{"Accept-Language": "fr"}) as ann:
+        await _sign_in(ann, ANN, f"/tickets/{ticket.reference}")
+        french = (await ann.get(f"/tickets/{ticket.reference}")).text
+        english = (await ann.get(f"/tickets/{ticket.reference}?lang=en")).text
+    assert 'id="ticket-group">Zoe<' in french
+    assert ZOE not in french and ZOE not in english
+    assert 'id="waiting-for">en attente de votre réponse<' in french
+    assert 'id="waiting-for">waiting for your reply<' in english
