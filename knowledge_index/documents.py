@@ -162,12 +162,14 @@ def load_actions(path: Path) -> list[Action]:
         raise ContentInvalid(path=str(path), problem=str(exc)) from exc
 
 
+def _known_error_lead(symptom: str | None, cause: str | None, workaround: str | None) -> str:
+    return f"{symptom or ''}\n{cause or ''}\n{workaround or ''}\n\n"
+
+
 def article_entry(article: Article) -> Entry:
     body = article.body
     if article.type == "known_error":
-        body = (
-            f"{article.symptom or ''}\n{article.cause or ''}\n{article.workaround or ''}\n\n" + body
-        )
+        body = _known_error_lead(article.symptom, article.cause, article.workaround) + body
     return Entry(
         id=article.id,
         group=article.slug,
@@ -266,3 +268,12 @@ def passages(entry: Entry, max_words: int = 160) -> list[str]:
             if chunk:
                 chunks.append(chunk)
     return chunks or [entry.title]
+
+
+def article_text(entry: Entry) -> str:
+    """The article as its author wrote it: a known error's entry body leads with its symptom,
+    cause and workaround for search (`article_entry`), which its own sections already say."""
+    lead = _known_error_lead(entry.symptom, entry.cause, entry.workaround)
+    if entry.type == "known_error" and entry.body.startswith(lead):
+        return entry.body[len(lead) :]
+    return entry.body

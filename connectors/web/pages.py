@@ -17,6 +17,7 @@ from bot.kernel.i18n import t
 from bot.kernel.language import Language
 from connectors.web.layout import bar, page, widget_tag
 from connectors.web.missing import missing, search_results
+from knowledge_index.documents import article_text
 from knowledge_index.suggest import MAX_SUGGEST_CHARACTERS
 
 FAVICON = Path(__file__).resolve().parent / "static" / "favicon.svg"
@@ -110,7 +111,7 @@ def article_router(*, demo: bool) -> APIRouter:
             return missing(page_language(request, services), widget)
         body = (
             f"{bar(entry.language)}<main><article><h1>{html.escape(entry.title)}</h1>"
-            f"{render_body(_without_title(entry.body))}</article>"
+            f"{render_body(_without_title(article_text(entry)))}</article>"
             f"{_feedback(entry.language, entry.id, q[:MAX_SUGGEST_CHARACTERS] or entry.title)}"
             "</main>"
         )

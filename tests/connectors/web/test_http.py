@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -366,3 +367,17 @@ async def test_the_browser_finds_a_favicon(web_client: httpx.AsyncClient) -> Non
         assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg")
     article = await web_client.get("/kb/en/reset-password")
     assert '<link rel="icon" href="/widget/favicon.svg"' in article.text
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+async def test_an_employee_opens_a_known_error_and_reads_its_title_and_symptom_once(
+    web_client: httpx.AsyncClient, language: str
+) -> None:
+    response = await web_client.get(f"/kb/{language}/vpn-hotel-wifi-drops")
+    assert response.status_code == 200
+    page = response.text
+    title = re.search(r"<h1>(.*?)</h1>", page)
+    assert title is not None
+    headings = re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", page)
+    assert headings.count(title.group(1)) == 1, f"the title is one heading: {headings}"
+    assert {"Symptom", "Symptôme"} & set(headings), f"the article's own sections: {headings}"
