@@ -4,12 +4,13 @@ Intents: precision, recall and F1 per intent, their macro average, the most freq
 Out of scope: `out_of_scope` and `nlu_fallback` both mean "not something Guichet handles", so a
 prediction of either counts as out of scope. Entities: token-level precision, recall and F1 per
 entity type (as Rasa reports them). Calibration: the expected calibration error of the top
-confidence over ten bins.
+confidence over ten bins. Speed: the 95th percentile of the time each parse took.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ class Score:
 class Prediction:
     example: Example
     result: ParseResult
+    milliseconds: float = 0.0
 
     @property
     def intent(self) -> str:
@@ -60,6 +62,7 @@ class Report:
     out_of_scope: Score = Score(0, 0, 0, 0)
     entity_f1: Score = Score(0, 0, 0, 0)
     calibration_error: float = 0.0
+    parse_p95_ms: float = 0.0
 
 
 def _intent_scores(predictions: Sequence[Prediction]) -> dict[str, Score]:
@@ -122,6 +125,11 @@ def _calibration_error(predictions: Sequence[Prediction], bins: int = 10) -> flo
     return error
 
 
+def _p95(samples: Sequence[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[round(0.95 * (len(ordered) - 1))] if ordered else 0.0
+
+
 def score(name: str, predictions: list[Prediction]) -> Report:
     """All the figures for one group of predictions (one language, or all)."""
     report = Report(name=name, predictions=predictions)
@@ -144,6 +152,7 @@ def score(name: str, predictions: list[Prediction]) -> Report:
     report.out_of_scope = Score.of(oos_hits, oos_predicted, oos_gold)
     report.entities, report.entity_f1 = _entity_scores(predictions)
     report.calibration_error = _calibration_error(predictions)
+    report.parse_p95_ms = _p95([p.milliseconds for p in predictions])
     return report
 
 
@@ -156,8 +165,10 @@ async def evaluate(
     predictions = []
     for done, example in enumerate(examples, start=1):
         language: Language = "fr" if example.language == "fr" else "en"
+        started = time.perf_counter()
         result = await parser.parse(example.text, language=language)
-        predictions.append(Prediction(example, result))
+        elapsed = (time.perf_counter() - started) * 1000
+        predictions.append(Prediction(example, result, elapsed))
         if progress:
             progress(done, len(examples))
     languages = sorted({p.example.language for p in predictions})

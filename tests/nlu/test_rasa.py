@@ -86,7 +86,8 @@ def test_export_is_a_complete_rasa_project(tmp_path: Path) -> None:
     assert fallback["threshold"] == 0.4
     assert domain["intents"] == data.intents and domain["entities"] == sorted(ENTITIES)
     exported = sorted(p.name for p in (tmp_path / "data" / "nlu").iterdir())
-    assert exported == ["en-nlu.yml", "fr-nlu.yml"]
+    assert exported == sorted(f"{p.parent.name}-{p.name}" for p in data.files)
+    assert {"en-nlu.yml", "fr-nlu.yml", "en-tickets.yml", "fr-tickets.yml"} <= set(exported)
     assert (tmp_path / "data" / "nlu" / "fr-nlu.yml").read_bytes() == (
         SAMPLE_NLU_DIR / "fr" / "nlu.yml"
     ).read_bytes()

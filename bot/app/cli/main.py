@@ -13,6 +13,7 @@ from bot.app.cli import accounts as auth_cli
 from bot.app.cli import db as storage_cli
 from bot.app.cli import index as knowledge_cli
 from bot.app.cli import nlu as nlu_cli
+from bot.app.cli import nlu_eval
 from bot.app.cli import privacy as privacy_cli
 from bot.app.cli import rasa_actions as rasa_actions_cli
 from bot.app.cli.common import console, progress_bar, settings_or_exit
@@ -29,7 +30,7 @@ app.add_typer(knowledge_cli.index_app, name="index")
 eval_app = typer.Typer(help="Measure quality on labelled data.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 eval_app.command("search")(knowledge_cli.eval_search)
-eval_app.command("nlu")(nlu_cli.eval_nlu)
+eval_app.command("nlu")(nlu_eval.eval_nlu)
 nlu_cli.rasa_app.command("actions-domain")(rasa_actions_cli.actions_domain)
 nlu_cli.rasa_app.command("action-token")(rasa_actions_cli.action_token)
 app.add_typer(nlu_cli.rasa_app, name="rasa")

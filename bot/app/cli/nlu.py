@@ -1,9 +1,8 @@
-"""`guichet eval nlu` and `guichet rasa export|train|serve`."""
+"""`guichet rasa export|train|serve`, and the engines `guichet eval nlu` opens."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 import subprocess
 from collections.abc import AsyncIterator
@@ -12,14 +11,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from bot.app.cli.common import console, settings_or_exit
 from bot.settings import PACKAGE_ROOT, Settings
-from nlu.evaluation import Report
 from nlu.protocol import IntentParser
 
 EVAL_DIR = PACKAGE_ROOT / "nlu" / "eval"
+REAL_DIR = PACKAGE_ROOT / "nlu" / "eval_real"
 rasa_app = typer.Typer(
     help="Rasa 3.6.21 trained on Guichet's data, in its own environment (.venv-rasa).",
     no_args_is_help=True,
@@ -97,9 +95,12 @@ def _free_port() -> int:
 
 @asynccontextmanager
 async def open_parser(
-    settings: Settings, engine: str, *, start_rasa: bool = False
+    settings: Settings, engine: str, *, start_rasa: bool = False, rasa_epochs: int = 100
 ) -> AsyncIterator[IntentParser]:
-    """The parser of `engine`; with `start_rasa`, a Rasa server trained and run for the while."""
+    """The parser of `engine`; with `start_rasa`, a Rasa server trained and run for the while.
+
+    Rasa is trained on the same data as the embedded engine, once per content (cached).
+    """
     from knowledge_index.embedders import load_embedder
     from nlu.data import load_training_data
     from nlu.rasa_runtime import RasaWorkspace, rasa_server, train_rasa
@@ -109,7 +110,9 @@ async def open_parser(
     if engine == "rasa" and start_rasa:
         workspace = RasaWorkspace(settings.data_dir / "rasa")
         model = await asyncio.to_thread(
-            train_rasa, data, workspace, settings.nlu.confidence_threshold
+            lambda: train_rasa(
+                data, workspace, settings.nlu.confidence_threshold, epochs=rasa_epochs
+            )
         )
         with rasa_server(model, workspace, port=_free_port()) as server:
             url = server.url
@@ -127,95 +130,3 @@ async def open_parser(
         close = getattr(parser, "aclose", None)
         if close is not None:
             await close()
-
-
-def _figures(report: Report) -> Table:
-    table = Table("measure", "value", title=f"{report.name}: {len(report.predictions)} messages")
-    table.add_row("macro-F1 (intents)", f"{report.macro_f1:.3f}")
-    table.add_row("accuracy", f"{report.accuracy:.3f}")
-    table.add_row("out-of-scope precision", f"{report.out_of_scope.precision:.3f}")
-    table.add_row("out-of-scope recall", f"{report.out_of_scope.recall:.3f}")
-    table.add_row("entity precision", f"{report.entity_f1.precision:.3f}")
-    table.add_row("entity recall", f"{report.entity_f1.recall:.3f}")
-    table.add_row("entity F1", f"{report.entity_f1.f1:.3f}")
-    table.add_row("calibration error (ECE)", f"{report.calibration_error:.3f}")
-    return table
-
-
-def _per_label(report: Report, kind: str) -> Table:
-    """Precision, recall and F1 per intent or per entity."""
-    scores = report.intents if kind == "intent" else report.entities
-    support = "support" if kind == "intent" else "tokens"
-    table = Table(kind, "precision", "recall", "F1", support, title=f"{report.name}: {kind}s")
-    for name, score in scores.items():
-        table.add_row(
-            name,
-            f"{score.precision:.2f}",
-            f"{score.recall:.2f}",
-            f"{score.f1:.2f}",
-            str(score.support),
-        )
-    return table
-
-
-def _confusions(report: Report, limit: int = 12) -> Table:
-    table = Table("expected", "predicted", "count", title=f"{report.name}: top confusions")
-    for expected, predicted, count in report.confusions[:limit]:
-        table.add_row(expected, predicted, str(count))
-    return table
-
-
-def _summary(report: Report) -> dict[str, object]:
-    return {
-        "language": report.name,
-        "messages": len(report.predictions),
-        "macro_f1": round(report.macro_f1, 4),
-        "accuracy": round(report.accuracy, 4),
-        "out_of_scope_precision": round(report.out_of_scope.precision, 4),
-        "out_of_scope_recall": round(report.out_of_scope.recall, 4),
-        "entity_f1": round(report.entity_f1.f1, 4),
-        "calibration_error": round(report.calibration_error, 4),
-        "intents": {k: round(v.f1, 4) for k, v in report.intents.items()},
-        "confusions": report.confusions[:20],
-    }
-
-
-def eval_nlu(
-    data: Annotated[
-        Path, typer.Option(help="A Rasa NLU file, or a folder of <language>/*.yml files.")
-    ] = EVAL_DIR,
-    engine: Annotated[
-        str | None, typer.Option(help="embedded or rasa; GUICHET_NLU__ENGINE if absent.")
-    ] = None,
-    start_rasa: Annotated[
-        bool, typer.Option(help="With --engine rasa: train (cached) and run Rasa for the run.")
-    ] = False,
-    json_out: Annotated[
-        Path | None, typer.Option("--json", help="Also write the figures as JSON here.")
-    ] = None,
-) -> None:
-    """Per-intent precision/recall/F1, macro-F1, confusions, out-of-scope P/R, entity F1."""
-    from nlu.data import load_test_data
-    from nlu.evaluation import evaluate
-
-    settings = settings_or_exit()
-    examples = load_test_data(data)
-    chosen = engine or settings.nlu.engine
-
-    async def run() -> list[Report]:
-        async with open_parser(settings, chosen, start_rasa=start_rasa) as parser:
-            with console.status(f"Parsing {len(examples)} messages with {chosen}"):
-                return await evaluate(parser, examples)
-
-    reports = asyncio.run(run())
-    console.print(f"[bold]Engine {chosen}[/bold] on {data}")
-    for report in reports:
-        console.print(_figures(report))
-    for report in reports[:-1] if len(reports) > 1 else reports:
-        console.print(_per_label(report, "intent"))
-        console.print(_per_label(report, "entity"))
-        console.print(_confusions(report))
-    if json_out is not None:
-        json_out.write_text(
-            json.dumps({"engine": chosen, "reports": [_summary(r) for r in reports]}, indent=2)
-        )
