@@ -24,7 +24,7 @@ async def evaluate_with_peers(
     sets: dict[Split, list[RealQuery]],
     *,
     suggest_threshold: float,
-    answer_threshold: float,
+    confidence_threshold: float,
     peers: Sequence[str] = (),
     options: PeerOptions | None = None,
 ) -> Report:
@@ -35,7 +35,7 @@ async def evaluate_with_peers(
         first_day,
         first_day,
         suggest_threshold=suggest_threshold,
-        answer_threshold=answer_threshold,
+        answer_threshold=confidence_threshold,
     )
     systems: list[System] = [GuichetSearch(service), GuichetOmnibox(service)]
     opened: list[SearchPeer] = []
