@@ -4,8 +4,6 @@ baseline recorded beside the set (`guichet eval search --set real --write-baseli
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.services import Components
