@@ -228,7 +228,8 @@ async def test_screenshots_of_the_widget_on_a_desktop(page: Page, language: str)
     await page.screenshot(path=str(ARTIFACTS / f"widget-omnibox-{language}.png"))
     # A symptom whose answers are of several kinds: one list, each heading once.
     await combobox.fill("")
-    await combobox.press_sequentially("vpn drops" if language == "en" else "vpn ne marche", delay=30)
+    symptom = "vpn drops" if language == "en" else "vpn ne marche"
+    await combobox.press_sequentially(symptom, delay=30)
     listbox = page.get_by_role("listbox")
     await expect(listbox.locator(".title").first).to_contain_text(re.compile("vpn", re.I))
     headings = await listbox.locator(".group-label").all_inner_texts()
