@@ -66,3 +66,25 @@ class AbstentionModel:
             "fitted_on": self.fitted_on,
         }
         path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How likely the first result answers, and whether that is enough to give it as the
+    answer."""
+
+    confidence: float
+    sure: bool
+
+
+@dataclass(frozen=True)
+class Sureness:
+    """The one place that decides "sure" (search, the omnibox and the chat alike): the model's
+    confidence against the configured threshold (`knowledge.confidence_threshold`)."""
+
+    model: AbstentionModel
+    threshold: float
+
+    def judge(self, hits: Sequence[Hit], match: LexicalMatch) -> Verdict:
+        confidence = self.model.confidence(features(hits, match))
+        return Verdict(confidence, bool(hits) and confidence >= self.threshold)

@@ -12,9 +12,10 @@ from typing import Protocol, runtime_checkable
 
 from bot.kernel.feedback import SearchFeedback, Signals
 from bot.kernel.language import Language
+from knowledge_index.abstention import Sureness
 from knowledge_index.documents import CatalogItem, Entry, EntryType
 from knowledge_index.index import Hit, SearchQuery
-from knowledge_index.service import IndexedKnowledgeBase
+from knowledge_index.service import Answered, IndexedKnowledgeBase
 from knowledge_index.text import words
 
 # Feedback nudges, it never rewrites: every tally is shrunk towards "no opinion" by a prior
@@ -91,29 +92,34 @@ async def record_answer_vote(
 
 
 class FeedbackKnowledgeBase:
-    """The served knowledge base seen through this database's feedback (one per `Services`)."""
+    """The served knowledge base seen through this database's feedback (one per `Services`),
+    and judged by the same `Sureness` as search and the omnibox."""
 
     def __init__(
-        self, knowledge: IndexedKnowledgeBase, feedback: SearchFeedback, *, gap_below: float
+        self, knowledge: IndexedKnowledgeBase, feedback: SearchFeedback, *, sureness: Sureness
     ) -> None:
         self.knowledge = knowledge
         self.feedback = feedback
-        self.gap_below = gap_below
+        self.sureness = sureness
 
     async def search(self, query: SearchQuery) -> list[Hit]:
+        return (await self.answer(query)).hits
+
+    async def answer(self, query: SearchQuery) -> Answered:
         if not query.text.strip() or not self.knowledge.ready:
-            return []
+            return Answered([], 0.0, sure=False)
         key = query_key(query.text)
-        hits = await self.knowledge.hybrid(
+        found = await self.knowledge.find(
             replace(query, boosts=boosts(await self.feedback.signals(), key))
         )
+        verdict = self.sureness.judge(found.hits, found.match)
         asks_articles = query.types is not None and set(query.types) == set(ARTICLE_TYPES)
-        best = hits[0].score if hits else 0.0
-        if asks_articles and best < self.gap_below and key:
+        if asks_articles and not verdict.sure and key:
+            best = found.hits[0].score if found.hits else 0.0
             await self.feedback.record_gap(
                 query_key=key, query=query.text, language=query.language, best_score=best
             )
-        return hits
+        return Answered(found.hits, verdict.confidence, verdict.sure)
 
     def catalog_item(self, item_id: str) -> CatalogItem | None:
         return self.knowledge.catalog_item(item_id)

@@ -50,6 +50,25 @@ class KnowledgeBase(Protocol):
         """The entry of a group (an article and its translations) in `language`, if any."""
 
 
+@dataclass(frozen=True)
+class Answered:
+    """Hits best first, and whether the first one is sure enough to be given as the answer
+    (`confidence`: the abstention model's probability that it answers)."""
+
+    hits: list[Hit]
+    confidence: float
+    sure: bool
+
+
+class AnsweringKnowledgeBase(KnowledgeBase, Protocol):
+    """A knowledge base that also says whether its best hit answers (the chat asks it)."""
+
+    async def answer(self, query: SearchQuery) -> Answered:
+        """Like `search`, with the verdict of the same calibrated model as search and the
+        omnibox."""
+        ...
+
+
 class QueryVectors:
     """Embeddings of recent queries: while typing, "vpn c" and "vpn co" come back often."""
 

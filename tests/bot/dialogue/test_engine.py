@@ -9,6 +9,8 @@ import pytest
 from bot.app.services import open_services
 from bot.services import Components
 from bot.settings import load_settings
+from knowledge_index.feedback import ARTICLE_TYPES, FeedbackKnowledgeBase
+from knowledge_index.index import SearchQuery
 from tests.bot.dialogue.chat import Chat
 
 pytestmark = pytest.mark.slow
@@ -129,6 +131,29 @@ async def test_article_choices_when_unsure(services) -> None:
     await chat.say("screens")
     if "Is it one of these?" in chat.text:  # the index may also answer outright
         assert "Talk to an agent" in chat.buttons and len(chat.buttons) >= 3
+
+
+@pytest.mark.parametrize(
+    ("sentence", "sure"),
+    [
+        ("my vpn keeps disconnecting every few minutes at the hotel", True),
+        # An application the knowledge base never covers: the chat used to answer it with
+        # whatever article scored 0.45, whatever search and the omnibox thought.
+        ("workday payslip not loading", False),
+    ],
+)
+async def test_the_chat_answers_outright_only_when_search_would_be_sure(
+    services, sentence: str, sure: bool
+) -> None:
+    knowledge = services.engine.knowledge
+    assert isinstance(knowledge, FeedbackKnowledgeBase)
+    assert knowledge.sureness is services.suggestions.sureness  # one judge of "sure"
+    answered = await knowledge.answer(SearchQuery(sentence, "en", limit=3, types=ARTICLE_TYPES))
+    assert answered.sure is sure
+    chat = await Chat.start(services)
+    await chat.say(sentence)
+    assert bool(chat.replies[0].links) is sure, chat.text
+    assert ("Did that solve your problem?" in chat.text) is sure
 
 
 async def test_frustration_brings_a_human_at_once(services) -> None:
