@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.app.services import open_services
-from bot.services import Components
+from bot.services import Components, Services
 from bot.settings import load_settings
 from knowledge_index.feedback import ARTICLE_TYPES, FeedbackKnowledgeBase
 from knowledge_index.index import SearchQuery
@@ -143,7 +143,7 @@ async def test_article_choices_when_unsure(services) -> None:
     ],
 )
 async def test_the_chat_answers_outright_only_when_search_would_be_sure(
-    services, sentence: str, sure: bool
+    services: Services, sentence: str, sure: bool
 ) -> None:
     knowledge = services.engine.knowledge
     assert isinstance(knowledge, FeedbackKnowledgeBase)
