@@ -14,8 +14,8 @@ from knowledge_index.abstention_fit import auc, cross_validated_auc, fit
 def test_the_shipped_model_trusts_a_strong_match_more_than_a_weak_one() -> None:
     model = AbstentionModel.load()
     assert len(model.weights) == len(FEATURES) and model.version >= 1 and "tune" in model.fitted_on
-    strong = model.confidence([0.7, 0.2, 1.0, 0.0])
-    weak = model.confidence([0.25, 0.01, 0.2, 0.5])
+    strong = model.confidence([0.7, 0.2, 1.0, 0.0, 0.65])
+    weak = model.confidence([0.25, 0.01, 0.2, 0.5, 0.2])
     assert 0.0 < weak < 0.5 < strong < 1.0
 
 
