@@ -21,9 +21,10 @@ from knowledge_index.text import words
 # Feedback nudges, it never rewrites: every tally is shrunk towards "no opinion" by a prior
 # of this many votes (or clicks) before it counts, so five "No" on one answer move it by about
 # 0.01, less than what separates a right answer from the next one; only steady evidence from
-# many people comes near the caps. Each click and vote also weighs less with age (half-life
-# `bot.kernel.feedback.HALF_LIFE_DAYS`, applied by the store per query and entry). (Five "No" once moved an answer by 0.11, and a fresh
-# conversation got another article for the same sentence.)
+# many people comes near the caps. (Five "No" once moved an answer by 0.11, and a fresh
+# conversation got another article for the same sentence.) Each click and vote also weighs
+# less with age (half-life `bot.kernel.feedback.HALF_LIFE_DAYS`, applied by the store per
+# query and entry).
 PRIOR_VOTES = 20
 PRIOR_CLICKS = 10
 QUERY_VOTE_WEIGHT = 0.05

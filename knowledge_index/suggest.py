@@ -30,7 +30,7 @@ from knowledge_index.abstention import Sureness
 from knowledge_index.documents import EntryType
 from knowledge_index.embedders import Embedder, Vectors
 from knowledge_index.feedback import boosts, query_key
-from knowledge_index.highlight import highlight, snippet
+from knowledge_index.highlight import Matcher, highlight, snippet
 from knowledge_index.index import LEXICAL_WEIGHT, Hit, SearchQuery
 from knowledge_index.lexical import LexicalIndex
 from knowledge_index.service import IndexedKnowledgeBase
@@ -233,7 +233,9 @@ class SuggestionService:
             )
             vector = found.vector
             shown = [h for h in found.hits if h.score >= self.suggest_threshold]
-            items = [self._entry_suggestion(h, prefix) for h in shown]
+            # Every hit carries the query's matched stems: one matcher for all of them.
+            matcher = Matcher(shown[0].matched, prefix) if shown else None
+            items = [self._entry_suggestion(h, prefix, matcher) for h in shown]
             verdict = self.sureness.judge(found.hits, found.match)
             confidence, confident = verdict.confidence, verdict.sure and bool(shown)
         found_notices = self._notice_matcher.match(text, vector, active) if active else []
@@ -292,15 +294,15 @@ class SuggestionService:
     # -- shaping ----------------------------------------------------------------------------
 
     @staticmethod
-    def _entry_suggestion(hit: Hit, prefix: str | None) -> Suggestion:
+    def _entry_suggestion(hit: Hit, prefix: str | None, matcher: Matcher | None) -> Suggestion:
         entry = hit.entry
         return Suggestion(
             type=entry.type,
             id=entry.id,
             group=entry.group,
             title=entry.title,
-            title_html=highlight(entry.title, hit.matched, prefix),
-            snippet=snippet(hit.passage, hit.matched, prefix),
+            title_html=highlight(entry.title, hit.matched, prefix, matcher=matcher),
+            snippet=snippet(hit.passage, hit.matched, prefix, matcher=matcher),
             url=safe_link(entry.url),
             action=entry.action,
             score=round(hit.score, 4),
