@@ -109,7 +109,7 @@ class FeedbackKnowledgeBase:
 
     async def answer(self, query: SearchQuery) -> Answered:
         if not query.text.strip() or not self.knowledge.ready:
-            return Answered([], 0.0, sure=False)
+            return Answered([], 0.0, sure=False, answer=False)
         key = query_key(query.text)
         found = await self.knowledge.find(
             replace(query, boosts=boosts(await self.feedback.signals(), key))
@@ -121,7 +121,7 @@ class FeedbackKnowledgeBase:
             await self.feedback.record_gap(
                 query_key=key, query=query.text, language=query.language, best_score=best
             )
-        return Answered(found.hits, verdict.confidence, verdict.sure)
+        return Answered(found.hits, verdict.confidence, verdict.sure, verdict.answer)
 
     def catalog_item(self, item_id: str) -> CatalogItem | None:
         return self.knowledge.catalog_item(item_id)

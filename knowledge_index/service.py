@@ -52,12 +52,13 @@ class KnowledgeBase(Protocol):
 
 @dataclass(frozen=True)
 class Answered:
-    """Hits best first, and whether the first one is sure enough to be given as the answer
-    (`confidence`: the abstention model's probability that it answers)."""
+    """Hits best first, the abstention model's `confidence`, whether search would say it is
+    sure, and whether the first hit is to be given as the answer outright (`answer`)."""
 
     hits: list[Hit]
     confidence: float
     sure: bool
+    answer: bool
 
 
 class AnsweringKnowledgeBase(KnowledgeBase, Protocol):

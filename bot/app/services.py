@@ -97,7 +97,11 @@ async def open_services(settings: Settings, components: Components | None = None
     install_log_redaction(redactor)
     notices, feedback = NoticeStore(database), FeedbackStore(database, redactor=redactor)
     # One judge of "sure" for the chat, search and the omnibox.
-    sureness = Sureness(AbstentionModel.load(), settings.knowledge.confidence_threshold)
+    sureness = Sureness(
+        AbstentionModel.load(),
+        settings.knowledge.confidence_threshold,
+        settings.knowledge.chat_answer_confidence,
+    )
     knowledge = FeedbackKnowledgeBase(components.knowledge, feedback, sureness=sureness)
     identity = IDENTITY_PROVIDERS.get(settings.identity_provider)()
     conversations = ConversationStore(database, redactor)

@@ -406,7 +406,7 @@ class DialogueEngine:
             SearchQuery(text, language, limit=3, types=ARTICLE_TYPES)
         )
         hits = answered.hits
-        if answered.sure:
+        if answered.answer:
             state.consecutive_failures = 0
             return self._article_reply(conversation, hits[0])
         if not confident_intent:
