@@ -69,7 +69,7 @@ class KnowledgeSettings(BaseModel):
     # The chat gives its best article as the answer outright from this confidence of the same
     # model, and offers the closest ones as buttons below it: a wrong answer costs more there
     # (on the real-text tune split 0.7 answers as many English tickets rightly as the former
-    # best score of 0.45 did, and 0.5 four times as many wrongly).
+    # best score of 0.45 did, and 0.5 five times as many wrongly).
     chat_answer_confidence: float = Field(0.7, ge=0.0, le=1.0)
     # What is shown is not how sure we are: the omnibox and search show every entry from this
     # score (under it, nothing in common with the query) and say "not sure" apart; cutting at
