@@ -235,6 +235,15 @@ async def test_screenshots_of_the_widget_on_a_desktop(page: Page, language: str)
     headings = await listbox.locator(".group-label").all_inner_texts()
     assert len(headings) == len(set(headings)) == 2, headings
     await page.screenshot(path=str(ARTIFACTS / f"widget-omnibox-symptom-{language}.png"))
+    # An application the knowledge base does not cover: the list says it is not sure.
+    await combobox.fill("")
+    unknown = "workday payslip not loading" if language == "en" else "fiche de paie workday"
+    await combobox.press_sequentially(unknown, delay=30)
+    unsure = {"en": "NOT SURE, PERHAPS ONE OF THESE", "fr": "PAS SÛR, PEUT-ÊTRE L'UN DE CEUX-CI"}
+    await expect(listbox.locator(".group-label").first).to_have_text(
+        re.compile(unsure[language], re.I)
+    )
+    await page.screenshot(path=str(ARTIFACTS / f"widget-omnibox-unsure-{language}.png"))
     await combobox.fill("vpn" if language == "en" else "le vpn ne se connecte pas")
     await combobox.press("Enter")
     await expect(page.get_by_role("log").locator(".message.bot").first).to_be_visible()
