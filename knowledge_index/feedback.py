@@ -12,16 +12,19 @@ from typing import Protocol, runtime_checkable
 
 from bot.kernel.feedback import SearchFeedback, Signals
 from bot.kernel.language import Language
+from knowledge_index.abstention import Sureness
 from knowledge_index.documents import CatalogItem, Entry, EntryType
 from knowledge_index.index import Hit, SearchQuery
-from knowledge_index.service import IndexedKnowledgeBase
+from knowledge_index.service import Answered, IndexedKnowledgeBase
 from knowledge_index.text import words
 
 # Feedback nudges, it never rewrites: every tally is shrunk towards "no opinion" by a prior
 # of this many votes (or clicks) before it counts, so five "No" on one answer move it by about
 # 0.01, less than what separates a right answer from the next one; only steady evidence from
 # many people comes near the caps. (Five "No" once moved an answer by 0.11, and a fresh
-# conversation got another article for the same sentence.)
+# conversation got another article for the same sentence.) Each click and vote also weighs
+# less with age (half-life `bot.kernel.feedback.HALF_LIFE_DAYS`, applied by the store per
+# query and entry).
 PRIOR_VOTES = 20
 PRIOR_CLICKS = 10
 QUERY_VOTE_WEIGHT = 0.05
@@ -91,29 +94,34 @@ async def record_answer_vote(
 
 
 class FeedbackKnowledgeBase:
-    """The served knowledge base seen through this database's feedback (one per `Services`)."""
+    """The served knowledge base seen through this database's feedback (one per `Services`),
+    and judged by the same `Sureness` as search and the omnibox."""
 
     def __init__(
-        self, knowledge: IndexedKnowledgeBase, feedback: SearchFeedback, *, gap_below: float
+        self, knowledge: IndexedKnowledgeBase, feedback: SearchFeedback, *, sureness: Sureness
     ) -> None:
         self.knowledge = knowledge
         self.feedback = feedback
-        self.gap_below = gap_below
+        self.sureness = sureness
 
     async def search(self, query: SearchQuery) -> list[Hit]:
+        return (await self.answer(query)).hits
+
+    async def answer(self, query: SearchQuery) -> Answered:
         if not query.text.strip() or not self.knowledge.ready:
-            return []
+            return Answered([], 0.0, sure=False, answer=False)
         key = query_key(query.text)
-        hits = await self.knowledge.hybrid(
+        found = await self.knowledge.find(
             replace(query, boosts=boosts(await self.feedback.signals(), key))
         )
+        verdict = self.sureness.judge(found.hits, found.match)
         asks_articles = query.types is not None and set(query.types) == set(ARTICLE_TYPES)
-        best = hits[0].score if hits else 0.0
-        if asks_articles and best < self.gap_below and key:
+        if asks_articles and not verdict.sure and key:
+            best = found.hits[0].score if found.hits else 0.0
             await self.feedback.record_gap(
                 query_key=key, query=query.text, language=query.language, best_score=best
             )
-        return hits
+        return Answered(found.hits, verdict.confidence, verdict.sure, verdict.answer)
 
     def catalog_item(self, item_id: str) -> CatalogItem | None:
         return self.knowledge.catalog_item(item_id)

@@ -20,11 +20,12 @@ def _folded(word: str) -> str:
     return fold(word)
 
 
-class _Matcher:
+class Matcher:
     """How much of a word to mark: the typed part when it begins with the word being typed ("pa"
     marks "<mark>pa</mark>ssword"), all of it when its stem is one the query matched, nothing
     for a stop word ("pa" does not mark "pas": the user is not looking for it). Remembers its
-    answers for the words of one request."""
+    answers for the words of one request: share one between the entries of a request (their
+    passages repeat many words; 1.9 million words measured for 5,770 keystrokes otherwise)."""
 
     def __init__(self, stems: Collection[str], prefix: str | None) -> None:
         self._stems = frozenset(stems)
@@ -52,7 +53,7 @@ class _Matcher:
         return 0
 
 
-def _marked(text: str, matches: _Matcher) -> str:
+def _marked(text: str, matches: Matcher) -> str:
     out: list[str] = []
     last = 0
     for token in _TOKEN.finditer(text):
@@ -66,15 +67,24 @@ def _marked(text: str, matches: _Matcher) -> str:
     return "".join(out)
 
 
-def highlight(text: str, stems: Collection[str], prefix: str | None = None) -> str:
+def highlight(
+    text: str, stems: Collection[str], prefix: str | None = None, *, matcher: Matcher | None = None
+) -> str:
     """`text` HTML-escaped, with every word whose stem matched wrapped in `<mark>`, and the
     typed part of the words that begin with the word being typed; stop words never."""
-    return _marked(text, _Matcher(stems, prefix))
+    return _marked(text, matcher or Matcher(stems, prefix))
 
 
-def snippet(text: str, stems: Collection[str], prefix: str | None = None, words: int = 24) -> str:
+def snippet(
+    text: str,
+    stems: Collection[str],
+    prefix: str | None = None,
+    words: int = 24,
+    *,
+    matcher: Matcher | None = None,
+) -> str:
     """A window of `words` words around the first match, highlighted."""
-    matches = _Matcher(stems, prefix)
+    matches = matcher or Matcher(stems, prefix)
     parts = SPACES.split(_MARKUP.sub("", text).strip(), maxsplit=SCANNED_WORDS)[:SCANNED_WORDS]
     first = next((i for i, part in enumerate(parts) if any(map(matches, _TOKEN.findall(part)))), 0)
     start = max(0, min(first - 4, len(parts) - words))

@@ -92,6 +92,10 @@ class Hit(BaseModel):
     score: float
     passage_number: int = 0
     matched: list[str] = Field(default_factory=list)
+    # The two signals fused into `score`, for the passage that matched: its cosine with the
+    # query and how much of the query it covers word for word (the abstention model reads them).
+    dense: float = 0.0
+    lexical: float = 0.0
 
     def snippet(self, words: int = 40) -> str:
         parts = SPACES.split(re.sub(r"[*_`>#|]", "", self.passage).strip())
@@ -335,10 +339,28 @@ class KnowledgeIndex:
             best = {g: (s + boosts.get(g, 0.0), r) for g, (s, r) in best.items()}
         ranked = sorted(best.values(), key=lambda sr: sr[0], reverse=True)[: query.limit]
         matched = sorted(match.stems)
-        return [self._hit(row, score, query.language, matched) for score, row in ranked]
+        return [
+            self._hit(
+                row,
+                score,
+                query.language,
+                matched,
+                signals=(cosine.get(row, floor), float(coverage[row])),
+            )
+            for score, row in ranked
+        ]
 
-    def _hit(self, row: int, score: float, language: Language, matched: list[str]) -> Hit:
+    def _hit(
+        self,
+        row: int,
+        score: float,
+        language: Language,
+        matched: list[str],
+        *,
+        signals: tuple[float, float] = (0.0, 0.0),
+    ) -> Hit:
         passage = self.passages[row]
+        dense, lexical = signals
         entry = self.entries[passage.entry]
         if entry.language != language:
             twin = self.entries.in_language(passage.entry, language)
@@ -353,6 +375,8 @@ class KnowledgeIndex:
                     score=score,
                     passage_number=number,
                     matched=matched,
+                    dense=dense,
+                    lexical=lexical,
                 )
         return Hit(
             entry=entry,
@@ -360,6 +384,8 @@ class KnowledgeIndex:
             score=score,
             passage_number=passage.number,
             matched=matched,
+            dense=dense,
+            lexical=lexical,
         )
 
     def by_id(self, entry_id: str) -> Entry | None:

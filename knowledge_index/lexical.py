@@ -33,6 +33,7 @@ MAX_COMPLETIONS = 40
 TYPO_FACTORS = {1: 0.85, 2: 0.6}
 MIN_TYPO_LENGTH = 4
 STOP_WORD_IMPORTANCE = 0.3
+MIN_CUT_LENGTH = 2
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int32]
@@ -252,6 +253,7 @@ class LexicalIndex:
         Unless the query is `complete`, its last word may still be being typed.
         """
         found, typing = query_words(query)
+        cut_short = typing and complete  # a finished text may still end in a cut word
         typing = typing and not complete
         slots: list[Slot] = []
         completion = None
@@ -266,6 +268,15 @@ class LexicalIndex:
             if exact is not None:
                 for term in self._surface_terms_of(exact):
                     slot.add(int(term), 1.0)
+            # A finished text's last word that the index does not know but that begins words
+            # it knows was cut short ("reset my passw"): read it as the omnibox does.
+            if (
+                cut_short
+                and position == len(found) - 1
+                and not slot.alternatives
+                and len(word) >= MIN_CUT_LENGTH
+            ):
+                being_typed = bool(self._completions(word))
             if slot.alternatives:
                 slot.importance = max(float(self._term_max[t]) for t in slot.alternatives)
             if being_typed:

@@ -51,6 +51,26 @@ class KnowledgeBase(Protocol):
         """The entry of a group (an article and its translations) in `language`, if any."""
 
 
+@dataclass(frozen=True)
+class Answered:
+    """Hits best first, the abstention model's `confidence`, whether search would say it is
+    sure, and whether the first hit is to be given as the answer outright (`answer`)."""
+
+    hits: list[Hit]
+    confidence: float
+    sure: bool
+    answer: bool
+
+
+class AnsweringKnowledgeBase(KnowledgeBase, Protocol):
+    """A knowledge base that also says whether its best hit answers (the chat asks it)."""
+
+    async def answer(self, query: SearchQuery) -> Answered:
+        """Like `search`, with the verdict of the same calibrated model as search and the
+        omnibox."""
+        ...
+
+
 class QueryVectors:
     """Embeddings of recent queries: while typing, "vpn c" and "vpn co" come back often."""
 

@@ -26,11 +26,11 @@ from bot.kernel.i18n import t
 from bot.kernel.language import Language
 from bot.kernel.links import safe_link
 from bot.kernel.notices import ActiveNotices, Notice
-from knowledge_index.abstention import AbstentionModel, features
+from knowledge_index.abstention import Sureness
 from knowledge_index.documents import EntryType
 from knowledge_index.embedders import Embedder, Vectors
 from knowledge_index.feedback import boosts, query_key
-from knowledge_index.highlight import highlight, snippet
+from knowledge_index.highlight import Matcher, highlight, snippet
 from knowledge_index.index import LEXICAL_WEIGHT, Hit, SearchQuery
 from knowledge_index.lexical import LexicalIndex
 from knowledge_index.service import IndexedKnowledgeBase
@@ -181,16 +181,13 @@ class SuggestionService:
         feedback: SearchFeedback,
         *,
         suggest_threshold: float,
-        answer_threshold: float,
-        abstention: AbstentionModel | None = None,
+        sureness: Sureness,
     ) -> None:
-        """`answer_threshold` is on the abstention model's confidence (a probability)."""
         self.knowledge = knowledge
         self.notices = notices
         self.feedback = feedback
         self.suggest_threshold = suggest_threshold
-        self.answer_threshold = answer_threshold
-        self.abstention = abstention or AbstentionModel.load()
+        self.sureness = sureness
         self._notice_matcher = NoticeMatcher(knowledge.embedder)
         self._cache: OrderedDict[tuple[str, str, int], tuple[tuple[object, ...], Suggestions]]
         self._cache = OrderedDict()
@@ -236,9 +233,11 @@ class SuggestionService:
             )
             vector = found.vector
             shown = [h for h in found.hits if h.score >= self.suggest_threshold]
-            items = [self._entry_suggestion(h, prefix) for h in shown]
-            confidence = self.abstention.confidence(features(found.hits, found.match))
-            confident = bool(shown) and confidence >= self.answer_threshold
+            # Every hit carries the query's matched stems: one matcher for all of them.
+            matcher = Matcher(shown[0].matched, prefix) if shown else None
+            items = [self._entry_suggestion(h, prefix, matcher) for h in shown]
+            verdict = self.sureness.judge(found.hits, found.match)
+            confidence, confident = verdict.confidence, verdict.sure and bool(shown)
         found_notices = self._notice_matcher.match(text, vector, active) if active else []
         notices = [
             self._notice_suggestion(n, score, stems, language, prefix)
@@ -267,8 +266,8 @@ class SuggestionService:
         )
         hits = [h for h in found.hits if h.score >= self.suggest_threshold]
         best = found.hits[0].score if found.hits else 0.0
-        confidence = self.abstention.confidence(features(found.hits, found.match))
-        confident = bool(hits) and confidence >= self.answer_threshold
+        verdict = self.sureness.judge(found.hits, found.match)
+        confidence, confident = verdict.confidence, verdict.sure and bool(hits)
         if not confident:
             await self.feedback.record_gap(
                 query_key=key, query=text, language=language, best_score=best
@@ -295,15 +294,15 @@ class SuggestionService:
     # -- shaping ----------------------------------------------------------------------------
 
     @staticmethod
-    def _entry_suggestion(hit: Hit, prefix: str | None) -> Suggestion:
+    def _entry_suggestion(hit: Hit, prefix: str | None, matcher: Matcher | None) -> Suggestion:
         entry = hit.entry
         return Suggestion(
             type=entry.type,
             id=entry.id,
             group=entry.group,
             title=entry.title,
-            title_html=highlight(entry.title, hit.matched, prefix),
-            snippet=snippet(hit.passage, hit.matched, prefix),
+            title_html=highlight(entry.title, hit.matched, prefix, matcher=matcher),
+            snippet=snippet(hit.passage, hit.matched, prefix, matcher=matcher),
             url=safe_link(entry.url),
             action=entry.action,
             score=round(hit.score, 4),

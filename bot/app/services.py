@@ -30,6 +30,7 @@ from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
 from bot.tickets.sync import SyncWorker
 from connectors.itsm.registry import BackendContext, build_backend
+from knowledge_index.abstention import AbstentionModel, Sureness
 from knowledge_index.embedders import Embedder, load_embedder
 from knowledge_index.feedback import FeedbackKnowledgeBase
 from knowledge_index.service import open_knowledge_base
@@ -95,9 +96,13 @@ async def open_services(settings: Settings, components: Components | None = None
     components = components or await load_components(settings)
     install_log_redaction(redactor)
     notices, feedback = NoticeStore(database), FeedbackStore(database, redactor=redactor)
-    knowledge = FeedbackKnowledgeBase(
-        components.knowledge, feedback, gap_below=settings.knowledge.answer_threshold
+    # One judge of "sure" for the chat, search and the omnibox.
+    sureness = Sureness(
+        AbstentionModel.load(),
+        settings.knowledge.confidence_threshold,
+        settings.knowledge.chat_answer_confidence,
     )
+    knowledge = FeedbackKnowledgeBase(components.knowledge, feedback, sureness=sureness)
     identity = IDENTITY_PROVIDERS.get(settings.identity_provider)()
     conversations = ConversationStore(database, redactor)
     events = open_bus(settings.redis_url)
@@ -135,10 +140,7 @@ async def open_services(settings: Settings, components: Components | None = None
         },
         notices=NoticeAnswers(notices, components.knowledge),
         default_language=settings.default_language,
-        thresholds=Thresholds(
-            answer=settings.knowledge.answer_threshold,
-            suggest=settings.knowledge.chat_suggest_threshold,
-        ),
+        thresholds=Thresholds(suggest=settings.knowledge.chat_suggest_threshold),
         locks=scale.locks,
     )
     engine.on_saved = announcer(events)
@@ -159,7 +161,7 @@ async def open_services(settings: Settings, components: Components | None = None
             notices,
             feedback,
             suggest_threshold=settings.knowledge.suggest_threshold,
-            answer_threshold=settings.knowledge.confidence_threshold,
+            sureness=sureness,
         ),
         auth=auth,
         events=events,

@@ -27,7 +27,7 @@ from bot.tickets.service import TicketService
 from knowledge_index.documents import EntryType
 from knowledge_index.feedback import record_answer_vote
 from knowledge_index.index import Hit, SearchQuery
-from knowledge_index.service import KnowledgeBase
+from knowledge_index.service import AnsweringKnowledgeBase
 from nlu.entities import fold
 from nlu.language import LanguageDetector
 from nlu.protocol import FALLBACK_INTENT, IntentParser, ParseResult
@@ -99,7 +99,10 @@ def _written_yet(conversation: Conversation) -> bool:
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 0.45
+    """Whether the best article answers is the knowledge base's verdict (`answer`), the same
+    calibrated judge as search and the omnibox; `suggest` is the score from which a near miss
+    is offered as a button."""
+
     suggest: float = 0.3
     language_switch: float = 0.8
 
@@ -109,7 +112,7 @@ class DialogueEngine:
         self,
         *,
         parser: IntentParser,
-        knowledge: KnowledgeBase,
+        knowledge: AnsweringKnowledgeBase,
         actions: Registry[Action],
         conversations: ConversationStore,
         tickets: TicketService,
@@ -449,10 +452,11 @@ class DialogueEngine:
     ) -> list[Reply]:
         state, language = conversation.state, conversation.language
         state.last_problem = text
-        hits = await self.knowledge.search(
+        answered = await self.knowledge.answer(
             SearchQuery(text, language, limit=3, types=ARTICLE_TYPES)
         )
-        if hits and hits[0].score >= self.thresholds.answer:
+        hits = answered.hits
+        if answered.answer:
             state.consecutive_failures = 0
             return self._article_reply(conversation, hits[0])
         if not confident_intent:

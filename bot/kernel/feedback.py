@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -18,15 +19,26 @@ class Gap(BaseModel):
     last_seen: datetime
 
 
+# A click or vote counts half as much after this many days, a quarter after twice as many:
+# what helped last year may not help since the article or the tool changed.
+HALF_LIFE_DAYS = 90.0
+
+
+def decayed(count: float, age_days: float, half_life_days: float = HALF_LIFE_DAYS) -> float:
+    """What `count` clicks or votes `age_days` old weigh today."""
+    return count * math.pow(0.5, max(age_days, 0.0) / half_life_days)
+
+
 @dataclass
 class Signals:
-    """Counts per entry group, overall and per query key."""
+    """Counts per entry group, overall and per query key, each click or vote weighed by its
+    age (`decayed`): a count recorded today weighs 1."""
 
-    clicks: dict[str, int] = field(default_factory=dict)
-    helpful: dict[str, int] = field(default_factory=dict)
-    unhelpful: dict[str, int] = field(default_factory=dict)
-    query_clicks: dict[tuple[str, str], int] = field(default_factory=dict)
-    query_votes: dict[tuple[str, str], int] = field(default_factory=dict)
+    clicks: dict[str, float] = field(default_factory=dict)
+    helpful: dict[str, float] = field(default_factory=dict)
+    unhelpful: dict[str, float] = field(default_factory=dict)
+    query_clicks: dict[tuple[str, str], float] = field(default_factory=dict)
+    query_votes: dict[tuple[str, str], float] = field(default_factory=dict)
 
 
 class SearchFeedback(Protocol):

@@ -8,13 +8,14 @@ oublie" are one key).
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.kernel.domain import utcnow
-from bot.kernel.feedback import Gap, Signals
+from bot.kernel.feedback import HALF_LIFE_DAYS, Gap, Signals, decayed
 from bot.privacy.redact import Redactor
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
@@ -31,9 +32,17 @@ MAX_QUERY = 500
 
 class FeedbackStore:
     def __init__(
-        self, database: Database, *, ttl: float = 30.0, redactor: Redactor | None = None
+        self,
+        database: Database,
+        *,
+        ttl: float = 30.0,
+        redactor: Redactor | None = None,
+        half_life_days: float = HALF_LIFE_DAYS,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._sessions = database.sessions
+        self._half_life = half_life_days
+        self._clock = clock
         # What people type is kept (gap report, rankings): with its secrets redacted.
         self._redact = (redactor or Redactor()).redact
         self._ttl = ttl
@@ -159,32 +168,51 @@ class FeedbackStore:
         if self._cached is not None and time.monotonic() - self._cached[0] < self._ttl:
             return self._cached[1]
         signals = Signals()
+        # By day: the weights change once a day, so that the suggestion caches keyed on the
+        # signals live as long as nothing is recorded.
+        today = self._clock().date()
+
+        def weight(count: int, day: date | str) -> float:
+            age = (today - (date.fromisoformat(day) if isinstance(day, str) else day)).days
+            return decayed(count, age, self._half_life)
+
         async with self._sessions() as session:
+            click_day = func.date(SuggestionClickRow.created_at)
             clicks = await session.execute(
                 select(
-                    SuggestionClickRow.query_key, SuggestionClickRow.entry_group, func.count()
-                ).group_by(SuggestionClickRow.query_key, SuggestionClickRow.entry_group)
+                    SuggestionClickRow.query_key,
+                    SuggestionClickRow.entry_group,
+                    click_day,
+                    func.count(),
+                ).group_by(SuggestionClickRow.query_key, SuggestionClickRow.entry_group, click_day)
             )
-            for key, group, count in clicks:
-                signals.clicks[group] = signals.clicks.get(group, 0) + count
-                signals.query_clicks[(key, group)] = count
+            for key, group, day, count in clicks:
+                weighed = weight(count, day)
+                signals.clicks[group] = signals.clicks.get(group, 0) + weighed
+                signals.query_clicks[(key, group)] = (
+                    signals.query_clicks.get((key, group), 0) + weighed
+                )
+            vote_day = func.date(AnswerFeedbackRow.created_at)
             votes = await session.execute(
                 select(
                     AnswerFeedbackRow.query_key,
                     AnswerFeedbackRow.entry_group,
                     AnswerFeedbackRow.helpful,
+                    vote_day,
                     func.count(),
                 ).group_by(
                     AnswerFeedbackRow.query_key,
                     AnswerFeedbackRow.entry_group,
                     AnswerFeedbackRow.helpful,
+                    vote_day,
                 )
             )
-            for key, group, helpful, count in votes:
+            for key, group, helpful, day, count in votes:
+                weighed = weight(count, day)
                 tally = signals.helpful if helpful else signals.unhelpful
-                tally[group] = tally.get(group, 0) + count
+                tally[group] = tally.get(group, 0) + weighed
                 signals.query_votes[(key, group)] = signals.query_votes.get((key, group), 0) + (
-                    count if helpful else -count
+                    weighed if helpful else -weighed
                 )
         if self._cached is not None and self._cached[1] == signals:
             signals = self._cached[1]  # the same object while nothing changed: caches key on it

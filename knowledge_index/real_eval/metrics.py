@@ -1,7 +1,8 @@
 """The figures of one system on one slice of labelled queries.
 
 Ranking figures (top-1, recall@5, MRR@10) are over the answerable queries. "Not sure" is judged
-over all of them: the AUC of the best score separating answerable queries (positives) from the
+over all of them: the AUC of the system's sureness (Guichet's calibrated confidence, a peer's
+best score) separating answerable queries (positives) from the
 unanswerable ones, and the precision and recall of abstaining, where an unanswerable query is
 the thing to detect.
 """
@@ -18,11 +19,11 @@ MRR_DEPTH = 10
 @dataclass(frozen=True)
 class Outcome:
     """What a system did with one query: the rank of the first right group (None: not in
-    its list), its best score, and whether it said "not sure" (None: it cannot say)."""
+    its list), how sure it was, and whether it said "not sure" (None: it cannot say)."""
 
     answerable: bool
     rank: int | None
-    best_score: float
+    sureness: float
     abstained: bool | None
 
 
@@ -100,8 +101,8 @@ def figures(outcomes: Sequence[Outcome]) -> Figures:
         recall5=sum(r is not None and r < RECALL_DEPTH for r in ranks) / n if n else 0.0,
         mrr10=sum(1 / (r + 1) for r in ranks if r is not None and r < MRR_DEPTH) / n if n else 0.0,
         auc=auc(
-            [o.best_score for o in answerable],
-            [o.best_score for o in outcomes if not o.answerable],
+            [o.sureness for o in answerable],
+            [o.sureness for o in outcomes if not o.answerable],
         ),
         abstention_precision=precision,
         abstention_recall=recall,

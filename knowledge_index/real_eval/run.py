@@ -63,7 +63,7 @@ def _outcome(query: RealQuery, answer: Answer) -> Outcome:
     return Outcome(
         answerable=query.answerable,
         rank=rank_of(answer.groups, query.expect) if query.answerable else None,
-        best_score=answer.best_score,
+        sureness=answer.sureness,
         abstained=answer.abstained,
     )
 

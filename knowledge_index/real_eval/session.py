@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from knowledge_index.abstention import AbstentionModel, Sureness
 from knowledge_index.peers import PEERS, PeerOptions, SearchPeer
 from knowledge_index.real_eval.realset import RealQuery, Split
 from knowledge_index.real_eval.run import Report, evaluate
@@ -24,7 +25,7 @@ async def evaluate_with_peers(
     sets: dict[Split, list[RealQuery]],
     *,
     suggest_threshold: float,
-    answer_threshold: float,
+    confidence_threshold: float,
     peers: Sequence[str] = (),
     options: PeerOptions | None = None,
 ) -> Report:
@@ -35,7 +36,7 @@ async def evaluate_with_peers(
         first_day,
         first_day,
         suggest_threshold=suggest_threshold,
-        answer_threshold=answer_threshold,
+        sureness=Sureness(AbstentionModel.load(), confidence_threshold),
     )
     systems: list[System] = [GuichetSearch(service), GuichetOmnibox(service)]
     opened: list[SearchPeer] = []

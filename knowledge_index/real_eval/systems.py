@@ -24,11 +24,12 @@ Kind = Literal["guichet", "peer"]
 
 @dataclass(frozen=True)
 class Answer:
-    """Groups shown, best first; the best score; whether it said "not sure" (None: a peer,
-    which cannot say); `refused` when the service answered 4xx (too long a text)."""
+    """Groups shown, best first; how sure it is that the first answers (Guichet's calibrated
+    `confidence`; a peer's own best score); whether it said "not sure" (None: a peer, which
+    cannot say); `refused` when the service answered 4xx (too long a text)."""
 
     groups: list[str]
-    best_score: float
+    sureness: float
     abstained: bool | None
     refused: bool = False
 
@@ -79,7 +80,7 @@ class FirstDay:
 
 class GuichetSearch:
     """`POST /api/v1/search` with its defaults: results under the suggestion threshold left
-    out, "not sure" when the best is under the answer threshold."""
+    out, "not sure" when its `confidence` is under the confidence threshold."""
 
     name = "guichet search"
     kind: Kind = "guichet"
@@ -93,13 +94,12 @@ class GuichetSearch:
         except InvalidRequest:
             return Answer([], 0.0, abstained=True, refused=True)
         groups = [r.group for r in found.results]
-        best = found.results[0].score if found.results else 0.0
-        return Answer(groups, best, abstained=not found.confident)
+        return Answer(groups, found.confidence, abstained=not found.confident)
 
 
 class GuichetOmnibox:
-    """`GET /api/v1/suggest` as the omnibox calls it: entries close to the best, grouped by
-    type; "not sure" when no entry is suggested (only the ticket and agent fallbacks)."""
+    """`GET /api/v1/suggest` as the omnibox calls it: entries best first; "not sure" is its
+    `confident` flag being false (the entries are shown all the same)."""
 
     name = "guichet omnibox"
     kind: Kind = "guichet"
@@ -114,8 +114,7 @@ class GuichetOmnibox:
             return Answer([], 0.0, abstained=True, refused=True)
         entries = [s for s in found.suggestions if s.type not in FALLBACKS and s.group]
         groups = [s.group for s in entries if s.group is not None]
-        best = max((s.score for s in entries), default=0.0)
-        return Answer(groups, best, abstained=not entries)
+        return Answer(groups, found.confidence, abstained=not found.confident)
 
 
 class PeerSystem:

@@ -7,15 +7,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge_index.abstention import FEATURES, AbstentionModel
+from knowledge_index.abstention import FEATURES, AbstentionModel, Sureness
 from knowledge_index.abstention_fit import auc, cross_validated_auc, fit
+from knowledge_index.documents import Entry
+from knowledge_index.index import Hit
+from knowledge_index.lexical import LexicalMatch
 
 
 def test_the_shipped_model_trusts_a_strong_match_more_than_a_weak_one() -> None:
     model = AbstentionModel.load()
     assert len(model.weights) == len(FEATURES) and model.version >= 1 and "tune" in model.fitted_on
-    strong = model.confidence([0.7, 0.2, 1.0, 0.0])
-    weak = model.confidence([0.25, 0.01, 0.2, 0.5])
+    strong = model.confidence([0.7, 0.2, 1.0, 0.0, 0.65])
+    weak = model.confidence([0.25, 0.01, 0.2, 0.5, 0.2])
     assert 0.0 < weak < 0.5 < strong < 1.0
 
 
@@ -45,3 +48,30 @@ def test_a_model_file_with_other_features_is_refused(tmp_path: Path) -> None:
 
 def test_auc_counts_ties_as_half() -> None:
     assert auc([1.0, 0.5], [0.5, 0.0]) == pytest.approx(0.875)
+
+
+def test_search_may_be_sure_where_the_chat_does_not_answer_outright() -> None:
+    model = AbstentionModel(version=0, weights=(1.0, 0.0, 0.0, 0.0, 0.0), intercept=0.0)
+    judge = Sureness(model, threshold=0.5, answer_threshold=0.7)
+    assert judge.model.confidence([0.4, 0, 0, 0, 0]) == pytest.approx(0.599, abs=0.001)
+    match = LexicalMatch(coverage=np.zeros(1, dtype=np.float32), stems=set(), completion=None)
+    hit = _hit(score=0.4)
+    verdict = judge.judge([hit], match)
+    assert (verdict.sure, verdict.answer) == (True, False)
+    assert judge.judge([_hit(score=1.0)], match).answer
+    assert not judge.judge([], match).sure  # nothing found is never sure
+
+
+def _hit(*, score: float) -> Hit:
+    entry = Entry(
+        id="en-vpn-connect",
+        group="vpn-connect",
+        title="Connect to the VPN",
+        language="en",
+        type="procedure",
+        category="network",
+        tags=[],
+        url="/kb/en/vpn-connect",
+        body="Open GlobalProtect.",
+    )
+    return Hit(entry=entry, passage=entry.body, score=score)

@@ -70,6 +70,19 @@ def test_the_word_being_typed_matches_its_completions(
     assert match.completion is not None
 
 
+@pytest.mark.parametrize(("query", "expected"), [("outlook cras", 5), ("reset a forgo", 3)])
+def test_a_search_sent_with_its_last_word_cut_short_reads_it_as_a_beginning(
+    index: LexicalIndex, query: str, expected: int
+) -> None:
+    match = index.match(query, complete=True)
+    assert int(np.argmax(match.coverage)) == expected
+    assert match.coverage[expected] > 0.8  # the cut word counts, nearly as much as whole
+
+
+def test_a_finished_search_ending_in_a_known_word_is_not_completed(index: LexicalIndex) -> None:
+    assert index.match("reset password", complete=True).completion is None
+
+
 def test_a_typo_in_the_word_being_typed(index: LexicalIndex) -> None:
     assert _best(index, "outlko") == 5
 

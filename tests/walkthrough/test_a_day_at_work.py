@@ -44,7 +44,8 @@ SAY: dict[Language, dict[str, str]] = {
         "greeting": "Bonjour",
         "launcher": "Aide informatique",
         "search": "le vpn se coupe à l'hôtel",
-        "articles_group": "Articles d'aide",
+        "article_badge": "Article d'aide",
+        "still_stuck": "Toujours bloqué\u202f?",
         "article_title": "VPN|Wi-Fi|hôtel",
         "helpful": "utile|aidé",
         "forgot": "mot de passe oublié",
@@ -85,7 +86,8 @@ SAY: dict[Language, dict[str, str]] = {
         "greeting": "Good morning",
         "launcher": "IT help",
         "search": "vpn keeps dropping at the hotel",
-        "articles_group": "Help articles",
+        "article_badge": "Help article",
+        "still_stuck": "Still stuck?",
         "article_title": "VPN|Wi-Fi|hotel",
         "helpful": "helpful",
         "forgot": "forgot my password",
@@ -226,10 +228,15 @@ async def _employee_morning(walk: Walk, widget: Widget, services: Services) -> d
     await walk.shot(page)
     options = listbox.get_by_role("option")
     walk.expect(await options.count() >= 3, "at least three suggestions for a common problem")
-    groups = await listbox.locator(".group-label").all_inner_texts()
+    groups = [g.upper() for g in await listbox.locator(".group-label").all_inner_texts()]
     walk.expect(
-        say["articles_group"].upper() in [g.upper() for g in groups],
-        f"a group of help articles, named in the language (groups: {groups})",
+        len(groups) == len(set(groups)) and groups[-1] == say["still_stuck"].upper(),
+        f"each heading once, the fallbacks last, named in the language (headings: {groups})",
+    )
+    kinds = await listbox.locator(".kind").all_inner_texts()
+    walk.expect(
+        say["article_badge"] in kinds,
+        f"a help article's row says so, in the language (badges: {kinds})",
     )
     await walk.expect_that(
         expect(listbox).to_contain_text(re.compile(say["article_title"], re.I)),

@@ -70,7 +70,7 @@ def run_real(
                 knowledge,
                 sets,
                 suggest_threshold=settings.knowledge.suggest_threshold,
-                answer_threshold=settings.knowledge.answer_threshold,
+                confidence_threshold=settings.knowledge.confidence_threshold,
                 peers=PEERS.names() if peers else (),
                 options=options,
             )
@@ -79,8 +79,9 @@ def run_real(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     console.print(
-        f"Thresholds: answer {settings.knowledge.answer_threshold} (search says 'not sure' "
-        f"below it), suggest {settings.knowledge.suggest_threshold} (nothing shown below it)."
+        f"Thresholds: confidence {settings.knowledge.confidence_threshold} (search and the "
+        "omnibox say 'not sure' below it; the AUC is of that confidence), suggest "
+        f"{settings.knowledge.suggest_threshold} (nothing shown below it)."
     )
     for section in tables.sections(report):
         table = Table(*tables.HEADER, title=section.title, title_justify="left")

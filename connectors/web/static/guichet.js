@@ -21,16 +21,16 @@
   var DEBOUNCE_MS = 150;
   var MIN_CHARACTERS = 2;
   var KNOWLEDGE = { incident_notice: 1, catalog_item: 1, procedure: 1, faq: 1, known_error: 1 };
-  var GROUP_OF = {
-    incident_notice: "incident_notice",
-    action: "action",
-    catalog_item: "catalog_item",
-    procedure: "procedure",
-    faq: "procedure",
-    known_error: "known_error",
-    create_ticket: "create_ticket",
-    chat_agent: "create_ticket"
+  // Three sections at most, each once: ongoing incidents, the entries best first (each with
+  // its kind as a small badge: grouping by kind put a catalog item that merely shares a word
+  // before the known error that answers, and repeated headings once kinds interleave), and the
+  // ticket and agent fallbacks.
+  var SECTION_OF = {
+    incident_notice: "incidents",
+    create_ticket: "fallbacks",
+    chat_agent: "fallbacks"
   };
+  var BADGED = { action: true, catalog_item: true, procedure: true, faq: true, known_error: true };
   var ICON_PATHS = {
     incident_notice: "M12 3 2 21h20L12 3zm0 6v6m0 2.5v.5",
     action: "M13 2 4 14h7l-1 8 9-12h-7l1-8z",
@@ -365,36 +365,42 @@
       // An answer to an older query never replaces a newer one.
       if (sequence !== state.sequence) return;
       showFailure(null);
-      renderSuggestions(found.suggestions, query);
+      renderSuggestions(found.suggestions, query, found.confident);
     } catch (error) {
       if (error.name === "AbortError" || sequence !== state.sequence) return;
       showFailure(problem(error));
     }
   }
 
-  function renderSuggestions(suggestions, query) {
+  function sectionLabel(section, confident) {
+    if (section === "incidents") return say("group_incident_notice");
+    if (section === "fallbacks") return say("group_create_ticket");
+    return say(confident ? "group_answers" : "group_maybe");
+  }
+
+  function renderSuggestions(suggestions, query, confident) {
     state.suggestions = suggestions;
     state.query = query;
     state.active = -1;
     input.removeAttribute("aria-activedescendant");
     listbox.textContent = "";
-    var group = null;
-    var groupElement = null;
+    var sections = {};
     suggestions.forEach(function (suggestion, position) {
-      var kind = GROUP_OF[suggestion.type] || suggestion.type;
-      if (kind !== group) {
-        group = kind;
+      var section = SECTION_OF[suggestion.type] || "entries";
+      var groupElement = sections[section];
+      if (!groupElement) {
         groupElement = document.createElement("div");
         groupElement.setAttribute("role", "group");
-        groupElement.className = "group";
+        groupElement.className = "group group-" + section;
         var label = document.createElement("div");
-        label.id = "g-group-" + position;
+        label.id = "g-group-" + section;
         label.className = "group-label";
         label.setAttribute("role", "presentation");
-        label.textContent = say("group_" + suggestion.type);
+        label.textContent = sectionLabel(section, confident);
         groupElement.setAttribute("aria-labelledby", label.id);
         groupElement.appendChild(label);
         listbox.appendChild(groupElement);
+        sections[section] = groupElement;
       }
       var option = document.createElement("div");
       option.id = "g-option-" + position;
@@ -402,9 +408,13 @@
       option.setAttribute("role", "option");
       option.setAttribute("aria-selected", "false");
       option.setAttribute("data-type", suggestion.type);
+      option.setAttribute("data-position", String(position));
+      var kind = BADGED[suggestion.type]
+        ? '<span class="kind">' + escapeHtml(say("kind_" + suggestion.type)) + "</span>"
+        : "";
       option.innerHTML = icon(suggestion.type) +
         '<span class="text"><span class="title">' + marked(suggestion.title_html) + "</span>" +
-        '<span class="snippet">' + marked(suggestion.snippet) + "</span></span>";
+        '<span class="snippet">' + marked(suggestion.snippet) + "</span></span>" + kind;
       option.addEventListener("mousedown", function (event) { event.preventDefault(); });
       option.addEventListener("click", function () { choose(position); });
       groupElement.appendChild(option);
@@ -443,6 +453,12 @@
     current.scrollIntoView({ block: "nearest" });
   }
 
+  // The suggestion of the highlighted row (rows are in the server's order, sections and all).
+  function activePosition() {
+    var options = listbox.querySelectorAll("[role=option]");
+    return Number(options[state.active].getAttribute("data-position"));
+  }
+
   function onKeyDown(event) {
     if (event.key === "ArrowDown") {
       event.preventDefault();
@@ -452,7 +468,7 @@
       setActive(state.active < 0 ? -1 : state.active - 1);
     } else if (event.key === "Enter") {
       event.preventDefault();
-      if (state.active >= 0 && !listbox.hidden) choose(state.active);
+      if (state.active >= 0 && !listbox.hidden) choose(activePosition());
       else if (input.value.trim()) submitText(input.value.trim());
     } else if (event.key === "Escape") {
       event.preventDefault();

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from bot.app.services import open_services
-from bot.services import Components
+from bot.services import Components, Services
 from bot.settings import load_settings
+from knowledge_index.feedback import ARTICLE_TYPES, FeedbackKnowledgeBase
+from knowledge_index.index import SearchQuery
 from tests.bot.dialogue.chat import Chat
 
 pytestmark = pytest.mark.slow
@@ -129,6 +131,33 @@ async def test_article_choices_when_unsure(services) -> None:
     await chat.say("screens")
     if "Is it one of these?" in chat.text:  # the index may also answer outright
         assert "Talk to an agent" in chat.buttons and len(chat.buttons) >= 3
+
+
+@pytest.mark.parametrize(
+    ("sentence", "sure", "answered"),
+    [
+        ("my vpn keeps disconnecting every few minutes at the hotel", True, True),
+        # Skype is not in the knowledge base: likely enough answerable for search to head its
+        # list "Best matches", not enough for the chat to give the Outlook article as the answer.
+        ("skype keeps crashing", True, False),
+        # An application the knowledge base never covers.
+        ("workday payslip not loading", False, False),
+    ],
+)
+async def test_the_chat_answers_outright_by_the_same_confidence_as_search(
+    services: Services, sentence: str, sure: bool, answered: bool
+) -> None:
+    knowledge = services.engine.knowledge
+    assert isinstance(knowledge, FeedbackKnowledgeBase)
+    assert knowledge.sureness is services.suggestions.sureness  # one judge of "sure"
+    verdict = await knowledge.answer(SearchQuery(sentence, "en", limit=3, types=ARTICLE_TYPES))
+    assert (verdict.sure, verdict.answer) == (sure, answered)
+    chat = await Chat.start(services)
+    await chat.say(sentence)
+    assert bool(chat.replies[0].links) is answered, chat.text
+    assert ("Did that solve your problem?" in chat.text) is answered
+    if sure and not answered:
+        assert "Is it one of these?" in chat.text
 
 
 async def test_frustration_brings_a_human_at_once(services) -> None:

@@ -32,7 +32,9 @@ async def test_suggestions_as_you_type_with_the_keyboard_then_an_article(page: P
     await open_widget(page)
     combobox = page.get_by_role("combobox")
     await expect(combobox).to_have_attribute("aria-expanded", "false")
-    await type_query(page, "vpn hotel")
+    async with page.expect_response(lambda r: "suggest?q=vpn+hotel&" in r.url) as answered:
+        await type_query(page, "vpn hotel")
+    served = await (await answered.value).json()
     await expect(combobox).to_have_attribute("aria-expanded", "true")
     listbox = page.get_by_role("listbox")
     assert await combobox.get_attribute("aria-controls") == await listbox.get_attribute("id")
@@ -40,8 +42,16 @@ async def test_suggestions_as_you_type_with_the_keyboard_then_an_article(page: P
     count = await options.count()
     assert count >= 3
     await expect(page.locator("#g-count")).to_have_text(f"{count} suggestions")
-    groups = await listbox.locator(".group-label").all_inner_texts()
-    assert "HELP ARTICLES" in [g.upper() for g in groups] and groups[-1].upper() == "STILL STUCK?"
+    # One list best first, as the server ranked it whatever the kinds: each heading once, the
+    # kind of each entry a badge on its row.
+    titles = await options.locator(".title").all_inner_texts()
+    assert titles == [s["title"] for s in served["suggestions"]]
+    groups = [g.upper() for g in await listbox.locator(".group-label").all_inner_texts()]
+    assert len(groups) == len(set(groups)) and groups[-1] == "STILL STUCK?"
+    sure = "BEST MATCHES" if served["confident"] else "NOT SURE, PERHAPS ONE OF THESE"
+    assert groups[0] == sure
+    kinds = await listbox.locator(".kind").all_inner_texts()
+    assert "Help article" in kinds and len(kinds) == count - 2  # not on the two fallbacks
     assert await listbox.locator("mark").count() > 0  # the typed words are highlighted
 
     types = [await options.nth(i).get_attribute("data-type") for i in range(count)]

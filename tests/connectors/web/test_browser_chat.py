@@ -226,6 +226,24 @@ async def test_screenshots_of_the_widget_on_a_desktop(page: Page, language: str)
     assert "pa" in marks and "pas" not in marks, marks  # the typed part, not "pas"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / f"widget-omnibox-{language}.png"))
+    # A symptom whose answers are of several kinds: one list, each heading once.
+    await combobox.fill("")
+    symptom = "vpn drops" if language == "en" else "vpn ne marche"
+    await combobox.press_sequentially(symptom, delay=30)
+    listbox = page.get_by_role("listbox")
+    await expect(listbox.locator(".title").first).to_contain_text(re.compile("vpn", re.I))
+    headings = await listbox.locator(".group-label").all_inner_texts()
+    assert len(headings) == len(set(headings)) == 2, headings
+    await page.screenshot(path=str(ARTIFACTS / f"widget-omnibox-symptom-{language}.png"))
+    # An application the knowledge base does not cover: the list says it is not sure.
+    await combobox.fill("")
+    unknown = "workday payslip not loading" if language == "en" else "fiche de paie workday"
+    await combobox.press_sequentially(unknown, delay=30)
+    unsure = {"en": "NOT SURE, PERHAPS ONE OF THESE", "fr": "PAS SÛR, PEUT-ÊTRE L'UN DE CEUX-CI"}
+    await expect(listbox.locator(".group-label").first).to_have_text(
+        re.compile(unsure[language], re.I)
+    )
+    await page.screenshot(path=str(ARTIFACTS / f"widget-omnibox-unsure-{language}.png"))
     await combobox.fill("vpn" if language == "en" else "le vpn ne se connecte pas")
     await combobox.press("Enter")
     await expect(page.get_by_role("log").locator(".message.bot").first).to_be_visible()

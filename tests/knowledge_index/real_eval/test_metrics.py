@@ -25,7 +25,7 @@ def test_auc_is_the_share_of_pairs_ranked_right_ties_counting_half() -> None:
 
 
 def _outcome(answerable: bool, rank: int | None, score: float, abstained: bool | None) -> Outcome:
-    return Outcome(answerable=answerable, rank=rank, best_score=score, abstained=abstained)
+    return Outcome(answerable=answerable, rank=rank, sureness=score, abstained=abstained)
 
 
 def test_abstention_precision_and_recall_find_the_unanswerable_queries() -> None:

@@ -1,23 +1,18 @@
 """The suite's guard on the real set: Guichet's recall@5 may not fall by more than 0.03 from the
 baseline recorded beside the set (`guichet eval search --set real --write-baseline`).
-
-It reads the tests' stand-in set (tests/knowledge_index/real_eval/data) until the real set,
-knowledge_index/eval/real, has its baseline: then SET_DIR points there.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.services import Components
-from bot.settings import load_settings
+from bot.settings import PACKAGE_ROOT, load_settings
 from knowledge_index.real_eval.realset import BASELINE, SPLITS, load_splits
 from knowledge_index.real_eval.session import evaluate_with_peers
 from knowledge_index.real_eval.targets import drops, read_baseline
 
-SET_DIR = Path(__file__).parent / "data"
+SET_DIR = PACKAGE_ROOT / "knowledge_index" / "eval" / "real"
 pytestmark = pytest.mark.unit
 
 
@@ -27,7 +22,7 @@ async def test_recall_at_5_has_not_fallen_from_the_baseline(components: Componen
         components.knowledge,
         load_splits(SET_DIR, SPLITS),
         suggest_threshold=settings.knowledge.suggest_threshold,
-        answer_threshold=settings.knowledge.answer_threshold,
+        confidence_threshold=settings.knowledge.confidence_threshold,
     )
     baseline = read_baseline(SET_DIR / BASELINE)
     assert len(baseline) == 2 * 2 * 2 * 2  # splits, languages, forms, search and omnibox
