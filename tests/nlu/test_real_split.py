@@ -17,7 +17,7 @@ from nlu.validation import normalise
 
 pytestmark = pytest.mark.unit
 SEARCH_SET = PACKAGE_ROOT / "knowledge_index" / "eval" / "real"
-ROWS = source_rows(sorted(SEARCH_SET.glob("*.yaml")))
+ROWS = source_rows([SEARCH_SET / "tune.yaml", SEARCH_SET / "heldout.yaml"])
 
 
 def _split(name: str) -> list[Example]:
