@@ -84,6 +84,10 @@ class SearchQuery:
     type_shifts: Mapping[str, float] | None = None
 
 
+# What may follow a title in an article's first heading: "… – FAQ".
+_TITLE_TAIL = re.compile(r"^\s*[–-]\s*FAQ\b")
+
+
 class Hit(BaseModel):
     """An entry, the passage of it that matched, the fused score and the query's matched stems."""
 
@@ -98,7 +102,12 @@ class Hit(BaseModel):
     lexical: float = 0.0
 
     def snippet(self, words: int = 40) -> str:
-        parts = SPACES.split(re.sub(r"[*_`>#|]", "", self.passage).strip())
+        """The passage's first words, without the entry's title it may begin with (an answer
+        shows the title already)."""
+        text = re.sub(r"[*_`>#|]", "", self.passage).strip()
+        if text.startswith(self.entry.title):
+            text = _TITLE_TAIL.sub("", text[len(self.entry.title) :]).strip() or text
+        parts = SPACES.split(text)
         return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 

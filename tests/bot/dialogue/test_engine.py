@@ -227,3 +227,18 @@ async def test_ticket_with_the_omnibox_text(services) -> None:
     assert "Who is affected" in chat.text
     _, slots = await chat.state()
     assert slots["description"] == "The VPN drops every ten minutes in Lyon"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "language"),
+    [("vpn", "en"), ("imprimante en panne bourrage papier", "fr")],
+)
+async def test_an_article_answer_names_its_title_once(
+    services: Services, sentence: str, language: str
+) -> None:
+    chat = await Chat.start(services, language=language)
+    await chat.say(sentence)
+    answer = chat.replies[0]
+    assert answer.links, chat.text
+    title = answer.links[0].title
+    assert answer.text.count(title) == 1, answer.text
