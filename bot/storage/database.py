@@ -53,7 +53,9 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # A writer waits for another process's write (the CLI beside a running service) up to 15 s
+    # before "database is locked": 5 s was reached on a loaded 2-core machine.
+    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
 
 
