@@ -93,6 +93,8 @@ class Zammad:
             "created_at": _now(),
         }
         self.articles.append(article)
+        # Zammad touches the ticket when an article is added: its updated_at is never older.
+        self.tickets[ticket_id]["updated_at"] = article["created_at"]
         return article
 
     def update(self, ticket: dict[str, Any], body: dict[str, Any], user: int) -> None:
@@ -198,7 +200,6 @@ def zammad_app(faults: Faults) -> tuple[ASGIApp, Zammad]:
             body = await request.json()
             if int(body["ticket_id"]) not in zammad.tickets:
                 return not_found("Ticket", body["ticket_id"])
-            zammad.tickets[int(body["ticket_id"])]["updated_at"] = _now()
             return JSONResponse(zammad.add_article(int(body["ticket_id"]), body, user), 201)
         kind, _, key = path.rpartition("/")
         if not key.isdigit() or int(key) not in zammad.tickets:
