@@ -11,6 +11,7 @@ from bot.channels.protocol import ChatChannel
 from bot.channels.registry import channel_registry
 from bot.dialogue.engine import DialogueEngine
 from bot.events import EventBus
+from bot.kernel.directory import Directory
 from bot.kernel.registry import Registry
 from bot.scale.setup import Scale
 from bot.settings import Settings
@@ -45,6 +46,7 @@ class Services:
     tickets: TicketService
     notifier: TicketNotifier
     identity: IdentityProvider
+    directory: Directory
     components: Components
     engine: DialogueEngine
     notices: NoticeStore
@@ -67,6 +69,7 @@ class Services:
         return self.components.embedder
 
     async def close(self) -> None:
+        await self.directory.aclose()
         await self.events.aclose()
         await self.scale.aclose()
         await self.database.close()

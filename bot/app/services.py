@@ -29,6 +29,7 @@ from bot.storage.tickets import TicketStore
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
 from bot.tickets.sync import SyncWorker
+from connectors.directory.registry import build_directory
 from connectors.itsm.registry import BackendContext, build_backend
 from knowledge_index.abstention import AbstentionModel, Sureness
 from knowledge_index.embedders import Embedder, load_embedder
@@ -104,6 +105,7 @@ async def open_services(settings: Settings, components: Components | None = None
     )
     knowledge = FeedbackKnowledgeBase(components.knowledge, feedback, sureness=sureness)
     identity = IDENTITY_PROVIDERS.get(settings.identity_provider)()
+    directory = build_directory(settings.directory)
     conversations = ConversationStore(database, redactor)
     events = open_bus(settings.redis_url)
     auth = AuthStore(
@@ -152,6 +154,7 @@ async def open_services(settings: Settings, components: Components | None = None
         tickets=tickets,
         notifier=TicketNotifier(database, conversations),
         identity=identity,
+        directory=directory,
         components=components,
         engine=engine,
         notices=notices,

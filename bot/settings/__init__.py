@@ -25,6 +25,7 @@ from bot.kernel.language import Language
 from bot.kernel.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
 from bot.kernel.tickets import DEFAULT_MATRIX, IMPACTS, PRIORITIES, URGENCIES
 from bot.settings.channels import ChannelSettings
+from bot.settings.directory import DirectorySettings
 from bot.settings.insights import InsightsSettings
 from bot.settings.itsm import ItsmSettings
 from bot.settings.limits import LimitSettings
@@ -201,6 +202,7 @@ class Settings(BaseSettings):
     itsm: ItsmSettings = ItsmSettings()
     tickets: TicketSettings = TicketSettings()
     identity_provider: str = "builtin"
+    directory: DirectorySettings = DirectorySettings()
     # Redis for several processes side by side (locks, live updates, shared rate limits);
     # unset: one process, everything in memory.
     redis_url: str | None = None
