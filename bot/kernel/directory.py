@@ -111,6 +111,10 @@ class Directory(Protocol):
 
     async def add_to_group(self, email: str, group: str) -> None: ...
 
+    async def members(self, group: str) -> list[Person]:
+        """The people of a group (an approvers' group, say); [] when the group is unknown."""
+        ...
+
     async def health(self) -> list[HealthCheck]:
         """Connect (with TLS where configured), authenticate, look one person up."""
         ...

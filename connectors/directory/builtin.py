@@ -118,6 +118,13 @@ class BuiltinDirectory:
     async def add_to_group(self, email: str, group: str) -> None:
         self.groups.setdefault((await self._person(email)).email, set()).add(group)
 
+    async def members(self, group: str) -> list[Person]:
+        emails = {
+            f"{local}@{self.settings.domain}" for local, p in _PEOPLE.items() if group in p.groups
+        }
+        emails |= {email for email, groups in self.groups.items() if group in groups}
+        return [person for email in sorted(emails) if (person := await self.lookup(email))]
+
     async def health(self) -> list[HealthCheck]:
         return [
             HealthCheck(

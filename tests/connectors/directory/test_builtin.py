@@ -50,3 +50,6 @@ async def test_unlock_and_groups() -> None:
     await directory.add_to_group(MARIE, "vpn-users")
     person = await directory.lookup(MARIE)
     assert person is not None and not person.locked and "vpn-users" in person.groups
+    assert [p.name for p in await directory.members("vpn-users")] == ["Marie Dupont"]
+    assert [p.name for p in await directory.members("service-desk")] == ["Sam Taylor"]
+    assert await directory.members("nobody-here") == []
