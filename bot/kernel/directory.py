@@ -87,6 +87,15 @@ class PasswordRejected(DirectoryError):
         self.reason = reason
 
 
+class UnlockUnsupported(DirectoryError):
+    """The directory offers no way to clear a lock from outside (Entra ID's smart lockout lifts
+    by itself after the tenant's lockout duration): hand the employee over rather than pretend."""
+
+    def __init__(self, *, backend: str, reason: str) -> None:
+        super().__init__(backend=backend, problem=f"cannot unlock an account: {reason}")
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class HealthCheck:
     """One line of `guichet doctor`: what was checked, whether it passed, and what was seen."""
@@ -107,7 +116,9 @@ class Directory(Protocol):
         """Raises `PasswordRejected` when the policy refuses it, `PersonNotFound` when absent."""
         ...
 
-    async def unlock(self, email: str) -> None: ...
+    async def unlock(self, email: str) -> None:
+        """Clear a lockout; `UnlockUnsupported` when the directory cannot, `PersonNotFound`."""
+        ...
 
     async def add_to_group(self, email: str, group: str) -> None: ...
 

@@ -2,11 +2,16 @@
 
 `backend` names one entry of `connectors.directory.registry.DIRECTORIES`; each backend has its
 own nested settings here and checks them when it is built, naming the one that is missing.
+Secrets are `SecretStr`: set them in the environment, e.g. `GUICHET_DIRECTORY__ENTRA__CLIENT_SECRET`.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
+
+from bot.kernel.errors import SettingsInvalid
+
+NO_SECRET = SecretStr("")
 
 
 class BuiltinDirectorySettings(BaseModel):
@@ -17,6 +22,74 @@ class BuiltinDirectorySettings(BaseModel):
     password_history: int = Field(5, ge=0, description="refuse the last N passwords")
 
 
+class DirectoryHttpSettings(BaseModel):
+    """How an HTTP directory (Entra ID, Keycloak) is called."""
+
+    timeout_seconds: float = Field(
+        10.0, gt=0, le=120, description="every HTTP call, connect to last byte"
+    )
+    max_retry_wait_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=60,
+        description="on 429/503, wait what `Retry-After` asks and try again when it is at most "
+        "this long; longer: the directory is reported unavailable",
+    )
+    retries: int = Field(2, ge=0, le=5, description="retries after a 429/502/503/504")
+
+
+class EntraSettings(DirectoryHttpSettings):
+    """Microsoft Entra ID through Microsoft Graph, as an application (client credentials).
+
+    The app registration needs the application permissions User.Read.All, GroupMember.ReadWrite.All,
+    UserAuthenticationMethod.Read.All and User-PasswordProfile.ReadWrite.All (admin consent)."""
+
+    tenant_id: str = Field("", description="the directory (tenant) ID or a verified domain")
+    client_id: str = Field("", description="the application (client) ID of the app registration")
+    client_secret: SecretStr = Field(NO_SECRET, description="a client secret of that app")
+    login_url: str = Field(
+        "https://login.microsoftonline.com", description="the identity platform (national clouds)"
+    )
+    graph_url: str = Field("https://graph.microsoft.com", description="Microsoft Graph")
+
+
+class KeycloakSettings(DirectoryHttpSettings):
+    """Keycloak's admin REST API (`{base_url}/admin/realms/{realm}`).
+
+    Either a confidential client with a service account (client credentials; give it the
+    realm-management roles view-users, manage-users, query-groups) or an admin user (password
+    grant, with `username` and `password`)."""
+
+    base_url: str = Field(
+        "", description="Keycloak's address, with `/auth` for Keycloak 16 and older"
+    )
+    realm: str = Field("", description="the realm employees are in")
+    auth_realm: str = Field("", description="the realm Guichet signs in to; empty: `realm`")
+    client_id: str = "admin-cli"
+    client_secret: SecretStr = NO_SECRET
+    username: str = Field("", description="an admin user: password grant instead of the client's")
+    password: SecretStr = NO_SECRET
+    department_attribute: str = "department"
+    site_attribute: str = "site"
+    manager_attribute: str = Field(
+        "manager", description="user attribute holding the manager's e-mail or username"
+    )
+    phone_attribute: str = Field(
+        "phoneNumber", description="user attribute holding a mobile number (E.164)"
+    )
+
+
 class DirectorySettings(BaseModel):
     backend: str = "builtin"
     builtin: BuiltinDirectorySettings = BuiltinDirectorySettings()
+    entra: EntraSettings = EntraSettings()
+    keycloak: KeycloakSettings = KeycloakSettings()
+
+
+def require(value: str, setting: str) -> str:
+    """The value of a setting a backend cannot work without, or SettingsInvalid naming it."""
+    if not value:
+        raise SettingsInvalid(
+            setting=f"GUICHET_DIRECTORY__{setting.upper()}", problem="is empty", expected="a value"
+        )
+    return value

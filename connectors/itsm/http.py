@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -22,34 +20,7 @@ from bot.kernel.itsm import (
     UpstreamConflict,
     UpstreamNotFound,
 )
-
-MAX_PROBLEM_CHARS = 300
-
-
-def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """`Retry-After` is either a number of seconds or an HTTP date (RFC 9110 §10.2.3)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-def _problem(response: httpx.Response) -> str:
-    text = response.text.strip().replace("\n", " ")
-    summary = (
-        f"HTTP {response.status_code} on {response.request.method} {response.request.url.path}"
-    )
-    return f"{summary}: {text[:MAX_PROBLEM_CHARS]}" if text else summary
+from connectors.http import MAX_PROBLEM_CHARS, problem_of, retry_after_seconds
 
 
 def error_for(backend: str, response: httpx.Response) -> BackendError | None:
@@ -57,7 +28,7 @@ def error_for(backend: str, response: httpx.Response) -> BackendError | None:
     code = response.status_code
     if code < 400:
         return None
-    problem = _problem(response)
+    problem = problem_of(response)
     if code == 429 or code >= 500:
         return BackendUnavailable(
             backend=backend,
