@@ -2,7 +2,7 @@
 
 `backend` names one entry of `connectors.directory.registry.DIRECTORIES`; each backend has its
 own nested settings here and checks them when it is built, naming the one that is missing.
-Secrets are `SecretStr`: set them in the environment, e.g. `GUICHET_DIRECTORY__ENTRA__CLIENT_SECRET`.
+Secrets are `SecretStr`, from the environment: `GUICHET_DIRECTORY__ENTRA__CLIENT_SECRET`...
 """
 
 from __future__ import annotations

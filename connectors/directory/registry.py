@@ -12,6 +12,8 @@ from bot.kernel.directory import Directory
 from bot.kernel.registry import Registry
 from bot.settings.directory import DirectorySettings
 from connectors.directory.builtin import BuiltinDirectory
+from connectors.directory.entra import EntraDirectory
+from connectors.directory.keycloak import KeycloakDirectory
 
 DirectoryFactory = Callable[[DirectorySettings], Directory]
 DIRECTORIES: Registry[DirectoryFactory] = Registry("directory backend")
@@ -22,3 +24,5 @@ def build_directory(settings: DirectorySettings) -> Directory:
 
 
 DIRECTORIES.register("builtin", lambda settings: BuiltinDirectory(settings.builtin))
+DIRECTORIES.register("entra", lambda settings: EntraDirectory(settings.entra))
+DIRECTORIES.register("keycloak", lambda settings: KeycloakDirectory(settings.keycloak))
