@@ -92,11 +92,15 @@ class DirectoryHttp:
 
     async def _fetch_token(self) -> _Token:
         request = self._token_request
-        response = await self._send("POST", request.url, data=dict(request.form))
+        response = await self._send_retrying("POST", request.url, data=dict(request.form))
         if response.status_code != httpx.codes.OK:
+            advice = (
+                ""
+                if response.status_code >= httpx.codes.INTERNAL_SERVER_ERROR
+                else "; check the client id, secret and tenant or realm in the settings"
+            )
             raise self.unavailable(
-                f"could not sign in at {request.url} ({self._oauth_error(response)}); check the "
-                "client id, secret and tenant or realm in the settings"
+                f"could not sign in at {request.url} ({self._oauth_error(response)}){advice}"
             )
         try:
             body = response.json()
@@ -130,11 +134,9 @@ class DirectoryHttp:
         """Send one API call with the bearer token; return any answer the caller may act on
         (2xx, 400, 404, 409); raise `DirectoryUnavailable` for the rest."""
         redact = list(redact)
-        renewed = False
-        attempt = 0
-        while True:
+        for attempt in range(2):
             token = await self.token()
-            response = await self._send(
+            response = await self._send_retrying(
                 method,
                 url,
                 params=params,
@@ -142,38 +144,48 @@ class DirectoryHttp:
                 headers={"authorization": f"Bearer {token}"},
                 redact=redact,
             )
-            code = response.status_code
-            if code == httpx.codes.UNAUTHORIZED and not renewed:
-                renewed = True  # expired or revoked early: one new token, one more try
-                self._token = None
+            if response.status_code == httpx.codes.UNAUTHORIZED and attempt == 0:
+                self._token = None  # expired or revoked early: one new token, one more try
                 continue
-            if code in (httpx.codes.UNAUTHORIZED, httpx.codes.FORBIDDEN):
+            break
+        code = response.status_code
+        if code in (httpx.codes.UNAUTHORIZED, httpx.codes.FORBIDDEN):
+            raise self.unavailable(
+                f"refused Guichet's own credentials or permissions: {problem_of(response)}",
+                redact,
+            )
+        if code >= httpx.codes.INTERNAL_SERVER_ERROR:
+            raise self.unavailable(problem_of(response), redact)
+        return response
+
+    async def _send_retrying(
+        self, method: str, url: str, *, redact: Iterable[str] = (), **kwargs: Any
+    ) -> httpx.Response:
+        """Send; after a 429/502/503/504, wait what `Retry-After` asks (or a short backoff) and
+        send again, as long as the wait is short enough and retries are left."""
+        settings = self._settings
+        attempt = 0
+        while True:
+            response = await self._send(method, url, redact=redact, **kwargs)
+            code = response.status_code
+            if code not in RETRYABLE:
+                return response
+            wait = retry_after_seconds(response.headers.get("retry-after"))
+            wait = BACKOFF_SECONDS * 2**attempt if wait is None else wait
+            if attempt >= settings.retries or wait > settings.max_retry_wait_seconds:
                 raise self.unavailable(
-                    f"refused Guichet's own credentials or permissions: {problem_of(response)}",
-                    redact,
+                    f"busy, try again in {wait:.0f} s: {problem_of(response)}", redact
                 )
-            if code in RETRYABLE:
-                wait = retry_after_seconds(response.headers.get("retry-after"))
-                wait = BACKOFF_SECONDS * 2**attempt if wait is None else wait
-                if (
-                    attempt < self._settings.retries
-                    and wait <= self._settings.max_retry_wait_seconds
-                ):
-                    attempt += 1
-                    logger.info(
-                        "directory %s: HTTP %s on %s %s, trying again in %.1f s",
-                        self.backend,
-                        code,
-                        method,
-                        response.request.url.path,
-                        wait,
-                    )
-                    await asyncio.sleep(wait)
-                    continue
-                raise self.unavailable(f"busy, try again in {wait:.0f} s: {problem_of(response)}")
-            if code >= httpx.codes.INTERNAL_SERVER_ERROR:
-                raise self.unavailable(problem_of(response), redact)
-            return response
+            attempt += 1
+            logger.info(
+                "directory %s: HTTP %s on %s %s, trying again in %.1f s",
+                self.backend,
+                code,
+                method,
+                response.request.url.path,
+                wait,
+            )
+            await asyncio.sleep(wait)
 
     async def json(self, method: str, url: str, **kwargs: Any) -> Any:
         """An API call that must succeed with a JSON body (or none)."""
