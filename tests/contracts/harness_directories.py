@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
@@ -33,6 +33,8 @@ class DirectoryHarness:
     can_unlock: bool  # the directory offers a way to clear a lockout
     faults: Faults | None = None  # None: no server between Guichet and the directory
     secrets: tuple[str, ...] = ()
+    peer: Any = None  # the local server's state, for a backend's own tests
+    url: str = ""  # where the local server listens
     token_requests: Callable[[], int] = lambda: 0
     # Whether the directory now holds this password for that person (the reset took).
     holds: Callable[[Directory, str, str], bool] = lambda directory, email, password: False
@@ -91,6 +93,8 @@ def entra_harness() -> Iterator[DirectoryHarness]:
             can_unlock=False,
             faults=faults,
             secrets=(entra_fake.CLIENT_SECRET,),
+            peer=entra,
+            url=server.url,
             token_requests=lambda: entra.token_requests,
             holds=holds,
         )
@@ -133,6 +137,8 @@ def keycloak_harness() -> Iterator[DirectoryHarness]:
             can_unlock=True,
             faults=faults,
             secrets=(keycloak_fake.CLIENT_SECRET,),
+            peer=keycloak,
+            url=server.url,
             token_requests=lambda: keycloak.token_requests,
             holds=holds,
         )
