@@ -12,6 +12,7 @@ from bot.kernel.directory import Directory
 from bot.kernel.registry import Registry
 from bot.settings.directory import DirectorySettings
 from connectors.directory.builtin import BuiltinDirectory
+from connectors.directory.ldap import LdapDirectory
 
 DirectoryFactory = Callable[[DirectorySettings], Directory]
 DIRECTORIES: Registry[DirectoryFactory] = Registry("directory backend")
@@ -22,3 +23,4 @@ def build_directory(settings: DirectorySettings) -> Directory:
 
 
 DIRECTORIES.register("builtin", lambda settings: BuiltinDirectory(settings.builtin))
+DIRECTORIES.register("ldap", lambda settings: LdapDirectory(settings.ldap))
