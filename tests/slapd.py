@@ -68,6 +68,7 @@ attributetype ( 1.2.840.113556.1.4.221 NAME 'sAMAccountName'
 objectclass ( 1.2.840.113556.1.5.9 NAME 'user' SUP inetOrgPerson STRUCTURAL
   MAY ( unicodePwd $ lockoutTime $ userAccountControl $ userPrincipalName $ department $
         sAMAccountName $ otherMailbox ) )
+objectclass ( 1.2.840.113556.1.5.30 NAME 'computer' SUP user STRUCTURAL )
 objectclass ( 1.2.840.113556.1.5.8 NAME 'group' SUP top STRUCTURAL
   MUST cn MAY ( member $ description $ mail $ sAMAccountName ) )
 objectclass ( 1.3.6.1.4.1.4203.666.11.99.1 NAME 'guichetTestPerson' AUXILIARY
