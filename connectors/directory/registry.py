@@ -14,6 +14,7 @@ from bot.settings.directory import DirectorySettings
 from connectors.directory.builtin import BuiltinDirectory
 from connectors.directory.entra import EntraDirectory
 from connectors.directory.keycloak import KeycloakDirectory
+from connectors.directory.ldap import LdapDirectory
 
 DirectoryFactory = Callable[[DirectorySettings], Directory]
 DIRECTORIES: Registry[DirectoryFactory] = Registry("directory backend")
@@ -26,3 +27,4 @@ def build_directory(settings: DirectorySettings) -> Directory:
 DIRECTORIES.register("builtin", lambda settings: BuiltinDirectory(settings.builtin))
 DIRECTORIES.register("entra", lambda settings: EntraDirectory(settings.entra))
 DIRECTORIES.register("keycloak", lambda settings: KeycloakDirectory(settings.keycloak))
+DIRECTORIES.register("ldap", lambda settings: LdapDirectory(settings.ldap))
