@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import anyio
 
 from bot.kernel.language import Language
+from bot.services import Services
 from bot.settings import Settings
 from bot.storage.database import Database
 from bot.storage.knowledge_sources import KnowledgeSourceStore
@@ -190,3 +191,19 @@ async def source_status(settings: Settings, store: KnowledgeSourceStore) -> list
             healthy = True  # the folder is read directly; syncing it is optional
         lines.append((healthy, status_line(state, name)))
     return lines
+
+
+def source_scheduler(services: Services) -> SourceSync | None:
+    """The service's background sync of the enabled sources; None when none is enabled or
+    GUICHET_KNOWLEDGE__SOURCES__RUN_SCHEDULER is false."""
+    settings = services.settings
+    if not settings.knowledge.sources.enabled or not settings.knowledge.sources.run_scheduler:
+        return None
+    languages = services.components.languages
+    return SourceSync(
+        settings,
+        KnowledgeSourceStore(services.database),
+        services.embedder,
+        lambda text: languages.detect(text).language,
+        knowledge=services.knowledge,
+    )
