@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
+from bot.app.sources import source_status
 from bot.kernel.language import Language
+from bot.settings import load_settings
 from bot.storage.database import Database
 from bot.storage.knowledge_sources import KnowledgeSourceStore
 from knowledge_index.documents import Entry
@@ -94,3 +97,18 @@ async def test_created_changed_deleted_and_a_failure(store: KnowledgeSourceStore
     state = await store.state("listed")
     assert state is not None and state.last_error is None and state.documents == 1
     assert [e.id for e in await store.entries(["listed"])] == ["listed:2"]
+
+
+async def test_status_lines_for_the_doctor(store: KnowledgeSourceStore, tmp_path: Path) -> None:
+    settings = load_settings(
+        data_dir=tmp_path,
+        knowledge={"sources": {"enabled": ["request_tracker"]}},
+    )
+    await store.record_error("request_tracker", "knowledge source request_tracker: down")
+    lines = await source_status(settings, store)
+    assert lines == [
+        (True, "folder: never synced"),
+        (False, lines[1][1]),
+    ]
+    assert lines[1][1].startswith("request_tracker: never synced successfully, 0 documents")
+    assert lines[1][1].endswith("UTC: knowledge source request_tracker: down")
