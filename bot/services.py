@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from actions.identity import IdentityProvider
+from bot.auth.readers import Readers
 from bot.auth.store import AuthStore
 from bot.channels.protocol import ChatChannel
 from bot.channels.registry import channel_registry
@@ -53,6 +54,8 @@ class Services:
     feedback: FeedbackStore
     suggestions: SuggestionService
     auth: AuthStore
+    # Who may read restricted entries (directory groups), for search, suggestions and pages.
+    readers: Readers
     # Live updates for the console, across processes when Redis is configured.
     events: EventBus
     # Channels register themselves here when the app mounts them (web, Slack, Teams).

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.kernel.language import Language
-from knowledge_index.documents import Entry, EntryType
+from knowledge_index.documents import Entry, EntryType, Reader
 
 ENTRY_TYPES: tuple[EntryType, ...] = (
     "procedure",
@@ -28,6 +28,8 @@ ENTRY_TYPES: tuple[EntryType, ...] = (
     "incident_notice",
 )
 LANGUAGE_CODES: tuple[Language, ...] = ("en", "fr")
+# Readers whose hidden entries are kept (readers differ by their groups: a few hundred).
+HIDDEN_CACHE = 1024
 Bytes = npt.NDArray[np.uint8]
 Offsets = npt.NDArray[np.int64]
 
@@ -123,8 +125,12 @@ class Entries:
         group: npt.NDArray[np.int32],
         kind: npt.NDArray[np.int8],
         language: npt.NDArray[np.int8],
+        restricted: npt.NDArray[np.int32] | None = None,
     ) -> None:
         self._texts = texts
+        # The numbers of the entries only some groups may read (None or empty: none is).
+        self.restricted = restricted if restricted is not None else np.zeros(0, dtype=np.int32)
+        self._hidden: dict[Reader, npt.NDArray[np.bool_]] = {}
         self.group_names = group_names
         self.group, self.kind, self.language = group, kind, language
         self._id_list = ids
@@ -157,6 +163,7 @@ class Entries:
                 dtype=np.int8,
                 count=len(entries),
             ),
+            np.array([i for i, e in enumerate(entries) if e.groups], dtype=np.int32),
         )
 
     def __len__(self) -> int:
@@ -176,6 +183,21 @@ class Entries:
 
     def type_of(self, index: int) -> EntryType:
         return ENTRY_TYPES[int(self.kind[index])]
+
+    def hidden_from(self, reader: Reader) -> npt.NDArray[np.bool_] | None:
+        """Which entries `reader` may not read, by number; None when they may read all (the
+        usual case, with nothing restricted: searches pay nothing for restrictions)."""
+        if not len(self.restricted) or reader.agent:
+            return None
+        found = self._hidden.get(reader)
+        if found is None:
+            found = np.zeros(len(self.group), dtype=np.bool_)
+            for number in self.restricted:
+                found[number] = not reader.may_read(self[int(number)].groups)
+            if len(self._hidden) > HIDDEN_CACHE:
+                self._hidden.clear()
+            self._hidden[reader] = found
+        return found if found.any() else None
 
     def index_of(self, entry_id: str) -> int | None:
         if self._ids is None:
@@ -206,6 +228,7 @@ class Entries:
         np.save(directory / "entries.group.npy", self.group)
         np.save(directory / "entries.type.npy", self.kind)
         np.save(directory / "entries.language.npy", self.language)
+        np.save(directory / "entries.restricted.npy", self.restricted)
         (directory / "entries.keys.json").write_text(
             json.dumps({"ids": self._id_list, "groups": self.group_names}), encoding="utf-8"
         )
@@ -220,4 +243,8 @@ class Entries:
             np.load(directory / "entries.group.npy"),
             np.load(directory / "entries.type.npy"),
             np.load(directory / "entries.language.npy"),
+            # An index written before restrictions has none.
+            np.load(restricted)
+            if (restricted := directory / "entries.restricted.npy").exists()
+            else None,
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
@@ -39,6 +41,8 @@ class Article(BaseModel):
     symptom: str | None = None
     cause: str | None = None
     workaround: str | None = None
+    # Groups of the directory allowed to read it; empty: everyone.
+    groups: list[str] = Field(default_factory=list)
     body: str = ""
 
 
@@ -113,28 +117,54 @@ class Entry(BaseModel):
     cause: str | None = None
     workaround: str | None = None
     action: str | None = None
+    # Who may read it (groups of the directory); empty: everyone.
+    groups: list[str] = Field(default_factory=list)
 
     @property
     def content_hash(self) -> str:
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+        # Without `groups` when empty: the hashes of entries from before restrictions stand,
+        # and their vectors are reused.
+        exclude = None if self.groups else {"groups"}
+        return hashlib.sha256(self.model_dump_json(exclude=exclude).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is searching, as far as restricted entries go: the directory groups they are in,
+    and whether they are an agent (agents read everything). The default: an anonymous
+    reader, offered unrestricted entries only."""
+
+    groups: frozenset[str] = frozenset()
+    agent: bool = False
+
+    def may_read(self, allowed: Sequence[str]) -> bool:
+        return not allowed or self.agent or not self.groups.isdisjoint(allowed)
+
+
+ANONYMOUS = Reader()
+
+
+def article_paths(directory: Path) -> list[Path]:
+    """The article files under `directory`: those whose extension has a reader, sorted."""
+    return sorted(p for p in directory.rglob("*") if p.suffix.lower() in READERS.names())
+
+
+def load_article(path: Path) -> Article:
+    metadata, body = READERS.get(path.suffix.lower())(path)
+    try:
+        return Article(**metadata, body=body)
+    except ValidationError as exc:
+        raise ContentInvalid(
+            path=str(path),
+            problem=str(exc.errors()[0]["msg"])
+            + " at "
+            + ".".join(map(str, exc.errors()[0]["loc"])),
+        ) from exc
 
 
 def load_articles(directory: Path) -> list[Article]:
     """Every article file under `directory` whose extension has a reader (.md, .html, .txt)."""
-    articles: list[Article] = []
-    paths = (p for p in directory.rglob("*") if p.suffix.lower() in READERS.names())
-    for path in sorted(paths):
-        metadata, body = READERS.get(path.suffix.lower())(path)
-        try:
-            article = Article(**metadata, body=body)
-        except ValidationError as exc:
-            raise ContentInvalid(
-                path=str(path),
-                problem=str(exc.errors()[0]["msg"])
-                + " at "
-                + ".".join(map(str, exc.errors()[0]["loc"])),
-            ) from exc
-        articles.append(article)
+    articles = [load_article(path) for path in article_paths(directory)]
     ids = [a.id for a in articles]
     if len(ids) != len(set(ids)):
         dup = next(i for i in ids if ids.count(i) > 1)
@@ -184,6 +214,7 @@ def article_entry(article: Article) -> Entry:
         symptom=article.symptom,
         cause=article.cause,
         workaround=article.workaround,
+        groups=article.groups,
     )
 
 

@@ -106,16 +106,26 @@ class _HtmlText(HTMLParser):
             self.parts.append(data)
 
 
-def read_html(path: Path) -> tuple[Metadata, str]:
-    """An HTML page: `<html lang>`, `<title>`, `<meta name="keywords|type|category|updated|
-    symptom|cause|workaround">` (also with a `guichet:` prefix), and the text of the page."""
+def _parse_html(markup: str) -> tuple[_HtmlText, str]:
     parser = _HtmlText()
-    parser.feed(path.read_text(encoding="utf-8"))
+    parser.feed(markup)
     parser.close()
     lines = [" ".join(SPACES.split(line.strip())) for line in "".join(parser.parts).splitlines()]
     body = "\n".join(lines).strip()
     while "\n\n\n" in body:
         body = body.replace("\n\n\n", "\n\n")
+    return parser, body
+
+
+def html_text(markup: str) -> str:
+    """HTML as Markdown-like text (headings as "#", list items as "-"), for search."""
+    return _parse_html(markup)[1]
+
+
+def read_html(path: Path) -> tuple[Metadata, str]:
+    """An HTML page: `<html lang>`, `<title>`, `<meta name="keywords|type|category|updated|
+    symptom|cause|workaround">` (also with a `guichet:` prefix), and the text of the page."""
+    parser, body = _parse_html(path.read_text(encoding="utf-8"))
     metadata = dict(parser.metadata)
     if parser.title.strip():
         metadata["title"] = " ".join(SPACES.split(parser.title.strip()))

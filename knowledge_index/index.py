@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 from bot.kernel.errors import IndexMismatch, NotReady
 from bot.kernel.language import Language
 from knowledge_index.columns import Entries, Passage, Passages
-from knowledge_index.documents import Entry, EntryType, passages
+from knowledge_index.documents import ANONYMOUS, Entry, EntryType, Reader, passages
 from knowledge_index.embedders import Embedder, embed_documents
 from knowledge_index.lexical import LexicalIndex, LexicalMatch
 from knowledge_index.text import SPACES
@@ -72,7 +72,8 @@ class SearchQuery:
     `types` keeps those kinds of entries only (None: all); `boosts` are added to the score of
     groups that helped before (the feedback layer sets them); `type_shifts` to the score of
     kinds of entries (what the query asks for: a fix or a thing, see `query_shape`); a
-    `complete` query is a finished question, otherwise its last word may be half-typed.
+    `complete` query is a finished question, otherwise its last word may be half-typed;
+    `reader` is who searches: entries restricted to groups they are not in are left out.
     """
 
     text: str
@@ -82,6 +83,7 @@ class SearchQuery:
     boosts: Mapping[str, float] | None = None
     complete: bool = True
     type_shifts: Mapping[str, float] | None = None
+    reader: Reader = ANONYMOUS
 
 
 # What may follow a title in an article's first heading: "… – FAQ".
@@ -330,10 +332,13 @@ class KnowledgeIndex:
         candidates = set(cosine) | {int(i) for i in lexical_ids}
         wanted = set(query.types) if query.types else None
         shifts = query.type_shifts
+        hidden = self.entries.hidden_from(query.reader)
         best: dict[str, tuple[float, int]] = {}
         for row in candidates:
             number = int(self.passages.entry[row])
             if wanted is not None and self.entries.type_of(number) not in wanted:
+                continue
+            if hidden is not None and hidden[number]:
                 continue
             group = self.entries.group_of(number)
             score = (1 - LEXICAL_WEIGHT) * cosine.get(row, floor) + LEXICAL_WEIGHT * float(
@@ -355,6 +360,7 @@ class KnowledgeIndex:
                 query.language,
                 matched,
                 signals=(cosine.get(row, floor), float(coverage[row])),
+                hidden=hidden,
             )
             for score, row in ranked
         ]
@@ -367,13 +373,14 @@ class KnowledgeIndex:
         matched: list[str],
         *,
         signals: tuple[float, float] = (0.0, 0.0),
+        hidden: npt.NDArray[np.bool_] | None = None,
     ) -> Hit:
         passage = self.passages[row]
         dense, lexical = signals
         entry = self.entries[passage.entry]
         if entry.language != language:
             twin = self.entries.in_language(passage.entry, language)
-            if twin is not None:
+            if twin is not None and not (hidden is not None and hidden[twin]):
                 entry = self.entries[twin]
                 # the twin's passage of the same rank, when it has as many
                 chunks = passages(entry)

@@ -272,13 +272,25 @@ def build_index(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    synced: Sequence[Entry] = (),
 ) -> KnowledgeIndex:
     """Load the index when it matches the content and embedder, otherwise update and save it.
 
     An update re-embeds only the entries whose content changed; `force` re-embeds everything.
+    `synced` are the entries of the other knowledge sources (the synced-documents store).
     """
-    index, _ = update_index(kb_dir, index_dir, embedder, force=force, progress=progress)
+    index, _ = update_index(
+        kb_dir, index_dir, embedder, force=force, progress=progress, synced=synced
+    )
     return index
+
+
+def all_entries(kb_dir: Path, synced: Sequence[Entry] = ()) -> list[Entry]:
+    """The folder's entries (articles, catalog, actions), then the synced sources' ones; a
+    synced entry never replaces one of the folder with the same id."""
+    entries = KnowledgeContent.load(kb_dir).entries()
+    ids = {entry.id for entry in entries}
+    return entries + [entry for entry in synced if entry.id not in ids]
 
 
 def update_index(
@@ -288,8 +300,9 @@ def update_index(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    synced: Sequence[Entry] = (),
 ) -> tuple[KnowledgeIndex, Changes]:
-    entries = KnowledgeContent.load(kb_dir).entries()
+    entries = all_entries(kb_dir, synced)
     manifest = KnowledgeIndex.read_manifest(index_dir)
     if (
         not force
@@ -313,6 +326,7 @@ def open_knowledge_base(
     progress: Progress | None = None,
     *,
     build: bool = True,
+    synced: Sequence[Entry] = (),
 ) -> IndexedKnowledgeBase:
     """The served knowledge base; brought up to date first unless `build` is false.
 
@@ -326,10 +340,9 @@ def open_knowledge_base(
         manifest = KnowledgeIndex.read_manifest(index_dir)
         if build and (
             manifest is None
-            or manifest.content_hash
-            != content_hash(KnowledgeContent.load(kb_dir).entries(), embedder)
+            or manifest.content_hash != content_hash(all_entries(kb_dir, synced), embedder)
         ):
-            index = build_index(kb_dir, index_dir, embedder, progress=progress)
+            index = build_index(kb_dir, index_dir, embedder, progress=progress, synced=synced)
         else:
             index = KnowledgeIndex.load(index_dir, embedder)
     except NotReady as exc:

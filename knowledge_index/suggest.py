@@ -27,7 +27,7 @@ from bot.kernel.language import Language
 from bot.kernel.links import safe_link
 from bot.kernel.notices import ActiveNotices, Notice
 from knowledge_index.abstention import Sureness
-from knowledge_index.documents import EntryType
+from knowledge_index.documents import ANONYMOUS, EntryType, Reader
 from knowledge_index.embedders import Embedder, Vectors
 from knowledge_index.feedback import boosts, query_key
 from knowledge_index.highlight import Matcher, highlight, snippet
@@ -189,29 +189,43 @@ class SuggestionService:
         self.suggest_threshold = suggest_threshold
         self.sureness = sureness
         self._notice_matcher = NoticeMatcher(knowledge.embedder)
-        self._cache: OrderedDict[tuple[str, str, int], tuple[tuple[object, ...], Suggestions]]
+        self._cache: OrderedDict[
+            tuple[str, str, int, Reader | None], tuple[tuple[object, ...], Suggestions]
+        ]
         self._cache = OrderedDict()
 
-    async def suggest(self, query: str, *, language: Language, limit: int = 8) -> Suggestions:
+    async def suggest(
+        self, query: str, *, language: Language, limit: int = 8, reader: Reader = ANONYMOUS
+    ) -> Suggestions:
         text = clean(query, limit=MAX_SUGGEST_CHARACTERS)
         if len(text.strip()) < MIN_CHARACTERS or not query_words(text)[0]:
             return Suggestions(query=query, language=language, suggestions=[])
         signals, active = await self.feedback.signals(), await self.notices.active()
         # What everyone types first ("vp", "mot de p") comes back all day: keep the answers
-        # until the index, the feedback or the notices change.
-        generation = (self.knowledge.index, signals, active)
-        cached = self._cache.get((text, language, limit))
+        # until the index, the feedback or the notices change (per reader only when the
+        # index restricts some entries).
+        index = self.knowledge.index
+        generation = (index, signals, active)
+        who = reader if index is not None and len(index.entries.restricted) else None
+        key = (text, language, limit, who)
+        cached = self._cache.get(key)
         if cached is not None and all(a is b for a, b in zip(cached[0], generation, strict=True)):
-            self._cache.move_to_end((text, language, limit))
+            self._cache.move_to_end(key)
             return cached[1].model_copy(update={"query": query})
-        result = self._suggest(text, language, limit, signals, active)
-        self._cache[(text, language, limit)] = (generation, result)
+        result = self._suggest(text, language, limit, signals, active, reader)
+        self._cache[key] = (generation, result)
         if len(self._cache) > RESULT_CACHE:
             self._cache.popitem(last=False)
         return result.model_copy(update={"query": query})
 
     def _suggest(
-        self, text: str, language: Language, limit: int, signals: Signals, active: list[Notice]
+        self,
+        text: str,
+        language: Language,
+        limit: int,
+        signals: Signals,
+        active: list[Notice],
+        reader: Reader,
     ) -> Suggestions:
         key = query_key(text)
         typed, typing = query_words(text)
@@ -229,6 +243,7 @@ class SuggestionService:
                     types=SUGGESTABLE,
                     boosts=boosts(signals, key),
                     complete=False,
+                    reader=reader,
                 )
             )
             vector = found.vector

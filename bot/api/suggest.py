@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.deps import ServicesDep
-from bot.auth import AgentUser
+from bot.auth import AgentUser, MaybeUser
 from bot.kernel.errors import NotFound
 from bot.kernel.feedback import Gap
 from bot.kernel.language import Language
@@ -70,20 +70,25 @@ class AnswerVote(BaseModel):
 async def suggest(
     services: ServicesDep,
     suggestions: SuggestionsDep,
+    user: MaybeUser,
     q: Annotated[str, Query(max_length=MAX_SUGGEST_CHARACTERS, description="what is typed")] = "",
     lang: Annotated[Language | None, Query(description="en or fr")] = None,
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
 ) -> Suggestions:
     """Suggestions from the second character: notices, actions, catalog, procedures, known
-    errors; always ending with "create a ticket with this text" and "chat with an agent"."""
+    errors; always ending with "create a ticket with this text" and "chat with an agent".
+    Entries restricted to some groups come only to their members (and to agents)."""
     return await suggestions.suggest(
-        q, language=lang or services.settings.default_language, limit=limit
+        q,
+        language=lang or services.settings.default_language,
+        limit=limit,
+        reader=await services.readers.of(user),
     )
 
 
 @router.post("/search", response_model=SearchResults)
 async def search(
-    body: SearchRequest, services: ServicesDep, suggestions: SuggestionsDep
+    body: SearchRequest, services: ServicesDep, suggestions: SuggestionsDep, user: MaybeUser
 ) -> SearchResults:
     """Full results for a query; `confident` tells whether the best one answers it."""
     return await suggestions.search(
@@ -92,6 +97,7 @@ async def search(
             body.language or services.settings.default_language,
             limit=body.limit,
             types=body.types,
+            reader=await services.readers.of(user),
         )
     )
 

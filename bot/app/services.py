@@ -10,6 +10,8 @@ import anyio
 from actions.identity import IDENTITY_PROVIDERS
 from actions.protocol import Similarity
 from actions.registry import default_actions
+from bot.app.sources import synced_entries
+from bot.auth.readers import Readers
 from bot.auth.store import AuthStore
 from bot.console.live import announcer
 from bot.dialogue.engine import DialogueEngine, Thresholds
@@ -72,6 +74,8 @@ async def load_components(
 ) -> Components:
     """Load the model, (re)build the index and train the NLU when their inputs changed."""
     embedder = await anyio.to_thread.run_sync(load_embedder, settings.knowledge.embedder)
+    # The documents synced from other sources than the folder (none unless some are enabled).
+    synced = await synced_entries(settings)
     knowledge = await anyio.to_thread.run_sync(
         lambda: open_knowledge_base(
             settings.knowledge.kb_dir,
@@ -79,6 +83,7 @@ async def load_components(
             embedder,
             progress=index_progress,
             build=settings.knowledge.build_on_start,
+            synced=synced,
         )
     )
     data = await anyio.to_thread.run_sync(load_training_data, settings.nlu.data_dir)
@@ -106,6 +111,7 @@ async def open_services(settings: Settings, components: Components | None = None
     knowledge = FeedbackKnowledgeBase(components.knowledge, feedback, sureness=sureness)
     identity = IDENTITY_PROVIDERS.get(settings.identity_provider)()
     directory = build_directory(settings.directory)
+    readers = Readers(components.knowledge, directory)
     conversations = ConversationStore(database, redactor)
     events = open_bus(settings.redis_url)
     auth = AuthStore(
@@ -144,6 +150,7 @@ async def open_services(settings: Settings, components: Components | None = None
         default_language=settings.default_language,
         thresholds=Thresholds(suggest=settings.knowledge.chat_suggest_threshold),
         locks=scale.locks,
+        readers=readers.by_email,
     )
     engine.on_saved = announcer(events)
     return Services(
@@ -167,6 +174,7 @@ async def open_services(settings: Settings, components: Components | None = None
             sureness=sureness,
         ),
         auth=auth,
+        readers=readers,
         events=events,
     )
 

@@ -20,6 +20,7 @@ from bot.api.rate_limit import rate_limit
 from bot.api.security_headers import SecurityHeaders
 from bot.app.channels import channel_plugins
 from bot.app.services import open_services, sync_worker
+from bot.app.sources import source_scheduler
 from bot.auth.token_cache import follow as follow_revocations
 from bot.channels.runtime import mount_channels, running_channels
 from bot.console import insights as console_insights
@@ -51,6 +52,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             opened.knowledge, opened.scale.link, poll_seconds=settings.scale.index_poll_seconds
         )
         watching = asyncio.create_task(watcher.run(stop))
+        # Knowledge sources synced on their intervals (only when some are enabled).
+        sources = source_scheduler(opened)
+        syncing_sources = asyncio.create_task(sources.run(stop)) if sources else None
         # Token revocations announced by other processes (and the CLI) empty the token cache.
         revocations = asyncio.create_task(
             follow_revocations(opened.auth.token_cache, opened.events, stop)
@@ -66,6 +70,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         finally:
             stop.set()
             await watching
+            if syncing_sources is not None:
+                await syncing_sources
             await revocations
             if purging is not None:
                 await purging

@@ -42,6 +42,7 @@ from bot.auth.deps import (
     MaybeUser,
     check_owner,
     current_user,
+    optional_user,
     require_role,
 )
 from bot.auth.roles import ROLES, Principal, Role
@@ -58,5 +59,6 @@ __all__ = [
     "Role",
     "check_owner",
     "current_user",
+    "optional_user",
     "require_role",
 ]

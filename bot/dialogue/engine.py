@@ -24,7 +24,7 @@ from bot.kernel.registry import Registry
 from bot.scale.locks import ConversationLocks, LocalLocks
 from bot.storage.conversations import ConversationStore
 from bot.tickets.service import TicketService
-from knowledge_index.documents import EntryType
+from knowledge_index.documents import ANONYMOUS, EntryType, Reader
 from knowledge_index.feedback import record_answer_vote
 from knowledge_index.index import Hit, SearchQuery
 from knowledge_index.service import AnsweringKnowledgeBase
@@ -60,6 +60,12 @@ HIDDEN = "••••••"  # what the transcript keeps of a one-time code
 OUTAGE_IMPACT = "organisation"
 # Told of every exchange saved (the console's live updates); the services set it.
 TurnsSaved = Callable[[Conversation, list[Turn]], Awaitable[None]]
+# The reader a chat's user is (by their user id, an e-mail on most channels).
+ReaderOf = Callable[[str], Awaitable[Reader]]
+
+
+async def _anyone(_user_id: str) -> Reader:
+    return ANONYMOUS
 
 
 # Words of a bare "open a ticket" request; what else a message says describes the problem.
@@ -123,8 +129,11 @@ class DialogueEngine:
         thresholds: Thresholds = Thresholds(),
         notices: NoticeLookup | None = None,
         locks: ConversationLocks | None = None,
+        readers: ReaderOf | None = None,
     ) -> None:
         self.parser = parser
+        # Who the user is for restricted entries (their directory groups); default: anyone.
+        self.readers: ReaderOf = readers or _anyone
         self.knowledge = knowledge
         self.actions = actions
         self.conversations = conversations
@@ -376,7 +385,7 @@ class DialogueEngine:
                 )
             ]
         if intent == "article":
-            return self._show_article(conversation, parse.entity("article") or "")
+            return await self._show_article(conversation, parse.entity("article") or "")
         if intent in PROBLEMS | {FALLBACK_INTENT} and self._also_asks_for_a_ticket(parse):
             # "Open a ticket: the printer is jammed" - do what was asked, keep the category.
             state.last_problem = parse.text
@@ -452,8 +461,9 @@ class DialogueEngine:
     ) -> list[Reply]:
         state, language = conversation.state, conversation.language
         state.last_problem = text
+        reader = await self.readers(conversation.user_id)
         answered = await self.knowledge.answer(
-            SearchQuery(text, language, limit=3, types=ARTICLE_TYPES)
+            SearchQuery(text, language, limit=3, types=ARTICLE_TYPES, reader=reader)
         )
         hits = answered.hits
         if answered.answer:
@@ -528,8 +538,11 @@ class DialogueEngine:
             ),
         ]
 
-    def _show_article(self, conversation: Conversation, group: str) -> list[Reply]:
+    async def _show_article(self, conversation: Conversation, group: str) -> list[Reply]:
         entry = self.knowledge.entry(group, conversation.language)
+        if entry is not None and entry.groups:
+            reader = await self.readers(conversation.user_id)
+            entry = entry if reader.may_read(entry.groups) else None
         if entry is None:
             return [
                 Reply(

@@ -32,6 +32,7 @@ from bot.settings.limits import LimitSettings
 from bot.settings.privacy import PrivacySettings
 from bot.settings.rasa_actions import RasaActionSettings
 from bot.settings.secret_strength import GENERATE, MIN_BITS, MIN_LENGTH, weakness
+from bot.settings.sources import SourceSettings
 from bot.settings.teams import TeamsSettings
 from bot.settings.toml_source import TomlWithoutSecrets
 from bot.settings.web import WebSettings
@@ -81,6 +82,8 @@ class KnowledgeSettings(BaseModel):
     # Build or update the index at start-up when the content changed; production builds
     # it with `guichet index update` instead, and a missing index then fails /readyz.
     build_on_start: bool = True
+    # Where documents come from besides the folder (Request Tracker's articles, ...).
+    sources: SourceSettings = SourceSettings()
 
 
 class TicketSettings(BaseModel):

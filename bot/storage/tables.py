@@ -371,3 +371,34 @@ class IdempotencyKeyRow(Base):
     ticket_id: Mapped[int | None]
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class KnowledgeSourceRow(Base):
+    """Where each knowledge source's sync stands (migration 0008_knowledge_sources)."""
+
+    __tablename__ = "knowledge_sources"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The source's own opaque position (a time, a map of file hashes): machine values.
+    cursor: Mapped[str | None] = mapped_column(Text)
+    last_sync: Mapped[datetime | None]
+    last_success: Mapped[datetime | None]
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    deleted: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class KnowledgeDocumentRow(Base):
+    """A document synced from a knowledge source, as the index's entry (JSON). Articles of the
+    organisation, not what people typed: stored verbatim. The folder source keeps only the
+    hash (the folder is its own store)."""
+
+    __tablename__ = "knowledge_documents"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    document_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    entry: Mapped[str | None] = mapped_column(Text)
+    synced_at: Mapped[datetime]

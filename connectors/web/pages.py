@@ -13,11 +13,14 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from bot.api.deps import ServicesDep
 from bot.api.page_language import LANGUAGES, page_language
+from bot.auth import optional_user
+from bot.kernel.errors import NotAuthenticated
 from bot.kernel.i18n import t
 from bot.kernel.language import Language
+from bot.services import Services
 from connectors.web.layout import bar, page, widget_tag
 from connectors.web.missing import missing, search_results
-from knowledge_index.documents import article_text
+from knowledge_index.documents import Entry, article_text
 from knowledge_index.suggest import MAX_SUGGEST_CHARACTERS
 
 FAVICON = Path(__file__).resolve().parent / "static" / "favicon.svg"
@@ -107,6 +110,8 @@ def article_router(*, demo: bool) -> APIRouter:
         entry = None
         if language in LANGUAGES and _SLUG.fullmatch(slug):
             entry = found.entry(slug, language)
+        if entry is not None and entry.groups and not await _may_read(request, services, entry):
+            entry = None  # restricted to groups the reader is not in: as if it did not exist
         if entry is None or not entry.url.startswith("/kb/"):
             return missing(page_language(request, services), widget)
         body = (
@@ -152,6 +157,14 @@ def article_router(*, demo: bool) -> APIRouter:
         return FileResponse(FAVICON, media_type="image/svg+xml")
 
     return pages
+
+
+async def _may_read(request: Request, services: Services, entry: Entry) -> bool:
+    try:
+        principal = await optional_user(request)
+    except NotAuthenticated:  # a stale session: the page is read as by anyone
+        principal = None
+    return (await services.readers.of(principal)).may_read(entry.groups)
 
 
 def _without_title(body: str) -> str:

@@ -59,6 +59,9 @@ VERBATIM = {
     "sessions": {"session_hash", "csrf_token"},
     "audit_log": {"actor", "role", "action", "target_kind"},
     "idempotency_keys": {"route", "key", "fingerprint", "response"},
+    # The organisation's articles as their source gives them, and sync positions and errors.
+    "knowledge_sources": {"source", "cursor", "last_error"},
+    "knowledge_documents": {"source", "document_id", "content_hash", "entry"},
 }  # fmt: skip
 
 

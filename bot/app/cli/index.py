@@ -1,4 +1,4 @@
-"""`guichet index build|update|status` and `guichet eval search`."""
+"""`guichet index build|update|status|sync` and `guichet eval search`."""
 
 from __future__ import annotations
 
@@ -13,21 +13,29 @@ from rich.table import Table
 from bot.app.cli.common import console, progress_bar, settings_or_exit
 from bot.app.cli.eval_real import POSTGRES_ENV, REAL_DIR, run_real
 from bot.kernel.errors import GuichetError
-from bot.settings import PACKAGE_ROOT
+from bot.settings import PACKAGE_ROOT, Settings
+from knowledge_index.sources.sync import SyncResult
 
 DEFAULT_EVAL = PACKAGE_ROOT / "knowledge_index" / "eval" / "queries.yaml"
 index_app = typer.Typer(help="Build, update and inspect the knowledge index.", no_args_is_help=True)
 
 
 def _write(force: bool) -> None:
+    from bot.app.sources import synced_entries
     from knowledge_index.embedders import load_embedder
     from knowledge_index.service import update_index
 
     settings = settings_or_exit()
     embedder = load_embedder(settings.knowledge.embedder)
+    synced = asyncio.run(synced_entries(settings))
     with progress_bar("Embedding passages") as update:
         index, changes = update_index(
-            settings.knowledge.kb_dir, settings.index_dir, embedder, force=force, progress=update
+            settings.knowledge.kb_dir,
+            settings.index_dir,
+            embedder,
+            force=force,
+            progress=update,
+            synced=synced,
         )
     if settings.redis_url and changes.any:
         from bot.scale.index_versions import announce_version
@@ -66,7 +74,6 @@ def update() -> None:
 @index_app.command("status")
 def status() -> None:
     """What the served index holds, and what an update would change."""
-    from knowledge_index.documents import KnowledgeContent
     from knowledge_index.embedders import load_embedder
     from knowledge_index.index import KnowledgeIndex
     from knowledge_index.service import compare
@@ -91,7 +98,11 @@ def status() -> None:
     except GuichetError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
-    changes = compare(KnowledgeContent.load(settings.knowledge.kb_dir).entries(), index)
+    from bot.app.sources import synced_entries
+    from knowledge_index.service import all_entries
+
+    synced = asyncio.run(synced_entries(settings))
+    changes = compare(all_entries(settings.knowledge.kb_dir, synced), index)
     if changes.any:
         console.print(
             f"Out of date: {changes.added} to add, {changes.changed} changed, "
@@ -99,6 +110,77 @@ def status() -> None:
         )
         raise typer.Exit(1)
     console.print(f"Up to date with {settings.knowledge.kb_dir}.")
+
+
+@index_app.command("sync")
+def sync(
+    source: Annotated[
+        str | None, typer.Argument(help="The source to sync: folder, request_tracker, ...")
+    ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Sync the folder and every enabled source.")
+    ] = False,
+) -> None:
+    """Read what changed in a knowledge source since its last sync (created, changed,
+    deleted), store it and update the index; exit 1 when a source could not be read."""
+    from bot.app.sources import source_context
+    from knowledge_index.sources.registry import configured_sources
+
+    settings = settings_or_exit()
+    known = configured_sources(source_context(settings))
+    if every == (source is not None):
+        console.print("Name one source, or --all. Configured: " + ", ".join(known) + ".")
+        raise typer.Exit(2)
+    names = known if every else [source or ""]
+    if not every and source not in known:
+        console.print(
+            f"[red]Unknown or disabled source {source!r}[/red]; configured: {', '.join(known)} "
+            "(enable one with GUICHET_KNOWLEDGE__SOURCES__ENABLED)."
+        )
+        raise typer.Exit(2)
+    results = asyncio.run(_sync(settings, names))
+    table = Table("source", "created", "changed", "deleted", "unchanged", "errors")
+    for result in results:
+        table.add_row(
+            result.source, str(result.created), str(result.changed), str(result.deleted),
+            str(result.unchanged), "; ".join(result.errors) or "none",
+        )  # fmt: skip
+    console.print(table)
+    if any(result.errors for result in results):
+        console.print(
+            "[yellow]Some documents or sources could not be read: the index keeps what was "
+            "synced before.[/yellow]"
+        )
+        raise typer.Exit(1)
+
+
+async def _sync(settings: Settings, names: list[str]) -> list[SyncResult]:
+    from bot.app.sources import SourceSync, lazy_detector
+    from bot.storage.database import Database
+    from bot.storage.knowledge_sources import KnowledgeSourceStore
+    from knowledge_index.embedders import load_embedder
+
+    database = Database(settings.effective_database_url)
+    try:
+        await database.migrate()
+        embedder = load_embedder(settings.knowledge.embedder)
+        syncing = SourceSync(
+            settings, KnowledgeSourceStore(database), embedder, lazy_detector(settings)
+        )
+        with progress_bar("Embedding passages") as update:
+            results, changes = await syncing.sync(
+                names, report=lambda line: console.print(line, highlight=False), progress=update
+            )
+        if changes is not None:
+            console.print(
+                f"Index: {changes.added} added, {changes.changed} changed, "
+                f"{changes.removed} removed, {changes.unchanged} unchanged."
+            )
+        else:
+            console.print("Nothing changed: the index stays as it is.")
+        return results
+    finally:
+        await database.close()
 
 
 class EvalSet(StrEnum):

@@ -208,7 +208,11 @@ def doctor() -> None:
 
 
 async def _doctor(table: Table) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.app.sources import source_status
     from bot.storage.database import Database
+    from bot.storage.knowledge_sources import KnowledgeSourceStore
     from knowledge_index.documents import KnowledgeContent
     from knowledge_index.embedders import load_embedder
     from knowledge_index.index import KnowledgeIndex
@@ -231,6 +235,16 @@ async def _doctor(table: Table) -> int:
     try:
         await database.ping()
         report("database", True, database.engine.url.render_as_string(hide_password=True))
+        try:
+            for ok, line in await source_status(settings, KnowledgeSourceStore(database)):
+                report("source", ok, line)
+        except SQLAlchemyError:
+            report(
+                "sources",
+                True,
+                "no sync recorded yet (the schema is created by `guichet db upgrade` or when "
+                "the service starts)",
+            )
     except Exception as exc:
         report("database", False, f"{type(exc).__name__}: {exc}. Check GUICHET_DATABASE_URL.")
     finally:

@@ -1,0 +1,47 @@
+"""Typed settings of the knowledge sources: `GUICHET_KNOWLEDGE__SOURCES__*`.
+
+The folder (`GUICHET_KNOWLEDGE__KB_DIR`) is always a source; the others are read when listed
+in `enabled`. Each is synced every `interval_seconds` by the service's background worker, and
+on demand with `guichet index sync SOURCE`.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, SecretStr
+
+NO_SECRET = SecretStr("")
+
+
+class FolderSourceSettings(BaseModel):
+    """The knowledge-base folder itself (`GUICHET_KNOWLEDGE__KB_DIR`)."""
+
+    interval_seconds: float = Field(300.0, gt=0)
+
+
+class RequestTrackerArticlesSettings(BaseModel):
+    """Request Tracker 5's articles, through REST2 (`{base_url}/REST/2.0/articles`)."""
+
+    base_url: str = ""
+    username: str = "root"
+    password: SecretStr = NO_SECRET
+    token: SecretStr = NO_SECRET  # an RT auth token; used instead of the password when set
+    # The article classes read; their articles' body is the custom field `body_field`.
+    classes: list[str] = Field(default_factory=lambda: ["General"])
+    body_field: str = "Content"
+    # Groups (of the directory) allowed to read a class's articles; a class not listed here is
+    # for everyone. RT's own rights are not read: REST2 does not expose them.
+    class_groups: dict[str, list[str]] = Field(default_factory=dict)
+    # Where people open an article: RT's web address; empty: base_url.
+    web_url: str = ""
+    interval_seconds: float = Field(900.0, gt=0)
+
+
+class SourceSettings(BaseModel):
+    # Sources read besides the folder, by name: "request_tracker".
+    enabled: list[str] = Field(default_factory=list)
+    # Sync each enabled source on its interval in the service (one process is enough: the
+    # others pick the new index version up).
+    run_scheduler: bool = True
+    timeout_seconds: float = Field(30.0, gt=0)
+    folder: FolderSourceSettings = FolderSourceSettings()
+    request_tracker: RequestTrackerArticlesSettings = RequestTrackerArticlesSettings()

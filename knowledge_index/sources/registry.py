@@ -1,0 +1,32 @@
+"""The registry of knowledge sources, chosen by name (`GUICHET_KNOWLEDGE__SOURCES__ENABLED`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.kernel.registry import Registry
+from knowledge_index.sources.folder import FolderSource
+from knowledge_index.sources.protocol import KnowledgeSource, SourceContext
+from knowledge_index.sources.request_tracker import RequestTrackerArticles
+
+FOLDER = "folder"
+SourceFactory = Callable[[SourceContext], KnowledgeSource]
+SOURCES: Registry[SourceFactory] = Registry("knowledge source")
+
+
+def build_source(name: str, context: SourceContext) -> KnowledgeSource:
+    return SOURCES.get(name)(context)
+
+
+def configured_sources(context: SourceContext) -> list[str]:
+    """The folder, then the enabled sources, by name."""
+    return [FOLDER, *(name for name in context.settings.enabled if name != FOLDER)]
+
+
+SOURCES.register(FOLDER, lambda context: FolderSource(context.kb_dir))
+SOURCES.register(
+    "request_tracker",
+    lambda context: RequestTrackerArticles(
+        context.settings.request_tracker, timeout_seconds=context.settings.timeout_seconds
+    ),
+)
