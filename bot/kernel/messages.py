@@ -188,15 +188,15 @@ def waiting_for(ticket: Ticket, language: str) -> str | None:
     approval = ticket.details.get("approval") if ticket.kind == "request" else None
     if approval in ("waiting", "rejected") and ticket.status in ("pending", "rejected"):
         approver = str(ticket.details.get("approver") or "")
-        # the approver's own name once known (the directory's), else who they are to the requester
-        named = ticket.details.get("approver_name")
-        who = (
-            str(named)
-            if isinstance(named, str) and named
-            else approver_name(approver, language)
-            if approver != "none"
-            else t(THE_APPROVER, language)
+        # the person's own name once known (the directory's), else who they are to the requester
+        named = ticket.details.get(
+            "approver_name" if approval == "waiting" else "approver_decision_name"
         )
+        if isinstance(named, str) and named:
+            if approval == "waiting":
+                return t("awaiting {name}'s approval", language, name=named)
+            return t("{name} did not approve it", language, name=named)
+        who = approver_name(approver, language) if approver != "none" else t(THE_APPROVER, language)
         said = AWAITING_APPROVAL if approval == "waiting" else NOT_APPROVED
         return t(said, language, approver=who)
     return t(WAITING_FOR[ticket.status], language) if ticket.status in WAITING_FOR else None

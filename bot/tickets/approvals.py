@@ -176,18 +176,20 @@ class ApprovalService:
         requester = await self.name_of(ticket.requester)
         item = self.catalog(str(ticket.details.get("catalog_item") or ""))
         what = item.title.get(language) if item else ticket.title  # type: ignore[arg-type]
+        said = {"requester": requester, "reference": ticket.reference, "item": what}
         lines = [
             t(
-                "Reminder: {requester} is still waiting for your approval of {reference}: {item}."
-                if reminder
-                else "{requester} asks for your approval of {reference}: {item}.",
+                "Reminder: {requester} is still waiting for your approval of {reference}: {item}.",
                 language,
-                requester=requester,
-                reference=ticket.reference,
-                item=what,
+                **said,
             )
+            if reminder
+            else t("{requester} asks for your approval of {reference}: {item}.", language, **said)
         ]
-        lines += [f"- {label}: {value}" for label, value in self.fields(ticket, item, language)]
+        lines += [
+            t("- {label}: {value}", language, label=label, value=value)
+            for label, value in self.fields(ticket, item, language)
+        ]
         cost = float(ticket.details.get("cost_eur") or 0)
         if cost:
             lines.append(t("Cost: {amount} EUR", language, amount=number(cost, language)))
