@@ -143,6 +143,7 @@ async def open_services(settings: Settings, components: Components | None = None
         notifier=notifier,
         directory=directory,
         addresses=ChannelAddressStore(database),
+        conversations=conversations,
         catalog=components.knowledge.catalog_item,
         settings=settings.approvals,
         is_admin=lambda email: has_role(email, ("admin",)),

@@ -3,8 +3,8 @@
 A catalog order that needs approval waits in `pending` with `details["approval"] == "waiting"`.
 `request` finds who decides from the catalog's rule (the requester's manager, or the members
 of a directory group; bot/kernel/approvals.py) and sends each of them an Approve / Reject
-message on the channel they last used, in their language. When nobody can be found or reached,
-the service desk decides, and the history says why.
+message on the channel they last used, in the language they speak there. When nobody can be
+found or reached, the service desk decides, and the history says why.
 
 `decide` is the one way a decision is taken (chat buttons, the HTTP API, the console): only an
 approver, an administrator or, once the approval is the service desk's, an agent may decide;
@@ -38,6 +38,7 @@ from bot.kernel.people import shown_name
 from bot.kernel.ticket_models import Ticket
 from bot.scale.locks import ConversationLocks
 from bot.settings.approvals import ApprovalSettings
+from bot.storage.conversations import ConversationStore
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
 from knowledge_index.documents import CatalogItem
@@ -77,6 +78,7 @@ class ApprovalService:
         notifier: TicketNotifier,
         directory: Directory,
         addresses: ChannelAddressStore,
+        conversations: ConversationStore,
         catalog: Callable[[str], CatalogItem | None],
         settings: ApprovalSettings,
         is_admin: IsRole,
@@ -89,6 +91,7 @@ class ApprovalService:
         self.notifier = notifier
         self.directory = directory
         self.addresses = addresses
+        self.conversations = conversations
         self.catalog = catalog
         self.settings = settings
         self.is_admin = is_admin
@@ -165,7 +168,11 @@ class ApprovalService:
         address = await self.addresses.last_used(person.email)
         if address is None:
             return
-        language = person.language or self.default_language
+        # the language they speak with Guichet there, else the directory's
+        latest = await self.conversations.latest_for_user(
+            channel=address.channel, user_id=person.email
+        )
+        language = latest.language if latest else person.language or self.default_language
         replies = await self.message(ticket, rule, language, reminder=reminder)
         await self.notifier.queue(person.email, address.channel, replies)
 

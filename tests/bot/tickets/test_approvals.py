@@ -109,7 +109,7 @@ async def test_rejecting_asks_for_a_reason_the_requester_reads(services: Service
     claire = await on_the_web(services, CLAIRE, "en")
     ticket = await order_monitor(services, JOHN, "en")
     [[asked]] = await queued_for(services, CLAIRE)
-    assert [b.title for b in asked.buttons] == ["Approuver", "Refuser"]  # her directory language
+    assert [b.title for b in asked.buttons] == ["Approve", "Reject"]  # as she speaks on the web
     why = await claire.say(asked.buttons[1].payload)
     assert "Why do you reject" in why
     assert (await services.tickets.get(ticket.reference)).status == "pending"
