@@ -8,7 +8,7 @@ from actions.protocol import ActionContext, SimpleAction, Slot, SlotKind
 from actions.tickets import transcript_excerpt
 from bot.kernel.domain import Link, Reply
 from bot.kernel.i18n import t, tn
-from bot.kernel.messages import APPROVER_NAMES
+from bot.kernel.messages import approver_name
 from bot.kernel.ticket_models import NewTicket
 from knowledge_index.documents import CatalogField, CatalogItem
 
@@ -53,7 +53,7 @@ class OrderItem(SimpleAction):
             t(
                 " (needs approval from {approver})",
                 language,
-                approver=t(APPROVER_NAMES[item.approver], language),
+                approver=approver_name(item.approver, language),
             )
             if item.requires_approval
             else ""
@@ -117,6 +117,9 @@ class OrderItem(SimpleAction):
             ticket = await context.tickets.transition(
                 ticket.reference, "pending", actor="guichet:approval"
             )
+            request_approval = context.services.get("request_approval")
+            if request_approval is not None:  # find the approver and tell them
+                await request_approval(ticket.reference)
         next_step = t(" It now awaits approval.", language) if item.requires_approval else ""
         return [
             Reply(

@@ -20,6 +20,7 @@ from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
 from bot.storage.notices import NoticeStore
 from bot.storage.search_feedback import FeedbackStore
+from bot.tickets.approvals import ApprovalService
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
 from knowledge_index.embedders import Embedder
@@ -58,6 +59,8 @@ class Services:
     readers: Readers
     # Live updates for the console, across processes when Redis is configured.
     events: EventBus
+    # Approvals that reach the approver (catalog orders), their reminders and escalation.
+    approvals: ApprovalService
     # Channels register themselves here when the app mounts them (web, Slack, Teams).
     channels: Registry[ChatChannel] = field(default_factory=channel_registry)
     # Conversation locks and the Redis link shared with the other processes.

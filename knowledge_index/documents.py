@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
+from bot.kernel.approvals import approver_rule
 from bot.kernel.errors import GuichetError
 from bot.kernel.language import Language
 from bot.kernel.links import SafeLink
@@ -75,7 +76,8 @@ class CatalogItem(BaseModel):
     description: Localised
     tags: list[Tag] = Field(default_factory=list)
     requires_approval: bool = False
-    approver: str = "none"
+    # who approves: "manager", "group:<directory group>" or "none" (bot/kernel/approvals.py)
+    approver: Annotated[str, BeforeValidator(lambda v: str(approver_rule(str(v))))] = "none"
     delivery_days: int = 0
     cost_eur: float = 0
     fields: list[CatalogField] = Field(default_factory=list)

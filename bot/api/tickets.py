@@ -16,10 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.api.deps import ServicesDep
 from bot.api.idempotency import WITHOUT_KEY, IdempotentWriteDep, idempotent_responses
-from bot.auth import AgentUser, CurrentUser, Principal, check_owner
-from bot.kernel.domain import Reply, utcnow
+from bot.auth import CurrentUser, Principal, check_owner
+from bot.kernel.domain import utcnow
 from bot.kernel.errors import Forbidden
-from bot.kernel.i18n import t
 from bot.kernel.language import Language
 from bot.kernel.ticket_models import Comment, Event, NewTicket, SyncState, Ticket
 from bot.kernel.tickets import TRANSITIONS, Impact, Status, Urgency
@@ -254,22 +253,23 @@ class ApprovalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     approved: bool
-    approver: str = Field(min_length=3, max_length=255)
+    reason: str | None = Field(
+        None, max_length=1000, description="Why it is rejected; the requester reads it."
+    )
 
 
 @router.post("/{reference}/approval", response_model=TicketOut)
 async def decide_approval(
-    reference: str, body: ApprovalIn, services: ServicesDep, caller: AgentUser
+    reference: str, body: ApprovalIn, services: ServicesDep, caller: CurrentUser
 ) -> TicketOut:
-    """Approve (the request goes to the service desk) or reject a request waiting for approval."""
-    ticket = await services.tickets.decide_approval(
-        reference, approved=body.approved, approver=body.approver
+    """Approve (the request goes to the service desk) or reject a request waiting for approval.
+
+    The caller decides as themselves: its approver (the requester's manager, a member of the
+    item's group), an admin, or an agent once the approval is the service desk's; anyone else
+    gets 403 and nothing changes. A second decision gets 409 naming who decided first.
+    """
+    decision = await services.approvals.decide(
+        reference, by=caller.email, approved=body.approved, reason=body.reason
     )
     await _audit(services, caller, "ticket.approval", reference, approved=body.approved)
-    text = (
-        t("Your request {reference} is approved and goes to the service desk.", ticket.language)
-        if body.approved
-        else t("Your request {reference} was not approved.", ticket.language)
-    )
-    await services.notifier.notify(ticket, [Reply(text=text.format(reference=ticket.reference))])
-    return await _out(services, ticket)
+    return await _out(services, decision.ticket)

@@ -12,11 +12,14 @@ from actions.protocol import Similarity
 from actions.registry import default_actions
 from bot.app.sources import synced_entries
 from bot.auth.readers import Readers
+from bot.auth.roles import Role
 from bot.auth.store import AuthStore
+from bot.channels.addresses import ChannelAddressStore
 from bot.console.live import announcer
 from bot.dialogue.engine import DialogueEngine, Thresholds
 from bot.events import open_bus
 from bot.insights.notices import NoticeAnswers, outage_notice
+from bot.kernel.errors import GuichetError
 from bot.kernel.ticket_models import Ticket
 from bot.privacy.log_filter import install_log_redaction
 from bot.privacy.redact import Redactor
@@ -28,6 +31,7 @@ from bot.storage.database import Database
 from bot.storage.notices import NoticeStore
 from bot.storage.search_feedback import FeedbackStore
 from bot.storage.tickets import TicketStore
+from bot.tickets.approvals import ApprovalService
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
 from bot.tickets.sync import SyncWorker
@@ -123,11 +127,36 @@ async def open_services(settings: Settings, components: Components | None = None
     )
 
     async def display_name(email: str) -> str | None:
+        """An account's name, else the directory's (an approver who is no agent)."""
         user = await auth.user(email)
-        return user.display_name if user is not None else None
+        if user is not None and user.display_name and user.display_name != email.split("@")[0]:
+            return user.display_name
+        try:
+            person = await directory.lookup(email)
+        except GuichetError:
+            person = None
+        return person.name if person is not None else user.display_name if user else None
+
+    async def has_role(email: str, roles: tuple[Role, ...]) -> bool:
+        user = await auth.user(email)
+        return user is not None and user.role in roles
 
     tickets = TicketService(TicketStore(database), settings.tickets, redactor, display_name)
     scale = open_scale(settings)
+    notifier = TicketNotifier(database, conversations)
+    approvals = ApprovalService(
+        tickets=tickets,
+        notifier=notifier,
+        directory=directory,
+        addresses=ChannelAddressStore(database),
+        conversations=conversations,
+        catalog=components.knowledge.catalog_item,
+        settings=settings.approvals,
+        is_admin=lambda email: has_role(email, ("admin",)),
+        is_agent=lambda email: has_role(email, ("agent", "admin")),
+        locks=scale.locks,
+        default_language=settings.default_language,
+    )
     engine = DialogueEngine(
         parser=components.parser,
         knowledge=knowledge,
@@ -140,6 +169,8 @@ async def open_services(settings: Settings, components: Components | None = None
             "default_timezone": settings.default_timezone,
             # The organisation's language: a parent incident's title, for the service desk.
             "default_language": settings.default_language,
+            # A catalog order waiting for approval: find its approver and tell them.
+            "request_approval": approvals.request,
             **(
                 {"publish_notice": outage_notice_publisher(notices)}
                 if settings.insights.auto_publish_outages
@@ -151,6 +182,7 @@ async def open_services(settings: Settings, components: Components | None = None
         thresholds=Thresholds(suggest=settings.knowledge.chat_suggest_threshold),
         locks=scale.locks,
         readers=readers.by_email,
+        approvals=approvals,
     )
     engine.on_saved = announcer(events)
     return Services(
@@ -159,7 +191,7 @@ async def open_services(settings: Settings, components: Components | None = None
         database=database,
         conversations=conversations,
         tickets=tickets,
-        notifier=TicketNotifier(database, conversations),
+        notifier=notifier,
         identity=identity,
         directory=directory,
         components=components,
@@ -176,6 +208,7 @@ async def open_services(settings: Settings, components: Components | None = None
         auth=auth,
         readers=readers,
         events=events,
+        approvals=approvals,
     )
 
 

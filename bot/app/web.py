@@ -59,6 +59,13 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         revocations = asyncio.create_task(
             follow_revocations(opened.auth.token_cache, opened.events, stop)
         )
+        reminding = (
+            asyncio.create_task(
+                opened.approvals.run(stop, settings.approvals.check_interval_seconds)
+            )
+            if settings.approvals.run_worker
+            else None
+        )
         purging = (
             asyncio.create_task(run_purges(opened.database, settings.privacy, stop))
             if settings.privacy.run_purge
@@ -75,6 +82,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             await revocations
             if purging is not None:
                 await purging
+            if reminding is not None:
+                await reminding
             await app.state.rate_limits.aclose()
             if task is not None:
                 await task

@@ -9,6 +9,7 @@ from typing import Any
 
 from actions.protocol import Action, Similarity
 from actions.tickets import answer_resolution
+from bot.dialogue.approvals import ApprovalChat
 from bot.dialogue.form_runner import FAILURES_BEFORE_AGENT, FormRunner
 from bot.dialogue.frustration import frustrated
 from bot.dialogue.notices import NoticeLookup, notices_first
@@ -23,6 +24,7 @@ from bot.kernel.messages import SMALL_TALK as SMALL_TALK_ANSWERS
 from bot.kernel.registry import Registry
 from bot.scale.locks import ConversationLocks, LocalLocks
 from bot.storage.conversations import ConversationStore
+from bot.tickets.approvals import APPROVE, REJECT, ApprovalService
 from bot.tickets.service import TicketService
 from knowledge_index.documents import ANONYMOUS, EntryType, Reader
 from knowledge_index.feedback import record_answer_vote
@@ -130,6 +132,7 @@ class DialogueEngine:
         notices: NoticeLookup | None = None,
         locks: ConversationLocks | None = None,
         readers: ReaderOf | None = None,
+        approvals: ApprovalService | None = None,
     ) -> None:
         self.parser = parser
         # Who the user is for restricted entries (their directory groups); default: anyone.
@@ -151,6 +154,7 @@ class DialogueEngine:
         )
         # In-process by default; Redis or PostgreSQL locks when several processes serve.
         self.locks: ConversationLocks = locks or LocalLocks()
+        self.approvals = ApprovalChat(approvals) if approvals is not None else None
         self.on_saved: TurnsSaved | None = None
 
     async def start(
@@ -259,6 +263,9 @@ class DialogueEngine:
 
     async def _respond(self, conversation: Conversation, parse: ParseResult) -> list[Reply]:
         state = conversation.state
+        approval = await self._approval(conversation, parse)
+        if approval is not None:
+            return approval
         if not parse.text.startswith("/") and frustrated(parse.text):
             handoff = await self.forms.run(
                 conversation, "handoff", prefill={"reason": "frustration"}
@@ -317,6 +324,23 @@ class DialogueEngine:
         state.awaiting_feedback = False
         replies = await self._route(conversation, parse)
         return await notices_first(self.notices, conversation, parse, replies)
+
+    async def _approval(self, conversation: Conversation, parse: ParseResult) -> list[Reply] | None:
+        """An approver's Approve / Reject button, or the reason they give for rejecting."""
+        state = conversation.state
+        if self.approvals is None:
+            return None
+        reference = parse.entity("ticket")
+        if parse.intent in {APPROVE, REJECT} and reference:
+            return await self.approvals.button(
+                conversation, parse.intent, reference, parse.entity("reason")
+            )
+        if parse.intent == "keep_waiting" and reference:
+            return [self.approvals.kept(conversation, reference)]
+        if state.awaiting_rejection and not parse.text.startswith("/"):
+            return await self.approvals.reason(conversation, parse.text)
+        state.awaiting_rejection = None  # another button: the rejection is dropped
+        return None
 
     async def _stale_button(self, conversation: Conversation, parse: ParseResult) -> list[Reply]:
         """An earlier step's button: do that choice again if it stands alone, else say where

@@ -76,6 +76,7 @@ class DialogueState(BaseModel):
     slot_retries: int = 0
     handed_off: bool = False
     awaiting_resolution: str | None = None  # a ticket the user was asked "does it work now?"
+    awaiting_rejection: str | None = None  # a request the approver rejects: the reason comes next
     agent: str | None = None  # the agent who took the conversation over: the bot is silent
     timezone: str | None = None  # the user's IANA zone, as their channel knows it
     # The language the user's interface last asked for (the widget's setting): a choice only

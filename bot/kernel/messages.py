@@ -149,11 +149,21 @@ NOT_APPROVED = N_("not approved by {approver}")
 # Who approves a catalog item: "(needs approval from {approver})".
 APPROVER_NAMES: dict[str, str] = {
     "manager": N_("your manager"),
-    "app_owner": N_("the application owner"),
-    "security": N_("the security team"),
+    "group:app_owner": N_("the application owner"),
+    "group:security": N_("the security team"),
     "none": N_("nobody"),
 }
 THE_APPROVER = N_("the approver")
+A_MEMBER_OF = N_("a member of {group}")
+
+
+def approver_name(approver: str, language: str) -> str:
+    """Who approves, as the requester reads it: "your manager", "a member of purchasing"."""
+    if approver in APPROVER_NAMES:
+        return t(APPROVER_NAMES[approver], language)
+    if approver.startswith("group:"):
+        return t(A_MEMBER_OF, language, group=approver.removeprefix("group:"))
+    return t(THE_APPROVER, language)
 
 
 def status_name(status: str, language: str) -> str:
@@ -178,8 +188,15 @@ def waiting_for(ticket: Ticket, language: str) -> str | None:
     approval = ticket.details.get("approval") if ticket.kind == "request" else None
     if approval in ("waiting", "rejected") and ticket.status in ("pending", "rejected"):
         approver = str(ticket.details.get("approver") or "")
-        named = APPROVER_NAMES.get(approver, THE_APPROVER) if approver != "none" else THE_APPROVER
-        who = t(named, language)
+        # the person's own name once known (the directory's), else who they are to the requester
+        named = ticket.details.get(
+            "approver_name" if approval == "waiting" else "approver_decision_name"
+        )
+        if isinstance(named, str) and named:
+            if approval == "waiting":
+                return t("awaiting {name}'s approval", language, name=named)
+            return t("{name} did not approve it", language, name=named)
+        who = approver_name(approver, language) if approver != "none" else t(THE_APPROVER, language)
         said = AWAITING_APPROVAL if approval == "waiting" else NOT_APPROVED
         return t(said, language, approver=who)
     return t(WAITING_FOR[ticket.status], language) if ticket.status in WAITING_FOR else None

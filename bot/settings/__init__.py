@@ -24,6 +24,7 @@ from bot.kernel.formats import is_zone
 from bot.kernel.language import Language
 from bot.kernel.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
 from bot.kernel.tickets import DEFAULT_MATRIX, IMPACTS, PRIORITIES, URGENCIES
+from bot.settings.approvals import ApprovalSettings
 from bot.settings.channels import ChannelSettings
 from bot.settings.directory import DirectorySettings
 from bot.settings.insights import InsightsSettings
@@ -206,6 +207,7 @@ class Settings(BaseSettings):
     tickets: TicketSettings = TicketSettings()
     identity_provider: str = "builtin"
     directory: DirectorySettings = DirectorySettings()
+    approvals: ApprovalSettings = ApprovalSettings()
     # Redis for several processes side by side (locks, live updates, shared rate limits);
     # unset: one process, everything in memory.
     redis_url: str | None = None

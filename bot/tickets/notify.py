@@ -105,12 +105,29 @@ class TicketNotifier:
             if any(b.payload.startswith("/confirm_resolution") for r in replies for b in r.buttons):
                 conversation.state.awaiting_resolution = ticket.reference
             await self._conversations.save(conversation, turns)
+        await self.queue(
+            ticket.requester,
+            conversation.channel if conversation else ticket.channel,
+            replies,
+            conversation_id=conversation.id if conversation else None,
+        )
+
+    async def queue(
+        self,
+        user_id: str,
+        channel: str,
+        replies: list[Reply],
+        *,
+        conversation_id: str | None = None,
+    ) -> None:
+        """Queue `replies` for `user_id` (an e-mail): the dispatcher pushes them to the channel
+        they used last (else `channel`), into their latest conversation there."""
         async with self._sessions.begin() as session:
             session.add(
                 NotificationRow(
-                    user_id=ticket.requester,
-                    conversation_id=conversation.id if conversation else None,
-                    channel=conversation.channel if conversation else ticket.channel,
+                    user_id=user_id,
+                    conversation_id=conversation_id,
+                    channel=channel,
                     replies={"replies": [r.model_dump(mode="json") for r in replies]},
                     created_at=utcnow(),
                     delivered_at=None,

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.kernel.domain import utcnow
 from bot.kernel.errors import Conflict, InvalidRequest
+from bot.kernel.i18n import t
 from bot.kernel.people import shown_name
 from bot.kernel.sla import due
 from bot.kernel.ticket_models import NewTicket, Ticket
@@ -194,21 +195,46 @@ class TicketService:
             hook=hook,
         )
 
-    async def decide_approval(self, reference: str, *, approved: bool, approver: str) -> Ticket:
-        """Record the approver's decision on a request waiting for approval."""
+    async def decide_approval(
+        self,
+        reference: str,
+        *,
+        approved: bool,
+        approver: str,
+        approver_name: str | None = None,
+        reason: str | None = None,
+        at: datetime | None = None,
+    ) -> Ticket:
+        """Record the approver's decision on a request waiting for approval, tell the ITSM
+        tools who decided (a public comment, in the ticket's language) and move it on.
+
+        Who may decide is bot.tickets.approvals' to check; this only records it."""
         ticket = await self.store.get(reference)
         if ticket.details.get("approval") != "waiting":
             raise Conflict(
                 reference=ticket.reference, problem="is not waiting for approval", allowed="none"
             )
+        name = approver_name or shown_name(None, approver)
         details = {
             **ticket.details,
             "approval": "approved" if approved else "rejected",
             "approver_decision_by": approver,
+            "approver_decision_name": name,
+            "approval_reason": reason,
+            "approval_decided_at": (at or utcnow()).isoformat(),
         }
         await self.store.change(
             ticket.reference, actor=approver, kind="approval", fields={"details": details}
         )
+        language = ticket.language
+        said = (
+            t("Approved by {name}.", language, name=name)
+            if approved
+            else t("Not approved by {name}. Reason: {reason}", language, name=name, reason=reason)
+            if reason
+            else t("Not approved by {name}.", language, name=name)
+        )
+        await self.comment(ticket.reference, author=approver, body=said)
         return await self.transition(
             ticket.reference, "assigned" if approved else "rejected", actor=approver
         )

@@ -310,12 +310,12 @@ async def test_an_agent_in_new_york_resolves_a_hand_off_after_an_order_in_french
         await expect(mine.locator(".facts")).to_contain_text(" CET")
         await expect(mine.locator("h1")).to_contain_text("Commande\u00a0: Écran 24 pouces")
         await expect(mine.locator("#waiting-for")).to_have_text(
-            "en attente de l'approbation de votre manager"
+            "en attente de l'approbation de Claire Martin"  # max's manager, from the directory
         )
         await mine.screenshot(path=str(ARTIFACTS / "ticket-request-fr.png"), full_page=True)
         await mine.goto(f"{base}/tickets/{request}?lang=en")
         await expect(fields).to_contain_text("Delivery location")
-        await expect(mine.locator("#waiting-for")).to_have_text("awaiting approval by your manager")
+        await expect(mine.locator("#waiting-for")).to_have_text("awaiting Claire Martin's approval")
         await mine.screenshot(path=str(ARTIFACTS / "ticket-request-en.png"), full_page=True)
         await mine.goto(f"{base}/console?lang=fr")
         await expect(mine.locator("h1")).to_have_text(
