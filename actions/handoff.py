@@ -39,7 +39,8 @@ def typical_wait(
     """The median business time from hand-off to take-over; None under `minimum` samples."""
     if len(takeovers) < max(minimum, 1):
         return None
-    return statistics.median(calendar.between(handed, taken) for handed, taken in takeovers)
+    seconds = [calendar.between(handed, taken).total_seconds() for handed, taken in takeovers]
+    return timedelta(seconds=statistics.median(seconds))
 
 
 class HandOff(SimpleAction):

@@ -65,9 +65,12 @@ class ChatLinks:
         self._auth = auth
         self.lifetime = timedelta(minutes=minutes)
 
-    async def sign(self, replies: list[Reply], email: str, *, channel: str) -> list[Reply]:
+    async def sign(
+        self, replies: list[Reply], email: str, *, channel: str, name: str | None = None
+    ) -> list[Reply]:
         """`replies` with each link to a private page carrying a fresh one-time token for
-        `email`; as they are when there is none, or when `email` cannot be a user."""
+        `email` (a user created as an employee named `name` if new); as they are when there is
+        none, or when `email` cannot be a user."""
         paths = {
             path
             for reply in replies
@@ -80,7 +83,7 @@ class ChatLinks:
         if not paths:
             return replies
         try:
-            user = await self._auth.ensure_user(email, role="employee")
+            user = await self._auth.ensure_user(email, role="employee", display_name=name)
         except InvalidRequest:  # a channel id that is no e-mail address: nobody to sign in
             return replies
         if not user.active:

@@ -193,7 +193,7 @@ async def message(
     )
     conversation = await services.conversations.get(conversation_id)
     # Links to the user's ticket pages sign them in there (bot/auth/chat_links).
-    replies = await services.chat_links.sign(replies, user.email, channel=CHANNEL)
+    replies = await services.chat_links.sign(replies, user.email, channel=CHANNEL, name=user.name)
     return WidgetReplies(
         conversation_id=conversation_id, language=conversation.language, replies=replies
     )
@@ -235,7 +235,9 @@ async def events(
                 yield f"id: {cursor}\nevent: resync\ndata: {{}}\n\n"
                 continue
             for event in batch.events:
-                signed = await services.chat_links.sign(event.replies, user.email, channel=CHANNEL)
+                signed = await services.chat_links.sign(
+                    event.replies, user.email, channel=CHANNEL, name=user.name
+                )
                 pushed = to_event(replace(event, replies=signed))
                 data = json.dumps(pushed.model_dump(mode="json"), ensure_ascii=False)
                 yield f"id: {event.cursor}\nevent: message\ndata: {data}\n\n"
