@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from actions.identity import IdentityProvider
 from bot.auth.readers import Readers
+from bot.auth.chat_links import ChatLinks
 from bot.auth.store import AuthStore
 from bot.channels.protocol import ChatChannel
 from bot.channels.registry import channel_registry
@@ -65,6 +66,11 @@ class Services:
     channels: Registry[ChatChannel] = field(default_factory=channel_registry)
     # Conversation locks and the Redis link shared with the other processes.
     scale: Scale = field(default_factory=Scale)
+
+    @property
+    def chat_links(self) -> ChatLinks:
+        """One-time sign-in links for the pages the bot links to in chat (bot/auth/chat_links)."""
+        return ChatLinks(self.database, self.auth, minutes=self.settings.auth.chat_link_minutes)
 
     @property
     def knowledge(self) -> IndexedKnowledgeBase:

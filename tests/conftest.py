@@ -14,7 +14,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from actions import handoff
 from bot.app.services import load_components, open_services
+from bot.kernel.domain import utcnow
+from bot.kernel.sla import BusinessCalendar
 from bot.services import Components, Services
 from bot.settings import Settings, load_settings
 
@@ -44,6 +47,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite+aiosqlite:///{tmp_path / 'guichet.db'}"
     else:
         yield from _postgres_database()
+
+
+@pytest.fixture(autouse=True)
+def desk_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hand-off reads the clock to know whether the service desk is open: a test that does
+    not set it (the action's `clock` extra, as tests/actions/test_handoff.py does) meets an
+    open desk at whatever hour the suite runs, the next opening of the default calendar."""
+    calendar = BusinessCalendar()
+    monkeypatch.setattr(handoff, "utcnow", lambda: calendar.next_opening(utcnow()))
 
 
 @pytest.fixture(scope="session")

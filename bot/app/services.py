@@ -167,6 +167,9 @@ async def open_services(settings: Settings, components: Components | None = None
         similarity=similarity_of(components.embedder),
         action_extras={
             "default_timezone": settings.default_timezone,
+            # The service desk's hours and how the hand-off estimates the wait.
+            "desk_hours": settings.tickets.calendar,
+            "handoff": settings.tickets.handoff,
             # The organisation's language: a parent incident's title, for the service desk.
             "default_language": settings.default_language,
             # A catalog order waiting for approval: find its approver and tell them.

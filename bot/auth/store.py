@@ -336,7 +336,8 @@ class AuthStore:
 
     # -- console sessions -----------------------------------------------------------------------
 
-    async def open_session(self, user: User) -> NewSession:
+    async def open_session(self, user: User, *, role: Role | None = None) -> NewSession:
+        """A session for `user`; `role` caps what it gives (a chat link's: `employee`)."""
         session_id = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         now = utcnow()
@@ -349,6 +350,7 @@ class AuthStore:
                     csrf_token=csrf,
                     created_at=now,
                     expires_at=expires,
+                    role=check_role(role) if role is not None else None,
                 )
             )
         return NewSession(cookie_value=session_id, csrf_token=csrf, expires_at=expires)
@@ -373,7 +375,8 @@ class AuthStore:
             user_id=user.id,
             email=user.email,
             display_name=user.display_name,
-            role=check_role(user.role),
+            # Never more than the session was opened with, nor than the user has now.
+            role=lesser(check_role(row.role or user.role), check_role(user.role)),
             via="session",
             csrf_token=row.csrf_token,
         )

@@ -71,6 +71,18 @@ def when(
     return f"{joined} {local.tzname() or place}"
 
 
+def day_and_time(moment: datetime, language: str, where: str | tzinfo | None) -> str:
+    """A moment to come, with its weekday and the zone: "Monday, December 7, 2026, 8:00 AM
+    CET", "lundi 7 décembre 2026, 08:00 CET"."""
+    place = where if isinstance(where, tzinfo) else zone(where)
+    local = moment.astimezone(place)
+    day = format_date(local, "full", locale=language)
+    clock = format_time(local, "short", locale=language)
+    pattern = str(get_datetime_format("long", locale=language))  # "{1} 'at' {0}"
+    joined = pattern.replace("{1}", day).replace("{0}", clock).replace("'", "")
+    return f"{joined} {local.tzname() or place}"
+
+
 def percent(value: float, language: str, *, digits: int = 1) -> str:
     """A share (0.25) as the language writes it: "25.0%", "25,0 %"."""
     pattern = Locale.parse(language).percent_formats[None].pattern  # "#,##0 %" in French

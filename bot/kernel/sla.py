@@ -62,6 +62,23 @@ class BusinessCalendar(BaseModel):
                 remaining -= closes - moment
             moment = datetime.combine(day + timedelta(days=1), self.start, self._zone)
 
+    def is_open(self, moment: datetime) -> bool:
+        """Whether `moment` (aware) falls in working hours on a working day."""
+        local = moment.astimezone(self._zone)
+        return self._working(local.date()) and self.start <= local.time() < self.end
+
+    def next_opening(self, moment: datetime) -> datetime:
+        """When working hours next begin after `moment` (aware); `moment` itself when open."""
+        local = moment.astimezone(self._zone)
+        day = local.date()
+        for _ in range(366):  # a calendar without a single working day in a year is refused
+            opens = datetime.combine(day, self.start, self._zone)
+            closes = datetime.combine(day, self.end, self._zone)
+            if self._working(day) and local < closes:
+                return max(local, opens).astimezone(moment.tzinfo)
+            day += timedelta(days=1)
+        raise ValueError("the business calendar has no working hours within a year")
+
     def between(self, start: datetime, end: datetime) -> timedelta:
         """Business time elapsed from `start` to `end`."""
         total = timedelta()

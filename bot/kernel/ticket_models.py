@@ -128,6 +128,11 @@ class TicketDesk(Protocol):
 
     async def waiting_escalations(self) -> int: ...
 
+    async def takeovers(self, since: datetime) -> list[tuple[datetime, datetime]]:
+        """When each conversation handed to an agent since `since` was handed over, and when an
+        agent took it; oldest first."""
+        ...
+
     async def agent_name(self, email: str) -> str:
         """The name employees see for the agent `email` (a ticket's assignee): their account's
         display name, or one made from the account; never the e-mail address."""

@@ -87,6 +87,20 @@ class KnowledgeSettings(BaseModel):
     sources: SourceSettings = SourceSettings()
 
 
+class HandOffSettings(BaseModel):
+    """What the bot says about the wait when it hands a conversation to an agent. The service
+    desk's hours are the tickets' business calendar (`tickets.calendar`)."""
+
+    estimate_days: int = Field(
+        7, ge=1, le=90, description="the wait is estimated from take-overs of this many days"
+    )
+    estimate_min_samples: int = Field(
+        5,
+        ge=1,
+        description="fewer take-overs than this in those days: no estimate is given",
+    )
+
+
 class TicketSettings(BaseModel):
     """Priority matrix, SLA policies and the ITSM tools tickets are synced with."""
 
@@ -95,6 +109,7 @@ class TicketSettings(BaseModel):
     )
     sla: dict[str, SlaPolicy] = Field(default_factory=lambda: dict(DEFAULT_POLICIES))
     calendar: BusinessCalendar = BusinessCalendar()
+    handoff: HandOffSettings = HandOffSettings()
     sync_backends: list[str] = Field(
         default_factory=list,
         description="ITSM backends every ticket is pushed to; empty: Guichet is the ticket store",
@@ -142,6 +157,13 @@ class AuthSettings(BaseModel):
     token_cache_seconds: float = Field(5.0, ge=0)
     # None: secure cookies outside development (the console is served over HTTPS there).
     cookie_secure: bool | None = None
+    chat_link_minutes: int = Field(
+        10,
+        ge=1,
+        le=60,
+        description="a link the bot gives in chat to the employee's ticket pages signs them in "
+        "once, within this many minutes",
+    )
     oidc: OidcSettings = OidcSettings()
 
 

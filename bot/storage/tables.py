@@ -333,6 +333,24 @@ class SessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    # The most the session gives, whatever the user's role: `employee` for a session opened
+    # from a chat link (migration 0009_sign_in_links); None: the user's role.
+    role: Mapped[str | None] = mapped_column(String(16))
+
+
+class SignInLinkRow(Base):
+    """A one-time sign-in link the bot gave in chat; only the token's SHA-256 is stored."""
+
+    __tablename__ = "sign_in_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(500))  # the page it opens, and only that one
+    channel: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]
 
 
 class AuditRow(Base):

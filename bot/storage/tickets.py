@@ -283,6 +283,17 @@ class TicketStore:
             ).all()
         return len(rows)
 
+    async def takeovers(self, since: datetime) -> list[tuple[datetime, datetime]]:
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(EscalationRow.created_at, EscalationRow.taken_at)
+                    .where(EscalationRow.created_at >= since, EscalationRow.taken_at.is_not(None))
+                    .order_by(EscalationRow.created_at)
+                )
+            ).all()
+        return [(as_utc(created), as_utc(taken)) for created, taken in rows if taken is not None]
+
 
 def _internal_note(event: TicketEventRow) -> bool:
     return event.kind == "comment" and event.data.get("public") is False

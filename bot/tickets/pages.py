@@ -3,9 +3,10 @@ links the bot gives in chat. Server-rendered in English or French, like the cons
 
 Who sees what: the requester sees their own tickets, agents and admins any; another employee
 gets a 403 page (not a 404: references are sequential and `GET /api/v1/tickets/{reference}`
-already answers 403, so pretending the ticket does not exist would hide nothing). Without a
-session the browser is sent to the sign-in page, which brings it back. The widget's portal
-token is not a session here: only console sessions and Guichet's own API tokens are.
+already answers 403, so pretending the ticket does not exist would hide nothing). An employee
+arrives signed in from the link the bot gave in chat (`?signin=`, bot/tickets/arrival.py), which
+opens a session of role employee; a spent link leads to a page saying how to get a new one.
+Without a session the browser is sent to the sign-in page (for agents), which brings it back.
 
 Only the requester acts on the page (comment; close or reopen a resolved ticket), which is
 what the API lets a requester do (`bot/api/tickets.py`); the forms carry the session's CSRF
@@ -34,6 +35,7 @@ from bot.api.page_language import (
 )
 from bot.api.page_zone import page_zone
 from bot.auth import Principal, current_user
+from bot.auth.chat_links import PARAMETER
 from bot.kernel.errors import (
     Conflict,
     Forbidden,
@@ -48,6 +50,7 @@ from bot.kernel.language import Language
 from bot.kernel.ticket_models import Ticket
 from bot.kernel.tickets import Status
 from bot.services import Services
+from bot.tickets.arrival import PRIVATE_HEADERS, arrive, clean_target
 from bot.tickets.page_view import ticket_rows, ticket_view
 
 TEMPLATES = Environment(
@@ -136,6 +139,24 @@ def _error_page(
     )
 
 
+async def _from_chat_link(request: Request, services: Services, language: Language) -> Response:
+    """`?signin=`: signed in and sent on to the clean address, or told the link is spent."""
+    arrived = await arrive(request, services)
+    if arrived is not None:
+        return arrived
+    response = _render(
+        request,
+        "link_expired.html",
+        language,
+        status_code=410,
+        user=None,
+        target=clean_target(request),
+        minutes=services.settings.auth.chat_link_minutes,
+    )
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
 async def _visible(services: Services, reference: str, viewer: Principal) -> Ticket:
     """The ticket if the viewer may see it: TicketNotFound, or Forbidden for another's."""
     if not reference or len(reference) > MAX_REFERENCE:
@@ -154,6 +175,8 @@ async def _visible(services: Services, reference: str, viewer: Principal) -> Tic
 @router.get("", response_class=HTMLResponse)
 async def my_tickets(request: Request, services: ServicesDep) -> Response:
     language = page_language(request, services)
+    if PARAMETER in request.query_params:
+        return await _from_chat_link(request, services, language)
     try:
         viewer = await current_user(request)
     except GuichetError as error:
@@ -172,6 +195,8 @@ async def ticket_page(
     error: str = "",
 ) -> Response:
     language = page_language(request, services)
+    if PARAMETER in request.query_params:
+        return await _from_chat_link(request, services, language)
     try:
         viewer = await current_user(request)
         ticket = await _visible(services, reference, viewer)

@@ -284,3 +284,6 @@ class TicketService:
 
     async def waiting_escalations(self) -> int:
         return await self.store.waiting_escalations()
+
+    async def takeovers(self, since: datetime) -> list[tuple[datetime, datetime]]:
+        return await self.store.takeovers(since)

@@ -228,7 +228,7 @@ class SlackConnector:
             replies = await self.conversations.handle(
                 self.services.engine, user.email, text, hint=user.language, timezone=user.timezone
             )
-            await self.post(client, channel, replies, thread_ts=thread_ts)
+            await self.post(client, channel, replies, email=user.email, thread_ts=thread_ts)
             # where to push later: the DM with the app (posting to a user id opens it); after
             # the reply, which the user is waiting for
             dm = channel if channel.startswith("D") else user.id
@@ -251,8 +251,12 @@ class SlackConnector:
         channel: str,
         replies: list[Reply],
         *,
+        email: str,
         thread_ts: str | None = None,
     ) -> None:
+        """Post `replies` for the user `email`: links to their ticket pages sign them in there
+        (bot/auth/chat_links)."""
+        replies = await self.services.chat_links.sign(replies, email, channel=translate.CHANNEL)
         for reply in replies:
             message = translate.reply_message(reply, self.settings.effective_public_url)
             if thread_ts:
@@ -428,4 +432,6 @@ class SlackConnector:
             notice = await self.services.notices.get(int(notice_id))
         except (ValueError, NotFound):
             return
-        await self.post(client, user.id, [translate.notice_reply(notice, user.language)])
+        await self.post(
+            client, user.id, [translate.notice_reply(notice, user.language)], email=user.email
+        )

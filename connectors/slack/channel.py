@@ -25,7 +25,7 @@ class SlackChannel:
             raise ChannelUnavailable(channel=self.name, reason=f"no Slack address for {user_id}")
         try:
             await self._connector.post(
-                self._connector.client, str(address.address["channel"]), replies
+                self._connector.client, str(address.address["channel"]), replies, email=user_id
             )
         except (SlackApiError, SlackClientError, aiohttp.ClientError, TimeoutError) as exc:
             raise ChannelUnavailable(channel=self.name, reason=str(exc)[:200]) from exc

@@ -107,9 +107,12 @@ class TeamsConnector:
     def addresses(self) -> ChannelAddressStore:
         return ChannelAddressStore(self.services.database)
 
-    async def proactive(self, reference: dict[str, Any], replies: list[Reply]) -> None:
+    async def proactive(
+        self, reference: dict[str, Any], replies: list[Reply], *, email: str
+    ) -> None:
         """Post into an existing conversation outside a turn (ticket updates)."""
         continuation = ConversationReference.model_validate(reference).get_continuation_activity()
+        replies = await self.services.chat_links.sign(replies, email, channel=translate.CHANNEL)
 
         public_url = self.settings.effective_public_url
         activities = [translate.reply_activity(r, public_url) for r in replies]
@@ -177,6 +180,8 @@ class TeamsAgent:
                 hint=language,
                 timezone=translate.timezone_of(activity),
             )
+            # Links to the user's ticket pages sign them in there (bot/auth/chat_links).
+            replies = await services.chat_links.sign(replies, email, channel=translate.CHANNEL)
             public_url = self._connector.settings.effective_public_url
             await context.send_activities(
                 [translate.reply_activity(r, public_url) for r in replies]

@@ -21,7 +21,7 @@ class TeamsChannel:
         if address is None:
             raise ChannelUnavailable(channel=self.name, reason=f"no Teams address for {user_id}")
         try:
-            await self._connector.proactive(address.address, replies)
+            await self._connector.proactive(address.address, replies, email=user_id)
         except ChannelUnavailable:
             raise
         except Exception as exc:  # the SDK raises plain errors for HTTP failures

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Annotated
 
@@ -192,6 +192,8 @@ async def message(
         conversation_id, body.text, language=body.language, timezone=body.timezone
     )
     conversation = await services.conversations.get(conversation_id)
+    # Links to the user's ticket pages sign them in there (bot/auth/chat_links).
+    replies = await services.chat_links.sign(replies, user.email, channel=CHANNEL, name=user.name)
     return WidgetReplies(
         conversation_id=conversation_id, language=conversation.language, replies=replies
     )
@@ -206,6 +208,7 @@ async def events(
     request: Request,
     user: UserDep,
     widget: WidgetDep,
+    services: ServicesDep,
     after: Annotated[str | None, Query(max_length=64, description="a cursor")] = None,
     last_event_id: Annotated[str | None, Header(max_length=64)] = None,
 ) -> StreamingResponse:
@@ -232,7 +235,11 @@ async def events(
                 yield f"id: {cursor}\nevent: resync\ndata: {{}}\n\n"
                 continue
             for event in batch.events:
-                data = json.dumps(to_event(event).model_dump(mode="json"), ensure_ascii=False)
+                signed = await services.chat_links.sign(
+                    event.replies, user.email, channel=CHANNEL, name=user.name
+                )
+                pushed = to_event(replace(event, replies=signed))
+                data = json.dumps(pushed.model_dump(mode="json"), ensure_ascii=False)
                 yield f"id: {event.cursor}\nevent: message\ndata: {data}\n\n"
             if not batch.events:
                 yield ": keep-alive\n\n"

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from pydantic import SecretStr
 
 from bot.app.web import create_app
@@ -68,7 +69,7 @@ def slack_links(call_args: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.fixture
-async def guichet(services: Services, slack: FakeSlack) -> AsyncIterator[httpx.AsyncClient]:
+async def app(services: Services, slack: FakeSlack) -> AsyncIterator[FastAPI]:
     settings = services.settings.model_copy(
         update={
             "slack_signing_secret": SecretStr(SIGNING_SECRET),
@@ -78,12 +79,15 @@ async def guichet(services: Services, slack: FakeSlack) -> AsyncIterator[httpx.A
         }
     )
     app = create_app(settings, services)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://guichet.test"
-        ) as client,
-    ):
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def guichet(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://guichet.test"
+    ) as client:
         yield client
 
 
@@ -122,7 +126,51 @@ async def test_where_is_my_ticket_links_to_the_ticket_page(
     await say(guichet, "where is my ticket?")
     [reply] = await asyncio.to_thread(slack.wait_for, "chat.postMessage", 1)
     assert ticket.reference in reply.args["text"]
-    assert slack_links(reply.args) == {ticket.reference: f"{PUBLIC_URL}/tickets/{ticket.reference}"}
+    [(title, url)] = slack_links(reply.args).items()
+    assert title == ticket.reference
+    assert url.startswith(f"{PUBLIC_URL}/tickets/{ticket.reference}?signin=")
+
+
+async def test_the_slack_user_follows_the_link_to_their_ticket_without_a_password(
+    app: FastAPI, guichet: httpx.AsyncClient, slack: FakeSlack, services: Services
+) -> None:
+    """The link signs the Slack user in once (bot/auth/chat_links); another's ticket stays
+    forbidden; the token does not work a second time in another browser."""
+    ticket = await open_ticket(services)
+    theirs = await services.tickets.create(
+        NewTicket(
+            kind="incident",
+            requester="bob@norvane.example",
+            channel="web",
+            conversation_id=None,
+            title="Bob's printer",
+            description="jammed",
+            category="hardware",
+            impact="person",
+            urgency="low",
+            priority="P4",
+            language="en",
+        )
+    )
+    await say(guichet, "where is my ticket?")
+    [reply] = await asyncio.to_thread(slack.wait_for, "chat.postMessage", 1)
+    url = next(iter(slack_links(reply.args).values()))
+    path = url.removeprefix(PUBLIC_URL)  # the proxy in front of Guichet strips its prefix
+
+    def browser() -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://guichet.test",
+            headers={"Accept": "text/html"},
+        )
+
+    async with browser() as ann:
+        page = await ann.get(path, follow_redirects=True)
+        assert page.status_code == 200 and "VPN down since 9" in page.text
+        assert str(page.url) == f"http://guichet.test/tickets/{ticket.reference}"
+        assert (await ann.get(f"/tickets/{theirs.reference}")).status_code == 403
+    async with browser() as someone_else:
+        assert (await someone_else.get(path)).status_code == 410
 
 
 async def test_a_pushed_update_links_to_the_ticket_page(
@@ -137,6 +185,6 @@ async def test_a_pushed_update_links_to_the_ticket_page(
     await services.notifier.notify(ticket, update)
     [_, pushed] = await asyncio.to_thread(slack.wait_for, "chat.postMessage", 2)
     assert pushed.args["channel"] == "D0ANN"
-    assert slack_links(pushed.args) == {
-        ticket.reference: f"{PUBLIC_URL}/tickets/{ticket.reference}"
-    }
+    [(title, url)] = slack_links(pushed.args).items()
+    assert title == ticket.reference
+    assert url.startswith(f"{PUBLIC_URL}/tickets/{ticket.reference}?signin=")
