@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from actions.identity import IdentityProvider
-from bot.auth.readers import Readers
 from bot.auth.chat_links import ChatLinks
+from bot.auth.readers import Readers
 from bot.auth.store import AuthStore
 from bot.channels.protocol import ChatChannel
 from bot.channels.registry import channel_registry
