@@ -59,6 +59,8 @@ VERBATIM = {
     "sessions": {"session_hash", "csrf_token"},
     "audit_log": {"actor", "role", "action", "target_kind"},
     "idempotency_keys": {"route", "key", "fingerprint", "response"},
+    "one_time_codes": {"user_email", "destination", "digest"},
+    "reset_links": {"token_digest", "user_email", "language"},
 }  # fmt: skip
 
 
