@@ -113,8 +113,7 @@ def _refusal(error: PasswordRejected, language: str) -> str:
     if error.reason is PolicyReason.TOO_SHORT:
         if error.min_length:
             return t(
-                "This password is too short: the company's rules ask for at least {n} "
-                "characters.",
+                "This password is too short: the company's rules ask for at least {n} characters.",
                 language,
                 n=error.min_length,
             )
@@ -178,8 +177,7 @@ async def reset(
         await links.release(token)
         return again(
             t(
-                "Your account was not found in the company directory. Talk to the IT "
-                "service desk.",
+                "Your account was not found in the company directory. Talk to the IT service desk.",
                 language,
             ),
             409,
@@ -201,8 +199,7 @@ async def reset(
         language,
         heading=t("Your password is changed", language),
         text=t(
-            "You can sign in with your new password now, on your computer and your other "
-            "devices.",
+            "You can sign in with your new password now, on your computer and your other devices.",
             language,
         ),
     )

@@ -50,4 +50,3 @@ def build_senders(settings: DeliverySettings) -> dict[DestinationKind, CodeSende
             )
         senders[DestinationKind(kind)] = sender
     return senders
-

@@ -59,9 +59,9 @@ class SmtpSender:
         mail["To"] = message.destination.address
         mail["Subject"] = message.subject
         mail["Message-ID"] = make_msgid(domain=self.settings.host)
-        mail["Content-Language"] = message.language
         # The code is read, not clicked: no link, no tracking, nothing a filter dislikes.
         mail.set_content(message.text)
+        mail["Content-Language"] = message.language  # after set_content, which resets it
         try:
             async with self._client() as client:
                 await client.send_message(mail)

@@ -45,8 +45,9 @@ class TwilioSms:
                 expected=expected,
             )
         self.settings = settings
+        self._account = f"/{API_VERSION}/Accounts/{settings.account_sid}"
         self._http = httpx.AsyncClient(
-            base_url=f"{settings.api_url.rstrip('/')}/{API_VERSION}/Accounts/{settings.account_sid}",
+            base_url=settings.api_url.rstrip("/"),
             auth=(settings.account_sid, settings.auth_token.get_secret_value()),
             timeout=settings.timeout_seconds,
         )
@@ -59,7 +60,7 @@ class TwilioSms:
             form["From"] = self.settings.sender
         masked = CodeDestination("sms", DestinationKind.SMS, to).masked()
         try:
-            response = await self._http.post("/Messages.json", data=form)
+            response = await self._http.post(f"{self._account}/Messages.json", data=form)
         except httpx.HTTPError as exc:
             raise DeliveryFailed(sender=NAME, problem=f"{type(exc).__name__} ({masked})") from exc
         if response.status_code != 201:
@@ -70,7 +71,7 @@ class TwilioSms:
 
     async def health(self) -> list[HealthCheck]:
         try:
-            response = await self._http.get(".json")
+            response = await self._http.get(f"{self._account}.json")
         except httpx.HTTPError as exc:
             return [HealthCheck("twilio", False, f"{self.settings.api_url}: {exc!r}")]
         if response.status_code != 200:

@@ -36,9 +36,7 @@ async def with_voice(
 ) -> AsyncIterator[Services]:
     """Codes may also be sent by a phone call (the demo inbox takes every kind)."""
     opened = await open_services(
-        load_settings(
-            data_dir=tmp_path, database_url=database_url, delivery={"voice": "demo"}
-        ),
+        load_settings(data_dir=tmp_path, database_url=database_url, delivery={"voice": "demo"}),
         components,
     )
     try:
