@@ -84,7 +84,7 @@ def test_missing_settings_are_named() -> None:
     with pytest.raises(SettingsInvalid, match="GUICHET_DELIVERY__TWILIO__ACCOUNT_SID"):
         build_senders(DeliverySettings(email="none", sms="sms"))
     texts = _settings("http://127.0.0.1:9").twilio
-    with pytest.raises(SettingsInvalid, match="GUICHET_DELIVERY__EMAIL.*cannot reach"):
+    with pytest.raises(SettingsInvalid, match=r"GUICHET_DELIVERY__EMAIL.*cannot reach"):
         build_senders(DeliverySettings(email="sms", sms="none", twilio=texts))
     with pytest.raises(SettingsInvalid, match="GUICHET_DELIVERY__VOICE"):
         build_senders(DeliverySettings(voice="fax"))
