@@ -67,10 +67,10 @@ router = APIRouter(prefix="/password", include_in_schema=False)
 
 
 def _render(
-    request: Request, name: str, language: Language, *, status_code: int = 200, **values: Any
+    request: Request, template: str, language: Language, *, status_code: int = 200, **values: Any
 ) -> HTMLResponse:
     other = other_language(language)
-    html = TEMPLATES.get_template(name).render(
+    html = TEMPLATES.get_template(template).render(
         language=language,
         zone=page_zone(request),
         other_language=other,
