@@ -197,7 +197,7 @@ async def _sync(settings: Settings, once: bool) -> None:
 
 @app.command()
 def doctor() -> None:
-    """Check settings, database, model, NLU data and index; say what is wrong."""
+    """Check settings, database, model, NLU data, index, directory and code delivery."""
     table = Table("check", "result")
     failures = asyncio.run(_doctor(table))
     console.print(table)
@@ -208,6 +208,7 @@ def doctor() -> None:
 
 
 async def _doctor(table: Table) -> int:
+    from bot.app.cli.doctor import SECTIONS, run_sections
     from bot.storage.database import Database
     from knowledge_index.documents import KnowledgeContent
     from knowledge_index.embedders import load_embedder
@@ -267,4 +268,7 @@ async def _doctor(table: Table) -> int:
         )
     else:
         report("index", True, f"{manifest.entries} entries, built {manifest.built_at:%Y-%m-%d}")
+    # The outside services (bot/app/cli/doctor.py: one registry of sections).
+    for section, check in await run_sections(settings, SECTIONS.names()):
+        report(f"{section}: {check.name}", check.ok, check.detail)
     return failures
