@@ -1,6 +1,7 @@
 """An employee resets their password from the web widget, over HTTP against the real app: the
-code is read from a real local SMTP server, typed in the chat, and the link opens Guichet's
-own reset page, which hands the new password to the directory."""
+code is read from a real local SMTP server (or a local server speaking Twilio's API), typed in
+the chat, and the link opens Guichet's own reset page, which hands the new password to the
+directory."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from bot.settings import load_settings
 from bot.settings.web import WebSettings
 from connectors.directory.builtin import BuiltinDirectory
 from connectors.web.tokens import mint_token
+from tests.browser import served
 from tests.connectors.delivery.mailbox import Mailbox, smtp_server
+from tests.connectors.delivery.twilio_server import ACCOUNT_SID, AUTH_TOKEN, Twilio
 
 pytestmark = pytest.mark.slow
 
@@ -204,3 +207,30 @@ async def test_the_demo_inbox_shows_the_code_to_that_user_in_development(
     assert "one-time link" in _text(await widget.say(code))
     services.self_service.development = False  # as in production
     assert (await client.get(inbox)).status_code == 404
+
+
+async def test_reset_with_a_code_texted_through_twilio(
+    components: Components, tmp_path: Path
+) -> None:
+    twilio = Twilio()
+    async with served(twilio.app()) as url:
+        delivery = {
+            "email": "none",
+            "sms": "sms",
+            "twilio": {
+                "account_sid": ACCOUNT_SID,
+                "auth_token": AUTH_TOKEN,
+                "sender": "+33757000000",
+                "api_url": url,
+            },
+        }
+        async for _services, client in _open(components, tmp_path, delivery=delivery):
+            widget = Widget(client, "john.smith@norvane.example")
+            await widget.start("en")
+            asked = _text(await widget.say("I forgot my password"))
+            assert "6-digit code to •• •• ••" in asked
+            [text] = twilio.sent
+            assert text["To"].startswith("+336") and text["From"] == "+33757000000"
+            code = CODE.findall(text["Body"])[0]
+            assert text["Body"].startswith(f"{code} is your Guichet verification code")
+            assert "one-time link" in _text(await widget.say(code))
