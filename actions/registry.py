@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from actions.catalog import OrderItem
 from actions.handoff import HandOff
-from actions.identity import IdentityProvider
 from actions.password import PasswordReset
 from actions.protocol import Action
 from actions.tickets import AddComment, CreateTicket, TicketStatus
 from bot.kernel.registry import Registry
+from bot.kernel.self_service import SelfService
 
 
-def default_actions(identity: IdentityProvider) -> Registry[Action]:
+def default_actions(self_service: SelfService) -> Registry[Action]:
     registry: Registry[Action] = Registry("action")
     for action in (
         CreateTicket(),
@@ -19,7 +19,7 @@ def default_actions(identity: IdentityProvider) -> Registry[Action]:
         AddComment(),
         OrderItem(),
         HandOff(),
-        PasswordReset(identity),
+        PasswordReset(self_service),
     ):
         registry.register(action.name, action)
     return registry

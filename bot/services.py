@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from actions.identity import IdentityProvider
 from bot.auth.chat_links import ChatLinks
 from bot.auth.readers import Readers
 from bot.auth.store import AuthStore
@@ -16,6 +15,7 @@ from bot.events import EventBus
 from bot.kernel.directory import Directory
 from bot.kernel.registry import Registry
 from bot.scale.setup import Scale
+from bot.self_service.service import DirectorySelfService
 from bot.settings import Settings
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
@@ -48,8 +48,9 @@ class Services:
     conversations: ConversationStore
     tickets: TicketService
     notifier: TicketNotifier
-    identity: IdentityProvider
     directory: Directory
+    # Password reset and unlock: the directory, one-time codes, their senders, reset links.
+    self_service: DirectorySelfService
     components: Components
     engine: DialogueEngine
     notices: NoticeStore
@@ -81,6 +82,8 @@ class Services:
         return self.components.embedder
 
     async def close(self) -> None:
+        for sender in {id(s): s for s in self.self_service.senders.values()}.values():
+            await sender.aclose()
         await self.directory.aclose()
         await self.events.aclose()
         await self.scale.aclose()

@@ -4,7 +4,8 @@ Every response: `X-Content-Type-Options: nosniff` and a `Referrer-Policy`. Guich
 pages (console, ticket pages, knowledge-base pages, the demo intranet page): a strict
 Content-Security-Policy without inline script or style, framed only by GUICHET_WEB__FRAME_ANCESTORS
 (`X-Frame-Options: DENY` when that is 'none'), and `Cache-Control: no-store` when the page is
-private (console, ticket pages, or any page asked for with a session cookie). The widget's
+private (console, ticket pages, password pages, or any page asked for with a session cookie).
+The widget's
 files under /widget/ are scripts and styles the intranet's own pages load: no page policy.
 """
 
@@ -15,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.auth.deps import SESSION_COOKIE
 
-PRIVATE_PREFIXES = ("/console", "/tickets")
+PRIVATE_PREFIXES = ("/console", "/tickets", "/password")
 # FastAPI's API pages load Swagger UI and ReDoc with inline script from a CDN: they get only
 # the frame rule.
 API_DOCS = ("/docs", "/redoc")

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import anyio
 
-from actions.identity import IDENTITY_PROVIDERS
 from actions.protocol import Similarity
 from actions.registry import default_actions
 from bot.app.sources import synced_entries
@@ -19,13 +18,18 @@ from bot.console.live import announcer
 from bot.dialogue.engine import DialogueEngine, Thresholds
 from bot.events import open_bus
 from bot.insights.notices import NoticeAnswers, outage_notice
+from bot.kernel.directory import Directory
 from bot.kernel.errors import GuichetError
 from bot.kernel.ticket_models import Ticket
 from bot.privacy.log_filter import install_log_redaction
 from bot.privacy.redact import Redactor
 from bot.scale.setup import open_scale
+from bot.self_service.codes import OneTimeCodes
+from bot.self_service.digests import Digests
+from bot.self_service.links import ResetLinks
+from bot.self_service.service import DirectorySelfService
 from bot.services import Components, Services
-from bot.settings import Settings
+from bot.settings import Environment, Settings
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
 from bot.storage.notices import NoticeStore
@@ -35,6 +39,7 @@ from bot.tickets.approvals import ApprovalService
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
 from bot.tickets.sync import SyncWorker
+from connectors.delivery.registry import build_senders
 from connectors.directory.registry import build_directory
 from connectors.itsm.registry import BackendContext, build_backend
 from knowledge_index.abstention import AbstentionModel, Sureness
@@ -68,6 +73,22 @@ def outage_notice_publisher(notices: NoticeStore) -> Callable[[Ticket], Awaitabl
         await notices.publish(outage_notice(parent))
 
     return publish
+
+
+def open_self_service(
+    settings: Settings, database: Database, directory: Directory
+) -> DirectorySelfService:
+    """Password reset and unlock: the directory, the code senders, codes and links kept as
+    digests keyed with the secret key."""
+    digests = Digests(settings.secret_key.get_secret_value())
+    return DirectorySelfService(
+        directory,
+        build_senders(settings.delivery),
+        OneTimeCodes(database, digests),
+        ResetLinks(database, digests),
+        digests,
+        development=settings.environment is Environment.DEVELOPMENT,
+    )
 
 
 async def load_components(
@@ -113,9 +134,9 @@ async def open_services(settings: Settings, components: Components | None = None
         settings.knowledge.chat_answer_confidence,
     )
     knowledge = FeedbackKnowledgeBase(components.knowledge, feedback, sureness=sureness)
-    identity = IDENTITY_PROVIDERS.get(settings.identity_provider)()
     directory = build_directory(settings.directory)
     readers = Readers(components.knowledge, directory)
+    self_service = open_self_service(settings, database, directory)
     conversations = ConversationStore(database, redactor)
     events = open_bus(settings.redis_url)
     auth = AuthStore(
@@ -160,7 +181,7 @@ async def open_services(settings: Settings, components: Components | None = None
     engine = DialogueEngine(
         parser=components.parser,
         knowledge=knowledge,
-        actions=default_actions(identity),
+        actions=default_actions(self_service),
         conversations=conversations,
         tickets=tickets,
         languages=components.languages,
@@ -195,8 +216,8 @@ async def open_services(settings: Settings, components: Components | None = None
         conversations=conversations,
         tickets=tickets,
         notifier=notifier,
-        identity=identity,
         directory=directory,
+        self_service=self_service,
         components=components,
         engine=engine,
         notices=notices,

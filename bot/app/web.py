@@ -29,6 +29,7 @@ from bot.privacy.retention import run_purges
 from bot.protection.ratelimit import RateLimits
 from bot.protection.sign_in import SignInThrottle
 from bot.scale.index_versions import IndexWatcher
+from bot.self_service import pages as password_pages
 from bot.services import Services
 from bot.settings import Settings
 from bot.tickets import pages as ticket_pages
@@ -113,6 +114,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(suggest_routes.router)
     app.include_router(tickets.router)
     app.include_router(ticket_pages.router)  # /tickets: the employee's ticket pages
+    app.include_router(password_pages.router)  # /password: reset page, demo inbox
     app.include_router(nlu_routes.router)
     console.install(app, settings)  # /console pages, /api/v1/escalations
     console_insights.install(app)  # /console/gaps, /console/notices, /console/kpis

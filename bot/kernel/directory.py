@@ -80,11 +80,20 @@ class PersonNotFound(DirectoryError):
 
 
 class PasswordRejected(DirectoryError):
-    """The directory's password policy refused the new password; `reason` says which rule."""
+    """The directory's password policy refused the new password; `reason` says which rule,
+    and `min_length` the minimum length when the directory says it (shown to the employee)."""
 
-    def __init__(self, *, backend: str, reason: PolicyReason, detail: str = "") -> None:
+    def __init__(
+        self,
+        *,
+        backend: str,
+        reason: PolicyReason,
+        detail: str = "",
+        min_length: int | None = None,
+    ) -> None:
         super().__init__(backend=backend, problem=f"password refused ({reason}): {detail}")
         self.reason = reason
+        self.min_length = min_length
 
 
 class UnlockUnsupported(DirectoryError):

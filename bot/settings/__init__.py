@@ -26,6 +26,7 @@ from bot.kernel.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
 from bot.kernel.tickets import DEFAULT_MATRIX, IMPACTS, PRIORITIES, URGENCIES
 from bot.settings.approvals import ApprovalSettings
 from bot.settings.channels import ChannelSettings
+from bot.settings.delivery import DeliverySettings
 from bot.settings.directory import DirectorySettings
 from bot.settings.insights import InsightsSettings
 from bot.settings.itsm import ItsmSettings
@@ -227,9 +228,10 @@ class Settings(BaseSettings):
     knowledge: KnowledgeSettings = KnowledgeSettings()
     itsm: ItsmSettings = ItsmSettings()
     tickets: TicketSettings = TicketSettings()
-    identity_provider: str = "builtin"
     directory: DirectorySettings = DirectorySettings()
     approvals: ApprovalSettings = ApprovalSettings()
+    # How one-time codes reach people (e-mail over SMTP, SMS, the demo inbox).
+    delivery: DeliverySettings = DeliverySettings()
     # Redis for several processes side by side (locks, live updates, shared rate limits);
     # unset: one process, everything in memory.
     redis_url: str | None = None
@@ -355,6 +357,28 @@ class Settings(BaseSettings):
                 f"generate one with {GENERATE}",
             )
 
+    def check_demo_parts(self) -> None:
+        """Outside development, refuse the demo directory and the demo inbox: a reset there
+        would change nobody's real password and deliver no code."""
+        if self.environment is Environment.DEVELOPMENT:
+            return
+        if self.directory.backend == "builtin":
+            raise SettingsInvalid(
+                setting="GUICHET_DIRECTORY__BACKEND",
+                problem="is 'builtin', the demo directory of development",
+                expected="the organisation's directory (e.g. 'ldap', 'entra' or 'keycloak', "
+                "with its own GUICHET_DIRECTORY__* settings; see the README's Directory section)",
+            )
+        for kind, sender in self.delivery.senders().items():
+            if sender == "demo":
+                raise SettingsInvalid(
+                    setting=f"GUICHET_DELIVERY__{kind.upper()}",
+                    problem="is 'demo', the demo inbox of development, which reaches nobody",
+                    expected="'smtp' for e-mail or 'sms' for text messages (with their "
+                    "GUICHET_DELIVERY__SMTP__* or GUICHET_DELIVERY__TWILIO__* settings), or "
+                    "'none' to offer no code that way",
+                )
+
 
 def load_settings(**overrides: object) -> Settings:
     """Read the settings once; a wrong value raises SettingsInvalid naming the setting."""
@@ -370,4 +394,5 @@ def load_settings(**overrides: object) -> Settings:
         ) from exc
     settings.check_secrets()
     settings.check_public_url()
+    settings.check_demo_parts()
     return settings

@@ -420,3 +420,35 @@ class KnowledgeDocumentRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     entry: Mapped[str | None] = mapped_column(Text)
     synced_at: Mapped[datetime]
+
+
+class OneTimeCodeRow(Base):
+    """A one-time code sent to a person (bot/self_service/codes.py): only its keyed digest,
+    never the code; rows stay an hour after they are spent, to count codes per hour
+    (migration 0010_self_service)."""
+
+    __tablename__ = "one_time_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_email: Mapped[str] = mapped_column(String(255), index=True)
+    destination: Mapped[str] = mapped_column(String(64))  # the destination's id, not its address
+    digest: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int]
+    spent: Mapped[bool]  # used, replaced by a newer code, or out of tries
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    expires_at: Mapped[datetime]
+
+
+class ResetLinkRow(Base):
+    """A one-time link to the password reset page: only the keyed digest of its token
+    (migration 0010_self_service)."""
+
+    __tablename__ = "reset_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_email: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None]

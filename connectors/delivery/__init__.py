@@ -1,2 +1,2 @@
-"""Code senders (`bot.kernel.delivery.CodeSender`): e-mail over SMTP, SMS through an HTTP
-provider, the demo inbox."""
+"""Code senders (`bot.kernel.delivery.CodeSender`): e-mail over SMTP, SMS through a provider,
+and the demo inbox of development."""

@@ -103,6 +103,7 @@ class BuiltinDirectory:
                 backend=self.name,
                 reason=PolicyReason.TOO_SHORT,
                 detail=f"at least {self.settings.min_password_length} characters",
+                min_length=self.settings.min_password_length,
             )
         history = self._history.setdefault(person.email, [])
         if any(_digest(new_password, salt) == digest for salt, digest in history):

@@ -62,6 +62,8 @@ VERBATIM = {
     # The organisation's articles as their source gives them, and sync positions and errors.
     "knowledge_sources": {"source", "cursor", "last_error"},
     "knowledge_documents": {"source", "document_id", "content_hash", "entry"},
+    "one_time_codes": {"user_email", "destination", "digest"},
+    "reset_links": {"token_digest", "user_email", "language"},
 }  # fmt: skip
 
 

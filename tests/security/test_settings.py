@@ -11,6 +11,11 @@ from bot.settings import DEFAULT_SECRET, Environment, load_settings
 from tests.security.sqlite_only import sqlite_only  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.unit
+# The organisation's directory and no demo inbox: what production needs besides a secret.
+REAL_PARTS: dict[str, object] = {
+    "directory": {"backend": "ldap"},
+    "delivery": {"email": "none", "sms": "none"},
+}
 WEAK = [
     "x",
     DEFAULT_SECRET,
@@ -41,9 +46,29 @@ def test_production_refuses_a_guessable_secret_key(secret: str) -> None:
     ids=["token_urlsafe(32)", "token_urlsafe(48)", "token_hex(32)"],
 )
 def test_production_starts_with_a_generated_secret_key(secret: str) -> None:
-    settings = load_settings(environment="production", secret_key=secret)
+    settings = load_settings(environment="production", secret_key=secret, **REAL_PARTS)
     assert settings.environment is Environment.PRODUCTION
 
 
 def test_development_keeps_its_default() -> None:
     assert load_settings(environment="development", secret_key="x").secret_key
+
+
+@pytest.mark.parametrize(
+    ("parts", "named"),
+    [
+        ({}, "GUICHET_DIRECTORY__BACKEND"),
+        ({"directory": {"backend": "ldap"}}, "GUICHET_DELIVERY__EMAIL"),
+        (
+            {"directory": {"backend": "ldap"}, "delivery": {"email": "none"}},
+            "GUICHET_DELIVERY__SMS",
+        ),
+    ],
+)
+def test_production_refuses_the_demo_directory_and_the_demo_inbox(
+    parts: dict[str, object], named: str
+) -> None:
+    with pytest.raises(SettingsInvalid) as refused:
+        load_settings(environment="production", secret_key=secrets.token_urlsafe(48), **parts)
+    assert named in str(refused.value) and "demo" in str(refused.value)
+    assert load_settings(environment="development").directory.backend == "builtin"

@@ -197,7 +197,7 @@ async def _sync(settings: Settings, once: bool) -> None:
 
 @app.command()
 def doctor() -> None:
-    """Check settings, database, model, NLU data and index; say what is wrong."""
+    """Check settings, database, model, NLU data, index, directory and code delivery."""
     table = Table("check", "result")
     failures = asyncio.run(_doctor(table))
     console.print(table)
@@ -210,6 +210,7 @@ def doctor() -> None:
 async def _doctor(table: Table) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bot.app.cli.doctor import SECTIONS, run_sections
     from bot.app.sources import source_status
     from bot.storage.database import Database
     from bot.storage.knowledge_sources import KnowledgeSourceStore
@@ -281,4 +282,7 @@ async def _doctor(table: Table) -> int:
         )
     else:
         report("index", True, f"{manifest.entries} entries, built {manifest.built_at:%Y-%m-%d}")
+    # The outside services (bot/app/cli/doctor.py: one registry of sections).
+    for section, check in await run_sections(settings, SECTIONS.names()):
+        report(f"{section}: {check.name}", check.ok, check.detail)
     return failures

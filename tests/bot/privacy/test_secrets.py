@@ -69,3 +69,16 @@ def test_serve_will_not_start_in_production_with_the_default_secret(
     assert result.exit_code == 2
     assert "GUICHET_SECRET_KEY" in result.output
     assert "development default" in result.output
+
+
+def test_serve_will_not_start_in_production_on_the_demo_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GUICHET_ENVIRONMENT", "production")
+    monkeypatch.setenv(
+        "GUICHET_SECRET_KEY", "hJ4s9Qe2Vx7Lm0Rk3Tb8Wn5Yc1Pz6Ud-Gf_Ka2Hs7Jd4Nq9Xv3Bm8Ct5Ew1"
+    )
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code == 2
+    assert "GUICHET_DIRECTORY__BACKEND" in result.output and "builtin" in result.output

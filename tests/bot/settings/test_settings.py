@@ -73,6 +73,11 @@ def test_default_secret_is_refused_outside_development(monkeypatch: pytest.Monke
     monkeypatch.setenv(
         "GUICHET_SECRET_KEY", "hJ4s9Qe2Vx7Lm0Rk3Tb8Wn5Yc1Pz6Ud-Gf_Ka2Hs7Jd4Nq9Xv3Bm8Ct5Ew1"
     )
+    with pytest.raises(SettingsInvalid, match="GUICHET_DIRECTORY__BACKEND"):
+        load_settings()  # the demo directory, next
+    monkeypatch.setenv("GUICHET_DIRECTORY__BACKEND", "ldap")
+    monkeypatch.setenv("GUICHET_DELIVERY__EMAIL", "none")
+    monkeypatch.setenv("GUICHET_DELIVERY__SMS", "none")
     assert load_settings().environment is Environment.PRODUCTION
 
 
@@ -155,6 +160,9 @@ def test_slack_or_teams_outside_development_need_the_public_url(
     monkeypatch.setenv(
         "GUICHET_SECRET_KEY", "hJ4s9Qe2Vx7Lm0Rk3Tb8Wn5Yc1Pz6Ud-Gf_Ka2Hs7Jd4Nq9Xv3Bm8Ct5Ew1"
     )
+    monkeypatch.setenv("GUICHET_DIRECTORY__BACKEND", "ldap")
+    monkeypatch.setenv("GUICHET_DELIVERY__EMAIL", "none")
+    monkeypatch.setenv("GUICHET_DELIVERY__SMS", "none")
     assert load_settings().effective_public_url is None  # no chat channel: not needed
     for variable, value in chat.items():
         monkeypatch.setenv(variable, value)

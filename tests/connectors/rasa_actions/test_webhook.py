@@ -8,7 +8,6 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from actions.identity import BuiltinIdentityProvider
 from bot.kernel.i18n import t
 from bot.kernel.ticket_models import NewTicket
 from bot.services import Services
@@ -139,14 +138,14 @@ async def test_french_from_the_message_metadata(
 async def test_password_reset_with_a_wrong_then_the_right_code(
     http: httpx.AsyncClient, services: Services, domain: dict[str, Any]
 ) -> None:
-    identity = services.identity
-    assert isinstance(identity, BuiltinIdentityProvider)
+    inbox = services.self_service.demo_inbox
+    assert inbox is not None
     rasa = RasaConversation(USER, domain)
     rasa.user("I forgot my password", "password_reset")
     started = await run(http, rasa, "action_password_reset")
     assert "6-digit code" in started["responses"][0]["text"]
     assert started["events"][-1]["name"] == "password_reset_form"
-    sent = identity.sent[-1][1]
+    sent = inbox.messages[-1].message.code
 
     rasa.action("password_reset_form")
     rasa.loop("password_reset_form", "code")

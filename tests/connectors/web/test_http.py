@@ -214,6 +214,8 @@ async def test_demo_intranet_in_development_only(web_services: Services) -> None
         load_settings(
             environment="production",
             secret_key="hJ4s9Qe2Vx7Lm0Rk3Tb8Wn5Yc1Pz6Ud-Gf_Ka2Hs7Jd4Nq9Xv3Bm8Ct5Ew1",
+            directory={"backend": "ldap"},
+            delivery={"email": "none", "sms": "none"},
         ),
         web_services,
     )

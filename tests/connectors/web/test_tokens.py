@@ -84,6 +84,8 @@ def test_the_demo_portal_key_exists_in_development_only() -> None:
     production = load_settings(
         environment="production",
         secret_key="hJ4s9Qe2Vx7Lm0Rk3Tb8Wn5Yc1Pz6Ud-Gf_Ka2Hs7Jd4Nq9Xv3Bm8Ct5Ew1",
+        directory={"backend": "ldap"},
+        delivery={"email": "none", "sms": "none"},
     )
     assert demo_key(production) is None
     assert demo_key(load_settings(web=WebSettings(portal_key=SecretStr("k" * 40)))) is None

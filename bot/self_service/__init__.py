@@ -1,0 +1,1 @@
+"""Self-service password reset and unlock: one-time codes, reset links, their pages."""
