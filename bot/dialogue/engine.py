@@ -21,6 +21,8 @@ from bot.kernel.i18n import t
 from bot.kernel.language import Language
 from bot.kernel.messages import SMALL_TALK as SMALL_TALK_ANSWERS
 from bot.kernel.registry import Registry
+from bot.observability.observer import NO_OBSERVER, Observer
+from bot.observability.spans import span
 from bot.scale.locks import ConversationLocks, LocalLocks
 from bot.storage.conversations import ConversationStore
 from bot.tickets.service import TicketService
@@ -143,6 +145,7 @@ class DialogueEngine:
         # In-process by default; Redis or PostgreSQL locks when several processes serve.
         self.locks: ConversationLocks = locks or LocalLocks()
         self.on_saved: TurnsSaved | None = None
+        self.observer: Observer = NO_OBSERVER  # metrics: messages, answers, "not sure"
 
     async def start(
         self, *, channel: str, user_id: str, language: Language | None = None
@@ -170,8 +173,20 @@ class DialogueEngine:
         text, whose detected language then counts as usual. `timezone` is the user's IANA zone
         as the channel knows it (the browser's, Slack's, Teams'): times are shown in it.
         """
+        with span("dialogue.turn"):
+            return await self._handle(conversation_id, text, language, hint, timezone)
+
+    async def _handle(
+        self,
+        conversation_id: str,
+        text: str,
+        language: Language | None,
+        hint: Language | None,
+        timezone: str | None,
+    ) -> list[Reply]:
         async with self.locks.hold(conversation_id):
             conversation = await self.conversations.get(conversation_id)
+            self.observer.message(conversation.channel)
             if timezone is not None and is_zone(timezone):
                 conversation.state.timezone = timezone
             if conversation.state.agent is not None:
@@ -185,9 +200,10 @@ class DialogueEngine:
                 # A button's payload says nothing of the language: until the user writes,
                 # what the channel knows of them (their locale) is the best guess.
                 conversation.language = hint
-            parse = parse_payload(text) or await self.parser.parse(
-                text, language=conversation.language
-            )
+            with span("nlu.parse"):
+                parse = parse_payload(text) or await self.parser.parse(
+                    text, language=conversation.language
+                )
             if not secret:
                 self._set_language(conversation, parse, language)
             user_turn = Turn(
@@ -452,9 +468,11 @@ class DialogueEngine:
     ) -> list[Reply]:
         state, language = conversation.state, conversation.language
         state.last_problem = text
-        answered = await self.knowledge.answer(
-            SearchQuery(text, language, limit=3, types=ARTICLE_TYPES)
-        )
+        with span("knowledge.search"):
+            answered = await self.knowledge.answer(
+                SearchQuery(text, language, limit=3, types=ARTICLE_TYPES)
+            )
+        self.observer.answer("chat", answered=answered.answer)
         hits = answered.hits
         if answered.answer:
             state.consecutive_failures = 0
