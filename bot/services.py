@@ -14,6 +14,7 @@ from bot.dialogue.engine import DialogueEngine
 from bot.events import EventBus
 from bot.kernel.directory import Directory
 from bot.kernel.registry import Registry
+from bot.observability.observer import NO_OBSERVER, Observer
 from bot.scale.setup import Scale
 from bot.self_service.service import DirectorySelfService
 from bot.settings import Settings
@@ -67,6 +68,8 @@ class Services:
     channels: Registry[ChatChannel] = field(default_factory=channel_registry)
     # Conversation locks and the Redis link shared with the other processes.
     scale: Scale = field(default_factory=Scale)
+    # What the core reports for /metrics (bot/observability); does nothing when metrics are off.
+    observer: Observer = NO_OBSERVER
 
     @property
     def chat_links(self) -> ChatLinks:

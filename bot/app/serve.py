@@ -9,10 +9,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import tempfile
+from pathlib import Path
 from typing import TypedDict
 
 from fastapi import FastAPI
 
+from bot.observability.metrics import MULTIPROCESS_ENV, prepare_multiprocess_dir
 from bot.settings import Settings, load_settings
 
 
@@ -55,3 +59,14 @@ def prepare() -> None:
     process.join()
     if process.exitcode != 0:
         raise SystemExit(f"preparing the index and the intent model failed ({process.exitcode})")
+
+
+def share_metrics(settings: Settings) -> Path | None:
+    """Before the workers start: the folder where each writes its metrics for `/metrics` to
+    add up (multi-process mode), emptied; None when metrics are off."""
+    if not settings.metrics.enabled:
+        return None
+    chosen = settings.metrics.multiprocess_dir or os.environ.get(MULTIPROCESS_ENV)
+    path = Path(chosen) if chosen else Path(tempfile.mkdtemp(prefix="guichet-metrics-"))
+    prepare_multiprocess_dir(path)
+    return path

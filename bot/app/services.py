@@ -21,6 +21,9 @@ from bot.insights.notices import NoticeAnswers, outage_notice
 from bot.kernel.directory import Directory
 from bot.kernel.errors import GuichetError
 from bot.kernel.ticket_models import Ticket
+from bot.observability.metrics import PrometheusObserver
+from bot.observability.observer import NO_OBSERVER, Observer
+from bot.observability.suggestions import ObservedSuggestions
 from bot.privacy.log_filter import install_log_redaction
 from bot.privacy.redact import Redactor
 from bot.scale.setup import open_scale
@@ -46,7 +49,6 @@ from knowledge_index.abstention import AbstentionModel, Sureness
 from knowledge_index.embedders import Embedder, load_embedder
 from knowledge_index.feedback import FeedbackKnowledgeBase
 from knowledge_index.service import open_knowledge_base
-from knowledge_index.suggest import SuggestionService
 from nlu.data import load_training_data
 from nlu.language import LanguageDetector
 from nlu.registry import PARSERS, ParserContext
@@ -209,6 +211,16 @@ async def open_services(settings: Settings, components: Components | None = None
         approvals=approvals,
     )
     engine.on_saved = announcer(events)
+    observer: Observer = PrometheusObserver() if settings.metrics.enabled else NO_OBSERVER
+    engine.observer = tickets.observer = observer
+    suggestions = ObservedSuggestions(
+        components.knowledge,
+        notices,
+        feedback,
+        suggest_threshold=settings.knowledge.suggest_threshold,
+        sureness=sureness,
+    )
+    suggestions.observer = observer
     return Services(
         settings=settings,
         scale=scale,
@@ -222,17 +234,12 @@ async def open_services(settings: Settings, components: Components | None = None
         engine=engine,
         notices=notices,
         feedback=feedback,
-        suggestions=SuggestionService(
-            components.knowledge,
-            notices,
-            feedback,
-            suggest_threshold=settings.knowledge.suggest_threshold,
-            sureness=sureness,
-        ),
+        suggestions=suggestions,
         auth=auth,
         readers=readers,
         events=events,
         approvals=approvals,
+        observer=observer,
     )
 
 
@@ -249,4 +256,5 @@ def sync_worker(services: Services) -> SyncWorker | None:
         services.notifier,
         lease=timedelta(seconds=services.settings.tickets.sync_lease_seconds),
         locks=services.scale.locks,
+        observer=services.observer,
     )

@@ -25,6 +25,9 @@ from bot.auth.token_cache import follow as follow_revocations
 from bot.channels.runtime import mount_channels, running_channels
 from bot.console import insights as console_insights
 from bot.console import mount as console
+from bot.observability import route as metrics_route
+from bot.observability.http import RequestMetrics
+from bot.observability.tracing import Tracing
 from bot.privacy.retention import run_purges
 from bot.protection.ratelimit import RateLimits
 from bot.protection.sign_in import SignInThrottle
@@ -35,13 +38,21 @@ from bot.settings import Settings
 from bot.tickets import pages as ticket_pages
 
 
-def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
-    """The app; `services` lets a caller that already opened them share them (tests, CLI)."""
+def create_app(
+    settings: Settings, services: Services | None = None, *, tracing: Tracing | None = None
+) -> FastAPI:
+    """The app; `services` lets a caller that already opened them share them (tests, CLI).
+
+    `tracing`: by default, OTLP traces when `GUICHET_OTEL__ENDPOINT` is set, else none.
+    """
+    tracing = tracing or Tracing.configured(settings.otel)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = services or await open_services(settings)
         app.state.services = opened
+        if tracing is not None:
+            tracing.start(opened.database.engine)
         worker = sync_worker(opened) if settings.tickets.run_sync_worker else None
         stop = asyncio.Event()
         task = (
@@ -92,6 +103,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
                 await worker.aclose()
             if services is None:
                 await opened.close()
+            if tracing is not None:
+                tracing.stop()
 
     app = FastAPI(
         title="Guichet",
@@ -109,6 +122,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.router.responses.update(ERROR_RESPONSES)
     app.add_middleware(BodySizeLimit, max_bytes=settings.limits.max_body_bytes)
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.web.frame_ancestors)
+    if settings.metrics.enabled:
+        app.add_middleware(RequestMetrics, state=app.state)
+        app.include_router(metrics_route.router)  # /metrics, for agents and admins
     app.include_router(health.router)
     app.include_router(conversations.router)
     app.include_router(suggest_routes.router)
@@ -122,4 +138,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(notice_routes.router)
     # The channels last: in development the web channel serves `/`, the demo intranet page.
     mount_channels(app, settings, channel_plugins())
+    if tracing is not None:
+        tracing.instrument_app(app)  # the outermost middleware: a server span per request
     return app

@@ -22,6 +22,8 @@ from bot.kernel.i18n import t
 from bot.kernel.language import Language
 from bot.kernel.messages import SMALL_TALK as SMALL_TALK_ANSWERS
 from bot.kernel.registry import Registry
+from bot.observability.observer import NO_OBSERVER, Observer
+from bot.observability.spans import span
 from bot.scale.locks import ConversationLocks, LocalLocks
 from bot.storage.conversations import ConversationStore
 from bot.tickets.approvals import APPROVE, REJECT, ApprovalService
@@ -156,6 +158,7 @@ class DialogueEngine:
         self.locks: ConversationLocks = locks or LocalLocks()
         self.approvals = ApprovalChat(approvals) if approvals is not None else None
         self.on_saved: TurnsSaved | None = None
+        self.observer: Observer = NO_OBSERVER  # metrics: messages, answers, "not sure"
 
     async def start(
         self, *, channel: str, user_id: str, language: Language | None = None
@@ -183,8 +186,20 @@ class DialogueEngine:
         text, whose detected language then counts as usual. `timezone` is the user's IANA zone
         as the channel knows it (the browser's, Slack's, Teams'): times are shown in it.
         """
+        with span("dialogue.turn"):
+            return await self._handle(conversation_id, text, language, hint, timezone)
+
+    async def _handle(
+        self,
+        conversation_id: str,
+        text: str,
+        language: Language | None,
+        hint: Language | None,
+        timezone: str | None,
+    ) -> list[Reply]:
         async with self.locks.hold(conversation_id):
             conversation = await self.conversations.get(conversation_id)
+            self.observer.message(conversation.channel)
             if timezone is not None and is_zone(timezone):
                 conversation.state.timezone = timezone
             if conversation.state.agent is not None:
@@ -198,9 +213,10 @@ class DialogueEngine:
                 # A button's payload says nothing of the language: until the user writes,
                 # what the channel knows of them (their locale) is the best guess.
                 conversation.language = hint
-            parse = parse_payload(text) or await self.parser.parse(
-                text, language=conversation.language
-            )
+            with span("nlu.parse"):
+                parse = parse_payload(text) or await self.parser.parse(
+                    text, language=conversation.language
+                )
             if not secret:
                 self._set_language(conversation, parse, language)
             user_turn = Turn(
@@ -486,9 +502,11 @@ class DialogueEngine:
         state, language = conversation.state, conversation.language
         state.last_problem = text
         reader = await self.readers(conversation.user_id)
-        answered = await self.knowledge.answer(
-            SearchQuery(text, language, limit=3, types=ARTICLE_TYPES, reader=reader)
-        )
+        with span("knowledge.search"):
+            answered = await self.knowledge.answer(
+                SearchQuery(text, language, limit=3, types=ARTICLE_TYPES, reader=reader)
+            )
+        self.observer.answer("chat", answered=answered.answer)
         hits = answered.hits
         if answered.answer:
             state.consecutive_failures = 0

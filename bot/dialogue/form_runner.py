@@ -9,6 +9,7 @@ from bot.dialogue import forms
 from bot.kernel.domain import Button, Conversation, DialogueState, Reply
 from bot.kernel.i18n import t
 from bot.kernel.registry import Registry
+from bot.observability.spans import span
 from bot.tickets.service import TicketService
 from knowledge_index.service import KnowledgeBase
 from nlu.protocol import FALLBACK_INTENT, ParseResult
@@ -88,7 +89,8 @@ class FormRunner:
         state.slots.update(prefill or {})
         state.requested_slot = None
         state.awaiting_confirmation = False
-        replies = await self.actions.get(name).run(self.context(conversation))
+        with span("action.run", {"guichet.action": name}):
+            replies = await self.actions.get(name).run(self.context(conversation))
         if state.requested_slot is None:  # else the action asks again (a wrong code)
             self.reset(state)
         state.consecutive_failures = 0

@@ -31,6 +31,7 @@ from bot.settings.directory import DirectorySettings
 from bot.settings.insights import InsightsSettings
 from bot.settings.itsm import ItsmSettings
 from bot.settings.limits import LimitSettings
+from bot.settings.operations import MetricsSettings, OtelSettings
 from bot.settings.privacy import PrivacySettings
 from bot.settings.rasa_actions import RasaActionSettings
 from bot.settings.secret_strength import GENERATE, MIN_BITS, MIN_LENGTH, weakness
@@ -250,6 +251,8 @@ class Settings(BaseSettings):
     privacy: PrivacySettings = PrivacySettings()
     limits: LimitSettings = LimitSettings()
     rasa_actions: RasaActionSettings = RasaActionSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    otel: OtelSettings = OtelSettings()
 
     @field_validator("database_url")
     @classmethod

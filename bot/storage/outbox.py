@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.domain import utcnow
 from bot.kernel.ticket_models import SyncState, Ticket
+from bot.observability.spans import carrier
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
 from bot.storage.tables import OutboxRow, SyncCursorRow, TicketEventRow, TicketRow, TicketSyncRow
@@ -36,13 +37,14 @@ def enqueue(
     payload: dict[str, Any],
     now: datetime,
 ) -> None:
-    """Queue a push to `backend`, in the transaction of the change it carries."""
+    """Queue a push to `backend`, in the transaction of the change it carries (and, when
+    tracing, the trace it belongs to: the push will be part of it)."""
     session.add(
         OutboxRow(
             ticket_id=ticket_id,
             backend=backend,
             operation=operation,
-            payload=payload,
+            payload={**payload, **carrier()},
             state="pending",
             attempts=0,
             next_attempt_at=now,

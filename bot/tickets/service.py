@@ -21,6 +21,7 @@ from bot.kernel.tickets import (
     Status,
     check_transition,
 )
+from bot.observability.observer import NO_OBSERVER, Observer
 from bot.privacy.redact import Redactor
 from bot.settings import TicketSettings
 from bot.storage.tickets import TicketStore, WriteHook
@@ -45,6 +46,7 @@ class TicketService:
         self.directory = directory
         # Title, description, transcript copy and comments are stored and sent redacted.
         self.redactor = redactor or Redactor()
+        self.observer: Observer = NO_OBSERVER  # metrics: tickets created, hand-offs
 
     @property
     def backends(self) -> list[str]:
@@ -84,7 +86,7 @@ class TicketService:
             }
         )
         now = utcnow()
-        return await self.store.create(
+        ticket = await self.store.create(
             new,
             actor=actor,
             due=self.due_dates(new.priority, now),
@@ -92,6 +94,8 @@ class TicketService:
             now=now,
             hook=hook,
         )
+        self.observer.ticket_created(ticket.category, ticket.priority)
+        return ticket
 
     async def transition(
         self,
@@ -274,9 +278,11 @@ class TicketService:
     async def escalate(
         self, *, conversation_id: str, requester: str, reason: str, summary: dict[str, Any]
     ) -> int:
-        return await self.store.escalate(
+        escalation = await self.store.escalate(
             conversation_id=conversation_id, requester=requester, reason=reason, summary=summary
         )
+        self.observer.handoff(reason)
+        return escalation
 
     async def agent_name(self, email: str) -> str:
         display_name = await self.directory(email) if self.directory is not None else None

@@ -14,6 +14,8 @@ from bot.kernel.domain import utcnow
 from bot.kernel.itsm import BackendError, TicketBackend, TicketPayload, UpstreamChange
 from bot.kernel.ticket_models import Ticket
 from bot.kernel.tickets import InvalidTransition
+from bot.observability.observer import NO_OBSERVER, Observer
+from bot.observability.spans import continued
 from bot.scale.locks import ConversationLocks
 from bot.storage.outbox import OutboxItem
 from bot.tickets.notify import TicketNotifier
@@ -55,6 +57,7 @@ class SyncWorker:
         batch: int = 20,
         lease: timedelta = timedelta(seconds=60),
         locks: ConversationLocks | None = None,
+        observer: Observer = NO_OBSERVER,
     ) -> None:
         self.service = service
         self.store = service.store
@@ -64,6 +67,7 @@ class SyncWorker:
         self.lease = lease
         # Shared with the other processes: one of them at a time reads a backend's changes.
         self.locks = locks
+        self.observer = observer
 
     # -- outbound ------------------------------------------------------------------------------
 
@@ -82,8 +86,15 @@ class SyncWorker:
 
     async def _deliver(self, backend: TicketBackend, item: OutboxItem) -> bool:
         try:
-            upstream_id = await self._send(backend, item)
+            # Part of the trace of the message or request that queued the change.
+            with continued(
+                f"itsm.{item.operation}",
+                item.payload,
+                {"guichet.backend": backend.name, "guichet.ticket_id": item.ticket_id},
+            ):
+                upstream_id = await self._send(backend, item)
         except BackendError as error:
+            self.observer.sync_error(backend.name, item.operation)
             retry_after = getattr(error, "retry_after", None)
             retry_at = (
                 utcnow()
@@ -101,6 +112,7 @@ class SyncWorker:
             )
             return False
         except Exception as error:
+            self.observer.sync_error(backend.name, item.operation)
             retry_at = utcnow() + backoff(
                 item.attempts, retry_after=None, cap=self.service.settings.max_backoff_seconds
             )
@@ -156,6 +168,7 @@ class SyncWorker:
         try:
             changes = await backend.changes_since(since)
         except BackendError as error:
+            self.observer.sync_error(name, "poll")
             log.warning("polling %s failed: %s", name, error)
             return 0
         applied = 0

@@ -70,6 +70,7 @@ def serve(
     settings = settings_or_exit()
     if workers > 1:
         scaled.prepare()
+        scaled.share_metrics(settings)
         uvicorn.run(
             "bot.app.serve:app",
             factory=True,
@@ -172,9 +173,13 @@ def sync(once: Annotated[bool, typer.Option(help="One round, then exit.")] = Fal
 
 async def _sync(settings: Settings, once: bool) -> None:
     from bot.app.services import open_services, sync_worker
+    from bot.observability.tracing import Tracing
 
     services = await open_services(settings)
     worker = sync_worker(services)
+    tracing = Tracing.configured(settings.otel)
+    if tracing is not None:  # the pushes to the ITSM tools, in the traces of their messages
+        tracing.start(services.database.engine)
     try:
         if worker is None:
             console.print(
@@ -193,6 +198,8 @@ async def _sync(settings: Settings, once: bool) -> None:
         if worker is not None:
             await worker.aclose()
         await services.close()
+        if tracing is not None:
+            tracing.stop()
 
 
 @app.command()

@@ -26,6 +26,7 @@ AGENT_ONLY = [
     ("POST", "/api/v1/nlu/parse", {"text": "hello"}),
     ("GET", "/api/v1/search/gaps", None),
     ("GET", "/api/v1/escalations", None),
+    ("GET", "/metrics", None),
 ]
 
 
