@@ -6,10 +6,14 @@ Run with `.venv/bin/python -m bench.load [--steps 50,100,250,500,1000] [--second
 keystroke from the second, one every 150 ms), then sends it to the chat (one in ten files a
 ticket instead), then thinks for a random time (mean `--think` seconds). Like a browser's
 omnibox, an employee has one suggestion request in flight; keystrokes typed while it runs are
-not sent. Every request goes to
-one of the two API processes at random, as a load balancer without sticky sessions would send
-it. The load is raised in steps; each step is measured after a warm-up. At the end, the tickets
-created are counted in Guichet's database and in the local ITSM tool the workers sync to.
+not sent. Suggestions go
+to the first API process and conversations (messages, tickets) to the second, as a balancer
+routing by path would (`--routing random`: any request to either, as one without sticky
+sessions would). The load is raised in steps; each step is measured after a warm-up, and for
+each the CPU every process used (its own accounting, /proc/PID/stat) is divided by the
+requests it served: CPU per suggestion and per message, the generator's own, and the employees
+one core serves at the mix the step measured. At the end, the tickets created are counted in
+Guichet's database and in the local ITSM tool the workers sync to.
 """
 
 from __future__ import annotations
@@ -19,33 +23,22 @@ import asyncio
 import contextlib
 import os
 import random
-import shutil
 import statistics
-import subprocess
-import sys
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
-import psycopg
 from rich.console import Console
 from rich.table import Table
 
 from bench import fake_itsm
+from bench.stack import Stack, running_stack
 from bot.app.cli.index import DEFAULT_EVAL
-from bot.auth.store import AuthStore
 from bot.storage.database import Database
 from knowledge_index.evaluation import LabelledSet
-from tests.contracts.fakes.server import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
-GUICHET = str(Path(sys.executable).with_name("guichet"))
-POSTGRES = os.environ.get("GUICHET_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-DATA_DIR = ROOT / "var" / "bench-load"
 KEYSTROKE_S = 0.15
 WARM_UP_S = 5.0
 REQUEST_TIMEOUT_S = 30.0
@@ -119,9 +112,21 @@ class Servers:
     ports: list[int]
     raw: list[RawClient]
     http: list[httpx.AsyncClient]
+    routing: str  # "by-kind": suggestions to the first process, the rest to the second
 
-    def pick(self, rng: random.Random) -> int:
+    def pick(self, rng: random.Random, kind: str) -> int:
+        if self.routing == "by-kind":
+            return 0 if kind == "suggest" else 1
         return rng.randrange(len(self.ports))
+
+
+@dataclass
+class Window:
+    employees: int
+    start: float
+    end: float
+    load: float
+    cpu: dict[str, float]  # CPU seconds each process used in the window
 
 
 async def _employee(
@@ -143,7 +148,7 @@ async def _employee(
         target = "/api/v1/suggest?" + urlencode({"q": text, "lang": language})
         try:
             status: int | str = await asyncio.wait_for(
-                servers.raw[servers.pick(rng)].get(target, token), REQUEST_TIMEOUT_S
+                servers.raw[servers.pick(rng, "suggest")].get(target, token), REQUEST_TIMEOUT_S
             )
         except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as error:
             status = type(error).__name__
@@ -152,7 +157,9 @@ async def _employee(
     async def post(kind: str, path: str, body: dict[str, object]) -> httpx.Response | None:
         start = time.perf_counter()
         try:
-            answer = await servers.http[servers.pick(rng)].post(path, json=body, headers=headers)
+            answer = await servers.http[servers.pick(rng, kind)].post(
+                path, json=body, headers=headers
+            )
         except httpx.HTTPError as error:
             run.record(kind, start, type(error).__name__)
             return None
@@ -198,42 +205,7 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-# -- set-up -------------------------------------------------------------------------------------
-
-
-def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-async def _wait_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 600
-    async with httpx.AsyncClient() as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise SystemExit(f"a server stopped while starting; see {log}")
-            try:
-                answer = await client.get(f"http://127.0.0.1:{port}/readyz")
-                if answer.status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.5)
-    raise SystemExit(f"server on {port} not ready")
-
-
-async def _tokens(database_url: str, count: int) -> list[str]:
-    database = Database(database_url)
-    await database.migrate()
-    auth = AuthStore(database)
-    tokens = []
-    for number in range(count):
-        _, secret = await auth.create_token(
-            f"employee{number}@norvane.example", role="employee", label="bench.load"
-        )
-        tokens.append(secret)
-    await database.close()
-    return tokens
+# -- set-up ---------------------------------------------------------------------------------
 
 
 async def _upstream(port: int) -> Counter[str]:
@@ -263,90 +235,15 @@ def _count_sql() -> object:
 # -- the run ------------------------------------------------------------------------------------
 
 
-async def bench(steps: list[int], seconds: float, think: float, console: Console) -> None:
-    work = DATA_DIR / "logs"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    name = f"guichet_load_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    database_url = POSTGRES.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    database_url += f"/{name}"
-    redis_port, itsm_port = free_port(), free_port()
-    api_ports = [free_port(), free_port()]
-    env = {
-        **os.environ,
-        "GUICHET_DATA_DIR": str(DATA_DIR),
-        "GUICHET_DATABASE_URL": database_url,
-        "GUICHET_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "GUICHET_LOG_LEVEL": "WARNING",
-        "GUICHET_TICKETS__SYNC_BACKENDS": '["servicenow"]',
-        "GUICHET_TICKETS__RUN_SYNC_WORKER": "false",
-        "GUICHET_TICKETS__SYNC_INTERVAL_SECONDS": "1",
-        "GUICHET_ITSM__POLL_INTERVAL_SECONDS": "60",
-        "GUICHET_ITSM__SERVICENOW__BASE_URL": f"http://127.0.0.1:{itsm_port}",
-        "GUICHET_ITSM__SERVICENOW__USERNAME": fake_itsm.USER,
-        "GUICHET_ITSM__SERVICENOW__PASSWORD": fake_itsm.PASSWORD,
-        # Every simulated employee comes from 127.0.0.1: limits per address would count them
-        # as one. Limits per user stay as configured.
-        "GUICHET_LIMITS__MESSAGES_PER_IP": "",
-        "GUICHET_LIMITS__SUGGESTIONS_PER_IP": "",
-        "GUICHET_LIMITS__WRITES_PER_IP": "",
-    }
-    processes: list[subprocess.Popen[bytes]] = []
-    try:
-        processes.append(
-            _start(
-                ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", ""],
-                env,
-                work / "redis.log",
-            )
-        )
-        processes.append(
-            _start(
-                [sys.executable, "-m", "bench.fake_itsm", str(itsm_port)], env, work / "itsm.log"
-            )
-        )
-        console.print("Preparing the index and the intent model (cached in var/bench-load)...")
-        for command in (["index", "update"], ["train"]):
-            await asyncio.to_thread(
-                subprocess.run, [GUICHET, *command], env=env, check=True, stdout=subprocess.DEVNULL
-            )
-        tokens = await _tokens(database_url, max(steps))
-        for index, port in enumerate(api_ports):
-            log = work / f"api{index}.log"
-            processes.append(_start([GUICHET, "serve", "--port", str(port)], env, log))
-            await _wait_ready(port, processes[-1], log)
-        for index in range(2):
-            processes.append(_start([GUICHET, "sync"], env, work / f"sync{index}.log"))
-        console.print(
-            f"2 API processes on {api_ports}, 2 sync workers, PostgreSQL {name}, Redis on "
-            f"{redis_port}, local ServiceNow on {itsm_port}; load average "
-            f"{os.getloadavg()[0]:.1f} before the run."
-        )
-        await _measure(steps, seconds, think, tokens, api_ports, itsm_port, database_url, console)
-    finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        with psycopg.connect(POSTGRES, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        console.print(f"Process logs in {work}")
+async def bench(
+    steps: list[int], seconds: float, think: float, routing: str, console: Console
+) -> None:
+    async with running_stack(api=2, workers=2, employees=max(steps), console=console) as stack:
+        await _measure(steps, seconds, think, routing, stack, console)
 
 
 async def _measure(
-    steps: list[int],
-    seconds: float,
-    think: float,
-    tokens: list[str],
-    api_ports: list[int],
-    itsm_port: int,
-    database_url: str,
-    console: Console,
+    steps: list[int], seconds: float, think: float, routing: str, stack: Stack, console: Console
 ) -> None:
     labelled = LabelledSet.load(DEFAULT_EVAL)
     queries = [(q.q, q.lang) for q in labelled.queries]
@@ -355,21 +252,25 @@ async def _measure(
         httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=REQUEST_TIMEOUT_S
         )
-        for port in api_ports
+        for port in stack.api_ports
     ]
-    servers = Servers(api_ports, [RawClient(port) for port in api_ports], http)
-    await _warm_up(servers, tokens[0])
+    servers = Servers(stack.api_ports, [RawClient(port) for port in stack.api_ports], http, routing)
+    await _warm_up(servers, stack.tokens[0])
     run, stop = Run(), asyncio.Event()
     employees: list[asyncio.Task[None]] = []
-    windows: list[tuple[int, float, float, float]] = []  # employees, from, to, load average
+    windows: list[Window] = []
+    tokens = stack.tokens
     for count in steps:
         employees += [
             asyncio.create_task(_employee(n, tokens[n], servers, queries, think, stop, run))
             for n in range(len(employees), count)
         ]
-        start = time.perf_counter() + WARM_UP_S
-        await asyncio.sleep(WARM_UP_S + seconds)
-        windows.append((count, start, start + seconds, os.getloadavg()[0]))
+        await asyncio.sleep(WARM_UP_S)
+        start, before = time.perf_counter(), stack.cpu()
+        await asyncio.sleep(seconds)
+        after = stack.cpu()
+        used = {name: after[name] - before[name] for name in after}
+        windows.append(Window(count, start, start + seconds, os.getloadavg()[0], used))
     stop.set()
     await asyncio.gather(*employees)
     for client in http:
@@ -377,7 +278,8 @@ async def _measure(
     for raw in servers.raw:
         raw.close()
     _report(run, windows, seconds, console)
-    await _check_tickets(run, itsm_port, database_url, console)
+    _report_cpu(run, windows, seconds, routing, console)
+    await _check_tickets(run, stack.itsm_port, stack.database_url, console)
 
 
 async def _warm_up(servers: Servers, token: str) -> None:
@@ -394,17 +296,16 @@ async def _warm_up(servers: Servers, token: str) -> None:
             await raw.get("/api/v1/suggest?" + urlencode({"q": "imprimante bloquée"[:end]}), token)
 
 
-def _report(
-    run: Run, windows: list[tuple[int, float, float, float]], seconds: float, console: Console
-) -> None:
+def _report(run: Run, windows: list[Window], seconds: float, console: Console) -> None:
     table = Table(
         "employees", "messages/s", "chat p50 / p95 / p99 ms", "suggestions/s",
         "suggest p50 / p95 / p99 ms", "tickets", "errors", "load avg",
         title="bench.load: 2 API processes, 2 sync workers, PostgreSQL, Redis",
     )  # fmt: skip
     best = None
-    for count, start, end, load in windows:
-        window = [s for s in run.samples if start <= s.at < end]
+    for w in windows:
+        count, load = w.employees, w.load
+        window = [s for s in run.samples if w.start <= s.at < w.end]
         chat = [s.ms for s in window if s.kind == "chat" and s.ok]
         suggest = [s.ms for s in window if s.kind == "suggest" and s.ok]
         tickets = sum(1 for s in window if s.kind == "ticket" and s.ok)
@@ -455,14 +356,64 @@ async def _check_tickets(run: Run, itsm_port: int, database_url: str, console: C
     )
 
 
+def _report_cpu(
+    run: Run, windows: list[Window], seconds: float, routing: str, console: Console
+) -> None:
+    """CPU per request from each process's own accounting, and employees per core."""
+    table = Table(
+        "employees", "suggestions / messages per employee-minute", "API ms per suggestion",
+        "API ms per message", "workers ms per message", "Redis ms per request",
+        "generator CPU %", "Guichet CPU s per employee-minute", "employees per core",
+        title=f"bench.load: CPU from /proc/PID/stat ({routing} routing)",
+    )  # fmt: skip
+    for w in windows:
+        done = Counter(s.kind for s in run.samples if w.start <= s.at < w.end and s.ok)
+        suggestions, messages = done["suggest"], done["chat"]
+        conversation_requests = messages + done["ticket"] + done["start"]
+        minutes = w.employees * seconds / 60
+        api = sum(v for k, v in w.cpu.items() if k.startswith("api"))
+        workers = sum(v for k, v in w.cpu.items() if k.startswith("sync"))
+        if routing == "by-kind":
+            per_suggestion = f"{1000 * w.cpu['api0'] / max(1, suggestions):.2f}"
+            per_message = f"{1000 * w.cpu['api1'] / max(1, conversation_requests):.2f}"
+        else:  # both kinds on both processes: not separable
+            per_suggestion = per_message = "-"
+        guichet = (api + workers) / minutes
+        table.add_row(
+            str(w.employees),
+            f"{suggestions / minutes:.1f} / {messages / minutes:.2f}",
+            per_suggestion, per_message,
+            f"{1000 * workers / max(1, conversation_requests):.2f}",
+            f"{1000 * w.cpu['redis'] / max(1, suggestions + conversation_requests):.3f}",
+            f"{100 * w.cpu['load'] / seconds:.0f}",
+            f"{guichet:.3f}",
+            f"{60 / guichet:.0f}" if guichet else "-",
+        )  # fmt: skip
+    console.print(table)
+    console.print(
+        "API ms per message: the conversations process's CPU over its requests (messages, "
+        "ticket creations, conversation starts). Employees per core: 60 s over the CPU seconds "
+        "the API processes and the workers used per employee-minute at that mix "
+        "(PostgreSQL, shared with other work on this machine, not counted)."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--steps", default="50,100,250,500,1000")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--think", type=float, default=20.0)
+    parser.add_argument(
+        "--routing",
+        choices=["by-kind", "random"],
+        default="by-kind",
+        help="by-kind: suggestions to one API process and conversations to the other (a "
+        "balancer routing by path), so each kind's CPU is its process's; random: any request "
+        "to either",
+    )
     args = parser.parse_args()
     steps = sorted(int(s) for s in args.steps.split(","))
-    asyncio.run(bench(steps, args.seconds, args.think, Console()))
+    asyncio.run(bench(steps, args.seconds, args.think, args.routing, Console()))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from knowledge_index.embedders import Embedder, Vectors
 from nlu.crf import CrfTagger
 from nlu.data import TrainingData
 from nlu.entities import EntityExtractor
+from nlu.features import quick, union_transform
 from nlu.protocol import FALLBACK_INTENT, MAX_PARSE_CHARS, IntentScore, ParseResult
 from nlu.text import fold
 
@@ -58,10 +59,12 @@ class IntentModel:
     version: int = MODEL_VERSION
 
     def features(self, vectors: Vectors, texts: list[str]) -> Matrix:
-        return _features(vectors, self.ngrams.transform(texts))
+        return _features(vectors, union_transform(self.ngrams, texts))
 
     def probabilities(self, features: Matrix) -> npt.NDArray[np.float64]:
-        return _softmax(self.classifier.decision_function(features) / self.temperature)
+        with quick():
+            scores = self.classifier.decision_function(features)
+        return _softmax(scores / self.temperature)
 
 
 def _ngram_vectorizer() -> FeatureUnion:

@@ -108,6 +108,14 @@ def _written_yet(conversation: Conversation) -> bool:
 
 
 @dataclass(frozen=True)
+class Handled:
+    """What one message gave: the replies, and the conversation's language after it."""
+
+    replies: list[Reply]
+    language: Language
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """Whether the best article answers is the knowledge base's verdict (`answer`), the same
     calibrated judge as search and the omnibox; `suggest` is the score from which a near miss
@@ -186,24 +194,43 @@ class DialogueEngine:
         text, whose detected language then counts as usual. `timezone` is the user's IANA zone
         as the channel knows it (the browser's, Slack's, Teams'): times are shown in it.
         """
-        with span("dialogue.turn"):
-            return await self._handle(conversation_id, text, language, hint, timezone)
+        handled = await self.turn(conversation_id, text, language, hint=hint, timezone=timezone)
+        return handled.replies
 
-    async def _handle(
+    async def turn(
+        self,
+        conversation_id: str,
+        text: str,
+        language: Language | None = None,
+        *,
+        hint: Language | None = None,
+        timezone: str | None = None,
+        check_owner: Callable[[str], None] | None = None,
+    ) -> Handled:
+        """`handle`, also giving the conversation's language after the message; `check_owner`
+        is called with the conversation's user before anything happens (it raises to refuse):
+        the caller's checks ride on the one read of the conversation."""
+        with span("dialogue.turn"):
+            return await self._turn(conversation_id, text, language, hint, timezone, check_owner)
+
+    async def _turn(
         self,
         conversation_id: str,
         text: str,
         language: Language | None,
         hint: Language | None,
         timezone: str | None,
-    ) -> list[Reply]:
+        check_owner: Callable[[str], None] | None,
+    ) -> Handled:
         async with self.locks.hold(conversation_id):
             conversation = await self.conversations.get(conversation_id)
+            if check_owner is not None:
+                check_owner(conversation.user_id)
             self.observer.message(conversation.channel)
             if timezone is not None and is_zone(timezone):
                 conversation.state.timezone = timezone
             if conversation.state.agent is not None:
-                return await self._to_agent(conversation, text)
+                return Handled(await self._to_agent(conversation, text), conversation.language)
             secret = self.forms.expects_secret(conversation)
             if (
                 hint is not None
@@ -233,7 +260,7 @@ class DialogueEngine:
             await self.conversations.save(conversation, [user_turn, *said])
             if self.on_saved is not None:
                 await self.on_saved(conversation, [user_turn, *said])
-            return replies
+            return Handled(replies, conversation.language)
 
     async def _to_agent(self, conversation: Conversation, text: str) -> list[Reply]:
         """An agent took the conversation over: the message is theirs to answer, not the bot's."""

@@ -188,14 +188,16 @@ async def message(
     await ChannelAddressStore(services.database).touch(
         email=user.email, channel=CHANNEL, address={"conversation_id": conversation_id}
     )
-    replies = await services.engine.handle(
-        conversation_id, body.text, language=body.language, timezone=body.timezone
+    handled = await services.engine.turn(
+        conversation_id, body.text, body.language, timezone=body.timezone
     )
-    conversation = await services.conversations.get(conversation_id)
+    # the language after the message comes with the replies: no second read of the transcript
     # Links to the user's ticket pages sign them in there (bot/auth/chat_links).
-    replies = await services.chat_links.sign(replies, user.email, channel=CHANNEL, name=user.name)
+    replies = await services.chat_links.sign(
+        handled.replies, user.email, channel=CHANNEL, name=user.name
+    )
     return WidgetReplies(
-        conversation_id=conversation_id, language=conversation.language, replies=replies
+        conversation_id=conversation_id, language=handled.language, replies=replies
     )
 
 

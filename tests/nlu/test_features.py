@@ -1,0 +1,57 @@
+"""The one-message path of the text features gives what scikit-learn's own calls give."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from bot.services import Components
+from nlu.embedded import EmbeddedIntentParser
+from nlu.features import union_transform
+from nlu.language import _logit
+
+pytestmark = pytest.mark.slow
+
+MESSAGES = [
+    "le VPN marche pas",
+    "my laptop won't boot since the update",
+    "oui",
+    "imprimante bloquée au 3e étage, bac 2",
+    "",
+    "????",
+]
+
+
+@pytest.mark.parametrize("text", MESSAGES)
+def test_language_detection_is_the_pipeline_s(components: Components, text: str) -> None:
+    detector = components.languages
+    union = detector._domain.steps[0][1]
+    assert (union_transform(union, [text.lower()]) != union.transform([text.lower()])).nnz == 0
+    domain_fr = detector._domain.predict_proba([text.lower()])[0][detector._french_column]
+    lingua_fr = next(
+        (
+            v.value
+            for v in detector._lingua.compute_language_confidence_values(text)
+            if v.language.iso_code_639_1.name == "FR"
+        ),
+        0.5,
+    )
+    french = 1 / (1 + math.exp(-(_logit(lingua_fr) + _logit(domain_fr))))
+    detection = detector.detect(text)
+    assert detection.language == ("fr" if french >= 0.5 else "en")
+    assert detection.confidence == pytest.approx(max(french, 1 - french), abs=1e-12)
+
+
+@pytest.mark.parametrize("text", MESSAGES)
+def test_intent_probabilities_are_the_classifier_s(components: Components, text: str) -> None:
+    parser = components.parser
+    assert isinstance(parser, EmbeddedIntentParser)
+    model = parser._model
+    assert (union_transform(model.ngrams, [text]) != model.ngrams.transform([text])).nnz == 0
+    vector = components.embedder.embed([text])
+    features = model.features(vector, [text])
+    scores = model.classifier.decision_function(features) / model.temperature
+    expected = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
+    np.testing.assert_allclose(model.probabilities(features), expected, rtol=1e-12)
