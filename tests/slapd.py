@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.contracts.fakes.directory_people import GROUPS, PEOPLE
 from tests.contracts.fakes.server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,10 @@ ROOT_DN, AD_ROOT_DN, ROOT_PASSWORD = f"cn=admin,{BASE}", f"cn=admin,{AD_BASE}", 
 SERVICE_DN = f"cn=guichet,ou=services,{BASE}"
 AD_SERVICE_DN = f"cn=guichet,cn=Users,{AD_BASE}"
 SERVICE_PASSWORD = "guichet-service-secret"
+# The directory contract's people (tests/contracts/fakes/directory_people.py), in a third database.
+CONTRACT_BASE = "dc=norvane,dc=example"
+CONTRACT_ROOT_DN = f"cn=admin,{CONTRACT_BASE}"
+CONTRACT_SERVICE_DN = f"cn=guichet,ou=services,{CONTRACT_BASE}"
 PASSWORD = "Initial-password-2024"  # every seeded person's password
 
 
@@ -137,6 +142,33 @@ access to attrs=unicodePwd,userPassword
   by * none
 access to *
   by dn.exact="{AD_SERVICE_DN}" write
+  by users read
+  by * none
+
+database mdb
+suffix "{CONTRACT_BASE}"
+rootdn "{CONTRACT_ROOT_DN}"
+rootpw {ROOT_PASSWORD}
+directory {run}/contract
+maxsize 16777216
+overlay memberof
+memberof-group-oc groupOfNames
+memberof-member-ad member
+memberof-memberof-ad memberOf
+memberof-refint true
+overlay ppolicy
+ppolicy_default "cn=default,ou=policies,{CONTRACT_BASE}"
+ppolicy_hash_cleartext
+access to attrs=userPassword
+  by dn.exact="{CONTRACT_SERVICE_DN}" write
+  by self write
+  by anonymous auth
+  by * none
+access to attrs=pwdAccountLockedTime,pwdFailureTime
+  by dn.exact="{CONTRACT_SERVICE_DN}" manage
+  by * read
+access to *
+  by dn.exact="{CONTRACT_SERVICE_DN}" write
   by users read
   by * none
 """
@@ -355,6 +387,59 @@ def _ad_seed() -> str:
     )
 
 
+def contract_dn(local: str) -> str:
+    return f"uid={local},ou=people,{CONTRACT_BASE}"
+
+
+def _contract_seed() -> str:
+    """The directory contract's people and groups, as an OpenLDAP directory holds them."""
+    entries = [
+        f"dn: {CONTRACT_BASE}\nobjectClass: dcObject\nobjectClass: organization\ndc: norvane\n"
+        "o: Norvane\n",
+        *(
+            f"dn: ou={ou},{CONTRACT_BASE}\nobjectClass: organizationalUnit\nou: {ou}\n"
+            for ou in ("people", "groups", "services", "policies")
+        ),
+        f"dn: {CONTRACT_SERVICE_DN}\nobjectClass: organizationalRole\n"
+        f"objectClass: simpleSecurityObject\ncn: guichet\nuserPassword: {SERVICE_PASSWORD}\n",
+        f"dn: cn=default,ou=policies,{CONTRACT_BASE}\nobjectClass: organizationalRole\n"
+        "objectClass: pwdPolicy\ncn: default\npwdAttribute: userPassword\npwdMinLength: 12\n"
+        "pwdCheckQuality: 2\npwdInHistory: 3\npwdLockout: TRUE\npwdMaxFailure: 3\n"
+        "pwdLockoutDuration: 0\npwdAllowUserChange: TRUE\n",
+    ]
+    for seed in PEOPLE:
+        lines = [
+            f"dn: {contract_dn(seed.local)}",
+            "objectClass: inetOrgPerson",
+            f"uid: {seed.local}",
+            f"cn: {seed.name}",
+            f"sn: {seed.last}",
+            f"givenName: {seed.first}",
+            f"displayName: {seed.name}",
+            f"mail: {seed.email}",
+            f"preferredLanguage: {seed.locale}",
+            f"departmentNumber: {seed.department}",
+            f"l: {seed.site}",
+            f"mobile: {seed.mobile}",
+            f"userPassword: {PASSWORD}",
+        ]
+        if seed.manager:
+            lines.append(f"manager: {contract_dn(seed.manager)}")
+        entries.append("\n".join(lines) + "\n")
+    for group in GROUPS:
+        members = [seed.local for seed in PEOPLE if group in seed.groups]
+        if members:  # groupOfNames needs a member: an empty group is not written
+            entries.append(
+                "\n".join(
+                    [f"dn: cn={group},ou=groups,{CONTRACT_BASE}", "objectClass: groupOfNames"]
+                    + [f"cn: {group}"]
+                    + [f"member: {contract_dn(local)}" for local in members]
+                )
+                + "\n"
+            )
+    return "\n".join(entries)
+
+
 def _certificates(run: Path) -> None:
     """A CA, and a server certificate for 127.0.0.1 / localhost signed by it; another CA."""
     now = datetime.datetime.now(datetime.UTC)
@@ -454,6 +539,7 @@ def start_slapd(run: Path) -> RunningSlapd:
         pytest.skip(f"OpenLDAP slapd and ldap-utils are not installed: run {SCRIPT} install")
     (run / "norvane").mkdir()
     (run / "ad").mkdir()
+    (run / "contract").mkdir()
     (run / "ad-test.schema").write_text(AD_SCHEMA)
     _certificates(run)
     (run / "slapd.conf").write_text(_config(run))
@@ -488,7 +574,8 @@ def start_slapd(run: Path) -> RunningSlapd:
                 running.stop()
                 pytest.fail(f"slapd did not listen within 20 s: {running.log()}", pytrace=False)
             time.sleep(0.05)
-    for root_dn, ldif in ((ROOT_DN, _seed()), (AD_ROOT_DN, _ad_seed())):
+    seeds = ((ROOT_DN, _seed()), (AD_ROOT_DN, _ad_seed()), (CONTRACT_ROOT_DN, _contract_seed()))
+    for root_dn, ldif in seeds:
         added = subprocess.run(
             [LDAPADD, "-x", "-H", url, "-D", root_dn, "-w", ROOT_PASSWORD],
             input=ldif.encode(),

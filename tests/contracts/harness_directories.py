@@ -3,14 +3,23 @@ with a wrong secret), how to lock someone out, and what the directory's policy i
 
 from __future__ import annotations
 
+import ssl
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
+from ldap3 import Connection, Server, Tls
 from pydantic import SecretStr
 
 from bot.kernel.directory import Directory
-from bot.settings.directory import DirectorySettings, EntraSettings, KeycloakSettings
+from bot.settings.directory import (
+    DirectorySettings,
+    EntraSettings,
+    KeycloakSettings,
+    LdapSettings,
+)
 from connectors.directory.builtin import BuiltinDirectory
 from connectors.directory.builtin import _digest as builtin_digest
 from connectors.directory.registry import build_directory
@@ -18,6 +27,13 @@ from tests.contracts.fakes import entra as entra_fake
 from tests.contracts.fakes import keycloak as keycloak_fake
 from tests.contracts.fakes.faults import Faults
 from tests.contracts.fakes.server import LocalServer
+from tests.slapd import (
+    CONTRACT_BASE,
+    CONTRACT_SERVICE_DN,
+    SERVICE_PASSWORD,
+    contract_dn,
+    start_slapd,
+)
 
 Account = Literal["guichet", "wrong"]
 # Retry fast in the tests: what matters is that Retry-After is read, not the wait itself.
@@ -146,8 +162,61 @@ def keycloak_harness() -> Iterator[DirectoryHarness]:
         server.stop()
 
 
+def ldap_harness() -> Iterator[DirectoryHarness]:
+    """A real OpenLDAP slapd (ppolicy, memberof, StartTLS), fresh for each test, whose third
+    database holds the contract's people (tests/slapd.py)."""
+    with tempfile.TemporaryDirectory(prefix="slapd-contract-") as run:
+        running = start_slapd(Path(run))
+
+        def build(account: Account, url: str | None) -> Directory:
+            password = SERVICE_PASSWORD if account == "guichet" else "not-the-service-secret"
+            settings = LdapSettings(
+                urls=[url or running.url],
+                ca_file=running.ca_file,
+                bind_dn=CONTRACT_SERVICE_DN,
+                bind_password=SecretStr(password),
+                people_base=f"ou=people,{CONTRACT_BASE}",
+                groups_base=f"ou=groups,{CONTRACT_BASE}",
+                timeout_seconds=5,
+            )
+            return build_directory(DirectorySettings(backend="ldap", ldap=settings))
+
+        def bind(email: str, password: str) -> bool:
+            connection = Connection(
+                Server(running.url, tls=Tls(validate=ssl.CERT_NONE)),
+                user=contract_dn(email.split("@")[0].lower()),
+                password=password,
+                raise_exceptions=False,
+            )
+            connection.open()
+            connection.start_tls()
+            try:
+                return bool(connection.bind())
+            finally:
+                connection.unbind()
+
+        def lock(directory: Directory, email: str) -> None:
+            for _ in range(3):  # ppolicy: locked after three failed binds
+                assert not bind(email, "not-the-password")
+
+        try:
+            yield DirectoryHarness(
+                "ldap",
+                build,
+                lock,
+                refuses_reuse=True,
+                can_unlock=True,
+                secrets=(SERVICE_PASSWORD,),
+                url=running.url,
+                holds=lambda directory, email, password: bind(email, password),
+            )
+        finally:
+            running.stop()
+
+
 HARNESSES: dict[str, Callable[[], Iterator[DirectoryHarness]]] = {
     "builtin": builtin_harness,
     "entra": entra_harness,
     "keycloak": keycloak_harness,
+    "ldap": ldap_harness,
 }

@@ -1,5 +1,6 @@
-"""The `Directory` contract, run against every backend: the demo directory, and a local server
-per vendor speaking its documented protocol (Microsoft Graph, Keycloak's admin REST API)."""
+"""The `Directory` contract, run against every backend: the demo directory, a real OpenLDAP
+slapd, and a local server per vendor speaking its documented protocol (Microsoft Graph,
+Keycloak's admin REST API)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def harness(request: pytest.FixtureRequest) -> Iterator[DirectoryHarness]:
     yield from HARNESSES[request.param]()
 
 
-@pytest.fixture(params=[name for name in HARNESSES if name != "builtin"])
+@pytest.fixture(params=[name for name in HARNESSES if name not in ("builtin", "ldap")])
 def http_harness(request: pytest.FixtureRequest) -> Iterator[DirectoryHarness]:
     """The directories reached over HTTP, behind a server that can fail on request."""
     yield from HARNESSES[request.param]()
