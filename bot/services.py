@@ -19,8 +19,11 @@ from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
 from bot.storage.notices import NoticeStore
 from bot.storage.search_feedback import FeedbackStore
+from bot.tickets.incidents import IncidentBroadcaster, NoticeSubscriptions
 from bot.tickets.notify import TicketNotifier
+from bot.tickets.reach import Reach
 from bot.tickets.service import TicketService
+from bot.tickets.survey import SatisfactionSurveys
 from knowledge_index.embedders import Embedder
 from knowledge_index.service import IndexedKnowledgeBase
 from knowledge_index.suggest import SuggestionService
@@ -55,6 +58,11 @@ class Services:
     auth: AuthStore
     # Live updates for the console, across processes when Redis is configured.
     events: EventBus
+    # Telling people outside a reply: notices of major incidents, satisfaction surveys.
+    reach: Reach
+    incidents: IncidentBroadcaster
+    subscriptions: NoticeSubscriptions
+    surveys: SatisfactionSurveys
     # Channels register themselves here when the app mounts them (web, Slack, Teams).
     channels: Registry[ChatChannel] = field(default_factory=channel_registry)
     # Conversation locks and the Redis link shared with the other processes.

@@ -26,8 +26,11 @@ from bot.storage.database import Database
 from bot.storage.notices import NoticeStore
 from bot.storage.search_feedback import FeedbackStore
 from bot.storage.tickets import TicketStore
+from bot.tickets.incidents import IncidentBroadcaster, NoticeSubscriptions, ParentResolution
 from bot.tickets.notify import TicketNotifier
+from bot.tickets.reach import Reach
 from bot.tickets.service import TicketService
+from bot.tickets.survey import SatisfactionSurveys
 from bot.tickets.sync import SyncWorker
 from connectors.directory.registry import build_directory
 from connectors.itsm.registry import BackendContext, build_backend
@@ -121,6 +124,12 @@ async def open_services(settings: Settings, components: Components | None = None
         return user.display_name if user is not None else None
 
     tickets = TicketService(TicketStore(database), settings.tickets, redactor, display_name)
+    notifier = TicketNotifier(database, conversations)
+    reach = Reach(database, default_language=settings.default_language)
+    surveys = SatisfactionSurveys(database, reach)
+    incidents = IncidentBroadcaster(database, notices, tickets, reach, directory)
+    tickets.observers += [ParentResolution(tickets, notifier), surveys]
+    notices.listeners.append(incidents.announce)
     scale = open_scale(settings)
     engine = DialogueEngine(
         parser=components.parser,
@@ -144,6 +153,7 @@ async def open_services(settings: Settings, components: Components | None = None
         default_language=settings.default_language,
         thresholds=Thresholds(suggest=settings.knowledge.chat_suggest_threshold),
         locks=scale.locks,
+        surveys=surveys,
     )
     engine.on_saved = announcer(events)
     return Services(
@@ -152,7 +162,7 @@ async def open_services(settings: Settings, components: Components | None = None
         database=database,
         conversations=conversations,
         tickets=tickets,
-        notifier=TicketNotifier(database, conversations),
+        notifier=notifier,
         identity=identity,
         directory=directory,
         components=components,
@@ -168,6 +178,10 @@ async def open_services(settings: Settings, components: Components | None = None
         ),
         auth=auth,
         events=events,
+        reach=reach,
+        incidents=incidents,
+        subscriptions=NoticeSubscriptions(database, notices),
+        surveys=surveys,
     )
 
 

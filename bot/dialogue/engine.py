@@ -14,6 +14,7 @@ from bot.dialogue.frustration import frustrated
 from bot.dialogue.notices import NoticeLookup, notices_first
 from bot.dialogue.payloads import parse_payload
 from bot.dialogue.stale import redo, stale
+from bot.dialogue.survey import SurveyAnswers, survey_turn
 from bot.dialogue.topics import topic_of, topic_reply
 from bot.kernel.domain import Button, Conversation, Link, Reply, Turn, bot_turns, payload
 from bot.kernel.formats import is_zone
@@ -123,6 +124,7 @@ class DialogueEngine:
         thresholds: Thresholds = Thresholds(),
         notices: NoticeLookup | None = None,
         locks: ConversationLocks | None = None,
+        surveys: SurveyAnswers | None = None,
     ) -> None:
         self.parser = parser
         self.knowledge = knowledge
@@ -133,6 +135,7 @@ class DialogueEngine:
         self.default_language = default_language
         self.thresholds = thresholds
         self.notices = notices
+        self.surveys = surveys
         self.forms = FormRunner(
             actions=actions,
             knowledge=knowledge,
@@ -250,6 +253,8 @@ class DialogueEngine:
 
     async def _respond(self, conversation: Conversation, parse: ParseResult) -> list[Reply]:
         state = conversation.state
+        if (survey := await survey_turn(self.surveys, conversation, parse)) is not None:
+            return survey
         if not parse.text.startswith("/") and frustrated(parse.text):
             handoff = await self.forms.run(
                 conversation, "handoff", prefill={"reason": "frustration"}
