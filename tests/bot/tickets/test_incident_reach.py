@@ -372,7 +372,9 @@ async def test_a_major_incident_reaches_each_requester_once_and_its_resolution_c
             assert not await services.surveys.ask(await services.tickets.get(children[2].reference))
 
             kpis = await client.get("/console/kpis", headers={"Accept": "text/html"})
-            tile = re.search(r'id="kpi-csat"><span class="figure">([^<]*)</span>', kpis.text)
-            assert tile is not None and tile.group(1) == "100%", kpis.text[:500]
+            tile = re.search(
+                r'id="kpi-csat"><span class="figure">([^<]*)<small> \((\d+)/(\d+)\)', kpis.text
+            )
+            assert tile is not None and tile.groups() == ("100.0%", "1", "1"), kpis.text[:500]
         finally:
             await worker.aclose()
