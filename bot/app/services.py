@@ -129,7 +129,7 @@ async def open_services(settings: Settings, components: Components | None = None
     surveys = SatisfactionSurveys(database, reach)
     incidents = IncidentBroadcaster(database, notices, tickets, reach, directory)
     tickets.observers += [ParentResolution(tickets, notifier), surveys]
-    notices.listeners.append(incidents.announce)
+    notices.listeners.append(incidents.listen)
     scale = open_scale(settings)
     engine = DialogueEngine(
         parser=components.parser,

@@ -74,6 +74,10 @@ class IncidentBroadcaster:
         self.reach = reach
         self.directory = directory
 
+    async def listen(self, notice: Notice) -> None:
+        """The notice store's listener: each version written is announced at once."""
+        await self.announce(notice)
+
     async def announce(self, notice: Notice) -> int:
         """Queue this version of the notice for whoever was not told yet; how many were."""
         told = 0
@@ -149,8 +153,8 @@ class IncidentBroadcaster:
             ).all()
         for email, language, channel in subscribed:
             found.setdefault(email, (_language(language), channel))
-        for email, language in (await self._audience(notice)).items():
-            found.setdefault(email, (language, None))
+        for email, spoken in (await self._audience(notice)).items():
+            found.setdefault(email, (spoken, None))
         return {email: told for email, told in found.items() if "@" in email}
 
     async def linked_tickets(self, notice: Notice) -> list[Ticket]:

@@ -167,7 +167,7 @@ class Subscribed(BaseModel):
 async def subscribe(
     notice_id: RowId, body: NoticeSubscription, user: UserDep, services: ServicesDep
 ) -> Subscribed:
-    """"Notify me" on an incident notice of the omnibox: its updates and its end are pushed
+    """The omnibox's "Notify me" on an incident notice: its updates and its end are pushed
     to the user, here in the widget, or on the channel they use last."""
     new = await services.subscriptions.subscribe(
         notice_id,

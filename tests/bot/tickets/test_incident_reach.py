@@ -184,8 +184,9 @@ async def _outage(services: Services) -> tuple[Ticket, list[Ticket]]:
     """Three reports of SAP down, grouped under a parent incident (as outage grouping does)."""
     parent = await services.tickets.create(
         NewTicket(
-            kind="incident", requester="guichet:outage-grouping", channel="guichet", conversation_id=None,
-            title="Major incident candidate: SAP is down", description="3 reports",
+            kind="incident", requester="guichet:outage-grouping", channel="guichet",
+            conversation_id=None, title="Major incident candidate: SAP is down",
+            description="3 reports",
             category="software", impact="organisation", urgency="critical", priority="P1",
             language="en", details={"symptom": "SAP is down", "major_incident": True},
         )
@@ -198,8 +199,9 @@ async def _outage(services: Services) -> tuple[Ticket, list[Ticket]]:
     ):
         child = await services.tickets.create(
             NewTicket(
-                kind="incident", requester=email, channel=channel, conversation_id=None, title="SAP is down",
-                description="error 503 when I log in to SAP", category="software",
+                kind="incident", requester=email, channel=channel, conversation_id=None,
+                title="SAP is down", description="error 503 when I log in to SAP",
+                category="software",
                 impact="team", urgency="high", priority="P2", language=language,
             )
         )  # fmt: skip

@@ -55,7 +55,7 @@ async def test_a_notice_reaches_its_sites_and_departments_once_per_version(
         (CLAIRE, "web"),
         (SAM, "teams"),
     ]  # John works in London, in Sales: not concerned
-    texts = dict((user, text) for user, _, text in told)
+    texts = {user: text for user, _, text in told}
     assert texts[CLAIRE].startswith("Imprimantes en panne à Lyon\nRetour prévu à 14 h.")
     assert texts[SAM].startswith("Printers down in Lyon\nFix expected at 14:00.")
 
