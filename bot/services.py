@@ -23,8 +23,11 @@ from bot.storage.database import Database
 from bot.storage.notices import NoticeStore
 from bot.storage.search_feedback import FeedbackStore
 from bot.tickets.approvals import ApprovalService
+from bot.tickets.incidents import IncidentBroadcaster, NoticeSubscriptions
 from bot.tickets.notify import TicketNotifier
+from bot.tickets.reach import Reach
 from bot.tickets.service import TicketService
+from bot.tickets.survey import SatisfactionSurveys
 from knowledge_index.embedders import Embedder
 from knowledge_index.service import IndexedKnowledgeBase
 from knowledge_index.suggest import SuggestionService
@@ -64,6 +67,11 @@ class Services:
     events: EventBus
     # Approvals that reach the approver (catalog orders), their reminders and escalation.
     approvals: ApprovalService
+    # Telling people outside a reply: notices of major incidents, satisfaction surveys.
+    reach: Reach
+    incidents: IncidentBroadcaster
+    subscriptions: NoticeSubscriptions
+    surveys: SatisfactionSurveys
     # Channels register themselves here when the app mounts them (web, Slack, Teams).
     channels: Registry[ChatChannel] = field(default_factory=channel_registry)
     # Conversation locks and the Redis link shared with the other processes.

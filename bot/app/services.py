@@ -39,8 +39,11 @@ from bot.storage.notices import NoticeStore
 from bot.storage.search_feedback import FeedbackStore
 from bot.storage.tickets import TicketStore
 from bot.tickets.approvals import ApprovalService
+from bot.tickets.incidents import IncidentBroadcaster, NoticeSubscriptions, ParentResolution
 from bot.tickets.notify import TicketNotifier
+from bot.tickets.reach import Reach
 from bot.tickets.service import TicketService
+from bot.tickets.survey import SatisfactionSurveys
 from bot.tickets.sync import SyncWorker
 from connectors.delivery.registry import build_senders
 from connectors.directory.registry import build_directory
@@ -165,8 +168,13 @@ async def open_services(settings: Settings, components: Components | None = None
         return user is not None and user.role in roles
 
     tickets = TicketService(TicketStore(database), settings.tickets, redactor, display_name)
-    scale = open_scale(settings)
     notifier = TicketNotifier(database, conversations)
+    reach = Reach(database, default_language=settings.default_language)
+    surveys = SatisfactionSurveys(database, reach)
+    incidents = IncidentBroadcaster(database, notices, tickets, reach, directory)
+    tickets.observers += [ParentResolution(tickets, notifier), surveys]
+    notices.listeners.append(incidents.listen)
+    scale = open_scale(settings)
     approvals = ApprovalService(
         tickets=tickets,
         notifier=notifier,
@@ -209,6 +217,7 @@ async def open_services(settings: Settings, components: Components | None = None
         locks=scale.locks,
         readers=readers.by_email,
         approvals=approvals,
+        surveys=surveys,
     )
     engine.on_saved = announcer(events)
     observer: Observer = PrometheusObserver() if settings.metrics.enabled else NO_OBSERVER
@@ -240,6 +249,10 @@ async def open_services(settings: Settings, components: Components | None = None
         events=events,
         approvals=approvals,
         observer=observer,
+        reach=reach,
+        incidents=incidents,
+        subscriptions=NoticeSubscriptions(database, notices),
+        surveys=surveys,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -50,6 +51,8 @@ class NotificationDispatcher:
         self._conversations = conversations
         self._channels = channels
         self._wake = asyncio.Event()
+        # Run at the start of each round: queue what should have been (untold notice versions).
+        self.before_round: Callable[[], Awaitable[object]] | None = None
 
     def wake(self) -> None:
         """Deliver now rather than at the next interval (called when a notification is queued)."""
@@ -60,6 +63,8 @@ class NotificationDispatcher:
         while not stop.is_set():
             self._wake.clear()
             try:
+                if self.before_round is not None:
+                    await self.before_round()
                 await self.deliver_pending()
             except Exception:  # the loop must outlive a database hiccup; the next round retries
                 logger.exception("delivering notifications failed")

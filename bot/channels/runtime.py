@@ -47,7 +47,8 @@ async def running_channels(app: FastAPI, services: Services) -> AsyncIterator[No
         services.channels,
     )
     app.state.dispatcher = dispatcher
-    services.notifier.on_queued = dispatcher.wake
+    services.notifier.on_queued = services.reach.on_queued = dispatcher.wake
+    dispatcher.before_round = services.incidents.catch_up
     stop = asyncio.Event()
     channel_settings = getattr(app.state, "channel_settings", services.settings.channels)
     task = asyncio.create_task(dispatcher.run(stop, channel_settings.notify_interval_seconds))
@@ -56,7 +57,7 @@ async def running_channels(app: FastAPI, services: Services) -> AsyncIterator[No
     finally:
         stop.set()
         await task
-        services.notifier.on_queued = None
+        services.notifier.on_queued = services.reach.on_queued = None
         for channel in opened:
             close = getattr(channel, "aclose", None)
             if close is not None:

@@ -62,6 +62,8 @@ def notice_form(
     severity: Text = "degraded",
     tags: Text = "",
     url: Text = "",
+    sites: Text = "",
+    departments: Text = "",
 ) -> NewNotice | Response:
     """The notice the form describes, or the page again naming what is wrong."""
     try:
@@ -69,12 +71,17 @@ def notice_form(
             {
                 "title_en": title_en.strip(), "title_fr": title_fr.strip(),
                 "body_en": body_en.strip(), "body_fr": body_fr.strip(), "severity": severity,
-                "tags": [t.strip() for t in tags.split(",") if t.strip()],
+                "tags": _listed(tags),
                 "url": url.strip() or None,
+                "sites": _listed(sites), "departments": _listed(departments),
             }
         )  # fmt: skip
     except ValidationError as exc:
         return _invalid(exc)
+
+
+def _listed(text: str) -> list[str]:
+    return [item.strip() for item in text.split(",") if item.strip()]
 
 
 NoticeForm = Annotated[NewNotice | Response, Depends(notice_form)]

@@ -15,6 +15,7 @@ from bot.dialogue.frustration import frustrated
 from bot.dialogue.notices import NoticeLookup, notices_first
 from bot.dialogue.payloads import parse_payload
 from bot.dialogue.stale import redo, stale
+from bot.dialogue.survey import SurveyAnswers, survey_turn
 from bot.dialogue.topics import topic_of, topic_reply
 from bot.kernel.domain import Button, Conversation, Link, Reply, Turn, bot_turns, payload
 from bot.kernel.formats import is_zone
@@ -143,6 +144,7 @@ class DialogueEngine:
         locks: ConversationLocks | None = None,
         readers: ReaderOf | None = None,
         approvals: ApprovalService | None = None,
+        surveys: SurveyAnswers | None = None,
     ) -> None:
         self.parser = parser
         # Who the user is for restricted entries (their directory groups); default: anyone.
@@ -155,6 +157,7 @@ class DialogueEngine:
         self.default_language = default_language
         self.thresholds = thresholds
         self.notices = notices
+        self.surveys = surveys
         self.forms = FormRunner(
             actions=actions,
             knowledge=knowledge,
@@ -309,6 +312,8 @@ class DialogueEngine:
         approval = await self._approval(conversation, parse)
         if approval is not None:
             return approval
+        if (survey := await survey_turn(self.surveys, conversation, parse)) is not None:
+            return survey
         if not parse.text.startswith("/") and frustrated(parse.text):
             handoff = await self.forms.run(
                 conversation, "handoff", prefill={"reason": "frustration"}

@@ -17,6 +17,8 @@ RATES = (
     "sla_first_response",
     "sla_resolution",
     "satisfaction",
+    "csat",
+    "resolution_rate",
 )
 MEANS = ("mean_time_to_assign", "mean_time_to_resolve")
 VOLUMES = (
@@ -41,6 +43,10 @@ def rows(kpis: Kpis) -> Iterator[Row]:
     for name in RATES:
         figure: Rate = getattr(kpis, name)
         yield "rate", name, _value(figure.value), figure.numerator, figure.denominator
+    waiting = kpis.backlog
+    yield "backlog", "open_tickets", waiting.open_tickets, "", ""
+    yield "backlog", "median_age_hours", _value(waiting.median_age_hours), "", waiting.open_tickets
+    yield "backlog", "oldest_age_hours", _value(waiting.oldest_age_hours), "", waiting.open_tickets
     for name in MEANS:
         mean: Mean = getattr(kpis, name)
         yield "hours", name, _value(mean.hours), "", mean.count

@@ -17,6 +17,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.insights.backlog import Backlog, backlog, csat, resolution_rate
+from bot.insights.backlog import Rate as Rate
+from bot.insights.backlog import rate as rate
 from bot.insights.period import Period
 from bot.insights.ticket_history import TicketEvent, TicketHistory, aware, sla
 from bot.storage.conversations import as_utc
@@ -35,12 +38,6 @@ from bot.storage.tables import (
 TOP = 10
 CHANGE_WINDOW = timedelta(hours=24)
 T = TypeVar("T")
-
-
-class Rate(BaseModel):
-    value: float | None = Field(description="numerator / denominator; null when nothing counted")
-    numerator: int
-    denominator: int
 
 
 class Mean(BaseModel):
@@ -94,6 +91,9 @@ class Kpis(BaseModel):
     sla_first_response: Rate
     sla_resolution: Rate
     satisfaction: Rate
+    csat: Rate = Field(description="survey answers of 4 or 5 out of 5, of tickets closed then")
+    resolution_rate: Rate
+    backlog: Backlog
     tickets_by_category: list[Count]
     tickets_by_channel: list[Count]
     tickets_by_language: list[Count]
@@ -103,11 +103,6 @@ class Kpis(BaseModel):
     top_failing_queries: list[FailingQuery]
     changes: list[ChangeImpact]
     daily: list[Day]
-
-
-def rate(numerator: int, denominator: int) -> Rate:
-    value = round(numerator / denominator, 4) if denominator else None
-    return Rate(value=value, numerator=numerator, denominator=denominator)
 
 
 def mean_hours(durations: Sequence[timedelta]) -> Mean:
@@ -155,6 +150,8 @@ class KpiReport:
         async with self._sessions() as session:
             history = await read_history(session, period)
             changes = await self._changes(session, period)
+            satisfied = await csat(session, period)
+            waiting = await backlog(session, min(period.end, now))
         tickets = history.tickets
         return Kpis(
             start=period.start,
@@ -170,6 +167,9 @@ class KpiReport:
             sla_first_response=sla_first_response(tickets, now=now),
             sla_resolution=sla_resolution(tickets, now=now),
             satisfaction=satisfaction(history.votes),
+            csat=satisfied,
+            resolution_rate=resolution_rate(tickets),
+            backlog=waiting,
             tickets_by_category=counts(t.category for t in tickets),
             tickets_by_channel=counts(t.channel for t in tickets),
             tickets_by_language=counts(t.language for t in tickets),
@@ -261,7 +261,7 @@ def satisfaction(votes: Sequence[Row[str, str, bool]]) -> Rate:
 
 # Answers to the bot's own questions (a form's field, "shall I go ahead?"): button clicks that
 # say nothing of what employees come for.
-FORM_INTENTS = frozenset({"inform", "affirm", "deny", "cancel"})
+FORM_INTENTS = frozenset({"inform", "affirm", "deny", "cancel", "survey", "survey_skip"})
 
 
 def top_intents(intents: Sequence[dict[str, Any]]) -> list[Count]:

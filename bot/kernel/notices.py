@@ -30,6 +30,15 @@ class NewNotice(BaseModel):
     url: SafeLink | None = Field(None, max_length=500)
     source: str = Field("agent", max_length=64, description="who published it")
     reference: str | None = Field(None, max_length=64, description="e.g. the problem ticket")
+    sites: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="sites it affects: the directory's people of these sites who have talked "
+        "to Guichet are told (with the linked tickets' requesters and the subscribers)",
+    )
+    departments: list[str] = Field(
+        default_factory=list, max_length=50, description="departments (services) it affects"
+    )
 
 
 class Notice(NewNotice):
@@ -40,6 +49,7 @@ class Notice(NewNotice):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None = None
+    version: int = Field(1, description="1 when published, one more at each update and the close")
 
     def title(self, language: Language) -> str:
         return self.title_fr if language == "fr" else self.title_en

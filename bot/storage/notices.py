@@ -7,7 +7,9 @@ they match what the employee types. Readers keep a short-lived copy of the activ
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 
@@ -16,6 +18,10 @@ from bot.kernel.notices import NewNotice, Notice, NoticeNotFound
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
 from bot.storage.tables import IncidentNoticeRow
+
+# Told of every publish, update and close, once written (the broadcaster tells people).
+log = logging.getLogger(__name__)
+NoticeListener = Callable[[Notice], Awaitable[None]]
 
 
 def _notice(row: IncidentNoticeRow) -> Notice:
@@ -31,6 +37,9 @@ def _notice(row: IncidentNoticeRow) -> Notice:
         url=row.url,
         source=row.source,
         reference=row.reference,
+        sites=list(row.sites or []),
+        departments=list(row.departments or []),
+        version=row.version,
         created_at=as_utc(row.created_at),
         updated_at=as_utc(row.updated_at),
         closed_at=as_utc(row.closed_at) if row.closed_at else None,
@@ -42,18 +51,32 @@ class NoticeStore:
         self._sessions = database.sessions
         self._ttl = ttl
         self._cached: tuple[float, list[Notice]] | None = None
+        self.listeners: list[NoticeListener] = []
+
+    async def _changed(self, notice: Notice) -> None:
+        self._cached = None
+        for listener in self.listeners:
+            try:
+                await listener(notice)
+            except Exception:  # stored: the dispatcher's catch-up round tells people later
+                log.exception("notice %s: a listener failed", notice.id)
 
     async def publish(self, new: NewNotice) -> Notice:
         """Create a notice, active at once."""
         now = utcnow()
         async with self._sessions.begin() as session:
             row = IncidentNoticeRow(
-                **new.model_dump(), status="active", created_at=now, updated_at=now
+                **new.model_dump(),
+                status="active",
+                version=1,
+                announced_version=0,
+                created_at=now,
+                updated_at=now,
             )
             session.add(row)
             await session.flush()
             notice = _notice(row)
-        self._cached = None
+        await self._changed(notice)
         return notice
 
     async def update(self, notice_id: int, new: NewNotice) -> Notice:
@@ -65,8 +88,9 @@ class NoticeStore:
             for name, value in new.model_dump().items():
                 setattr(row, name, value)
             row.updated_at = utcnow()
+            row.version += 1
             notice = _notice(row)
-        self._cached = None
+        await self._changed(notice)
         return notice
 
     async def close(self, notice_id: int) -> Notice:
@@ -75,11 +99,14 @@ class NoticeStore:
             row = await session.get(IncidentNoticeRow, notice_id)
             if row is None:
                 raise NoticeNotFound(notice_id=notice_id)
-            if row.status != "closed":
+            changed = row.status != "closed"
+            if changed:
                 row.status = "closed"
                 row.updated_at = row.closed_at = utcnow()
+                row.version += 1
             notice = _notice(row)
-        self._cached = None
+        if changed:
+            await self._changed(notice)
         return notice
 
     async def get(self, notice_id: int) -> Notice:

@@ -203,9 +203,59 @@ class IncidentNoticeRow(Base):
     url: Mapped[str | None] = mapped_column(RedactedString(500))
     source: Mapped[str] = mapped_column(String(64))
     reference: Mapped[str | None] = mapped_column(String(64))
+    # Whom it concerns besides the linked tickets' requesters (migration 0011_incident_reach)
+    sites: Mapped[list[str]] = mapped_column(RedactedJSON, default=list)
+    departments: Mapped[list[str]] = mapped_column(RedactedJSON, default=list)
+    # Each publish, update and close is a new version; people are told once per version.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    announced_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+
+
+class NoticeDeliveryRow(Base):
+    """That one person was told about one version of a notice: the unique index makes it once."""
+
+    __tablename__ = "notice_deliveries"
+    __table_args__ = (
+        Index("ix_notice_deliveries_once", "notice_id", "version", "email", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("incident_notices.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    email: Mapped[str] = mapped_column(String(255))
+    told_at: Mapped[datetime]
+
+
+class NoticeSubscriptionRow(Base):
+    """An employee who asked to hear about a notice ("Notify me" in the omnibox)."""
+
+    __tablename__ = "notice_subscriptions"
+    __table_args__ = (Index("ix_notice_subscriptions_once", "notice_id", "email", unique=True),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("incident_notices.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(255))
+    channel: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+
+
+class SatisfactionSurveyRow(Base):
+    """The one-question survey sent when a ticket closes, and its answer."""
+
+    __tablename__ = "satisfaction_surveys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_reference: Mapped[str] = mapped_column(String(32), unique=True)
+    requester: Mapped[str] = mapped_column(String(255), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    asked_at: Mapped[datetime] = mapped_column(index=True)
+    score: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(RedactedText)
+    answered_at: Mapped[datetime | None]
 
 
 class SuggestionClickRow(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,10 @@ from bot.storage.tickets import TicketStore, WriteHook
 AGENT_STATUSES: tuple[Status, ...] = ("assigned", "in_progress", "resolved", "rejected")
 # An account's display name by e-mail (None when there is no such account): the auth store's.
 Directory = Callable[[str], Awaitable[str | None]]
+# Told of each status change once stored: the ticket as it now is, and who changed it.
+TransitionObserver = Callable[[Ticket, str], Awaitable[None]]
+
+log = logging.getLogger(__name__)
 
 
 class TicketService:
@@ -47,6 +52,8 @@ class TicketService:
         # Title, description, transcript copy and comments are stored and sent redacted.
         self.redactor = redactor or Redactor()
         self.observer: Observer = NO_OBSERVER  # metrics: tickets created, hand-offs
+        # A parent incident's resolution resolves its children; a closed ticket brings a survey.
+        self.observers: list[TransitionObserver] = []
 
     @property
     def backends(self) -> list[str]:
@@ -130,7 +137,7 @@ class TicketService:
             fields["paused_at"] = None
             fields["resolution_due"] = self._shift(ticket, now)
         backends = [b for b in self.backends if b != upstream]
-        return await self.store.change(
+        changed = await self.store.change(
             ticket.reference,
             actor=actor,
             kind="status",
@@ -139,6 +146,12 @@ class TicketService:
             push={"status": to},
             hook=hook,
         )
+        for observer in self.observers:
+            try:
+                await observer(changed, actor)
+            except Exception:  # the change is stored; what follows from it must not undo it
+                log.exception("after %s went %s", changed.reference, to)
+        return changed
 
     def _shift(self, ticket: Ticket, now: datetime) -> datetime | None:
         """Push the resolution target back by the time the ticket spent paused."""

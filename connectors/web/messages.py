@@ -18,6 +18,9 @@ MESSAGES: dict[str, str] = {
     "count_one": N_("1 suggestion"),
     "count_many": N_("{count} suggestions"),
     "group_incident_notice": N_("Ongoing incidents"),
+    "notify_me": N_("Notify me"),
+    "notify_me_label": N_("Tell me about this incident when it changes"),
+    "notified": N_("You will be told here"),
     # The entries, best first, headed by how sure the search is that the first one answers.
     "group_answers": N_("Best matches"),
     "group_maybe": N_("Not sure, perhaps one of these"),

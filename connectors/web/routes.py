@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from bot.api.deps import ServicesDep
-from bot.api.schemas import MAX_MESSAGE_CHARS
+from bot.api.schemas import MAX_MESSAGE_CHARS, RowId
 from bot.api.suggest import Click
 from bot.channels.addresses import ChannelAddressStore
 from bot.kernel.domain import Conversation, utcnow
@@ -152,6 +152,30 @@ async def click(body: Click, services: ServicesDep) -> Response:
         position=body.position,
     )
     return Response(status_code=204)
+
+
+class NoticeSubscription(BaseModel):
+    language: Language | None = Field(None, description="the language to be told in")
+
+
+class Subscribed(BaseModel):
+    notice_id: int
+    new: bool = Field(description="false when the user had already subscribed")
+
+
+@router.post("/notices/{notice_id}/subscribe", response_model=Subscribed)
+async def subscribe(
+    notice_id: RowId, body: NoticeSubscription, user: UserDep, services: ServicesDep
+) -> Subscribed:
+    """The omnibox's "Notify me" on an incident notice: its updates and its end are pushed
+    to the user, here in the widget, or on the channel they use last."""
+    new = await services.subscriptions.subscribe(
+        notice_id,
+        email=user.email,
+        channel=CHANNEL,
+        language=body.language or services.settings.default_language,
+    )
+    return Subscribed(notice_id=notice_id, new=new)
 
 
 @router.post("/conversations", status_code=status.HTTP_201_CREATED)

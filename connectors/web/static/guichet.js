@@ -417,6 +417,10 @@
         '<span class="snippet">' + marked(suggestion.snippet) + "</span></span>" + kind;
       option.addEventListener("mousedown", function (event) { event.preventDefault(); });
       option.addEventListener("click", function () { choose(position); });
+      var noticeId = /^notice-(\d+)$/.exec(suggestion.id || "");
+      if (state.user && suggestion.type === "incident_notice" && noticeId) {
+        option.appendChild(notifyButton(Number(noticeId[1])));
+      }
       groupElement.appendChild(option);
     });
     var open = suggestions.length > 0;
@@ -499,6 +503,31 @@
     state.sequence++;
     if (state.inFlight) state.inFlight.abort();
     renderSuggestions([], "");
+  }
+
+  // "Notify me" on an incident notice: its updates and its end come to the user, once each.
+  function notifyButton(noticeId) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "notify";
+    button.textContent = say("notify_me");
+    button.title = say("notify_me_label");
+    button.setAttribute("aria-label", say("notify_me_label"));
+    button.addEventListener("mousedown", function (event) { event.preventDefault(); });
+    button.addEventListener("click", function (event) {
+      event.stopPropagation();
+      button.disabled = true;
+      api("POST", "/widget/api/notices/" + noticeId + "/subscribe", { language: state.language })
+        .then(function () {
+          button.textContent = say("notified");
+          button.classList.add("done");
+        })
+        .catch(function (error) {
+          button.disabled = false;
+          showFailure(problem(error, say("error")));
+        });
+    });
+    return button;
   }
 
   function choose(position) {

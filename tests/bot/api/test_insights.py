@@ -169,7 +169,7 @@ async def test_a_published_notice_tops_suggestions_and_is_told_first_in_chat(
     assert not unrelated[0].startswith("Known ongoing incident")
 
     changed = {**notice, "body_en": "Fixed for most users.", "body_fr": "Réparé pour la plupart."}
-    for name in ("id", "status", "created_at", "updated_at", "closed_at"):
+    for name in ("id", "status", "created_at", "updated_at", "closed_at", "version"):
         changed.pop(name)
     await _ok(await client.put(f"/api/v1/notices/{notice['id']}", json=changed))
     assert "Fixed for most users." in (await _chat(client, "vpn not working"))[0]
