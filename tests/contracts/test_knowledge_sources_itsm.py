@@ -10,16 +10,23 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from bot.app.services import open_services
+from bot.app.sources import SourceSync
+from bot.app.web import create_app
 from bot.services import Components
+from bot.settings import load_settings
 from bot.storage.database import Database
 from bot.storage.knowledge_sources import KnowledgeSourceStore
 from knowledge_index.documents import Entry
+from knowledge_index.service import open_knowledge_base
 from knowledge_index.sources.itsm_common import AGENTS_ONLY
 from knowledge_index.sources.protocol import SourceContext
 from knowledge_index.sources.registry import build_source
 from knowledge_index.sources.sync import SyncResult, sync_source
+from tests.bot.auth.helpers import bearer
 from tests.contracts.fakes.server import free_port
 from tests.contracts.harness_sources_itsm import (
     ITSM_SOURCE_HARNESSES,
@@ -180,3 +187,63 @@ async def test_a_refused_or_unreachable_source_keeps_the_last_content(
     assert state.cursor == good.cursor and state.last_success == good.last_success
     assert document_id in await _entries(source_harness, store)
     assert (await _sync(source_harness, store, components)).errors == []
+
+
+@pytest.fixture(scope="module")
+def servicenow() -> Iterator[SourceHarness]:
+    yield from ITSM_SOURCE_HARNESSES["servicenow"]()
+
+
+@pytest.mark.slow
+async def test_an_article_for_a_group_is_suggested_to_its_members_only(
+    servicenow: SourceHarness, components: Components, tmp_path: Path
+) -> None:
+    """Through the real app: synced from ServiceNow, offered in the omnibox to a member of
+    the group its user criteria name, and to agents; not to other employees."""
+    word = _word()
+    restricted = servicenow.create(
+        Article(
+            f"Rebooting the {word} core switch",
+            f"<p>Hold the {word} switch's reset key ten seconds.</p>",
+            groups=("service-desk",),
+        )
+    )
+    kb = tmp_path / "kb"
+    (kb / "articles").mkdir(parents=True)
+    sources = servicenow.settings("guichet", servicenow.url, 100).model_dump()
+    settings = load_settings(
+        data_dir=tmp_path / "var",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'g.db'}",
+        knowledge={"kb_dir": kb, "sources": {**sources, "run_scheduler": False}},
+    )
+    knowledge = open_knowledge_base(kb, settings.index_dir, components.embedder)
+    mine = Components(components.embedder, knowledge, components.parser, components.languages)
+    services = await open_services(settings, mine)
+    app = create_app(settings, services)
+    try:
+        async with app.router.lifespan_context(app):
+            syncing = SourceSync(
+                settings,
+                KnowledgeSourceStore(services.database),
+                components.embedder,
+                lambda text: components.languages.detect(text).language,
+                knowledge=services.knowledge,
+            )
+            results, _ = await syncing.sync(["servicenow"])
+            assert results[0].errors == [] and results[0].created >= 1
+            member = await bearer(services, role="employee", email="sam.taylor@norvane.example")
+            outsider = await bearer(services, role="employee", email="john.smith@norvane.example")
+            agent = await bearer(services, role="agent", email="agent@norvane.example")
+            for headers, sees in [(None, False), (outsider, False), (member, True), (agent, True)]:
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(
+                    transport=transport, base_url="http://guichet.test", headers=headers
+                ) as client:
+                    answer = await client.get(
+                        "/api/v1/suggest", params={"q": f"{word} switch", "lang": "en"}
+                    )
+                    assert answer.status_code == 200, answer.text
+                    offered = {s["id"] for s in answer.json()["suggestions"]}
+                    assert (restricted in offered) is sees, headers
+    finally:
+        await services.close()
