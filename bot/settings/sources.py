@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, SecretStr
 
+from bot.settings.sources_itsm import (
+    GlpiKnowledgeSettings,
+    ServiceNowKnowledgeSettings,
+    ZammadKnowledgeSettings,
+)
+
 NO_SECRET = SecretStr("")
 
 
@@ -37,7 +43,8 @@ class RequestTrackerArticlesSettings(BaseModel):
 
 
 class SourceSettings(BaseModel):
-    # Sources read besides the folder, by name: "request_tracker".
+    # Sources read besides the folder, by name: "request_tracker", "servicenow", "glpi",
+    # "zammad".
     enabled: list[str] = Field(default_factory=list)
     # Sync each enabled source on its interval in the service (one process is enough: the
     # others pick the new index version up).
@@ -45,3 +52,6 @@ class SourceSettings(BaseModel):
     timeout_seconds: float = Field(30.0, gt=0)
     folder: FolderSourceSettings = FolderSourceSettings()
     request_tracker: RequestTrackerArticlesSettings = RequestTrackerArticlesSettings()
+    servicenow: ServiceNowKnowledgeSettings = ServiceNowKnowledgeSettings()
+    glpi: GlpiKnowledgeSettings = GlpiKnowledgeSettings()
+    zammad: ZammadKnowledgeSettings = ZammadKnowledgeSettings()

@@ -6,8 +6,11 @@ from collections.abc import Callable
 
 from bot.kernel.registry import Registry
 from knowledge_index.sources.folder import FolderSource
+from knowledge_index.sources.glpi import GlpiKnowledge
 from knowledge_index.sources.protocol import KnowledgeSource, SourceContext
 from knowledge_index.sources.request_tracker import RequestTrackerArticles
+from knowledge_index.sources.servicenow import ServiceNowKnowledge
+from knowledge_index.sources.zammad import ZammadKnowledge
 
 FOLDER = "folder"
 SourceFactory = Callable[[SourceContext], KnowledgeSource]
@@ -28,5 +31,24 @@ SOURCES.register(
     "request_tracker",
     lambda context: RequestTrackerArticles(
         context.settings.request_tracker, timeout_seconds=context.settings.timeout_seconds
+    ),
+)
+# The ITSM tools' knowledge bases.
+SOURCES.register(
+    "servicenow",
+    lambda context: ServiceNowKnowledge(
+        context.settings.servicenow, timeout_seconds=context.settings.timeout_seconds
+    ),
+)
+SOURCES.register(
+    "glpi",
+    lambda context: GlpiKnowledge(
+        context.settings.glpi, timeout_seconds=context.settings.timeout_seconds
+    ),
+)
+SOURCES.register(
+    "zammad",
+    lambda context: ZammadKnowledge(
+        context.settings.zammad, timeout_seconds=context.settings.timeout_seconds
     ),
 )

@@ -1,7 +1,15 @@
 """A local GLPI for the tests: `apirest.php` with initSession/killSession/getFullSession, the
 Ticket itemtype (get, getItems with searchText, add, update), its Log, ITILFollowup and
 Ticket_User sub-items, and search/Ticket on date_mod; GLPI's JSON and its error arrays
-(`["ERROR_...", "message"]`); dates without offset, in UTC here."""
+(`["ERROR_...", "message"]`); dates without offset, in UTC here.
+
+And the knowledge base: `KnowbaseItem` (getItems with `only_id`, `range` and the
+`Content-Range: start-end/total` header, 206 for a part; getItem with `expand_dropdowns`),
+`search/KnowbaseItem` on date_mod (search option 19, `morethan`, sorted, `range`), and the
+sub-items `KnowbaseItem_Group`, `KnowbaseItem_Profile`, `Entity_KnowbaseItem`,
+`KnowbaseItem_User` (visibility targets) and `KnowbaseItemTranslation` (`language` "fr_FR").
+Documented at https://github.com/glpi-project/glpi/blob/10.0/bugfixes/apirest.md (Get all
+items, Get sub items, Search items) and https://glpi-user-documentation.readthedocs.io/fr/latest/modules/tools/knowledgebase.html"""
 
 from __future__ import annotations
 
@@ -22,6 +30,7 @@ APP_TOKEN = "guichet-app-token"
 USERS = {7: "guichet", 8: "tech.agent"}
 USER_TOKENS = {"guichet-user-token": 7, "agent-user-token": 8}
 STATUS_OPTION, TECHNICIAN_OPTION, DATE_MOD_OPTION, ID_OPTION = 12, 5, 19, 2
+PROFILES = {"Self-Service": 1, "Technician": 6, "Super-Admin": 4}
 
 
 def glpi_error(status: int) -> object:
@@ -44,6 +53,11 @@ class Glpi:
         self.logs: list[dict[str, Any]] = []
         self.followups: list[dict[str, Any]] = []
         self.actors: list[dict[str, Any]] = []
+        self.knowbase: dict[int, dict[str, Any]] = {}
+        self.groups: dict[str, int] = {}  # name → id
+        self.targets: list[tuple[str, int, dict[str, Any]]] = []  # (itemtype, article, fields)
+        self.translations: list[dict[str, Any]] = []
+        self.category = "IT > Network"
 
     def log(self, ticket_id: int, option: int, old: str, new: str, user: int) -> None:
         self.logs.append(
@@ -60,6 +74,74 @@ class Glpi:
                 "new_value": new,
             }
         )
+
+    # The knowledge base, changed by the tests as an editor would in GLPI's pages.
+
+    def add_article(
+        self,
+        name: str,
+        answer: str,
+        *,
+        groups: tuple[str, ...] = (),
+        profiles: tuple[str, ...] = (),
+        entity: bool = False,
+        is_faq: bool = False,
+        translations: dict[str, tuple[str, str]] | None = None,
+    ) -> int:
+        with self.lock:
+            item_id = max(self.knowbase, default=0) + 1
+            self.knowbase[item_id] = {
+                "id": item_id,
+                "name": name,
+                "answer": answer,
+                "is_faq": int(is_faq),
+                "knowbaseitemcategories_id": self.category,
+                "users_id": 7,
+                "view": 0,
+                "date": _now(),
+                "date_creation": _now(),
+                "date_mod": _now(),
+            }
+            for group in groups:
+                group_id = self.groups.setdefault(group, len(self.groups) + 1)
+                self.targets.append(("KnowbaseItem_Group", item_id, {"groups_id": group_id}))
+            for profile in profiles:
+                profile_id = PROFILES[profile]
+                self.targets.append(("KnowbaseItem_Profile", item_id, {"profiles_id": profile_id}))
+            if entity:
+                self.targets.append(("Entity_KnowbaseItem", item_id, {"entities_id": 0}))
+            for language, (title, text) in (translations or {}).items():
+                self.translations.append(
+                    {"id": len(self.translations) + 1, "knowbaseitems_id": item_id,
+                     "language": language, "name": title, "answer": text, "users_id": 7,
+                     "date_mod": _now(), "date_creation": _now()}
+                )  # fmt: skip
+            return item_id
+
+    def change_article(self, item_id: int, **fields: Any) -> None:
+        with self.lock:
+            self.knowbase[item_id].update(fields, date_mod=_now())
+
+    def purge_article(self, item_id: int) -> None:
+        with self.lock:
+            del self.knowbase[item_id]
+            self.targets = [t for t in self.targets if t[1] != item_id]
+            self.translations = [t for t in self.translations if t["knowbaseitems_id"] != item_id]
+
+    def knowbase_sub_items(self, item_id: int, kind: str, expand: bool) -> list[dict[str, Any]]:
+        if kind == "KnowbaseItemTranslation":
+            return [t for t in self.translations if t["knowbaseitems_id"] == item_id]
+        names = {
+            "groups_id": {i: n for n, i in self.groups.items()},
+            "profiles_id": {i: n for n, i in PROFILES.items()},
+            "entities_id": {0: "Root entity"},
+        }
+        found = []
+        for index, (target_kind, target_item, fields) in enumerate(self.targets):
+            if target_kind == kind and target_item == item_id:
+                shown = {k: names[k][v] if expand and k in names else v for k, v in fields.items()}
+                found.append({"id": index + 1, "knowbaseitems_id": item_id, **shown})
+        return found
 
     def assign(self, ticket_id: str, user: int) -> None:
         with self.lock:
@@ -122,6 +204,8 @@ def glpi_app(faults: Faults) -> tuple[ASGIApp, Glpi]:
             start, end = (int(n) for n in params.get("range", "0-49").split("-"))
             page = rows[start : end + 1]
             return JSONResponse({"totalcount": len(rows), "count": len(page), "data": page})
+        if parts[0] in ("KnowbaseItem", "search") and parts[-1] != "Ticket":
+            return knowbase(parts, params)
         if parts == ["Ticket"] and request.method == "GET":
             wanted = params.get("searchText[externalid]", "")
             found = [t for t in glpi.tickets.values() if wanted in str(t["externalid"] or "")]
@@ -185,6 +269,39 @@ def glpi_app(faults: Faults) -> tuple[ASGIApp, Glpi]:
                 return JSONResponse(ticket)
             return JSONResponse(sub_items(ticket, parts[2], params.get("expand_dropdowns")))
         return fail(400, "ERROR_RESOURCE_NOT_FOUND_NOR_COMMONDBTM", "resource not found")
+
+    def knowbase(parts: list[str], params: Any) -> Response:
+        start, end = (int(n) for n in params.get("range", "0-50").split("-"))
+        expand = params.get("expand_dropdowns") == "true"
+        if parts == ["search", "KnowbaseItem"]:
+            since = params.get("criteria[0][value]", "")
+            items = sorted(glpi.knowbase.values(), key=lambda i: (i["date_mod"], i["id"]))
+            rows = [
+                {str(ID_OPTION): i["id"], str(DATE_MOD_OPTION): i["date_mod"]}
+                for i in items
+                if i["date_mod"] > since  # "morethan"
+            ]
+            page = rows[start : end + 1]
+            return JSONResponse({"totalcount": len(rows), "count": len(page), "data": page})
+        if parts == ["KnowbaseItem"]:
+            items = sorted(glpi.knowbase.values(), key=lambda i: i["id"])
+            page = items[start : end + 1]
+            shown = [{"id": i["id"]} for i in page] if params.get("only_id") == "true" else page
+            last = start + max(len(page) - 1, 0)
+            return JSONResponse(
+                shown,
+                206 if len(page) < len(items) else 200,
+                {
+                    "content-range": f"{start}-{last}/{len(items)}",
+                    "accept-range": "KnowbaseItem 1000",
+                },
+            )
+        item = glpi.knowbase.get(int(parts[1])) if parts[1].isdigit() else None
+        if item is None:
+            return fail(404, "ERROR_ITEM_NOT_FOUND", "Item not found")
+        if len(parts) == 2:
+            return JSONResponse(item if expand else {**item, "knowbaseitemcategories_id": 3})
+        return JSONResponse(glpi.knowbase_sub_items(item["id"], parts[2], expand))
 
     def sub_items(ticket: dict[str, Any], kind: str, expand: str | None) -> list[dict[str, Any]]:
         if kind == "Log":

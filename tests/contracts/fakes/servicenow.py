@@ -1,7 +1,17 @@
 """A local ServiceNow instance for the tests: the Table API on incident, sys_user, sys_audit and
 sys_journal_field, with its documented JSON (`{"result": ...}`, errors as
 `{"error": {"message", "detail"}, "status": "failure"}`), basic auth, encoded queries
-(`field=value^field>value^fieldINa,b^ORDERBYfield`), and the default priority lookup."""
+(`field=value^field>value^fieldINa,b^ORDERBYfield`), and the default priority lookup.
+
+And the knowledge tables: kb_knowledge (articles and their `workflow_state`, `language`,
+`parent` for a translation, `can_read_user_criteria` / `cannot_read_user_criteria` glide
+lists), kb_knowledge_base, kb_category, user_criteria, sys_user_group, and the Deleted Records
+table sys_audit_delete that a DELETE fills; `sysparm_display_value=all` gives references as
+`{"display_value", "value"}`. Documented at
+https://www.servicenow.com/docs/bundle/zurich-api-reference/page/integrate/inbound-rest/concept/c_TableAPI.html
+https://www.servicenow.com/docs/r/servicenow-platform/knowledge-management/knowledge-article-states.html
+https://www.servicenow.com/docs/r/servicenow-platform/user-criteria/c_UserCriteria.html
+https://www.servicenow.com/docs/r/platform-administration/c_RestoreDeletedRecords.html"""
 
 from __future__ import annotations
 
@@ -32,6 +42,17 @@ PRIORITY = {  # (impact, urgency) → priority, ServiceNow's default data lookup
     ("3", "1"): "3", ("3", "2"): "4", ("3", "3"): "5",
 }  # fmt: skip
 AUDITED = ("state", "hold_reason", "assigned_to", "impact", "urgency")
+# Reference (and glide list) fields: the table they point to and the field shown for them.
+REFERENCES = {
+    "assigned_to": ("sys_user", "name"),
+    "kb_knowledge_base": ("kb_knowledge_base", "title"),
+    "kb_category": ("kb_category", "label"),
+    "parent": ("kb_knowledge", "number"),
+    "can_read_user_criteria": ("user_criteria", "name"),
+    "cannot_read_user_criteria": ("user_criteria", "name"),
+    "group": ("sys_user_group", "name"),
+}
+KNOWLEDGE_TABLES = ("kb_knowledge", "kb_knowledge_base", "kb_category", "user_criteria")
 CONDITION = re.compile(r"^([a-z_]+?)(IN|!=|>=|<=|>|<|=)(.*)$")
 
 
@@ -87,8 +108,12 @@ class Instance:
             "sys_audit": [],
             "sys_journal_field": [],
             "sys_user": [{"sys_id": uuid.uuid4().hex, **user} for user in USERS],
+            "sys_user_group": [],
+            "sys_audit_delete": [],
+            **{table: [] for table in KNOWLEDGE_TABLES},
         }
         self.counter = 10000
+        self.articles = 1000
 
     def user(self, user_name: str) -> dict[str, Any]:
         return next(u for u in self.tables["sys_user"] if u["user_name"] == user_name)
@@ -159,6 +184,45 @@ class Instance:
             }
         )
 
+    def insert(self, table: str, fields: dict[str, Any], user: str = "admin") -> dict[str, Any]:
+        """A record of a knowledge table (or a group), as the instance would store it."""
+        now = _now()
+        record: dict[str, Any] = {"sys_id": uuid.uuid4().hex}
+        if table == "kb_knowledge":
+            self.articles += 1
+            record.update(
+                number=f"KB{self.articles:07d}", workflow_state="draft", language="en", text="",
+                kb_knowledge_base="", kb_category="", parent="", can_read_user_criteria="",
+                cannot_read_user_criteria="",
+            )  # fmt: skip
+        record.update({k: str(v) for k, v in fields.items()})
+        record.update(sys_created_on=now, sys_created_by=user, sys_updated_on=now)
+        self.tables[table].append(record)
+        return record
+
+    def update(self, table: str, sys_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        record = self.find(table, sys_id)
+        assert record is not None, sys_id
+        record.update({k: str(v) for k, v in fields.items()}, sys_updated_on=_now())
+        return record
+
+    def delete(self, table: str, sys_id: str, user: str = "admin") -> bool:
+        record = self.find(table, sys_id)
+        if record is None:
+            return False
+        self.tables[table].remove(record)
+        self.tables["sys_audit_delete"].append(
+            {
+                "sys_id": uuid.uuid4().hex,
+                "tablename": table,
+                "documentkey": sys_id,
+                "display_value": str(record.get("number", "")),
+                "sys_created_on": _now(),
+                "sys_created_by": user,
+            }
+        )
+        return True
+
     def assign(self, sys_id: str, user_name: str) -> None:
         with self.lock:
             record = self.find("incident", sys_id)
@@ -183,9 +247,13 @@ def _shape(instance: Instance, record: dict[str, Any], request: Request) -> dict
         value = str(record.get(key, ""))
         if display_all:
             display = value
-            if key == "assigned_to" and value:
-                user = instance.find("sys_user", value)
-                display = user["name"] if user else value
+            if key in REFERENCES and value:
+                table, label = REFERENCES[key]
+                found = [instance.find(table, part) for part in value.split(",")]
+                display = ", ".join(
+                    str(r[label]) if r else part
+                    for r, part in zip(found, value.split(","), strict=True)
+                )
             shaped[key] = {"display_value": display, "value": value}
         else:
             shaped[key] = value
@@ -209,7 +277,14 @@ def servicenow_app(faults: Faults) -> tuple[ASGIApp, Instance]:
         with instance.lock:
             if name not in instance.tables:
                 return JSONResponse(error("Invalid table " + name, ""), 400)
+            if request.method == "DELETE" and sys_id is not None:
+                if not instance.delete(name, sys_id, user):
+                    return JSONResponse(error("No Record found", "Record doesn't exist"), 404)
+                return Response(status_code=204)
             if request.method == "POST":
+                if name in KNOWLEDGE_TABLES:
+                    created = instance.insert(name, body, user)
+                    return JSONResponse({"result": _shape(instance, created, request)}, 201)
                 if name != "incident":
                     return JSONResponse(error("Operation Failed", "not in this fake"), 403)
                 created = instance.insert_incident(body, user)
@@ -233,14 +308,18 @@ def servicenow_app(faults: Faults) -> tuple[ASGIApp, Instance]:
                     ),
                     404,
                 )
-            if request.method in ("PATCH", "PUT"):
+            if request.method in ("PATCH", "PUT") and name in KNOWLEDGE_TABLES:
+                instance.update(name, sys_id, body)
+            elif request.method in ("PATCH", "PUT"):
                 instance.update_incident(record, body, user)
             return JSONResponse({"result": _shape(instance, record, request)})
 
     app = Starlette(
         routes=[
             Route("/api/now/table/{table}", table, methods=["GET", "POST"]),
-            Route("/api/now/table/{table}/{sys_id}", table, methods=["GET", "PATCH", "PUT"]),
+            Route(
+                "/api/now/table/{table}/{sys_id}", table, methods=["GET", "PATCH", "PUT", "DELETE"]
+            ),
         ]
     )
     return FaultMiddleware(app, faults, servicenow_error), instance

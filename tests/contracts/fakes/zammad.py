@@ -1,6 +1,15 @@
 """A local Zammad for the tests: `/api/v1/tickets` (create, show, update, search), ticket
 articles, ticket history and `users/me`, with its documented JSON, `Token token=...` auth,
-`expand=true`, `customer_id: "guess:EMAIL"`, and a `guichet_reference` ticket attribute."""
+`expand=true`, `customer_id: "guess:EMAIL"`, and a `guichet_reference` ticket attribute.
+
+And the knowledge base: `POST /api/v1/knowledge_bases/init` (every KnowledgeBase,
+KnowledgeBaseLocale, KnowledgeBaseCategory(+Translation), KnowledgeBaseAnswer and
+KnowledgeBaseAnswerTranslation, keyed by id as strings; answers with `published_at`,
+`internal_at`, `archived_at`), `GET /api/v1/knowledge_bases/{kb}/answers/{id}?full=1&
+include_contents=...` (the answer's assets with KnowledgeBaseAnswerTranslationContent bodies)
+and `GET /api/v1/locales`. Documented at
+https://docs.zammad.org/en/latest/api/knowledgebase.html and
+https://docs.zammad.org/en/latest/api/knowledgebase/answers.html"""
 
 from __future__ import annotations
 
@@ -20,6 +29,7 @@ from tests.contracts.fakes.faults import FaultMiddleware, Faults
 STATES = {"new": 1, "open": 2, "pending reminder": 3, "closed": 4, "merged": 5, "pending close": 7}
 PRIORITIES = {"1 low": 1, "2 normal": 2, "3 high": 3}
 NOBODY_ID = 1
+KB_ANSWER = re.compile(r"^knowledge_bases/(\d+)/answers/(\d+)$")
 TERM = re.compile(r'^(_exists_:(\w+)|(\w+):(>)?"([^"]*)")$')
 
 
@@ -47,6 +57,7 @@ class Zammad:
         self.tickets: dict[int, dict[str, Any]] = {}
         self.articles: list[dict[str, Any]] = []
         self.history: list[dict[str, Any]] = []
+        self.knowledge = KnowledgeBase()
 
     def customer(self, spec: str) -> int:
         email = spec.removeprefix("guess:")
@@ -133,6 +144,136 @@ class Zammad:
         return sorted(found, key=lambda t: str(t["updated_at"]))
 
 
+LOCALES = [
+    {"id": 1, "locale": "en-us", "alias": "en", "name": "English (United States)", "active": True},
+    {"id": 2, "locale": "fr-fr", "alias": "fr", "name": "Français (France)", "active": True},
+    {"id": 3, "locale": "de-de", "alias": "de", "name": "Deutsch", "active": True},
+]
+KB_LOCALES = {"en": 1, "fr": 2, "de": 3}  # language → kb_locale_id (system_locale_id alike)
+
+
+class KnowledgeBase:
+    """One knowledge base, its locales, a category, and the answers the tests write."""
+
+    def __init__(self) -> None:
+        now = _now()
+        self.answers: dict[int, dict[str, Any]] = {}
+        self.translations: dict[int, dict[str, Any]] = {}
+        self.contents: dict[int, dict[str, Any]] = {}
+        self.base = {
+            "id": 1, "iconset": "FontAwesome", "active": True, "custom_address": None,
+            "created_at": now, "updated_at": now, "translation_ids": [1],
+            "kb_locale_ids": list(KB_LOCALES.values()), "category_ids": [1], "answer_ids": [],
+            "permission_ids": [], "permissions_effective": [],
+        }  # fmt: skip
+        self.locales = {
+            kb_locale: {
+                "id": kb_locale, "knowledge_base_id": 1, "system_locale_id": kb_locale,
+                "primary": kb_locale == 1, "created_at": now, "updated_at": now,
+            }
+            for kb_locale in KB_LOCALES.values()
+        }  # fmt: skip
+        self.category = {
+            "id": 1, "knowledge_base_id": 1, "parent_id": None, "category_icon": "f115",
+            "position": 0, "created_at": now, "updated_at": now, "translation_ids": [1, 2],
+            "answer_ids": [], "child_ids": [1], "permission_ids": [], "permissions_effective": [],
+        }  # fmt: skip
+        self.category_translations = {
+            1: {"id": 1, "title": "Network", "kb_locale_id": 1, "category_id": 1},
+            2: {"id": 2, "title": "Réseau", "kb_locale_id": 2, "category_id": 1},
+        }
+
+    def add_answer(self, texts: dict[str, tuple[str, str]], visibility: str = "published") -> int:
+        """An answer with a translation per language (title, HTML body), published, internal
+        or a draft."""
+        now = _now()
+        answer_id = max(self.answers, default=0) + 1
+        answer = {
+            "id": answer_id, "category_id": 1, "promoted": False, "internal_note": None,
+            "position": answer_id, "archived_at": None, "archived_by_id": None,
+            "internal_at": now if visibility == "internal" else None, "internal_by_id": None,
+            "published_at": now if visibility == "published" else None, "published_by_id": None,
+            "created_at": now, "updated_at": now, "translation_ids": [], "attachments": [],
+            "tags": [],
+        }  # fmt: skip
+        self.answers[answer_id] = answer
+        for language, (title, body) in texts.items():
+            self._translate(answer, language, title, body)
+        self.category["answer_ids"].append(answer_id)
+        self.base["answer_ids"].append(answer_id)
+        return answer_id
+
+    def _translate(self, answer: dict[str, Any], language: str, title: str, body: str) -> None:
+        now = _now()
+        key = max(self.translations, default=0) + 1
+        self.contents[key] = {"id": key, "body": body, "attachments": []}
+        self.translations[key] = {
+            "id": key, "title": title, "kb_locale_id": KB_LOCALES[language],
+            "answer_id": answer["id"], "content_id": key, "created_by_id": 3,
+            "updated_by_id": 3, "created_at": now, "updated_at": now,
+        }  # fmt: skip
+        answer["translation_ids"].append(key)
+        answer["updated_at"] = now
+
+    def change(self, answer_id: int, language: str, title: str, body: str) -> None:
+        answer = self.answers[answer_id]
+        for key in answer["translation_ids"]:
+            translation = self.translations[key]
+            if translation["kb_locale_id"] == KB_LOCALES[language]:
+                translation.update(title=title, updated_at=_now())
+                self.contents[translation["content_id"]]["body"] = body
+                answer["updated_at"] = _now()  # Zammad touches the answer with its translation
+                return
+        self._translate(answer, language, title, body)
+
+    def set_visibility(self, answer_id: int, visibility: str) -> None:
+        """ "published", "internal", "draft" or "archived", as the editor's buttons do."""
+        answer, now = self.answers[answer_id], _now()
+        answer.update(
+            published_at=now if visibility == "published" else None,
+            internal_at=now if visibility == "internal" else None,
+            archived_at=now if visibility == "archived" else None,
+            updated_at=now,
+        )
+
+    def destroy(self, answer_id: int) -> None:
+        answer = self.answers.pop(answer_id)
+        for key in answer["translation_ids"]:
+            self.contents.pop(self.translations.pop(key)["content_id"], None)
+        self.category["answer_ids"].remove(answer_id)
+        self.base["answer_ids"].remove(answer_id)
+
+    def init(self) -> dict[str, Any]:
+        def keyed(rows: dict[int, dict[str, Any]]) -> dict[str, Any]:
+            return {str(k): v for k, v in rows.items()}
+
+        return {
+            "KnowledgeBase": {"1": self.base},
+            "KnowledgeBaseLocale": keyed(self.locales),
+            "KnowledgeBaseCategory": {"1": self.category},
+            "KnowledgeBaseCategoryTranslation": keyed(self.category_translations),
+            "KnowledgeBaseAnswer": keyed(self.answers),
+            "KnowledgeBaseAnswerTranslation": keyed(self.translations),
+        }
+
+    def show(self, answer_id: int, contents: str) -> dict[str, Any] | None:
+        answer = self.answers.get(answer_id)
+        if answer is None:
+            return None
+        mine = {k: self.translations[k] for k in answer["translation_ids"]}
+        wanted = {int(c) for c in contents.split(",") if c.isdigit()}
+        assets: dict[str, Any] = {
+            "KnowledgeBaseAnswer": {str(answer_id): answer},
+            "KnowledgeBaseCategory": {"1": self.category},
+            "KnowledgeBaseAnswerTranslation": {str(k): v for k, v in mine.items()},
+        }
+        if wanted:
+            assets["KnowledgeBaseAnswerTranslationContent"] = {
+                str(k): self.contents[k] for k in wanted if k in self.contents
+            }
+        return {"id": answer_id, "assets": assets}
+
+
 def zammad_app(faults: Faults) -> tuple[ASGIApp, Zammad]:
     zammad = Zammad()
 
@@ -157,6 +298,18 @@ def zammad_app(faults: Faults) -> tuple[ASGIApp, Zammad]:
     async def route(request: Request, user: int) -> Response:
         path = request.url.path.removeprefix("/api/v1/")
         expand = request.query_params.get("expand") == "true"
+        if path == "locales":
+            return JSONResponse(LOCALES)
+        if path == "knowledge_bases/init" and request.method == "POST":
+            return JSONResponse(zammad.knowledge.init())
+        found = KB_ANSWER.match(path)
+        if found:
+            shown = zammad.knowledge.show(
+                int(found.group(2)), request.query_params.get("include_contents", "")
+            )
+            return (
+                JSONResponse(shown) if shown else not_found("KnowledgeBase::Answer", found.group(2))
+            )
         if path == "users/me":
             return JSONResponse(zammad.users[user])
         if path == "tickets/search":
