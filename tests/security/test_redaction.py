@@ -59,7 +59,8 @@ VERBATIM = {
     "channel_addresses": {"email", "channel", "address"},
     "users": {"email", "role", "password_hash"},
     "api_tokens": {"token_hash", "role"},
-    "sessions": {"session_hash", "csrf_token"},
+    "sessions": {"session_hash", "csrf_token", "role"},
+    "sign_in_links": {"token_hash", "path", "channel"},
     "audit_log": {"actor", "role", "action", "target_kind"},
     "idempotency_keys": {"route", "key", "fingerprint", "response"},
     # The organisation's articles as their source gives them, and sync positions and errors.
