@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.kernel.registry import Registry
+from knowledge_index.sources.confluence import ConfluencePages
 from knowledge_index.sources.folder import FolderSource
 from knowledge_index.sources.protocol import KnowledgeSource, SourceContext
 from knowledge_index.sources.request_tracker import RequestTrackerArticles
+from knowledge_index.sources.sharepoint import SharePointPages
 
 FOLDER = "folder"
 SourceFactory = Callable[[SourceContext], KnowledgeSource]
@@ -28,5 +30,17 @@ SOURCES.register(
     "request_tracker",
     lambda context: RequestTrackerArticles(
         context.settings.request_tracker, timeout_seconds=context.settings.timeout_seconds
+    ),
+)
+SOURCES.register(
+    "confluence",
+    lambda context: ConfluencePages(
+        context.settings.confluence, timeout_seconds=context.settings.timeout_seconds
+    ),
+)
+SOURCES.register(
+    "sharepoint",
+    lambda context: SharePointPages(
+        context.settings.sharepoint, timeout_seconds=context.settings.timeout_seconds
     ),
 )
