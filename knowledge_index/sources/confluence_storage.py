@@ -128,7 +128,7 @@ class _StorageText(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._dropped:
-            self._say(data if self._in_code else data.replace("\n", " "))
+            self._say(data if self._in_code else data.replace("\n", " ").replace("\xa0", " "))
 
     def unknown_decl(self, data: str) -> None:
         """`<![CDATA[...]]>`: the body of a code macro (or of a plain-text link)."""
