@@ -42,9 +42,42 @@ class RequestTrackerArticlesSettings(BaseModel):
     interval_seconds: float = Field(900.0, gt=0)
 
 
+class ConfluenceSourceSettings(BaseModel):
+    """Confluence's pages, through its REST API (`{base_url}/rest/api/content`).
+
+    `base_url` is the wiki's address: `https://your-site.atlassian.net/wiki` on Cloud (sign in
+    with `email` and an API token), the server's root on Data Center (a personal access token).
+    """
+
+    base_url: str = ""
+    email: str = ""
+    api_token: SecretStr = NO_SECRET  # Cloud: with `email`, HTTP basic
+    personal_access_token: SecretStr = NO_SECRET  # Data Center: a bearer token instead
+    spaces: list[str] = Field(default_factory=list)  # space keys
+    interval_seconds: float = Field(900.0, gt=0)
+
+
+class SharePointSourceSettings(BaseModel):
+    """SharePoint Online site pages, through Microsoft Graph, as an Entra ID application with
+    the `Sites.Read.All` application permission (client credentials)."""
+
+    tenant_id: str = ""
+    client_id: str = ""
+    client_secret: SecretStr = NO_SECRET
+    # The site: its Graph id (`contoso.sharepoint.com,{site guid},{web guid}`), or
+    # `contoso.sharepoint.com:/sites/helpdesk` (looked up once per sync).
+    site: str = ""
+    # Directory groups allowed to read the site's pages (Graph does not expose a page's own
+    # permissions); empty: everyone.
+    groups: list[str] = Field(default_factory=list)
+    login_url: str = "https://login.microsoftonline.com"
+    graph_url: str = "https://graph.microsoft.com"
+    interval_seconds: float = Field(900.0, gt=0)
+
+
 class SourceSettings(BaseModel):
     # Sources read besides the folder, by name: "request_tracker", "servicenow", "glpi",
-    # "zammad".
+    # "zammad", "confluence", "sharepoint".
     enabled: list[str] = Field(default_factory=list)
     # Sync each enabled source on its interval in the service (one process is enough: the
     # others pick the new index version up).
@@ -55,3 +88,5 @@ class SourceSettings(BaseModel):
     servicenow: ServiceNowKnowledgeSettings = ServiceNowKnowledgeSettings()
     glpi: GlpiKnowledgeSettings = GlpiKnowledgeSettings()
     zammad: ZammadKnowledgeSettings = ZammadKnowledgeSettings()
+    confluence: ConfluenceSourceSettings = ConfluenceSourceSettings()
+    sharepoint: SharePointSourceSettings = SharePointSourceSettings()

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.kernel.registry import Registry
+from knowledge_index.sources.confluence import ConfluencePages
 from knowledge_index.sources.folder import FolderSource
 from knowledge_index.sources.glpi import GlpiKnowledge
 from knowledge_index.sources.protocol import KnowledgeSource, SourceContext
 from knowledge_index.sources.request_tracker import RequestTrackerArticles
 from knowledge_index.sources.servicenow import ServiceNowKnowledge
+from knowledge_index.sources.sharepoint import SharePointPages
 from knowledge_index.sources.zammad import ZammadKnowledge
 
 FOLDER = "folder"
@@ -50,5 +52,17 @@ SOURCES.register(
     "zammad",
     lambda context: ZammadKnowledge(
         context.settings.zammad, timeout_seconds=context.settings.timeout_seconds
+    ),
+)
+SOURCES.register(
+    "confluence",
+    lambda context: ConfluencePages(
+        context.settings.confluence, timeout_seconds=context.settings.timeout_seconds
+    ),
+)
+SOURCES.register(
+    "sharepoint",
+    lambda context: SharePointPages(
+        context.settings.sharepoint, timeout_seconds=context.settings.timeout_seconds
     ),
 )
