@@ -28,6 +28,7 @@ from bot.settings.approvals import ApprovalSettings
 from bot.settings.channels import ChannelSettings
 from bot.settings.delivery import DeliverySettings
 from bot.settings.directory import DirectorySettings
+from bot.settings.changes import ChangeSettings
 from bot.settings.insights import InsightsSettings
 from bot.settings.itsm import ItsmSettings
 from bot.settings.limits import LimitSettings
@@ -240,6 +241,7 @@ class Settings(BaseSettings):
     scale: ScaleSettings = ScaleSettings()
     auth: AuthSettings = AuthSettings()
     insights: InsightsSettings = InsightsSettings()
+    changes: ChangeSettings = ChangeSettings()
 
     # Slack (connectors/slack): /slack/events is mounted when both secrets are set. Flat names,
     # as Slack spells them: GUICHET_SLACK_SIGNING_SECRET, GUICHET_SLACK_BOT_TOKEN.
