@@ -8,6 +8,8 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from bot.kernel.errors import NotFound
+from bot.kernel.formats import day_and_time, when, zone
+from bot.kernel.i18n import t
 from bot.kernel.language import Language
 from bot.kernel.links import SafeLink
 
@@ -93,3 +95,25 @@ class ActiveNotices(Protocol):
     async def active(self) -> list[Notice]:
         """The active notices, possibly a few seconds old."""
         ...
+
+
+def window_text(notice: Notice, language: Language, where: str | None, now: datetime) -> str:
+    """A maintenance's window in the reader's language and zone ("planned Thursday, ... 10:00
+    PM–11:00 PM CET", "in progress until 11:00 PM CET"); "" for a notice without one."""
+    if notice.starts_at is None or notice.ends_at is None:
+        return ""
+    place = zone(where)
+    start, end = notice.starts_at.astimezone(place), notice.ends_at.astimezone(place)
+    end_clock = when(end, language, place, year=False).rsplit(", ", 1)[-1]
+    if notice.phase(now) == "ongoing":
+        return t("in progress until {end}", language, end=end_clock)
+    same_day = start.date() == end.date()
+    if same_day:
+        start_text = day_and_time(start, language, place).rsplit(" ", 1)[0]
+        return t("planned {start}–{end}", language, start=start_text, end=end_clock)
+    return t(
+        "planned from {start} to {end}",
+        language,
+        start=when(start, language, place, year=False),
+        end=when(end, language, place, year=False),
+    )

@@ -18,6 +18,7 @@ MESSAGES: dict[str, str] = {
     "count_one": N_("1 suggestion"),
     "count_many": N_("{count} suggestions"),
     "group_incident_notice": N_("Ongoing incidents"),
+    "group_maintenance_notice": N_("Planned maintenance"),
     # The entries, best first, headed by how sure the search is that the first one answers.
     "group_answers": N_("Best matches"),
     "group_maybe": N_("Not sure, perhaps one of these"),
