@@ -214,7 +214,7 @@ class Announcer:
             Affected(
                 email=email,
                 language=(language if language in ("fr", "en") else self.default_language),  # type: ignore[arg-type]
-                zone=zones.get(email.casefold()),
+                zone=zones.get(email.casefold()) or self.default_zone,
             )
             for email, language in found
         ]
