@@ -130,9 +130,7 @@ async def open_services(settings: Settings, components: Components | None = None
     await database.migrate()
     components = components or await load_components(settings)
     install_log_redaction(redactor)
-    notices = NoticeStore(
-        database, show_ahead=timedelta(hours=settings.changes.show_ahead_hours)
-    )
+    notices = NoticeStore(database, show_ahead=timedelta(hours=settings.changes.show_ahead_hours))
     feedback = FeedbackStore(database, redactor=redactor)
     # One judge of "sure" for the chat, search and the omnibox.
     sureness = Sureness(

@@ -98,7 +98,5 @@ async def write_maintenance(
         )
         return RedirectResponse(f"{PAGE}?{urlencode({'error': problem})}", status_code=303)
     notice = await services.notices.publish(new)
-    await services.auth.audit(
-        agent, "notice.publish", target_kind="notice", target=str(notice.id)
-    )
+    await services.auth.audit(agent, "notice.publish", target_kind="notice", target=str(notice.id))
     return RedirectResponse(PAGE, status_code=303)

@@ -3,9 +3,8 @@ tells it before anything else ("VPN down in Lyon since 9:10, fix expected 11:00"
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from datetime import datetime
+from typing import Protocol
 
 from bot.kernel.domain import Conversation, Link, Reply, utcnow
 from bot.kernel.i18n import t

@@ -257,4 +257,3 @@ def _titles(inside: list[str], before: list[str]) -> list[Question]:
         Question(text=title, count=count, new=title.casefold() not in seen)
         for title, count in counts.most_common(TOP_QUESTIONS)
     ]
-

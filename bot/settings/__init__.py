@@ -25,10 +25,10 @@ from bot.kernel.language import Language
 from bot.kernel.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
 from bot.kernel.tickets import DEFAULT_MATRIX, IMPACTS, PRIORITIES, URGENCIES
 from bot.settings.approvals import ApprovalSettings
+from bot.settings.changes import ChangeSettings
 from bot.settings.channels import ChannelSettings
 from bot.settings.delivery import DeliverySettings
 from bot.settings.directory import DirectorySettings
-from bot.settings.changes import ChangeSettings
 from bot.settings.insights import InsightsSettings
 from bot.settings.itsm import ItsmSettings
 from bot.settings.limits import LimitSettings

@@ -25,7 +25,7 @@ class ChangeSettings(BaseModel):
     )
     service_groups: dict[str, str] = Field(
         default_factory=dict,
-        description="service → directory group of its users, e.g. '{\"VPN\": \"vpn-users\"}'; "
+        description='service → directory group of its users, e.g. \'{"VPN": "vpn-users"}\'; '
         "a service not listed reaches the requesters of its recent tickets",
     )
     recent_ticket_days: int = Field(

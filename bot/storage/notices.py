@@ -40,7 +40,7 @@ def _notice(row: IncidentNoticeRow) -> Notice:
         created_at=as_utc(row.created_at),
         updated_at=as_utc(row.updated_at),
         closed_at=as_utc(row.closed_at) if row.closed_at else None,
-        kind=row.kind,  # type: ignore[arg-type]
+        kind=row.kind,
         starts_at=as_utc(row.starts_at) if row.starts_at else None,
         ends_at=as_utc(row.ends_at) if row.ends_at else None,
         service=row.service,

@@ -201,11 +201,7 @@ class Announcer:
             except DirectoryError as error:
                 log.warning("members of %s unavailable: %s", group, error)
                 members = []
-            people = {
-                m.email.casefold(): (m.email, m.language)
-                for m in members
-                if not m.disabled
-            }
+            people = {m.email.casefold(): (m.email, m.language) for m in members if not m.disabled}
             found = [(email, language) for email, language in people.values()]
         else:
             found = await self._recent_requesters(service, self.now())
@@ -219,9 +215,7 @@ class Announcer:
             for email, language in found
         ]
 
-    async def _recent_requesters(
-        self, service: str, now: datetime
-    ) -> list[tuple[str, str | None]]:
+    async def _recent_requesters(self, service: str, now: datetime) -> list[tuple[str, str | None]]:
         since = now - timedelta(days=self.settings.recent_ticket_days)
         wanted = service.casefold()
         async with self._sessions() as session:
@@ -292,7 +286,6 @@ def announcement(notice: Notice, person: Affected, now: datetime) -> Reply:
         window=window_text(notice, language, person.zone, now),
     )
     return Reply(text=text)
-
 
 
 class MaintenanceRounds:

@@ -18,8 +18,8 @@ from bot.api.schemas import MAX_MESSAGE_CHARS
 from bot.api.suggest import Click
 from bot.channels.addresses import ChannelAddressStore
 from bot.kernel.domain import Conversation, utcnow
-from bot.kernel.formats import is_zone
 from bot.kernel.errors import Forbidden, NotAuthenticated, NotReady
+from bot.kernel.formats import is_zone
 from bot.kernel.language import Language
 from bot.settings.web import WebSettings
 from connectors.web.messages import texts

@@ -15,7 +15,9 @@ from connectors.itsm.http import HttpApi
 from connectors.itsm.servicenow import translate
 
 CHANGES = "api/now/table/change_request"
-FIELDS = "sys_id,number,short_description,start_date,end_date,state,approval,cmdb_ci,business_service"
+FIELDS = (
+    "sys_id,number,short_description,start_date,end_date,state,approval,cmdb_ci,business_service"
+)
 PAGE_SIZE = 100
 TIMEZONE_MARGIN = timedelta(days=1)
 # change_request.state: -5 New, -4 Assess, -3 Authorize, -2 Scheduled, -1 Implement, 0 Review,

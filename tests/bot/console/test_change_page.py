@@ -53,10 +53,18 @@ async def _seed(services: Services) -> None:
     async def ticket(title: str, at: datetime) -> None:
         created = await services.tickets.create(
             NewTicket(
-                kind="incident", requester="ann@norvane.example", channel="web",
-                conversation_id=None, title=title, description=title, category="software",
-                impact="person", urgency="low", priority="P5", language="en",
-            )  # fmt: skip
+                kind="incident",
+                requester="ann@norvane.example",
+                channel="web",
+                conversation_id=None,
+                title=title,
+                description=title,
+                category="software",
+                impact="person",
+                urgency="low",
+                priority="P5",
+                language="en",
+            )
         )
         async with services.database.sessions.begin() as session:
             await session.execute(
@@ -64,6 +72,7 @@ async def _seed(services: Services) -> None:
             )
 
     async with services.database.sessions.begin() as session:
+
         def miss(text: str, at: datetime) -> None:
             key = " ".join(sorted(text.split()))
             session.add(KnowledgeGapEventRow(
@@ -125,7 +134,8 @@ async def test_the_change_page_shows_the_spike_and_what_similar_changes_brought(
     # 20 in 26 h against 9 in 4 weeks: some 57 times the usual rate.
     assert view.failing_searches.ratio is not None and view.failing_searches.ratio > 20
     assert [q.text for q in view.questions if q.new] == [
-        "outlook asks for password again", "shared mailbox missing"
+        "outlook asks for password again",
+        "shared mailbox missing",
     ]
     browser = await _agent(app, services)
     try:

@@ -107,8 +107,9 @@ async def test_a_servicenow_change_shows_in_the_omnibox_only_during_its_window(
     services.notices.show_ahead = timedelta(hours=12)
     clock.now = START - timedelta(hours=3)
     upcoming = await _suggested(app, "vpn")
-    assert "planned Thursday, November 5, 2026, 10:00\u202fPM–11:00\u202fPM CET" in (
-        upcoming[0]["snippet"]
+    assert (
+        "planned Thursday, November 5, 2026, 10:00\u202fPM–11:00\u202fPM CET"
+        in (upcoming[0]["snippet"])
     )
     notice = await services.notices.by_reference(change["number"])
     assert notice is not None and notice.service == "VPN"
@@ -136,9 +137,13 @@ async def test_an_announcement_reaches_each_affected_user_once(services: Service
     await services.tickets.create(_ticket("bob@norvane.example", "Imprimante bloquée"))
     notice = await services.notices.publish(
         NewNotice(
-            kind="maintenance", title_en="VPN upgrade", title_fr="Mise à jour du VPN",
-            service="VPN", starts_at=START, ends_at=END,
-        )  # fmt: skip
+            kind="maintenance",
+            title_en="VPN upgrade",
+            title_fr="Mise à jour du VPN",
+            service="VPN",
+            starts_at=START,
+            ends_at=END,
+        )
     )
     clock = Clock(START - timedelta(hours=30))
     announcer = Announcer(

@@ -58,10 +58,11 @@ async def test_servicenow_change_requests(servers: list[LocalServer]) -> None:
         "servicenow",
         ItsmSettings(
             servicenow=ServiceNowSettings(
-                base_url=server.url, username="guichet.integration",
+                base_url=server.url,
+                username="guichet.integration",
                 password=SecretStr("guichet-pass"),
             )
-        ),  # fmt: skip
+        ),
     )
 
     by_title = {c.title: c for c in found}
@@ -86,10 +87,12 @@ async def test_jira_service_management_changes(servers: list[LocalServer]) -> No
         "jira_service_management",
         ItsmSettings(
             jira_service_management=JiraServiceManagementSettings(
-                base_url=server.url, email=email, api_token=SecretStr(ACCOUNTS[email][0]),
+                base_url=server.url,
+                email=email,
+                api_token=SecretStr(ACCOUNTS[email][0]),
                 project_key=PROJECT,
             )
-        ),  # fmt: skip
+        ),
     )
 
     assert [(c.reference, c.service, c.state) for c in found] == [(key, "VPN", "scheduled")]
@@ -107,10 +110,11 @@ async def test_glpi_changes_planned_by_their_tasks(servers: list[LocalServer]) -
         "glpi",
         ItsmSettings(
             glpi=GlpiSettings(
-                base_url=f"{server.url}/apirest.php", app_token=SecretStr(APP_TOKEN),
+                base_url=f"{server.url}/apirest.php",
+                app_token=SecretStr(APP_TOKEN),
                 user_token=SecretStr("guichet-user-token"),
             )
-        ),  # fmt: skip
+        ),
     )
 
     by_title = {c.title: c for c in found}

@@ -1,8 +1,8 @@
 """A local GLPI for the tests: `apirest.php` with initSession/killSession/getFullSession, the
 Ticket itemtype (get, getItems with searchText, add, update), its Log, ITILFollowup and
-Ticket_User sub-items, and search/Ticket on date_mod; the Change itemtype (getItems with range
-and expand_dropdowns) and its ChangeTask sub-items (planned `begin` and `end`); GLPI's JSON and its error arrays
-(`["ERROR_...", "message"]`); dates without offset, in UTC here."""
+Ticket_User sub-items, and search/Ticket on date_mod; the Change itemtype (getItems with
+range and expand_dropdowns) and its ChangeTask sub-items (planned `begin` and `end`); GLPI's
+JSON and its error arrays (`["ERROR_...", "message"]`); dates without offset, in UTC here."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """A local Jira Service Management Cloud for the tests: service desk requests and their
-comments (`/rest/servicedeskapi/`), issues, transitions, changelog, JQL search, `myself` and
-the field list (`/rest/api/3/`), changes with the change management fields (Planned start,
-Planned end, Affected services), with Atlassian's JSON and error bodies and basic auth with API tokens.
-The workflow is JSM's default IT one; a closed or canceled request can only be reopened."""
+comments (`/rest/servicedeskapi/`), issues, transitions, changelog, JQL search, `myself`
+and the field list (`/rest/api/3/`), changes with the change management fields (Planned
+start, Planned end, Affected services), with Atlassian's JSON and error bodies and basic
+auth with API tokens. The workflow is JSM's default IT one; a closed or canceled request can
+only be reopened."""
 
 from __future__ import annotations
 
@@ -42,19 +43,26 @@ PLANNED_START, PLANNED_END, AFFECTED_SERVICES = (
     "customfield_10061",
     "customfield_10062",
 )
+CUSTOM_DATETIME = "com.atlassian.jira.plugin.system.customfieldtypes:datetime"
+DATETIME = {"type": "datetime", "custom": CUSTOM_DATETIME}
 FIELDS = [
     {"id": "summary", "key": "summary", "name": "Summary", "custom": False},
     {"id": "status", "key": "status", "name": "Status", "custom": False},
     {"id": "components", "key": "components", "name": "Components", "custom": False},
     {"id": PLANNED_START, "key": PLANNED_START, "name": "Planned start", "custom": True,
-     "schema": {"type": "datetime", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:datetime"}},
+     "schema": DATETIME},
     {"id": PLANNED_END, "key": PLANNED_END, "name": "Planned end", "custom": True,
-     "schema": {"type": "datetime", "custom": "com.atlassian.jira.plugin.system.customfieldtypes:datetime"}},
-    {"id": AFFECTED_SERVICES, "key": AFFECTED_SERVICES, "name": "Affected services", "custom": True,
-     "schema": {"type": "array", "items": "service-entity-field"}},
+     "schema": DATETIME},
+    {"id": AFFECTED_SERVICES, "key": AFFECTED_SERVICES, "name": "Affected services",
+     "custom": True, "schema": {"type": "array", "items": "service-entity-field"}},
 ]  # fmt: skip
-CHANGE_CATEGORIES = {"Planning": "new", "Awaiting implementation": "indeterminate",
-                     "Implementing": "indeterminate", "Completed": "done", "Canceled": "done"}  # fmt: skip
+CHANGE_CATEGORIES = {
+    "Planning": "new",
+    "Awaiting implementation": "indeterminate",
+    "Implementing": "indeterminate",
+    "Completed": "done",
+    "Canceled": "done",
+}
 
 
 def jira_error(status: int) -> object:
@@ -183,9 +191,7 @@ class Jira:
                 custom = "customfield_" + field[3:-1]
                 since = datetime.strptime(value, "%Y/%m/%d %H:%M").replace(tzinfo=UTC)
                 found = [
-                    i
-                    for i in found
-                    if custom in i and datetime.fromisoformat(i[custom]) >= since
+                    i for i in found if custom in i and datetime.fromisoformat(i[custom]) >= since
                 ]
             else:
                 raise ValueError(clause)

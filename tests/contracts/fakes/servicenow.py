@@ -1,6 +1,7 @@
 """A local ServiceNow instance for the tests: the Table API on incident, sys_user, sys_audit,
-sys_journal_field, and change_request (with the cmdb_ci its changes affect), with its documented JSON (`{"result": ...}`, errors as
-`{"error": {"message", "detail"}, "status": "failure"}`), basic auth, encoded queries
+sys_journal_field, and change_request (with the cmdb_ci its changes affect), with its
+documented JSON (`{"result": ...}`, errors as `{"error": {"message", "detail"}, "status":
+"failure"}`), basic auth, encoded queries
 (`field=value^field>value^fieldINa,b^ORDERBYfield`), and the default priority lookup."""
 
 from __future__ import annotations
