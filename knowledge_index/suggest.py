@@ -14,7 +14,9 @@ import html
 import json
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Literal
 
 import numpy as np
@@ -25,7 +27,7 @@ from bot.kernel.feedback import SearchFeedback, Signals
 from bot.kernel.i18n import t
 from bot.kernel.language import Language
 from bot.kernel.links import safe_link
-from bot.kernel.notices import ActiveNotices, Notice
+from bot.kernel.notices import ActiveNotices, Notice, window_text
 from knowledge_index.abstention import Sureness
 from knowledge_index.documents import ANONYMOUS, EntryType, Reader
 from knowledge_index.embedders import Embedder, Vectors
@@ -50,6 +52,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 SuggestionType = Literal[
     "incident_notice",
+    "maintenance_notice",
     "action",
     "catalog_item",
     "procedure",
@@ -182,7 +185,12 @@ class SuggestionService:
         *,
         suggest_threshold: float,
         sureness: Sureness,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        default_zone: str = "UTC",
     ) -> None:
+        # A maintenance notice says when, in the reader's zone (else `default_zone`).
+        self.clock = clock
+        self.default_zone = default_zone
         self.knowledge = knowledge
         self.notices = notices
         self.feedback = feedback
@@ -190,12 +198,18 @@ class SuggestionService:
         self.sureness = sureness
         self._notice_matcher = NoticeMatcher(knowledge.embedder)
         self._cache: OrderedDict[
-            tuple[str, str, int, Reader | None], tuple[tuple[object, ...], Suggestions]
+            tuple[str, str, int, Reader | None, str], tuple[tuple[object, ...], Suggestions]
         ]
         self._cache = OrderedDict()
 
     async def suggest(
-        self, query: str, *, language: Language, limit: int = 8, reader: Reader = ANONYMOUS
+        self,
+        query: str,
+        *,
+        language: Language,
+        limit: int = 8,
+        reader: Reader = ANONYMOUS,
+        zone: str | None = None,
     ) -> Suggestions:
         text = clean(query, limit=MAX_SUGGEST_CHARACTERS)
         if len(text.strip()) < MIN_CHARACTERS or not query_words(text)[0]:
@@ -207,12 +221,13 @@ class SuggestionService:
         index = self.knowledge.index
         generation = (index, signals, active)
         who = reader if index is not None and len(index.entries.restricted) else None
-        key = (text, language, limit, who)
+        where = zone or self.default_zone
+        key = (text, language, limit, who, where)
         cached = self._cache.get(key)
         if cached is not None and all(a is b for a, b in zip(cached[0], generation, strict=True)):
             self._cache.move_to_end(key)
             return cached[1].model_copy(update={"query": query})
-        result = self._suggest(text, language, limit, signals, active, reader)
+        result = self._suggest(text, language, limit, signals, active, reader, where)
         self._cache[key] = (generation, result)
         if len(self._cache) > RESULT_CACHE:
             self._cache.popitem(last=False)
@@ -226,6 +241,7 @@ class SuggestionService:
         signals: Signals,
         active: list[Notice],
         reader: Reader,
+        where: str = "UTC",
     ) -> Suggestions:
         key = query_key(text)
         typed, typing = query_words(text)
@@ -254,8 +270,9 @@ class SuggestionService:
             verdict = self.sureness.judge(found.hits, found.match)
             confidence, confident = verdict.confidence, verdict.sure and bool(shown)
         found_notices = self._notice_matcher.match(text, vector, active) if active else []
+        now = self.clock()
         notices = [
-            self._notice_suggestion(n, score, stems, language, prefix)
+            self._notice_suggestion(n, score, stems, language, prefix, where, now)
             for n, score, stems in sorted(found_notices, key=lambda f: -f[1])
         ]
         ranked = notices + items
@@ -325,15 +342,26 @@ class SuggestionService:
 
     @staticmethod
     def _notice_suggestion(
-        notice: Notice, score: float, stems: set[str], language: Language, prefix: str | None
+        notice: Notice,
+        score: float,
+        stems: set[str],
+        language: Language,
+        prefix: str | None,
+        where: str = "UTC",
+        now: datetime | None = None,
     ) -> Suggestion:
+        extract = snippet(notice.body(language) or notice.title(language), stems, prefix)
+        if notice.kind == "maintenance" and now is not None:
+            # When comes first: "planned Thursday ... 10:00 PM–11:00 PM CET".
+            when = html.escape(window_text(notice, language, where, now))
+            extract = f"{when} · {extract}" if notice.body(language) else when
         return Suggestion(
-            type="incident_notice",
+            type="maintenance_notice" if notice.kind == "maintenance" else "incident_notice",
             id=f"notice-{notice.id}",
             group=f"notice-{notice.id}",
             title=notice.title(language),
             title_html=highlight(notice.title(language), stems, prefix),
-            snippet=snippet(notice.body(language) or notice.title(language), stems, prefix),
+            snippet=extract,
             url=safe_link(notice.url),
             score=round(score, 4),
         )

@@ -16,6 +16,7 @@ from bot.api.deps import ServicesDep
 from bot.auth import AgentUser, MaybeUser
 from bot.kernel.errors import NotFound
 from bot.kernel.feedback import Gap
+from bot.kernel.formats import is_zone
 from bot.kernel.language import Language
 from knowledge_index.documents import EntryType
 from knowledge_index.feedback import record_answer_vote
@@ -74,6 +75,9 @@ async def suggest(
     q: Annotated[str, Query(max_length=MAX_SUGGEST_CHARACTERS, description="what is typed")] = "",
     lang: Annotated[Language | None, Query(description="en or fr")] = None,
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
+    tz: Annotated[
+        str, Query(max_length=64, description="the reader's IANA zone, for maintenance times")
+    ] = "",
 ) -> Suggestions:
     """Suggestions from the second character: notices, actions, catalog, procedures, known
     errors; always ending with "create a ticket with this text" and "chat with an agent".
@@ -83,6 +87,7 @@ async def suggest(
         language=lang or services.settings.default_language,
         limit=limit,
         reader=await services.readers.of(user),
+        zone=tz if is_zone(tz) else None,
     )
 
 

@@ -40,14 +40,16 @@ from bot.storage.search_feedback import FeedbackStore
 from bot.storage.tickets import TicketStore
 from bot.tickets.approvals import ApprovalService
 from bot.tickets.incidents import IncidentBroadcaster, NoticeSubscriptions, ParentResolution
+from bot.tickets.maintenance import Announcer, CalendarSync, MaintenanceRounds
 from bot.tickets.notify import TicketNotifier
+from bot.tickets.person_reach import PersonReach
 from bot.tickets.reach import Reach
 from bot.tickets.service import TicketService
 from bot.tickets.survey import SatisfactionSurveys
 from bot.tickets.sync import SyncWorker
 from connectors.delivery.registry import build_senders
 from connectors.directory.registry import build_directory
-from connectors.itsm.registry import BackendContext, build_backend
+from connectors.itsm.registry import BackendContext, build_backend, build_calendar
 from knowledge_index.abstention import AbstentionModel, Sureness
 from knowledge_index.embedders import Embedder, load_embedder
 from knowledge_index.feedback import FeedbackKnowledgeBase
@@ -131,7 +133,8 @@ async def open_services(settings: Settings, components: Components | None = None
     await database.migrate()
     components = components or await load_components(settings)
     install_log_redaction(redactor)
-    notices, feedback = NoticeStore(database), FeedbackStore(database, redactor=redactor)
+    notices = NoticeStore(database, show_ahead=timedelta(hours=settings.changes.show_ahead_hours))
+    feedback = FeedbackStore(database, redactor=redactor)
     # One judge of "sure" for the chat, search and the omnibox.
     sureness = Sureness(
         AbstentionModel.load(),
@@ -228,6 +231,9 @@ async def open_services(settings: Settings, components: Components | None = None
         feedback,
         suggest_threshold=settings.knowledge.suggest_threshold,
         sureness=sureness,
+        # The notices' clock (tests set it): what is shown and how it is told agree.
+        clock=lambda: notices.clock(),
+        default_zone=settings.default_timezone,
     )
     suggestions.observer = observer
     return Services(
@@ -256,14 +262,32 @@ async def open_services(settings: Settings, components: Components | None = None
     )
 
 
+def maintenance_rounds(services: Services) -> MaintenanceRounds:
+    """The change calendars configured, and the announcer of planned maintenance."""
+    settings = services.settings
+    context = BackendContext(itsm=settings.itsm)
+    calendars = {name: build_calendar(name, context) for name in settings.changes.calendars}
+    sync = CalendarSync(services.database, services.notices, calendars) if calendars else None
+    announcer = Announcer(
+        services.database,
+        services.notices,
+        services.directory,
+        PersonReach(services.notifier),
+        settings.changes,
+        default_language=settings.default_language,
+        default_zone=settings.default_timezone,
+    )
+    interval = timedelta(seconds=settings.changes.calendar_interval_seconds)
+    return MaintenanceRounds(sync, announcer, interval=interval)
+
+
 def sync_worker(services: Services) -> SyncWorker | None:
-    """The worker pushing tickets to the configured ITSM backends; None when there are none."""
+    """The worker pushing tickets to the configured ITSM backends, reading their change
+    calendars and announcing planned maintenance."""
     names = services.settings.tickets.sync_backends
-    if not names:
-        return None
     context = BackendContext(itsm=services.settings.itsm)
     backends = {name: build_backend(name, context) for name in names}
-    return SyncWorker(
+    worker = SyncWorker(
         services.tickets,
         backends,
         services.notifier,
@@ -271,3 +295,5 @@ def sync_worker(services: Services) -> SyncWorker | None:
         locks=services.scale.locks,
         observer=services.observer,
     )
+    worker.maintenance = maintenance_rounds(services)
+    return worker

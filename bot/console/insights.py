@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from bot.console import gaps, kpis, notices
+from bot.console import changes, gaps, kpis, notices
 
 
 def install(app: FastAPI) -> None:
     app.include_router(gaps.router)
     app.include_router(notices.router)
     app.include_router(kpis.router)
+    app.include_router(changes.router)

@@ -108,7 +108,17 @@ async def update(
     if isinstance(new, Response):
         return new
     current = await services.notices.get(notice_id)
-    new = new.model_copy(update={"source": current.source, "reference": current.reference})
+    new = new.model_copy(
+        update={
+            "source": current.source,
+            "reference": current.reference,
+            # A planned maintenance keeps its window (changed on the changes page or upstream).
+            "kind": current.kind,
+            "starts_at": current.starts_at,
+            "ends_at": current.ends_at,
+            "service": current.service,
+        }
+    )
     return await _act(
         services.notices.update(notice_id, new),
         lambda: services.auth.audit(

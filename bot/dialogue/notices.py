@@ -3,12 +3,13 @@ tells it before anything else ("VPN down in Lyon since 9:10, fix expected 11:00"
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
-from bot.kernel.domain import Conversation, Link, Reply
+from bot.kernel.domain import Conversation, Link, Reply, utcnow
 from bot.kernel.i18n import t
 from bot.kernel.language import Language
-from bot.kernel.notices import Notice
+from bot.kernel.notices import Notice, window_text
 from nlu.protocol import FALLBACK_INTENT, ParseResult
 
 # Messages that describe a problem or ask something: the ones a notice may answer.
@@ -37,9 +38,16 @@ class NoticeLookup(Protocol):
     async def matching(self, text: str, language: Language) -> list[Notice]: ...
 
 
-def notice_reply(notice: Notice, language: Language) -> Reply:
+def notice_reply(
+    notice: Notice, language: Language, zone: str | None = None, now: datetime | None = None
+) -> Reply:
     body = notice.body(language)
-    text = t("Known ongoing incident: {title}.", language, title=notice.title(language))
+    if notice.kind == "maintenance":
+        # When, in the user's zone: "planned Thursday ... 10:00 PM–11:00 PM CET".
+        window = window_text(notice, language, zone, now or utcnow())
+        text = t("{title}, {window}.", language, title=notice.title(language), window=window)
+    else:
+        text = t("Known ongoing incident: {title}.", language, title=notice.title(language))
     return Reply(
         text=f"{text}\n{body}" if body else text,
         links=[Link(title=notice.title(language), url=notice.url)] if notice.url else [],
@@ -63,4 +71,5 @@ async def notices_first(
     if not found:
         return replies
     state.slots[SHOWN_SLOT] = shown + [n.id for n in found]
-    return [notice_reply(n, conversation.language) for n in found] + replies
+    zone = state.timezone
+    return [notice_reply(n, conversation.language, zone) for n in found] + replies

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.insights.articles import ArticleWriter
+from bot.insights.change_impact import ChangeImpact
 from bot.insights.changes import ChangeStore
 from bot.insights.gaps import GapFinder
 from bot.insights.kpis import KpiReport
@@ -23,19 +24,29 @@ class Insights:
     articles: ArticleWriter
     changes: ChangeStore
     candidates: OutageCandidates
+    impact: ChangeImpact
 
 
 def open_insights(services: Services) -> Insights:
     settings = services.settings
     database = services.database
+    gaps = GapFinder(database, services.embedder, distance=settings.insights.gap_distance)
     return Insights(
         services=services,
         settings=settings.insights,
         kpis=KpiReport(
             database, change_window=timedelta(hours=settings.insights.change_window_hours)
         ),
-        gaps=GapFinder(database, services.embedder, distance=settings.insights.gap_distance),
+        gaps=gaps,
         articles=ArticleWriter(services.knowledge, folder=settings.insights.articles_folder),
         changes=ChangeStore(database),
         candidates=OutageCandidates(database, services.notices, services.tickets.store),
+        impact=ChangeImpact(
+            database,
+            gaps,
+            services.embedder,
+            baseline=timedelta(weeks=settings.changes.baseline_weeks),
+            after=timedelta(hours=settings.changes.after_hours),
+            title=settings.changes.similar_title,
+        ),
     )

@@ -25,6 +25,7 @@ from bot.kernel.language import Language
 from bot.kernel.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
 from bot.kernel.tickets import DEFAULT_MATRIX, IMPACTS, PRIORITIES, URGENCIES
 from bot.settings.approvals import ApprovalSettings
+from bot.settings.changes import ChangeSettings
 from bot.settings.channels import ChannelSettings
 from bot.settings.delivery import DeliverySettings
 from bot.settings.directory import DirectorySettings
@@ -240,6 +241,7 @@ class Settings(BaseSettings):
     scale: ScaleSettings = ScaleSettings()
     auth: AuthSettings = AuthSettings()
     insights: InsightsSettings = InsightsSettings()
+    changes: ChangeSettings = ChangeSettings()
 
     # Slack (connectors/slack): /slack/events is mounted when both secrets are set. Flat names,
     # as Slack spells them: GUICHET_SLACK_SIGNING_SECRET, GUICHET_SLACK_BOT_TOKEN.

@@ -3,6 +3,10 @@
 Outage grouping and the agent console publish them; suggestions show the active ones first when
 they match what the employee types. Readers keep a short-lived copy of the active notices
 (`active`), refreshed at once by a write of this process and within `ttl` of another's.
+
+A planned maintenance (kind "maintenance", from a change calendar or the console) is active
+from its publication, but `active` gives it only during its window and `show_ahead` before it,
+by `clock` (which tests set).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -43,15 +48,29 @@ def _notice(row: IncidentNoticeRow) -> Notice:
         created_at=as_utc(row.created_at),
         updated_at=as_utc(row.updated_at),
         closed_at=as_utc(row.closed_at) if row.closed_at else None,
+        kind=row.kind,
+        starts_at=as_utc(row.starts_at) if row.starts_at else None,
+        ends_at=as_utc(row.ends_at) if row.ends_at else None,
+        service=row.service,
     )
 
 
 class NoticeStore:
-    def __init__(self, database: Database, *, ttl: float = 5.0) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        ttl: float = 5.0,
+        show_ahead: timedelta = timedelta(0),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self._sessions = database.sessions
         self._ttl = ttl
         self._cached: tuple[float, list[Notice]] | None = None
         self.listeners: list[NoticeListener] = []
+        self.show_ahead = show_ahead
+        self.clock = clock
+        self._shown: tuple[tuple[tuple[int, str | None], ...], list[Notice]] = ((), [])
 
     async def _changed(self, notice: Notice) -> None:
         self._cached = None
@@ -141,11 +160,32 @@ class NoticeStore:
         return [_notice(row) for row in rows]
 
     async def active(self) -> list[Notice]:
-        """Active notices, from a copy at most `ttl` seconds old (suggestions ask per keystroke)."""
-        if self._cached is not None and time.monotonic() - self._cached[0] < self._ttl:
-            return self._cached[1]
-        notices = await self.list_active()
-        if self._cached is not None and self._cached[1] == notices:
-            notices = self._cached[1]  # the same object while nothing changed: caches key on it
-        self._cached = (time.monotonic(), notices)
-        return notices
+        """Active notices to show now (a maintenance in or just before its window), from a copy
+        at most `ttl` seconds old (suggestions ask per keystroke)."""
+        if self._cached is None or time.monotonic() - self._cached[0] >= self._ttl:
+            notices = await self.list_active()
+            if self._cached is not None and self._cached[1] == notices:
+                notices = self._cached[1]  # the same object while nothing changed
+            self._cached = (time.monotonic(), notices)
+        return self._showing(self._cached[1])
+
+    def _showing(self, notices: list[Notice]) -> list[Notice]:
+        """Those shown now; the same list object while neither they nor their phases changed
+        (the suggestion cache keys on it)."""
+        now = self.clock()
+        shown = [n for n in notices if n.shown_at(now, ahead=self.show_ahead)]
+        key = tuple((n.id, f"{n.updated_at.isoformat()}/{n.phase(now)}") for n in shown)
+        if key != self._shown[0]:
+            self._shown = (key, shown)
+        return self._shown[1]
+
+    async def by_reference(self, reference: str) -> Notice | None:
+        """The latest notice published for `reference` (a change's number, a ticket)."""
+        async with self._sessions() as session:
+            row = await session.scalar(
+                select(IncidentNoticeRow)
+                .where(IncidentNoticeRow.reference == reference)
+                .order_by(IncidentNoticeRow.id.desc())
+                .limit(1)
+            )
+        return _notice(row) if row is not None else None

@@ -212,6 +212,11 @@ class IncidentNoticeRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
+    # A planned maintenance ("maintenance") has a window; an incident ("incident") has none.
+    kind: Mapped[str] = mapped_column(String(16), default="incident", server_default="incident")
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    service: Mapped[str | None] = mapped_column(String(200))
 
 
 class NoticeDeliveryRow(Base):
@@ -327,6 +332,28 @@ class ChangeRow(Base):
     deployed_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
+    # Read from an ITSM tool's change calendar (None: registered by hand): its window is
+    # [deployed_at, ends_at].
+    source: Mapped[str | None] = mapped_column(String(64))
+    upstream_id: Mapped[str | None] = mapped_column(String(64))
+    service: Mapped[str | None] = mapped_column(String(200))
+    ends_at: Mapped[datetime | None]
+    state: Mapped[str | None] = mapped_column(String(16))
+    url: Mapped[str | None] = mapped_column(String(500))
+
+
+class MaintenanceAnnouncementRow(Base):
+    """A planned maintenance announced to one person: once per person per maintenance."""
+
+    __tablename__ = "maintenance_announcements"
+    __table_args__ = (
+        Index("ix_maintenance_announcements_notice_email", "notice_id", "email", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notice_id: Mapped[int] = mapped_column(Integer)
+    email: Mapped[str] = mapped_column(String(255))
+    sent_at: Mapped[datetime]
 
 
 class ChannelAddressRow(Base):

@@ -18,6 +18,7 @@ from bot.observability.observer import NO_OBSERVER, Observer
 from bot.observability.spans import continued
 from bot.scale.locks import ConversationLocks
 from bot.storage.outbox import OutboxItem
+from bot.tickets.maintenance import MaintenanceRounds
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
 
@@ -68,6 +69,8 @@ class SyncWorker:
         # Shared with the other processes: one of them at a time reads a backend's changes.
         self.locks = locks
         self.observer = observer
+        # Change calendars read and planned maintenance announced (when configured).
+        self.maintenance: MaintenanceRounds | None = None
 
     # -- outbound ------------------------------------------------------------------------------
 
@@ -223,6 +226,8 @@ class SyncWorker:
     async def aclose(self) -> None:
         for backend in self.backends.values():
             await backend.aclose()
+        if self.maintenance is not None:
+            await self.maintenance.aclose()
 
     async def run(self, stop: asyncio.Event, interval: float) -> None:
         """Deliver and poll until `stop` is set; a failing round is logged, never fatal."""
@@ -230,6 +235,8 @@ class SyncWorker:
             try:
                 await self.deliver_once()
                 await self.poll_once()
+                if self.maintenance is not None:
+                    await self.maintenance.run_due()
             except Exception:
                 log.exception("sync round failed")
             with contextlib.suppress(TimeoutError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.kernel.changes import ChangeCalendar
 from bot.kernel.itsm import TicketBackend
 from bot.kernel.registry import Registry
 from bot.settings.itsm import ItsmSettings
@@ -20,6 +21,9 @@ from connectors.itsm import (
     servicenow,
     zammad,
 )
+from connectors.itsm.glpi.changes import GlpiChangeCalendar
+from connectors.itsm.jira_service_management.changes import JiraServiceManagementChangeCalendar
+from connectors.itsm.servicenow.changes import ServiceNowChangeCalendar
 
 
 @dataclass(frozen=True)
@@ -42,3 +46,30 @@ BACKENDS.register(
 )
 BACKENDS.register("glpi", lambda context: glpi.build(context.itsm))
 BACKENDS.register("zammad", lambda context: zammad.build(context.itsm))
+
+
+# Change calendars: the tools whose planned changes are read (`GUICHET_CHANGES__CALENDARS`).
+CalendarFactory = Callable[[BackendContext], ChangeCalendar]
+CALENDARS: Registry[CalendarFactory] = Registry("change calendar")
+
+
+def build_calendar(name: str, context: BackendContext) -> ChangeCalendar:
+    return CALENDARS.get(name)(context)
+
+
+CALENDARS.register(
+    "servicenow",
+    lambda context: ServiceNowChangeCalendar(
+        context.itsm.servicenow, timeout=context.itsm.timeout_seconds
+    ),
+)
+CALENDARS.register(
+    "jira_service_management",
+    lambda context: JiraServiceManagementChangeCalendar(
+        context.itsm.jira_service_management, timeout=context.itsm.timeout_seconds
+    ),
+)
+CALENDARS.register(
+    "glpi",
+    lambda context: GlpiChangeCalendar(context.itsm.glpi, timeout=context.itsm.timeout_seconds),
+)

@@ -21,6 +21,7 @@ MESSAGES: dict[str, str] = {
     "notify_me": N_("Notify me"),
     "notify_me_label": N_("Tell me about this incident when it changes"),
     "notified": N_("You will be told here"),
+    "group_maintenance_notice": N_("Planned maintenance"),
     # The entries, best first, headed by how sure the search is that the first one answers.
     "group_answers": N_("Best matches"),
     "group_maybe": N_("Not sure, perhaps one of these"),

@@ -19,6 +19,7 @@ from bot.api.suggest import Click
 from bot.channels.addresses import ChannelAddressStore
 from bot.kernel.domain import Conversation, utcnow
 from bot.kernel.errors import Forbidden, NotAuthenticated, NotReady
+from bot.kernel.formats import is_zone
 from bot.kernel.language import Language
 from bot.settings.web import WebSettings
 from connectors.web.messages import texts
@@ -134,10 +135,16 @@ async def suggest(
     q: Annotated[str, Query(max_length=MAX_SUGGEST_CHARACTERS, description="what is typed")] = "",
     lang: Annotated[Language | None, Query(description="en or fr")] = None,
     limit: Annotated[int, Query(ge=1, le=20)] = 8,
+    tz: Annotated[
+        str, Query(max_length=64, description="the reader's IANA zone, for maintenance times")
+    ] = "",
 ) -> Suggestions:
     """Suggestions as in /api/v1/suggest; without a token, only the knowledge base."""
     found = await services.suggestions.suggest(
-        q, language=lang or services.settings.default_language, limit=limit
+        q,
+        language=lang or services.settings.default_language,
+        limit=limit,
+        zone=tz if is_zone(tz) else None,
     )
     return to_widget_suggestions(found, signed_in=visitor is not None)
 

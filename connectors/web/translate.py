@@ -15,7 +15,14 @@ from connectors.web.push import Pushed
 from knowledge_index.suggest import Suggestion, Suggestions
 
 # What a visitor without the portal's token may see: the knowledge base, nothing that acts.
-KNOWLEDGE_TYPES = {"incident_notice", "catalog_item", "procedure", "faq", "known_error"}
+KNOWLEDGE_TYPES = {
+    "incident_notice",
+    "maintenance_notice",
+    "catalog_item",
+    "procedure",
+    "faq",
+    "known_error",
+}
 
 
 class WidgetTurn(BaseModel):

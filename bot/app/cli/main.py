@@ -189,6 +189,8 @@ async def _sync(settings: Settings, once: bool) -> None:
             return
         if once:
             delivered, applied = await worker.deliver_once(), await worker.poll_once()
+            if worker.maintenance is not None:
+                await worker.maintenance.run_due()
             console.print(f"Delivered {delivered} change(s), applied {applied} from upstream.")
             return
         stop = asyncio.Event()

@@ -20,19 +20,21 @@
   var LANGUAGES = ["en", "fr"];
   var DEBOUNCE_MS = 150;
   var MIN_CHARACTERS = 2;
-  var KNOWLEDGE = { incident_notice: 1, catalog_item: 1, procedure: 1, faq: 1, known_error: 1 };
+  var KNOWLEDGE = { incident_notice: 1, maintenance_notice: 1, catalog_item: 1, procedure: 1, faq: 1, known_error: 1 };
   // Three sections at most, each once: ongoing incidents, the entries best first (each with
   // its kind as a small badge: grouping by kind put a catalog item that merely shares a word
   // before the known error that answers, and repeated headings once kinds interleave), and the
   // ticket and agent fallbacks.
   var SECTION_OF = {
     incident_notice: "incidents",
+    maintenance_notice: "maintenance",
     create_ticket: "fallbacks",
     chat_agent: "fallbacks"
   };
   var BADGED = { action: true, catalog_item: true, procedure: true, faq: true, known_error: true };
   var ICON_PATHS = {
     incident_notice: "M12 3 2 21h20L12 3zm0 6v6m0 2.5v.5",
+    maintenance_notice: "M4 5h16v15H4V5zm0 5h16M8 3v4m8-4v4m-6 7 2 2 4-4",
     action: "M13 2 4 14h7l-1 8 9-12h-7l1-8z",
     catalog_item: "M3 4h2l2.4 11h10.2L20 7H6.2M9 20a1 1 0 1 0 0 .1M17 20a1 1 0 1 0 0 .1",
     procedure: "M6 2h9l5 5v15H6V2zm9 0v5h5M9 12h8M9 16h8",
@@ -359,7 +361,9 @@
     var controller = new AbortController();
     state.inFlight = controller;
     // Only the beginning of a long text is searched (the server takes no more).
-    var params = new URLSearchParams({ q: query.slice(0, state.limits.search), lang: state.language });
+    var params = new URLSearchParams({
+      q: query.slice(0, state.limits.search), lang: state.language, tz: browserZone() || ""
+    });
     try {
       var found = await api("GET", "/widget/api/suggest?" + params, undefined, { signal: controller.signal });
       // An answer to an older query never replaces a newer one.
@@ -374,6 +378,7 @@
 
   function sectionLabel(section, confident) {
     if (section === "incidents") return say("group_incident_notice");
+    if (section === "maintenance") return say("group_maintenance_notice");
     if (section === "fallbacks") return say("group_create_ticket");
     return say(confident ? "group_answers" : "group_maybe");
   }

@@ -1,8 +1,8 @@
 """A local GLPI for the tests: `apirest.php` with initSession/killSession/getFullSession, the
 Ticket itemtype (get, getItems with searchText, add, update), its Log, ITILFollowup and
-Ticket_User sub-items, and search/Ticket on date_mod; GLPI's JSON and its error arrays
-(`["ERROR_...", "message"]`); dates without offset, in UTC here.
-
+Ticket_User sub-items, and search/Ticket on date_mod; the Change itemtype (getItems with
+range and expand_dropdowns) and its ChangeTask sub-items (planned `begin` and `end`); GLPI's
+JSON and its error arrays (`["ERROR_...", "message"]`); dates without offset, in UTC here.
 And the knowledge base: `KnowbaseItem` (getItems with `only_id`, `range` and the
 `Content-Range: start-end/total` header, 206 for a part; getItem with `expand_dropdowns`),
 `search/KnowbaseItem` on date_mod (search option 19, `morethan`, sorted, `range`), and the
@@ -58,6 +58,43 @@ class Glpi:
         self.targets: list[tuple[str, int, dict[str, Any]]] = []  # (itemtype, article, fields)
         self.translations: list[dict[str, Any]] = []
         self.category = "IT > Network"
+        self.categories: dict[int, str] = {}
+        self.changes: dict[int, dict[str, Any]] = {}
+        self.change_tasks: list[dict[str, Any]] = []
+
+    def add_change(
+        self, name: str, begin: datetime, end: datetime, *, category: str, status: int = 7
+    ) -> int:
+        """A change (status 7: accepted) planned by one task over [begin, end]."""
+        with self.lock:
+            category_id = next(
+                (i for i, n in self.categories.items() if n == category), len(self.categories) + 1
+            )
+            self.categories[category_id] = category
+            change_id = len(self.changes) + 1
+            self.changes[change_id] = {
+                "id": change_id,
+                "entities_id": 0,
+                "name": name,
+                "content": "",
+                "status": status,
+                "date": _now(),
+                "time_to_resolve": None,
+                "itilcategories_id": category_id,
+                "is_deleted": 0,
+                "date_mod": _now(),
+            }
+            self.change_tasks.append(
+                {
+                    "id": len(self.change_tasks) + 1,
+                    "changes_id": change_id,
+                    "content": "Deployment",
+                    "begin": begin.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                    "end": end.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                    "state": 1,
+                }
+            )
+            return change_id
 
     def log(self, ticket_id: int, option: int, old: str, new: str, user: int) -> None:
         self.logs.append(
@@ -251,6 +288,20 @@ def glpi_app(faults: Faults) -> tuple[ASGIApp, Glpi]:
             glpi.followups.append(followup)
             ticket["date_mod"] = _now()
             return JSONResponse({"id": followup["id"], "message": ""}, 201)
+        if parts == ["Change"] and request.method == "GET":
+            start, end = (int(n) for n in params.get("range", "0-49").split("-"))
+            expand = params.get("expand_dropdowns") == "true"
+            shown = [
+                {**c, "itilcategories_id": glpi.categories.get(c["itilcategories_id"], 0)}
+                if expand
+                else c
+                for c in glpi.changes.values()
+            ]
+            return JSONResponse(shown[start : end + 1])
+        if parts[0] == "Change" and len(parts) == 3 and parts[2] == "ChangeTask":
+            if not parts[1].isdigit() or int(parts[1]) not in glpi.changes:
+                return fail(404, "ERROR_ITEM_NOT_FOUND", "Item not found")
+            return JSONResponse([t for t in glpi.change_tasks if t["changes_id"] == int(parts[1])])
         if parts[0] == "Ticket" and len(parts) >= 2:
             ticket = glpi.tickets.get(int(parts[1])) if parts[1].isdigit() else None
             if ticket is None and request.method == "PUT":

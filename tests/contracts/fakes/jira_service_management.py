@@ -1,7 +1,9 @@
 """A local Jira Service Management Cloud for the tests: service desk requests and their
-comments (`/rest/servicedeskapi/`), issues, transitions, changelog, JQL search and `myself`
-(`/rest/api/3/`), with Atlassian's JSON and error bodies and basic auth with API tokens.
-The workflow is JSM's default IT one; a closed or canceled request can only be reopened."""
+comments (`/rest/servicedeskapi/`), issues, transitions, changelog, JQL search, `myself`
+and the field list (`/rest/api/3/`), changes with the change management fields (Planned
+start, Planned end, Affected services), with Atlassian's JSON and error bodies and basic
+auth with API tokens. The workflow is JSM's default IT one; a closed or canceled request can
+only be reopened."""
 
 from __future__ import annotations
 
@@ -34,7 +36,33 @@ STATUSES = [
     "Canceled",
 ]
 FINAL = {"Closed", "Canceled"}
-CLAUSE = re.compile(r'^(\w+)\s*(=|>=)\s*"?([^"]*)"?$')
+CLAUSE = re.compile(r'^([\w\[\]]+)\s*(=|>=)\s*"?([^"]*)"?$')
+# The change management fields, custom fields whose ids differ from site to site.
+PLANNED_START, PLANNED_END, AFFECTED_SERVICES = (
+    "customfield_10060",
+    "customfield_10061",
+    "customfield_10062",
+)
+CUSTOM_DATETIME = "com.atlassian.jira.plugin.system.customfieldtypes:datetime"
+DATETIME = {"type": "datetime", "custom": CUSTOM_DATETIME}
+FIELDS = [
+    {"id": "summary", "key": "summary", "name": "Summary", "custom": False},
+    {"id": "status", "key": "status", "name": "Status", "custom": False},
+    {"id": "components", "key": "components", "name": "Components", "custom": False},
+    {"id": PLANNED_START, "key": PLANNED_START, "name": "Planned start", "custom": True,
+     "schema": DATETIME},
+    {"id": PLANNED_END, "key": PLANNED_END, "name": "Planned end", "custom": True,
+     "schema": DATETIME},
+    {"id": AFFECTED_SERVICES, "key": AFFECTED_SERVICES, "name": "Affected services",
+     "custom": True, "schema": {"type": "array", "items": "service-entity-field"}},
+]  # fmt: skip
+CHANGE_CATEGORIES = {
+    "Planning": "new",
+    "Awaiting implementation": "indeterminate",
+    "Implementing": "indeterminate",
+    "Completed": "done",
+    "Canceled": "done",
+}
 
 
 def jira_error(status: int) -> object:
@@ -83,6 +111,34 @@ class Jira:
                 issue, "assignee", old_name, self.user(account_id)["displayName"], account_id
             )
 
+    def add_change(
+        self, summary: str, start: datetime, end: datetime, *, service: str, status: str
+    ) -> str:
+        """A Change issue of the project, planned over [start, end]."""
+        with self.lock:
+            key = f"{PROJECT}-{len(self.issues) + 1}"
+            now = _now()
+            self.issues[key] = {
+                "id": str(10000 + len(self.issues)),
+                "key": key,
+                "issuetype": "Change",
+                "summary": summary,
+                "description": "",
+                "labels": [],
+                "priority": "Medium",
+                "status": status,
+                "assignee": None,
+                "reporter": None,
+                "created": now,
+                "updated": now,
+                "changelog": [],
+                "comments": [],
+                PLANNED_START: _jira_time(start.astimezone(UTC)),
+                PLANNED_END: _jira_time(end.astimezone(UTC)),
+                AFFECTED_SERVICES: [{"id": "b5a1c7", "name": service}],
+            }
+            return key
+
     def transitions(self, issue: dict[str, Any]) -> list[dict[str, Any]]:
         targets = ["Waiting for support"] if issue["status"] in FINAL else STATUSES
         return [
@@ -102,10 +158,15 @@ class Jira:
             "summary": issue["summary"],
             "description": issue["description"],
             "labels": issue["labels"],
-            "status": {"name": issue["status"]},
+            "status": {
+                "name": issue["status"],
+                "statusCategory": {"key": CHANGE_CATEGORIES.get(issue["status"], "new")},
+            },
             "priority": {"name": issue["priority"]},
             "assignee": self.user(issue["assignee"]) if issue["assignee"] else None,
             "updated": _jira_time(issue["updated"]),
+            "components": [],
+            **{f: issue[f] for f in (PLANNED_START, PLANNED_END, AFFECTED_SERVICES) if f in issue},
         }
         return {k: v for k, v in every.items() if k in wanted.split(",")}
 
@@ -124,6 +185,14 @@ class Jira:
             elif field == "updated" and op == ">=":
                 since = datetime.strptime(value, "%Y/%m/%d %H:%M").replace(tzinfo=UTC)
                 found = [i for i in found if i["updated"] >= since]
+            elif field == "issuetype":
+                found = [i for i in found if i.get("issuetype") == value]
+            elif field.startswith("cf[") and op == ">=":
+                custom = "customfield_" + field[3:-1]
+                since = datetime.strptime(value, "%Y/%m/%d %H:%M").replace(tzinfo=UTC)
+                found = [
+                    i for i in found if custom in i and datetime.fromisoformat(i[custom]) >= since
+                ]
             else:
                 raise ValueError(clause)
         return sorted(found, key=lambda i: i["updated"])
@@ -241,6 +310,8 @@ def jsm_app(faults: Faults) -> tuple[ASGIApp, Jira]:
         params = request.query_params
         if parts == ["myself"]:
             return JSONResponse(jira.user(me))
+        if parts == ["field"]:
+            return JSONResponse(FIELDS)
         if parts == ["search", "jql"]:
             found = jira.search(params["jql"])[: int(params.get("maxResults", 50))]
             wanted = params.get("fields", "")

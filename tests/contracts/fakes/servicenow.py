@@ -1,8 +1,8 @@
-"""A local ServiceNow instance for the tests: the Table API on incident, sys_user, sys_audit and
-sys_journal_field, with its documented JSON (`{"result": ...}`, errors as
-`{"error": {"message", "detail"}, "status": "failure"}`), basic auth, encoded queries
+"""A local ServiceNow instance for the tests: the Table API on incident, sys_user, sys_audit,
+sys_journal_field, and change_request (with the cmdb_ci its changes affect), with its
+documented JSON (`{"result": ...}`, errors as `{"error": {"message", "detail"}, "status":
+"failure"}`), basic auth, encoded queries
 (`field=value^field>value^fieldINa,b^ORDERBYfield`), and the default priority lookup.
-
 And the knowledge tables: kb_knowledge (articles and their `workflow_state`, `language`,
 `parent` for a translation, `can_read_user_criteria` / `cannot_read_user_criteria` glide
 lists), kb_knowledge_base, kb_category, user_criteria, sys_user_group, and the Deleted Records
@@ -111,9 +111,45 @@ class Instance:
             "sys_user_group": [],
             "sys_audit_delete": [],
             **{table: [] for table in KNOWLEDGE_TABLES},
+            "change_request": [],
+            "cmdb_ci": [],
         }
         self.counter = 10000
         self.articles = 1000
+        self.changes = 30000
+
+    def add_change(
+        self,
+        title: str,
+        start: datetime,
+        end: datetime,
+        *,
+        ci: str,
+        state: str = "-2",
+        approval: str = "approved",
+    ) -> dict[str, Any]:
+        """A change request as the change calendar shows it (state -2: Scheduled)."""
+        with self.lock:
+            found = next((c for c in self.tables["cmdb_ci"] if c["name"] == ci), None)
+            if found is None:
+                found = {"sys_id": uuid.uuid4().hex, "name": ci}
+                self.tables["cmdb_ci"].append(found)
+            self.changes += 1
+            record = {
+                "sys_id": uuid.uuid4().hex,
+                "number": f"CHG{self.changes:07d}",
+                "short_description": title,
+                "start_date": start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                "end_date": end.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                "state": state,
+                "approval": approval,
+                "type": "normal",
+                "cmdb_ci": found["sys_id"],
+                "business_service": "",
+                "sys_created_on": _now(),
+            }
+            self.tables["change_request"].append(record)
+            return record
 
     def user(self, user_name: str) -> dict[str, Any]:
         return next(u for u in self.tables["sys_user"] if u["user_name"] == user_name)
@@ -254,6 +290,9 @@ def _shape(instance: Instance, record: dict[str, Any], request: Request) -> dict
                     str(r[label]) if r else part
                     for r, part in zip(found, value.split(","), strict=True)
                 )
+            if key in ("cmdb_ci", "business_service") and value:
+                ci = instance.find("cmdb_ci", value)
+                display = ci["name"] if ci else value
             shaped[key] = {"display_value": display, "value": value}
         else:
             shaped[key] = value
