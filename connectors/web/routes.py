@@ -189,7 +189,11 @@ async def message(
         email=user.email, channel=CHANNEL, address={"conversation_id": conversation_id}
     )
     replies = await services.engine.handle(
-        conversation_id, body.text, language=body.language, timezone=body.timezone
+        conversation_id,
+        body.text,
+        language=body.language,
+        timezone=body.timezone,
+        proven=True,  # the portal's signed token names the user, who owns the conversation
     )
     conversation = await services.conversations.get(conversation_id)
     # Links to the user's ticket pages sign them in there (bot/auth/chat_links).
