@@ -25,7 +25,7 @@ from bot.kernel.i18n import N_, t
 from bot.kernel.language import Language
 from bot.kernel.ticket_models import Ticket
 from bot.services import Services
-from bot.tickets.approvals import ApprovalService, asked_at, desk_decides
+from bot.tickets.approvals import ApprovalService, asked_at, desk_decides, moment
 
 PAGE = "/console/approvals"
 SHOWN_APPROVERS = 3  # a group's members named in the list; the others counted
@@ -102,14 +102,10 @@ class Desk:
             service_desk=desk,
             why=t(WHY_THE_DESK[why], language) if desk and why in WHY_THE_DESK else None,
             asked_at=asked_at(ticket),
-            reminded_at=_at(details.get("approval_reminded_at")),
-            escalated_at=_at(details.get("approval_escalated_at")),
+            reminded_at=moment(details.get("approval_reminded_at")),
+            escalated_at=moment(details.get("approval_escalated_at")),
             may_decide=await approvals.may_decide(ticket, viewer.email),
         )
-
-
-def _at(value: object) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 @router.get("/api/v1/approvals", response_model=list[ApprovalRow], tags=["tickets"])

@@ -430,10 +430,11 @@ def desk_decides(ticket: Ticket) -> bool:
 
 def asked_at(ticket: Ticket) -> datetime:
     """When the approval was asked for (the ticket's creation for older requests)."""
-    return _at(ticket.details.get("approval_requested_at")) or ticket.created_at
+    return moment(ticket.details.get("approval_requested_at")) or ticket.created_at
 
 
-def _at(value: object) -> datetime | None:
+def moment(value: object) -> datetime | None:
+    """A time kept in a ticket's details (ISO 8601), or None."""
     if not isinstance(value, str):
         return None
     try:
