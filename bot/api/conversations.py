@@ -2,6 +2,11 @@
 
 Employees talk as themselves and see only their own conversations; agents and admins (an
 integration's token) may start and read any.
+
+Nothing said here is proven to come from the conversation's user the way Slack's signature,
+Teams' JWT or the portal's token prove it, so messages sent here never decide an approval
+(DialogueEngine.handle's `proven`), and only an admin may start a conversation on the channel
+name of one of those connectors (a transcript on "slack" reads as what the person said there).
 """
 
 from __future__ import annotations
@@ -18,6 +23,10 @@ from bot.api.schemas import (
 )
 from bot.auth import CurrentUser, check_owner
 from bot.kernel.domain import Conversation
+from bot.kernel.errors import Forbidden
+
+# The channels whose connectors start their own conversations, having proven who writes.
+CONNECTOR_CHANNELS = frozenset({"slack", "teams", "web"})
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -34,6 +43,13 @@ async def start_conversation(
     body: NewConversation, engine: EngineDep, caller: CurrentUser
 ) -> dict[str, object]:
     check_owner(caller, body.user, "a conversation for another user")
+    if body.channel in CONNECTOR_CHANNELS and not caller.has_role("admin"):
+        raise Forbidden(
+            who=caller.email,
+            action=f"start a conversation on channel {body.channel!r}",
+            reason="its connector starts those, having proven who writes; "
+            "use 'api' (the default) or a channel name of your own",
+        )
     conversation = await engine.start(
         channel=body.channel, user_id=body.user, language=body.language
     )

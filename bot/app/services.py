@@ -14,7 +14,7 @@ from bot.auth.readers import Readers
 from bot.auth.roles import Role
 from bot.auth.store import AuthStore
 from bot.channels.addresses import ChannelAddressStore
-from bot.console.live import announcer
+from bot.console.live import announcer, approval_announcer
 from bot.dialogue.engine import DialogueEngine, Thresholds
 from bot.events import open_bus
 from bot.insights.notices import NoticeAnswers, outage_notice
@@ -223,6 +223,7 @@ async def open_services(settings: Settings, components: Components | None = None
         surveys=surveys,
     )
     engine.on_saved = announcer(events)
+    approvals.on_change = approval_announcer(events)
     observer: Observer = PrometheusObserver() if settings.metrics.enabled else NO_OBSERVER
     engine.observer = tickets.observer = observer
     suggestions = ObservedSuggestions(

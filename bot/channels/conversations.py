@@ -28,21 +28,28 @@ class UserConversations:
         *,
         hint: Language | None = None,
         timezone: str | None = None,
+        proven: bool = False,
     ) -> list[Reply]:
         """The engine's replies to `text` in the user's conversation (started when needed).
 
         `hint`: the language of the user's Slack or Teams client, spoken until they write;
-        `timezone`: the user's IANA zone as Slack or Teams knows it (times are shown in it).
+        `timezone`: the user's IANA zone as Slack or Teams knows it (times are shown in it);
+        `proven`: the connector verified the request (Slack's signature, Teams' JWT), so the
+        message is the user's own (DialogueEngine.handle).
         """
         # Slack and Teams bound a message far above the API's limit: keep its beginning.
         text = text[:MAX_MESSAGE_CHARS]
         conversation_id = self._ids.get(user_id) or await self._find_or_start(engine, user_id)
         try:
-            return await engine.handle(conversation_id, text, hint=hint, timezone=timezone)
+            return await engine.handle(
+                conversation_id, text, hint=hint, timezone=timezone, proven=proven
+            )
         except ConversationNotFound:  # erased meanwhile (privacy requests): a new one
             self._ids.pop(user_id, None)
             conversation_id = await self._find_or_start(engine, user_id)
-            return await engine.handle(conversation_id, text, hint=hint, timezone=timezone)
+            return await engine.handle(
+                conversation_id, text, hint=hint, timezone=timezone, proven=proven
+            )
 
     async def _find_or_start(self, engine: DialogueEngine, user_id: str) -> str:
         conversation = await engine.conversations.latest_for_user(

@@ -86,8 +86,9 @@ async def live_updates(
     _agent: AgentUser,
     conversation_id: Annotated[str | None, Query(max_length=36)] = None,
 ) -> StreamingResponse:
-    """`text/event-stream`: `escalation` and `activity` events for the queue; with
-    `conversation_id`, also every `turn` of that conversation."""
+    """`text/event-stream`: `escalation` and `activity` events for the queue, `approval`
+    events (asked, reminded, escalated, decided); with `conversation_id`, also every `turn`
+    of that conversation."""
     topics = [ESCALATIONS] + ([conversation_topic(conversation_id)] if conversation_id else [])
     return StreamingResponse(
         event_stream(request, services.events, topics),

@@ -1,4 +1,5 @@
-"""What the console hears: turns saved in a conversation, and escalations that changed."""
+"""What the console hears: turns saved in a conversation, escalations that changed, and
+approvals asked, reminded, handed to the service desk or decided."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from bot.console.markdown import markdown
 from bot.dialogue.engine import TurnsSaved
 from bot.events.protocol import Event, EventBus
 from bot.kernel.domain import Conversation, Turn
+from bot.kernel.ticket_models import Ticket
+from bot.tickets.approvals import ApprovalChanged, Change, desk_decides
 
 logger = logging.getLogger(__name__)
 
@@ -53,5 +56,25 @@ def announcer(bus: EventBus) -> TurnsSaved:
             await publish(
                 bus, ESCALATIONS, {"type": "activity", "conversation_id": conversation.id}
             )
+
+    return announce
+
+
+def approval_announcer(bus: EventBus) -> ApprovalChanged:
+    """ApprovalService's `on_change`: every step to the queue's topic, so the console's pages
+    refresh and an approval handed to the service desk shows up at once. No names or addresses
+    in the event: pages reload what they show."""
+
+    async def announce(ticket: Ticket, change: Change) -> None:
+        await publish(
+            bus,
+            ESCALATIONS,
+            {
+                "type": "approval",
+                "change": change,
+                "reference": ticket.reference,
+                "service_desk": desk_decides(ticket),
+            },
+        )
 
     return announce

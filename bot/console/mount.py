@@ -1,4 +1,5 @@
-"""Put the console on the app: its JSON API, its pages and files, single sign-on if set."""
+"""Put the console on the app: its JSON API, its pages (approvals too) and files, single sign-on
+if set."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot.auth import routes as access
-from bot.console import api, pages
+from bot.console import api, approvals, pages
 from bot.settings import Environment, Settings
 
 
@@ -14,6 +15,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(access.router)  # /api/v1/me, /api/v1/audit
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(approvals.router)  # /console/approvals, /api/v1/approvals
     app.mount(
         "/console/static",
         StaticFiles(packages=[("bot.console", "static")]),

@@ -1,4 +1,5 @@
-"""The console's pages: sign in and out, the queue, one escalation. Server-rendered; the small
+"""The console's pages: sign in and out, the queue (with the approvals the service desk has),
+one escalation. Server-rendered; the small
 script in static/ adds live updates. Every page needs an agent or an admin; every form carries
 the session's CSRF token."""
 
@@ -348,6 +349,7 @@ async def queue_page(
         channels=sorted({*await desk.channels(), *([channel] if channel else [])}),
         languages={code: LANGUAGE_NAMES[code] for code in LANGUAGES},
         filters={"status": status, "category": category, "channel": channel, "language": language},
+        desk_approvals=[tk.reference for tk in await services.approvals.for_the_desk()],
     )
 
 

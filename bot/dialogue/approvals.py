@@ -1,11 +1,16 @@
 """An approver's Approve / Reject buttons in the chat (Slack, Teams, the web widget).
 
-The decider is the conversation's user, whose e-mail the channel proved (Slack's and Teams'
-directories, the portal's signed token); conversations of other channels (the plain HTTP API,
-Rasa's REST channel) cannot decide. Rejecting asks for a reason, which the approver may skip.
+The decider is the conversation's user, and only for a message whose sender the channel's own
+connector proved (`proven`: Slack's request signature, Teams' JWT, the portal's signed token).
+A conversation's channel name proves nothing: through the generic HTTP API an agent writes into
+anyone's conversation and an admin starts one on any channel, so messages that came that way
+(and Rasa's REST channel, the CLI) cannot decide. Rejecting asks for a reason,
+which the approver may skip.
 """
 
 from __future__ import annotations
+
+import logging
 
 from bot.kernel.approvals import NotTheApprover
 from bot.kernel.domain import Button, Conversation, Reply, payload
@@ -14,8 +19,7 @@ from bot.kernel.i18n import t
 from bot.tickets.approvals import APPROVE, REJECT, AlreadyDecided, ApprovalService
 from nlu.entities import fold
 
-# Channels whose user id is an e-mail the channel itself vouches for.
-PROVEN_CHANNELS = frozenset({"slack", "teams", "web"})
+logger = logging.getLogger(__name__)
 KEEP_WORDS = {"cancel", "annuler", "annule", "stop", "laisse tomber", "forget it"}
 
 
@@ -24,13 +28,19 @@ class ApprovalChat:
         self.approvals = approvals
 
     async def button(
-        self, conversation: Conversation, intent: str, reference: str, reason: str | None
+        self,
+        conversation: Conversation,
+        intent: str,
+        reference: str,
+        reason: str | None,
+        *,
+        proven: bool,
     ) -> list[Reply]:
         """Approve, or reject: with the reason given, else ask for one."""
         language = conversation.language
         conversation.state.awaiting_rejection = None
         if intent == REJECT and reason is None:
-            refused = await self._refusal(conversation, reference)
+            refused = await self._refusal(conversation, reference, proven=proven)
             if refused is not None:
                 return refused
             conversation.state.awaiting_rejection = reference
@@ -54,15 +64,19 @@ class ApprovalChat:
                     ],
                 )
             ]
-        return await self.decide(conversation, reference, approved=intent == APPROVE, reason=reason)
+        return await self.decide(
+            conversation, reference, approved=intent == APPROVE, reason=reason, proven=proven
+        )
 
-    async def reason(self, conversation: Conversation, text: str) -> list[Reply]:
+    async def reason(self, conversation: Conversation, text: str, *, proven: bool) -> list[Reply]:
         """The message after "why do you reject?": the reason, or a change of mind."""
         reference = conversation.state.awaiting_rejection or ""
         conversation.state.awaiting_rejection = None
         if fold(text).strip(" !.") in KEEP_WORDS or text.strip() == "/keep_waiting":
             return [self.kept(conversation, reference)]
-        return await self.decide(conversation, reference, approved=False, reason=text)
+        return await self.decide(
+            conversation, reference, approved=False, reason=text, proven=proven
+        )
 
     @staticmethod
     def kept(conversation: Conversation, reference: str) -> Reply:
@@ -76,10 +90,16 @@ class ApprovalChat:
         )
 
     async def decide(
-        self, conversation: Conversation, reference: str, *, approved: bool, reason: str | None
+        self,
+        conversation: Conversation,
+        reference: str,
+        *,
+        approved: bool,
+        reason: str | None,
+        proven: bool,
     ) -> list[Reply]:
         language = conversation.language
-        refused = await self._refusal(conversation, reference)
+        refused = await self._refusal(conversation, reference, proven=proven)
         if refused is not None:
             return refused
         try:
@@ -108,10 +128,18 @@ class ApprovalChat:
             )
         ]
 
-    async def _refusal(self, conversation: Conversation, reference: str) -> list[Reply] | None:
-        """Why this user may not decide now (not the approver, already decided...), or None."""
+    async def _refusal(
+        self, conversation: Conversation, reference: str, *, proven: bool
+    ) -> list[Reply] | None:
+        """Why this user may not decide now (unproven sender, not the approver, already
+        decided...), or None."""
         language = conversation.language
-        if conversation.channel not in PROVEN_CHANNELS:
+        if not proven:
+            logger.warning(
+                "approval of %s refused in conversation %s: its channel did not prove the sender",
+                reference,
+                conversation.id,
+            )
             return [
                 Reply(
                     text=t(

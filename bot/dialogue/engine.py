@@ -189,6 +189,7 @@ class DialogueEngine:
         *,
         hint: Language | None = None,
         timezone: str | None = None,
+        proven: bool = False,
     ) -> list[Reply]:
         """Process one message; messages of one conversation are handled one at a time.
 
@@ -196,8 +197,13 @@ class DialogueEngine:
         knows it (a Slack or Teams locale): the conversation speaks it until the user writes
         text, whose detected language then counts as usual. `timezone` is the user's IANA zone
         as the channel knows it (the browser's, Slack's, Teams'): times are shown in it.
+        `proven`: the channel's own connector proved that the conversation's user sent this
+        message (Slack's request signature, Teams' JWT, the portal's token); only then may it
+        decide an approval. The generic API and the CLI never say so.
         """
-        handled = await self.turn(conversation_id, text, language, hint=hint, timezone=timezone)
+        handled = await self.turn(
+            conversation_id, text, language, hint=hint, timezone=timezone, proven=proven
+        )
         return handled.replies
 
     async def turn(
@@ -209,12 +215,15 @@ class DialogueEngine:
         hint: Language | None = None,
         timezone: str | None = None,
         check_owner: Callable[[str], None] | None = None,
+        proven: bool = False,
     ) -> Handled:
         """`handle`, also giving the conversation's language after the message; `check_owner`
         is called with the conversation's user before anything happens (it raises to refuse):
         the caller's checks ride on the one read of the conversation."""
         with span("dialogue.turn"):
-            return await self._turn(conversation_id, text, language, hint, timezone, check_owner)
+            return await self._turn(
+                conversation_id, text, language, hint, timezone, check_owner, proven
+            )
 
     async def _turn(
         self,
@@ -224,6 +233,7 @@ class DialogueEngine:
         hint: Language | None,
         timezone: str | None,
         check_owner: Callable[[str], None] | None,
+        proven: bool,
     ) -> Handled:
         async with self.locks.hold(conversation_id):
             conversation = await self.conversations.get(conversation_id)
@@ -257,7 +267,7 @@ class DialogueEngine:
                 confidence=round(parse.confidence, 4),
             )
             conversation.transcript.append(user_turn)
-            replies = await self._respond(conversation, parse)
+            replies = await self._respond(conversation, parse, proven=proven)
             said = bot_turns(replies, conversation.language)
             conversation.transcript.extend(said)
             await self.conversations.save(conversation, [user_turn, *said])
@@ -307,9 +317,11 @@ class DialogueEngine:
 
     # -- routing ---------------------------------------------------------------------------
 
-    async def _respond(self, conversation: Conversation, parse: ParseResult) -> list[Reply]:
+    async def _respond(
+        self, conversation: Conversation, parse: ParseResult, *, proven: bool
+    ) -> list[Reply]:
         state = conversation.state
-        approval = await self._approval(conversation, parse)
+        approval = await self._approval(conversation, parse, proven=proven)
         if approval is not None:
             return approval
         if (survey := await survey_turn(self.surveys, conversation, parse)) is not None:
@@ -373,20 +385,23 @@ class DialogueEngine:
         replies = await self._route(conversation, parse)
         return await notices_first(self.notices, conversation, parse, replies)
 
-    async def _approval(self, conversation: Conversation, parse: ParseResult) -> list[Reply] | None:
-        """An approver's Approve / Reject button, or the reason they give for rejecting."""
+    async def _approval(
+        self, conversation: Conversation, parse: ParseResult, *, proven: bool
+    ) -> list[Reply] | None:
+        """An approver's Approve / Reject button, or the reason they give for rejecting;
+        decided only when the channel proved who sent it (`proven`)."""
         state = conversation.state
         if self.approvals is None:
             return None
         reference = parse.entity("ticket")
         if parse.intent in {APPROVE, REJECT} and reference:
             return await self.approvals.button(
-                conversation, parse.intent, reference, parse.entity("reason")
+                conversation, parse.intent, reference, parse.entity("reason"), proven=proven
             )
         if parse.intent == "keep_waiting" and reference:
             return [self.approvals.kept(conversation, reference)]
         if state.awaiting_rejection and not parse.text.startswith("/"):
-            return await self.approvals.reason(conversation, parse.text)
+            return await self.approvals.reason(conversation, parse.text, proven=proven)
         state.awaiting_rejection = None  # another button: the rejection is dropped
         return None
 

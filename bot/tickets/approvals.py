@@ -15,6 +15,9 @@ public comment naming the approver) and is told to the requester in their langua
 
 `check_overdue` (run by the background loop) reminds the approvers once after
 `remind_after_hours` and hands the approval to the service desk after `escalate_after_hours`.
+
+`on_change` hears every step (requested, reminded, escalated, approved, rejected): the app
+announces them on the console's live feed, so the service desk sees an escalation arrive.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ SERVICE_DESK = "service_desk"
 Why = Literal["no_manager", "no_group_members", "unreachable", "overdue", "directory_unavailable"]
 Clock = Callable[[], datetime]
 IsRole = Callable[[str], Awaitable[bool]]
+Change = Literal["requested", "reminded", "escalated", "approved", "rejected"]
+ApprovalChanged = Callable[[Ticket, Change], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,16 @@ class ApprovalService:
         self.locks = locks
         self.default_language = default_language
         self.clock = clock
+        self.on_change: ApprovalChanged | None = None
+
+    async def _changed(self, ticket: Ticket, change: Change) -> None:
+        """Tell `on_change`; a listener that fails must not undo or fail the step."""
+        if self.on_change is None:
+            return
+        try:
+            await self.on_change(ticket, change)
+        except Exception:
+            logger.exception("approval %s of %s not announced", change, ticket.reference)
 
     # -- people --------------------------------------------------------------------------------
 
@@ -160,6 +175,7 @@ class ApprovalService:
         )
         for person in reached:
             await self._ask(ticket, person, rule, reminder=False)
+        await self._changed(ticket, "requested")
         return ticket
 
     async def _ask(
@@ -245,8 +261,7 @@ class ApprovalService:
         if email.casefold() in approvers or await self.is_admin(email):
             return True
         # a request from before approvals were routed is the service desk's to decide
-        route = ticket.details.get("approval_route") or SERVICE_DESK
-        return route == SERVICE_DESK and await self.is_agent(email)
+        return desk_decides(ticket) and await self.is_agent(email)
 
     async def decide(
         self, reference: str, *, by: str, approved: bool, reason: str | None = None
@@ -265,6 +280,7 @@ class ApprovalService:
                 at=self.clock(),
             )
         await self._tell_requester(ticket, approved, name, reason)
+        await self._changed(ticket, "approved" if approved else "rejected")
         return Decision(ticket=ticket, approved=approved, by_name=name)
 
     async def check(self, reference: str, *, by: str) -> Ticket:
@@ -351,7 +367,7 @@ class ApprovalService:
             details = ticket.details
             if details.get("approval") != "waiting":
                 continue
-            asked = _at(details.get("approval_requested_at")) or ticket.created_at
+            asked = asked_at(ticket)
             if details.get("approval_route") != SERVICE_DESK and now - asked >= escalate:
                 await self._escalate(ticket)
                 escalated += 1
@@ -378,6 +394,7 @@ class ApprovalService:
             person = await self._person(str(email))
             if person is not None:
                 await self._ask(ticket, person, rule, reminder=True)
+        await self._changed(ticket, "reminded")
 
     async def _escalate(self, ticket: Ticket) -> None:
         details = {
@@ -386,21 +403,38 @@ class ApprovalService:
             "approval_why": "overdue",
             "approval_escalated_at": self.clock().isoformat(),
         }
-        await self.tickets.store.change(
+        ticket = await self.tickets.store.change(
             ticket.reference,
             actor="guichet:approval",
             kind="approval_escalated",
             fields={"details": details},
         )
+        await self._changed(ticket, "escalated")
 
     async def waiting(self) -> list[Ticket]:
-        """Requests waiting for approval, oldest first (the console's list)."""
+        """Requests waiting for approval: the service desk's first, then oldest first (the
+        console's list)."""
         found = await self.tickets.find(kind="request", statuses=["pending"], limit=1000)
         waiting = [tk for tk in found if tk.details.get("approval") == "waiting"]
-        return sorted(waiting, key=lambda tk: tk.created_at)
+        return sorted(waiting, key=lambda tk: (not desk_decides(tk), asked_at(tk)))
+
+    async def for_the_desk(self) -> list[Ticket]:
+        """Requests whose approval the service desk decides, oldest first."""
+        return [ticket for ticket in await self.waiting() if desk_decides(ticket)]
 
 
-def _at(value: object) -> datetime | None:
+def desk_decides(ticket: Ticket) -> bool:
+    """Whether the service desk decides this approval (escalated, or nobody else to ask)."""
+    return (ticket.details.get("approval_route") or SERVICE_DESK) == SERVICE_DESK
+
+
+def asked_at(ticket: Ticket) -> datetime:
+    """When the approval was asked for (the ticket's creation for older requests)."""
+    return moment(ticket.details.get("approval_requested_at")) or ticket.created_at
+
+
+def moment(value: object) -> datetime | None:
+    """A time kept in a ticket's details (ISO 8601), or None."""
     if not isinstance(value, str):
         return None
     try:

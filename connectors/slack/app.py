@@ -226,7 +226,12 @@ class SlackConnector:
             lock = self._turns[user.id] = asyncio.Lock()
         async with lock:
             replies = await self.conversations.handle(
-                self.services.engine, user.email, text, hint=user.language, timezone=user.timezone
+                self.services.engine,
+                user.email,
+                text,
+                hint=user.language,
+                timezone=user.timezone,
+                proven=True,  # bolt verified the request's signature; Slack named the user
             )
             await self.post(client, channel, replies, email=user.email, thread_ts=thread_ts)
             # where to push later: the DM with the app (posting to a user id opens it); after

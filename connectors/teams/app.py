@@ -179,6 +179,7 @@ class TeamsAgent:
                 text,
                 hint=language,
                 timezone=translate.timezone_of(activity),
+                proven=True,  # the route validated the Bot Framework's JWT; Teams named the user
             )
             # Links to the user's ticket pages sign them in there (bot/auth/chat_links).
             replies = await services.chat_links.sign(replies, email, channel=translate.CHANNEL)

@@ -220,7 +220,11 @@ async def message(
         email=user.email, channel=CHANNEL, address={"conversation_id": conversation_id}
     )
     handled = await services.engine.turn(
-        conversation_id, body.text, body.language, timezone=body.timezone
+        conversation_id,
+        body.text,
+        body.language,
+        timezone=body.timezone,
+        proven=True,  # the portal's signed token names the user, who owns the conversation
     )
     # the language after the message comes with the replies: no second read of the transcript
     # Links to the user's ticket pages sign them in there (bot/auth/chat_links).

@@ -73,7 +73,60 @@ var GuichetConsole = (function () {
           });
       }, 150);
     }
-    listen("/api/v1/escalations/events", { escalation: reload, activity: reload });
+    listen("/api/v1/escalations/events", {
+      escalation: reload,
+      activity: reload,
+      approval: function (event) { refreshBanner(event.change === "escalated"); },
+    });
+  }
+
+  // The page at `url`, parsed: the server renders, the script swaps the parts that changed.
+  function fetchPage(url) {
+    return fetch(url, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.text();
+      })
+      .then(function (html) { return new DOMParser().parseFromString(html, "text/html"); });
+  }
+
+  // The queue page's line naming the approvals the service desk has; it flashes on an escalation.
+  function refreshBanner(escalated) {
+    fetchPage("/console/approvals/banner?language=" + document.documentElement.lang).then(function (fragment) {
+      var fresh = fragment.getElementById("approvals-banner");
+      var banner = document.getElementById("approvals-banner");
+      if (!fresh || !banner) return;
+      if (escalated) fresh.classList.add("fresh");
+      banner.replaceWith(document.importNode(fresh, true));
+    });
+  }
+
+  function approvals() {
+    var live = document.getElementById("live");
+    var timer = null;
+    function typing() {  // a reason being written is never thrown away
+      var body = document.getElementById("approval-rows");
+      return Array.from(body.querySelectorAll("textarea")).some(function (area) {
+        return area.value.trim() !== "" || area === document.activeElement;
+      }) || Array.from(body.querySelectorAll("details")).some(function (d) { return d.open; });
+    }
+    function reload() {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        if (typing()) {
+          live.textContent = live.dataset.changed || "The list changed; reload the page to see it.";
+          return;
+        }
+        fetchPage(window.location.pathname + "?language=" + document.documentElement.lang).then(function (page) {
+          var rows = page.getElementById("approval-rows");
+          if (!rows) return;
+          document.getElementById("approval-rows").replaceWith(document.importNode(rows, true));
+          live.textContent = (live.dataset.updated || "Updated {time}")
+            .replace("{time}", new Date().toLocaleTimeString());
+        });
+      }, 150);
+    }
+    listen("/api/v1/escalations/events", { approval: reload });
   }
 
   function escalation() {
@@ -111,7 +164,7 @@ var GuichetConsole = (function () {
     });
   }
 
-  var pages = { queue: queue, escalation: escalation };
+  var pages = { queue: queue, escalation: escalation, approvals: approvals };
   // The page names what to start (data-page on this script): no inline script, for the CSP.
   var page = document.currentScript && document.currentScript.getAttribute("data-page");
   if (page && pages[page]) {

@@ -14,6 +14,8 @@ class Chat:
     services: Services
     conversation_id: str
     replies: list[Reply] = field(default_factory=list)
+    # As a connector that verified the sender (Slack, Teams, the widget): may decide approvals.
+    proven: bool = False
 
     @classmethod
     async def start(
@@ -22,13 +24,15 @@ class Chat:
         user: str = "alice@norvane.example",
         language: Language | None = None,
         channel: str = "api",
+        *,
+        proven: bool = False,
     ) -> Chat:
         conversation = await services.engine.start(channel=channel, user_id=user, language=language)
-        return cls(services, conversation.id)
+        return cls(services, conversation.id, proven=proven)
 
     async def say(self, text: str, language: Language | None = None) -> str:
         self.replies = await self.services.engine.handle(
-            self.conversation_id, text, language=language
+            self.conversation_id, text, language=language, proven=self.proven
         )
         return self.text
 

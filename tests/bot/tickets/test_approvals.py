@@ -37,7 +37,7 @@ async def order_monitor(services: Services, user: str = MARIE, language: str = "
 
 async def on_the_web(services: Services, email: str, language: str = "fr") -> Chat:
     """`email` has the widget open: a conversation, and the web as the last channel used."""
-    chat = await Chat.start(services, user=email, language=language, channel="web")  # type: ignore[arg-type]
+    chat = await Chat.start(services, user=email, language=language, channel="web", proven=True)  # type: ignore[arg-type]
     await ChannelAddressStore(services.database).touch(
         email=email, channel="web", address={"conversation_id": chat.conversation_id}
     )
