@@ -59,6 +59,12 @@ def servicenow_harness() -> Iterator[Harness]:
             agent="ITIL Agent",
             missing_id=uuid.uuid4().hex,
             reads_back={"assigned": "in_progress", "reopened": "in_progress"},
+            problem_text=lambda sys_id: " ".join(
+                f"{k}={v}" for k, v in (instance.find("problem", sys_id) or {}).items()
+            ),
+            linked_problems=lambda sys_id: [
+                p for p in [(instance.find("incident", sys_id) or {}).get("problem_id")] if p
+            ],
         )
     finally:
         server.stop()
