@@ -25,8 +25,21 @@ PROBLEM_TRANSITIONS: dict[ProblemStatus, tuple[ProblemStatus, ...]] = {
     "resolved": ("closed", "under_investigation"),
     "closed": (),
 }
+KNOWN_ERROR_SLUG_PREFIX = "known-error-"
 # While a problem is in one of these, its published workaround is offered; afterwards retired.
 OFFERED_STATUSES: tuple[ProblemStatus, ...] = ("new", "under_investigation", "known_error")
+
+
+def known_error_slug(reference: str) -> str:
+    """The slug (entry group) of a problem's known-error entry: `known-error-prb-000007`."""
+    return KNOWN_ERROR_SLUG_PREFIX + reference.lower()
+
+
+def problem_of_entry(group: str) -> str | None:
+    """The problem reference of a known error's entry group, if it came from a problem."""
+    if not group.startswith(KNOWN_ERROR_SLUG_PREFIX):
+        return None
+    return group.removeprefix(KNOWN_ERROR_SLUG_PREFIX).upper()
 
 
 class ProblemNotFound(NotFound):

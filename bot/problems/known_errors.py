@@ -22,27 +22,15 @@ import frontmatter
 from bot.kernel.errors import NotReady
 from bot.kernel.i18n import t
 from bot.kernel.language import Language
-from bot.kernel.problems import Problem
+from bot.kernel.problems import Problem, known_error_slug
 from knowledge_index.documents import Entry
 from knowledge_index.service import IndexedKnowledgeBase, update_index
 
 FOLDER = "known-errors"
-SLUG_PREFIX = "known-error-"
 LANGUAGES: tuple[Language, ...] = ("en", "fr")
 # The entries of the enabled knowledge sources, kept in the index beside the folder's.
 Synced = Callable[[], Awaitable[Sequence[Entry]]]
 Announce = Callable[[], Awaitable[None]]
-
-
-def slug_of(reference: str) -> str:
-    return SLUG_PREFIX + reference.lower()
-
-
-def problem_of(group: str) -> str | None:
-    """The problem reference of a known error's entry group, if it came from a problem."""
-    if not group.startswith(SLUG_PREFIX):
-        return None
-    return group.removeprefix(SLUG_PREFIX).upper()
 
 
 def article_body(problem: Problem, language: Language) -> str:
@@ -76,7 +64,7 @@ class KnownErrorPublisher:
     def paths(self, reference: str) -> list[Path]:
         kb_dir, _ = self._dirs()
         return [
-            kb_dir / "articles" / language / FOLDER / f"{slug_of(reference)}.md"
+            kb_dir / "articles" / language / FOLDER / f"{known_error_slug(reference)}.md"
             for language in LANGUAGES
         ]
 
@@ -105,7 +93,7 @@ class KnownErrorPublisher:
         self, problem: Problem, category: str, author: str, synced: list[Entry]
     ) -> list[str]:
         kb_dir, index_dir = self._dirs()
-        slug = slug_of(problem.reference)
+        slug = known_error_slug(problem.reference)
         urls = []
         with self._lock, self._locked(index_dir).open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)

@@ -69,12 +69,14 @@ class ProblemSyncWorker:
                 else None
             )
             await self.store.failed(item, error=str(error), retry_at=retry_at)
-            log.warning("problem sync %s #%s %s: %s", backend.name, item.problem_id, item.operation, error)
+            log.warning(
+                "problem sync %s #%s %s: %s", backend.name, item.problem_id, item.operation, error
+            )
             return False
         await self.store.delivered(item, upstream_id=upstream_id)
         return True
 
-    async def _payload(self, problem_id: int, language: str = "en") -> ProblemPayload:
+    async def _payload(self, problem_id: int) -> ProblemPayload:
         problem = await self.store.by_id(problem_id)
         redact = self.redactor.redact
         return ProblemPayload(
@@ -106,6 +108,12 @@ class ProblemSyncWorker:
             else:
                 await backend.unlink_incident(upstream_id, incident)
         return upstream_id
+
+    async def aclose(self) -> None:
+        for backend in self.backends.values():
+            close = getattr(backend, "aclose", None)
+            if close is not None:
+                await close()
 
     async def run(self, stop: asyncio.Event, interval: float) -> None:
         while not stop.is_set():

@@ -67,9 +67,7 @@ class ProblemStore:
     def __init__(self, database: Database) -> None:
         self._sessions = database.sessions
 
-    async def create(
-        self, new: NewProblem, *, actor: str, backends: Sequence[str] = ()
-    ) -> Problem:
+    async def create(self, new: NewProblem, *, actor: str, backends: Sequence[str] = ()) -> Problem:
         now = utcnow()
         async with self._sessions.begin() as session:
             row = ProblemRow(
@@ -265,12 +263,16 @@ class ProblemStore:
                     .order_by(ProblemEventRow.id)
                 )
             ).all()
-        return [ProblemEvent(at=as_utc(e.at), actor=e.actor, kind=e.kind, data=e.data) for e in rows]
+        return [
+            ProblemEvent(at=as_utc(e.at), actor=e.actor, kind=e.kind, data=e.data) for e in rows
+        ]
 
     async def record(self, problem_id: int, *, actor: str, kind: str, data: dict[str, Any]) -> None:
         async with self._sessions.begin() as session:
             session.add(
-                ProblemEventRow(problem_id=problem_id, at=utcnow(), actor=actor, kind=kind, data=data)
+                ProblemEventRow(
+                    problem_id=problem_id, at=utcnow(), actor=actor, kind=kind, data=data
+                )
             )
 
     # -- the outbox ----------------------------------------------------------------------------
