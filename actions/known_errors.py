@@ -20,8 +20,9 @@ _REFERENCE = re.compile(r"^[A-Z]{3}-\d+: ")
 
 
 def known_errors(context: ActionContext) -> KnownErrors | None:
-    found = context.services.get("known_errors")
-    return found if found is not None else None  # type: ignore[no-any-return]
+    """The service's known errors (the `known_errors` extra), if it has them."""
+    found: KnownErrors | None = context.services.get("known_errors")
+    return found
 
 
 async def matching_known_error(context: ActionContext, text: str) -> tuple[Problem, float] | None:

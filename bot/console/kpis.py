@@ -16,8 +16,8 @@ from bot.auth import AgentUser
 from bot.console.pages import ConsoleLanguage, render
 from bot.insights import charts
 from bot.insights.kpis import Count
-from bot.insights.problem_kpis import problem_kpis
 from bot.insights.period import parse_period
+from bot.insights.problem_kpis import problem_kpis
 from bot.kernel.domain import utcnow
 from bot.kernel.errors import InvalidRequest
 from bot.kernel.i18n import t

@@ -16,6 +16,7 @@ from bot.auth import AgentUser
 from bot.console.pages import ConsoleLanguage, render
 from bot.kernel.errors import GuichetError, NotReady
 from bot.kernel.i18n import N_, t
+from bot.kernel.messages import STATUS_NAMES
 from bot.kernel.problems import PROBLEM_STATUSES, PROBLEM_TRANSITIONS, Problem, known_error_slug
 from bot.problems.service import ProblemService
 from bot.services import Services
@@ -24,6 +25,15 @@ router = APIRouter(prefix="/console/problems", include_in_schema=False)
 PAGE = "/console/problems"
 Text = Annotated[str, Form(max_length=20_000)]
 Reference = Annotated[str, Form(max_length=32)]
+EVENT_NAMES: dict[str, str] = {
+    "created": N_("opened"),
+    "analysis": N_("analysis recorded"),
+    "status": N_("status changed"),
+    "linked": N_("incident linked"),
+    "unlinked": N_("incident unlinked"),
+    "published": N_("known error published"),
+    "unpublished": N_("known error withdrawn"),
+}
 PROBLEM_STATUS_NAMES: dict[str, str] = {
     "new": N_("new"),
     "under_investigation": N_("under investigation"),
@@ -120,6 +130,8 @@ async def problem_page(
         p=problem,
         incidents=await problems.incidents(problem),
         history=history,
+        event_names={code: t(name, language) for code, name in EVENT_NAMES.items()},
+        ticket_status_names={code: t(name, language) for code, name in STATUS_NAMES.items()},
         names=names,
         sync=await problems.store.sync_states(problem.id),
         next_statuses=PROBLEM_TRANSITIONS[problem.status],
@@ -165,7 +177,9 @@ async def change_status(
 
 
 @router.post("/{reference}/link")
-async def link(reference: str, services: ServicesDep, agent: AgentUser, ticket: Reference) -> Response:
+async def link(
+    reference: str, services: ServicesDep, agent: AgentUser, ticket: Reference
+) -> Response:
     action = _problems(services).link(reference, ticket.strip(), actor=agent.email)
     return await _act(action, services, agent, "problem.link", _page(reference))
 

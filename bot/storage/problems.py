@@ -153,29 +153,12 @@ class ProblemStore:
     async def of_ticket(self, ticket_reference: str) -> list[str]:
         """The references of the problems an incident is linked to."""
         async with self._sessions() as session:
-            return list(
-                (
-                    await session.scalars(
-                        select(ProblemRow.reference)
-                        .join(ProblemIncidentRow, ProblemIncidentRow.problem_id == ProblemRow.id)
-                        .where(ProblemIncidentRow.ticket_reference == ticket_reference.upper())
-                    )
-                ).all()
-            )  # type: ignore[arg-type]
-
-    async def links(self) -> list[tuple[str, str, datetime]]:
-        """Every (problem, incident, linked at), for the KPIs."""
-        async with self._sessions() as session:
-            rows = (
-                await session.execute(
-                    select(
-                        ProblemRow.reference,
-                        ProblemIncidentRow.ticket_reference,
-                        ProblemIncidentRow.linked_at,
-                    ).join(ProblemIncidentRow, ProblemIncidentRow.problem_id == ProblemRow.id)
-                )
-            ).all()
-        return [(str(p), str(t), as_utc(at)) for p, t, at in rows]
+            found = await session.scalars(
+                select(ProblemRow.reference)
+                .join(ProblemIncidentRow, ProblemIncidentRow.problem_id == ProblemRow.id)
+                .where(ProblemIncidentRow.ticket_reference == ticket_reference.upper())
+            )
+            return [reference for reference in found.all() if reference]
 
     async def change(
         self,
@@ -266,14 +249,6 @@ class ProblemStore:
         return [
             ProblemEvent(at=as_utc(e.at), actor=e.actor, kind=e.kind, data=e.data) for e in rows
         ]
-
-    async def record(self, problem_id: int, *, actor: str, kind: str, data: dict[str, Any]) -> None:
-        async with self._sessions.begin() as session:
-            session.add(
-                ProblemEventRow(
-                    problem_id=problem_id, at=utcnow(), actor=actor, kind=kind, data=data
-                )
-            )
 
     # -- the outbox ----------------------------------------------------------------------------
 

@@ -508,7 +508,9 @@ class ProblemSyncRow(Base):
     """A problem's upstream id in one ITSM tool."""
 
     __tablename__ = "problem_sync"
-    __table_args__ = (Index("ix_problem_sync_backend_problem", "backend", "problem_id", unique=True),)
+    __table_args__ = (
+        Index("ix_problem_sync_backend_problem", "backend", "problem_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"))

@@ -13,10 +13,10 @@ from bot.app.services import open_services
 from bot.services import Components, Services
 from bot.settings import Settings, TicketSettings, load_settings
 from bot.settings.itsm import ItsmSettings, ServiceNowSettings
+from tests.bot.dialogue.chat import Chat
 from tests.contracts.fakes.faults import Faults
 from tests.contracts.fakes.server import LocalServer
 from tests.contracts.fakes.servicenow import Instance, servicenow_app
-from tests.bot.dialogue.chat import Chat
 
 
 @dataclass
@@ -81,6 +81,8 @@ async def report_outage(services: Services) -> str:
     for user in ("ian", "jo", "kim"):
         await report(services, user)
     (parent,) = [
-        tk for tk in await services.tickets.find(kind="incident") if tk.details.get("major_incident")
+        tk
+        for tk in await services.tickets.find(kind="incident")
+        if tk.details.get("major_incident")
     ]
     return parent.reference
