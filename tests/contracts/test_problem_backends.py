@@ -11,11 +11,11 @@ import pytest
 from bot.kernel.itsm import UpstreamNotFound
 from bot.kernel.problems import ProblemBackend, ProblemPayload
 from tests.contracts.harness import Harness
-from tests.contracts.harness_vendors import servicenow_harness
+from tests.contracts.harness_vendors import glpi_harness, servicenow_harness
 from tests.contracts.test_ticket_backends import payload as incident_payload
 
 pytestmark = pytest.mark.unit
-HARNESSES = {"servicenow": servicenow_harness}
+HARNESSES = {"servicenow": servicenow_harness, "glpi": glpi_harness}
 
 
 @pytest.fixture(scope="module", params=sorted(HARNESSES))
