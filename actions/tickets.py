@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from actions.known_errors import LINKER, known_errors, matching_known_error
 from actions.outage import group_outage
 from actions.protocol import ActionContext, SimpleAction, Slot, SlotKind
 from bot.kernel.domain import Button, Link, Reply, payload
@@ -18,6 +19,7 @@ from bot.kernel.messages import (
     status_name,
     waiting_for,
 )
+from bot.kernel.problems import Problem, known_error_slug
 from bot.kernel.ticket_models import NewTicket, Ticket
 from bot.kernel.tickets import CATEGORY_BY_INTENT, OPEN_STATUSES, InvalidTransition
 from knowledge_index.documents import EntryType
@@ -103,6 +105,33 @@ class CreateTicket(SimpleAction):
         language, description = context.language, context.slots["description"]
         state = context.conversation.state
         replies: list[Reply] = []
+        known = await matching_known_error(context, description)
+        context.slots.pop("problem", None)
+        if known is not None:
+            problem = known[0]
+            context.slots["problem"] = problem.reference
+            slug = known_error_slug(problem.reference)
+            state.offered_articles = [*state.offered_articles, slug][-10:]
+            replies.append(
+                Reply(
+                    text=t(
+                        'This is a known problem: "{title}". While it is being fixed, this '
+                        "should get you going:\n{workaround}\nIf it doesn't, confirm and your "
+                        "ticket will be linked to the problem.",
+                        language,
+                        title=problem.title,
+                        workaround=problem.workaround(language),
+                    ),
+                    links=[
+                        Link(
+                            title=t(
+                                "Known problem {reference}", language, reference=problem.reference
+                            ),
+                            url=f"/kb/{_entry_language(problem, language)}/{slug}",
+                        )
+                    ],
+                )
+            )
         hits = await context.knowledge.search(
             SearchQuery(
                 description,
@@ -114,7 +143,9 @@ class CreateTicket(SimpleAction):
         fresh = [
             h
             for h in hits
-            if h.score >= REVIEW_ARTICLE_SCORE and h.entry.id not in state.offered_articles
+            if h.score >= REVIEW_ARTICLE_SCORE
+            and h.entry.id not in state.offered_articles
+            and h.entry.group not in state.offered_articles
         ]
         if fresh:
             state.offered_articles = [*state.offered_articles, *(h.entry.id for h in fresh)][-10:]
@@ -195,9 +226,13 @@ class CreateTicket(SimpleAction):
                     "transcript": transcript_excerpt(context),
                     "articles_offered": conversation.state.offered_articles,
                     "intent": conversation.state.last_intent,
+                    **({"known_error": slots["problem"]} if slots.get("problem") else {}),
                 },
             )
         )
+        desk = known_errors(context)
+        if slots.get("problem") and desk is not None:
+            await desk.link(slots["problem"], ticket.reference, actor=LINKER)
         replies = [
             Reply(
                 text=t(
@@ -225,6 +260,13 @@ class CreateTicket(SimpleAction):
                 )
             )
         return replies
+
+
+def _entry_language(problem: Problem, language: str) -> str:
+    """The language the known error's entry exists in: the user's when it has a workaround."""
+    if language == "fr":
+        return "fr" if problem.workaround_fr else "en"
+    return "en" if problem.workaround_en else "fr"
 
 
 class TicketStatus(SimpleAction):

@@ -15,6 +15,7 @@ from bot.events import EventBus
 from bot.kernel.directory import Directory
 from bot.kernel.registry import Registry
 from bot.observability.observer import NO_OBSERVER, Observer
+from bot.problems.service import ProblemService
 from bot.scale.setup import Scale
 from bot.self_service.service import DirectorySelfService
 from bot.settings import Settings
@@ -78,6 +79,8 @@ class Services:
     scale: Scale = field(default_factory=Scale)
     # What the core reports for /metrics (bot/observability); does nothing when metrics are off.
     observer: Observer = NO_OBSERVER
+    # Problem records and their known errors (bot/problems).
+    problems: ProblemService | None = None
 
     @property
     def chat_links(self) -> ChatLinks:

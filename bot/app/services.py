@@ -9,7 +9,7 @@ import anyio
 
 from actions.protocol import Similarity
 from actions.registry import default_actions
-from bot.app.sources import synced_entries
+from bot.app.sources import stored_sources, synced_entries
 from bot.auth.readers import Readers
 from bot.auth.roles import Role
 from bot.auth.store import AuthStore
@@ -20,12 +20,16 @@ from bot.events import open_bus
 from bot.insights.notices import NoticeAnswers, outage_notice
 from bot.kernel.directory import Directory
 from bot.kernel.errors import GuichetError
+from bot.kernel.problems import ProblemBackend
 from bot.kernel.ticket_models import Ticket
 from bot.observability.metrics import PrometheusObserver
 from bot.observability.observer import NO_OBSERVER, Observer
 from bot.observability.suggestions import ObservedSuggestions
 from bot.privacy.log_filter import install_log_redaction
 from bot.privacy.redact import Redactor
+from bot.problems.known_errors import KnownErrorPublisher
+from bot.problems.service import ProblemService
+from bot.problems.sync import ProblemSyncWorker
 from bot.scale.setup import open_scale
 from bot.self_service.codes import OneTimeCodes
 from bot.self_service.digests import Digests
@@ -35,7 +39,9 @@ from bot.services import Components, Services
 from bot.settings import Environment, Settings
 from bot.storage.conversations import ConversationStore
 from bot.storage.database import Database
+from bot.storage.knowledge_sources import KnowledgeSourceStore
 from bot.storage.notices import NoticeStore
+from bot.storage.problems import ProblemStore
 from bot.storage.search_feedback import FeedbackStore
 from bot.storage.tickets import TicketStore
 from bot.tickets.approvals import ApprovalService
@@ -49,8 +55,14 @@ from bot.tickets.survey import SatisfactionSurveys
 from bot.tickets.sync import SyncWorker
 from connectors.delivery.registry import build_senders
 from connectors.directory.registry import build_directory
-from connectors.itsm.registry import BackendContext, build_backend, build_calendar
+from connectors.itsm.registry import (
+    PROBLEM_BACKENDS,
+    BackendContext,
+    build_backend,
+    build_calendar,
+)
 from knowledge_index.abstention import AbstentionModel, Sureness
+from knowledge_index.documents import Entry
 from knowledge_index.embedders import Embedder, load_embedder
 from knowledge_index.feedback import FeedbackKnowledgeBase
 from knowledge_index.service import open_knowledge_base
@@ -80,6 +92,30 @@ def outage_notice_publisher(notices: NoticeStore) -> Callable[[Ticket], Awaitabl
         await notices.publish(outage_notice(parent))
 
     return publish
+
+
+def open_problems(
+    settings: Settings, database: Database, tickets: TicketService, components: Components
+) -> ProblemService:
+    """Problem records; a published workaround is written into the knowledge-base folder and
+    the index kept with the enabled sources' documents (and announced to other processes)."""
+
+    async def synced() -> list[Entry]:
+        return await KnowledgeSourceStore(database).entries(stored_sources(settings))
+
+    async def announce() -> None:
+        if settings.redis_url:
+            from bot.scale.index_versions import announce_version
+
+            await anyio.to_thread.run_sync(announce_version, settings.redis_url, settings.index_dir)
+
+    return ProblemService(
+        ProblemStore(database),
+        tickets,
+        KnownErrorPublisher(components.knowledge, synced=synced, announce=announce),
+        problem_backends=[b for b in settings.tickets.sync_backends if b in PROBLEM_BACKENDS],
+        redactor=tickets.redactor,
+    )
 
 
 def open_self_service(
@@ -178,6 +214,7 @@ async def open_services(settings: Settings, components: Components | None = None
     tickets.observers += [ParentResolution(tickets, notifier), surveys]
     notices.listeners.append(incidents.listen)
     scale = open_scale(settings)
+    problems = open_problems(settings, database, tickets, components)
     approvals = ApprovalService(
         tickets=tickets,
         notifier=notifier,
@@ -208,6 +245,8 @@ async def open_services(settings: Settings, components: Components | None = None
             "default_language": settings.default_language,
             # A catalog order waiting for approval: find its approver and tell them.
             "request_approval": approvals.request,
+            # Published known errors: offered to matching incidents, which are linked to them.
+            "known_errors": problems,
             **(
                 {"publish_notice": outage_notice_publisher(notices)}
                 if settings.insights.auto_publish_outages
@@ -260,6 +299,7 @@ async def open_services(settings: Settings, components: Components | None = None
         incidents=incidents,
         subscriptions=NoticeSubscriptions(database, notices),
         surveys=surveys,
+        problems=problems,
     )
 
 
@@ -298,3 +338,22 @@ def sync_worker(services: Services) -> SyncWorker | None:
     )
     worker.maintenance = maintenance_rounds(services)
     return worker
+
+
+def problem_sync_worker(services: Services) -> ProblemSyncWorker | None:
+    """The worker copying problems to the synced ITSM tools that have problem records."""
+    problems = services.problems
+    if problems is None or not problems.problem_backends:
+        return None
+    context = BackendContext(itsm=services.settings.itsm)
+    backends: dict[str, ProblemBackend] = {}
+    for name in problems.problem_backends:
+        backend = build_backend(name, context)
+        assert isinstance(backend, ProblemBackend), name
+        backends[name] = backend
+    return ProblemSyncWorker(
+        problems.store,
+        backends,
+        redactor=services.tickets.redactor,
+        lease=timedelta(seconds=services.settings.tickets.sync_lease_seconds),
+    )

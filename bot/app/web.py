@@ -19,7 +19,7 @@ from bot.api.errors import ERROR_RESPONSES, install_error_handlers
 from bot.api.rate_limit import rate_limit
 from bot.api.security_headers import SecurityHeaders
 from bot.app.channels import channel_plugins
-from bot.app.services import open_services, sync_worker
+from bot.app.services import open_services, problem_sync_worker, sync_worker
 from bot.app.sources import source_scheduler
 from bot.auth.token_cache import follow as follow_revocations
 from bot.channels.runtime import mount_channels, running_channels
@@ -58,6 +58,13 @@ def create_app(
         task = (
             asyncio.create_task(worker.run(stop, settings.tickets.sync_interval_seconds))
             if worker
+            else None
+        )
+        # Problems copied to the ITSM tools that have problem records, beside the tickets.
+        problem_worker = problem_sync_worker(opened) if settings.tickets.run_sync_worker else None
+        problem_task = (
+            asyncio.create_task(problem_worker.run(stop, settings.tickets.sync_interval_seconds))
+            if problem_worker
             else None
         )
         watcher = IndexWatcher(
@@ -99,6 +106,10 @@ def create_app(
             await app.state.rate_limits.aclose()
             if task is not None:
                 await task
+            if problem_task is not None:
+                await problem_task
+            if problem_worker is not None:
+                await problem_worker.aclose()
             if worker is not None:
                 await worker.aclose()
             if services is None:

@@ -17,6 +17,7 @@ from bot.console.pages import ConsoleLanguage, render
 from bot.insights import charts
 from bot.insights.kpis import Count
 from bot.insights.period import parse_period
+from bot.insights.problem_kpis import problem_kpis
 from bot.kernel.domain import utcnow
 from bot.kernel.errors import InvalidRequest
 from bot.kernel.i18n import t
@@ -67,6 +68,7 @@ async def kpis_page(
         start=query["from"],
         end=query["to"],
         csv_url=f"/api/v1/kpis.csv?{urlencode(query)}",
+        problem_kpis=await problem_kpis(insights.services.database, period),
         daily=charts.daily(figures.daily, figures.changes, language=language),
         legend=charts.legend(language),
         bars={

@@ -529,3 +529,89 @@ class ResetLinkRow(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
+
+
+class ProblemRow(Base):
+    """A problem record: the cause behind incidents, its workaround (migration 0013_problems)."""
+
+    __tablename__ = "problems"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(RedactedString(200))
+    description: Mapped[str] = mapped_column(RedactedText)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    root_cause: Mapped[str] = mapped_column(RedactedText)
+    workaround_en: Mapped[str] = mapped_column(RedactedText)
+    workaround_fr: Mapped[str] = mapped_column(RedactedText)
+    origin: Mapped[str | None] = mapped_column(String(64))
+    published: Mapped[bool]
+    created_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ProblemIncidentRow(Base):
+    """An incident linked to a problem."""
+
+    __tablename__ = "problem_incidents"
+    __table_args__ = (
+        Index("ix_problem_incidents_pair", "problem_id", "ticket_reference", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"))
+    ticket_reference: Mapped[str] = mapped_column(String(32), index=True)
+    linked_by: Mapped[str] = mapped_column(String(255))
+    linked_at: Mapped[datetime]
+
+
+class ProblemEventRow(Base):
+    """The history of a problem: who changed what, when."""
+
+    __tablename__ = "problem_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    problem_id: Mapped[int] = mapped_column(
+        ForeignKey("problems.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]]
+
+
+class ProblemSyncRow(Base):
+    """A problem's upstream id in one ITSM tool."""
+
+    __tablename__ = "problem_sync"
+    __table_args__ = (
+        Index("ix_problem_sync_backend_problem", "backend", "problem_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"))
+    backend: Mapped[str] = mapped_column(String(64))
+    upstream_id: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime]
+
+
+class ProblemOutboxRow(Base):
+    """A problem change waiting to be delivered to an ITSM tool, like the tickets' outbox."""
+
+    __tablename__ = "problem_outbox"
+    __table_args__ = (Index("ix_problem_outbox_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    problem_id: Mapped[int] = mapped_column(
+        ForeignKey("problems.id", ondelete="CASCADE"), index=True
+    )
+    backend: Mapped[str] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int]
+    next_attempt_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(RedactedText)
+    created_at: Mapped[datetime]

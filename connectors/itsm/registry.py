@@ -33,6 +33,9 @@ class BackendContext:
 
 BackendFactory = Callable[[BackendContext], TicketBackend]
 BACKENDS: Registry[BackendFactory] = Registry("ITSM backend")
+# The backends that also implement `ProblemBackend` (the tool has problem records); Request
+# Tracker and Zammad have none: a problem link reaches them as a comment on the incident.
+PROBLEM_BACKENDS = frozenset({"servicenow", "glpi"})
 
 
 def build_backend(name: str, context: BackendContext) -> TicketBackend:

@@ -30,6 +30,10 @@ class Harness:
     patience: float = 0.5
     # Statuses the tool has no state of its own for, and what they read back as.
     reads_back: dict[Status, Status] = field(default_factory=dict)
+    # For the tools with problem records: a problem's fields as the tool shows them (all its
+    # text, in one string), and the problems an incident is linked to there.
+    problem_text: Callable[[str], str] | None = None
+    linked_problems: Callable[[str], list[str]] | None = None
 
     def backend(
         self, account: Account = "guichet", *, timeout: float = 5.0, url: str | None = None

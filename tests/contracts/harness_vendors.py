@@ -59,6 +59,12 @@ def servicenow_harness() -> Iterator[Harness]:
             agent="ITIL Agent",
             missing_id=uuid.uuid4().hex,
             reads_back={"assigned": "in_progress", "reopened": "in_progress"},
+            problem_text=lambda sys_id: " ".join(
+                f"{k}={v}" for k, v in (instance.find("problem", sys_id) or {}).items()
+            ),
+            linked_problems=lambda sys_id: [
+                p for p in [(instance.find("incident", sys_id) or {}).get("problem_id")] if p
+            ],
         )
     finally:
         server.stop()
@@ -116,6 +122,17 @@ def glpi_harness() -> Iterator[Harness]:
     async def assign(upstream_id: str) -> None:
         glpi.assign(upstream_id, 8)
 
+    def glpi_problem_text(problem_id: str) -> str:
+        found = glpi.problems.get(int(problem_id)) if problem_id.isdigit() else None
+        return " ".join(f"{k}={v}" for k, v in (found or {}).items())
+
+    def glpi_linked(ticket_id: str) -> list[str]:
+        return [
+            str(link["problems_id"])
+            for link in glpi.problem_tickets.values()
+            if str(link["tickets_id"]) == ticket_id
+        ]
+
     try:
         yield Harness(
             name="glpi",
@@ -131,6 +148,8 @@ def glpi_harness() -> Iterator[Harness]:
                 "rejected": "closed",
                 "reopened": "in_progress",
             },
+            problem_text=glpi_problem_text,
+            linked_problems=glpi_linked,
         )
     finally:
         server.stop()

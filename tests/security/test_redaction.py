@@ -70,6 +70,11 @@ VERBATIM = {
     "knowledge_documents": {"source", "document_id", "content_hash", "entry"},
     "one_time_codes": {"user_email", "destination", "digest"},
     "reset_links": {"token_digest", "user_email", "language"},
+    "problems": {"reference", "status", "origin", "created_by"},
+    "problem_incidents": {"ticket_reference", "linked_by"},
+    "problem_events": {"actor", "kind"},
+    "problem_sync": {"backend", "upstream_id"},
+    "problem_outbox": {"backend", "operation", "state"},
 }  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from bot.kernel.itsm import (
     UpstreamNotFound,
     UpstreamTicket,
 )
+from bot.kernel.problems import ProblemPayload
 from bot.kernel.tickets import Status
 from bot.settings.itsm import GlpiSettings, require
 from connectors.itsm.common import as_utc, comment_text, plain_text
@@ -33,6 +34,12 @@ def _ticket(upstream_id: str) -> str:
     if not upstream_id.isdigit():
         raise UpstreamNotFound(backend="glpi", problem=f"{upstream_id!r} is not a ticket id")
     return f"Ticket/{upstream_id}"
+
+
+def _problem(upstream_id: str) -> str:
+    if not upstream_id.isdigit():
+        raise UpstreamNotFound(backend="glpi", problem=f"{upstream_id!r} is not a problem id")
+    return f"Problem/{upstream_id}"
 
 
 class GlpiBackend:
@@ -200,6 +207,48 @@ class GlpiBackend:
                 )
             )
         return changes
+
+    # -- problems (`Problem`, linked to tickets through `Problem_Ticket`) ----------------------
+
+    async def create_problem(self, payload: ProblemPayload) -> str:
+        # A problem has no external id in GLPI: its name starts with Guichet's reference.
+        tag = translate.problem_tag(payload.reference)
+        found = await self._call("GET", "Problem", params={"searchText[name]": tag, "range": "0-9"})
+        existing = [p for p in found or [] if str(p.get("name", "")).startswith(tag)]
+        if existing:
+            return str(min(int(p["id"]) for p in existing))
+        created = await self._call(
+            "POST", "Problem", json_body={"input": translate.problem_input(payload)}
+        )
+        return str(created["id"])
+
+    async def update_problem(self, upstream_id: str, payload: ProblemPayload) -> None:
+        answer = await self._call(
+            "PUT", _problem(upstream_id), json_body={"input": translate.problem_input(payload)}
+        )
+        for result in answer if isinstance(answer, list) else [answer]:
+            if isinstance(result, dict) and result.get(upstream_id) is False:
+                await self._call("GET", _problem(upstream_id))  # UpstreamNotFound if gone
+                raise BackendRejected(backend=self.name, problem=str(result.get("message")))
+
+    async def _links(self, problem_id: str) -> list[dict[str, Any]]:
+        return list(await self._call("GET", f"{_problem(problem_id)}/Problem_Ticket") or [])
+
+    async def link_incident(self, problem_id: str, incident_id: str) -> None:
+        ticket = int(_ticket(incident_id).split("/")[1])
+        if any(int(link["tickets_id"]) == ticket for link in await self._links(problem_id)):
+            return
+        await self._call(
+            "POST",
+            "Problem_Ticket",
+            json_body={"input": {"problems_id": int(problem_id), "tickets_id": ticket}},
+        )
+
+    async def unlink_incident(self, problem_id: str, incident_id: str) -> None:
+        ticket = int(_ticket(incident_id).split("/")[1])
+        for link in await self._links(problem_id):
+            if int(link["tickets_id"]) == ticket:
+                await self._call("DELETE", f"Problem_Ticket/{int(link['id'])}")
 
     async def aclose(self) -> None:
         try:

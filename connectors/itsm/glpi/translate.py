@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.kernel.itsm import TicketPayload, UpstreamTicket
+from bot.kernel.problems import ProblemPayload, ProblemStatus
 from bot.kernel.tickets import Impact, Status, Urgency
 
 TO_STATUS: dict[Status, int] = {
@@ -94,3 +95,33 @@ def to_ticket(item: dict[str, Any], zone: ZoneInfo) -> UpstreamTicket:
         assignee=None,  # technicians are Ticket_User links, not a field of the ticket
         updated_at=glpi_datetime(str(item["date_mod"]), zone),
     )
+
+
+# GLPI's problem statuses: 1 New, 2 Processing (assigned), 3 Processing (planned), 4 Pending,
+# 5 Solved, 6 Closed, 7 Accepted, 8 Under observation. A known error is "Accepted": the
+# problem is acknowledged and has a workaround. GLPI has no workaround field: it is written
+# into the content, under its own heading.
+PROBLEM_STATUS: dict[ProblemStatus, int] = {
+    "new": 1,
+    "under_investigation": 2,
+    "known_error": 7,
+    "resolved": 5,
+    "closed": 6,
+}
+
+
+def problem_tag(reference: str) -> str:
+    return f"[{reference}]"
+
+
+def problem_input(payload: ProblemPayload) -> dict[str, object]:
+    content = payload.description
+    if payload.workaround:
+        content += f"\n\nWorkaround:\n{payload.workaround}"
+    return {
+        "name": f"{problem_tag(payload.reference)} {payload.title}"[:255],
+        "content": content,
+        "status": PROBLEM_STATUS[payload.status],
+        "causecontent": payload.root_cause,
+        "symptomcontent": payload.description,
+    }

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from bot.kernel.itsm import TicketPayload, UpstreamChange, UpstreamNotFound, UpstreamTicket
+from bot.kernel.problems import ProblemPayload
 from bot.kernel.tickets import Status
 from bot.settings.itsm import ServiceNowSettings, require
 from connectors.itsm.common import as_utc, comment_text
@@ -20,6 +21,7 @@ from connectors.itsm.http import HttpApi
 from connectors.itsm.servicenow import translate
 
 INCIDENTS = "api/now/table/incident"
+PROBLEMS = "api/now/table/problem"
 PAGE_SIZE = 100
 # Encoded queries read dates in the API user's timezone: ask for a day more, keep what is after.
 TIMEZONE_MARGIN = timedelta(days=1)
@@ -32,6 +34,10 @@ def _incident(sys_id: str) -> str:
             backend=ServiceNowBackend.name, problem=f"{sys_id!r} is not a sys_id"
         )
     return f"{INCIDENTS}/{sys_id}"
+
+
+def _problem(sys_id: str) -> str:
+    return _incident(sys_id).replace(INCIDENTS, PROBLEMS)
 
 
 class ServiceNowBackend:
@@ -185,6 +191,43 @@ class ServiceNowBackend:
             )
             self._user_names[sys_id] = str(found["result"].get("name") or sys_id)
         return self._user_names[sys_id]
+
+    # -- problems (the `problem` table; an incident points at its problem with `problem_id`) ---
+
+    async def create_problem(self, payload: ProblemPayload) -> str:
+        existing = await self._api.json(
+            "GET",
+            PROBLEMS,
+            params={
+                "sysparm_query": f"correlation_id={payload.reference}^ORDERBYsys_created_on",
+                "sysparm_fields": "sys_id",
+                "sysparm_limit": 1,
+            },
+        )
+        if existing.get("result"):
+            return str(existing["result"][0]["sys_id"])
+        created = await self._api.json(
+            "POST", PROBLEMS, json_body=translate.problem_body(payload, creating=True)
+        )
+        return str(created["result"]["sys_id"])
+
+    async def update_problem(self, upstream_id: str, payload: ProblemPayload) -> None:
+        await self._api.json(
+            "PATCH", _problem(upstream_id), json_body=translate.problem_body(payload)
+        )
+
+    async def link_incident(self, problem_id: str, incident_id: str) -> None:
+        await self._api.json("PATCH", _incident(incident_id), json_body={"problem_id": problem_id})
+
+    async def unlink_incident(self, problem_id: str, incident_id: str) -> None:
+        found = await self._api.json(
+            "GET", _incident(incident_id), params={"sysparm_fields": "problem_id"}
+        )
+        linked = found["result"].get("problem_id")
+        if isinstance(linked, dict):
+            linked = linked.get("value")
+        if linked == problem_id:  # linked to another problem since: leave it
+            await self._api.json("PATCH", _incident(incident_id), json_body={"problem_id": ""})
 
     async def aclose(self) -> None:
         await self._api.aclose()

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.kernel.itsm import TicketPayload, UpstreamTicket
+from bot.kernel.problems import ProblemPayload, ProblemStatus
 from bot.kernel.tickets import Impact, Status, Urgency
 
 AWAITING_CALLER = "1"
@@ -34,6 +35,15 @@ FROM_STATE: dict[str, Status] = {
     "6": "resolved",
     "7": "closed",
     "8": "rejected",
+}
+# The problem state model (Madrid and later): 101 New, 102 Assess, 103 Root Cause Analysis,
+# 104 Fix in Progress, 106 Resolved, 107 Closed; a known error is the `known_error` flag.
+PROBLEM_STATE: dict[ProblemStatus, str] = {
+    "new": "101",
+    "under_investigation": "103",
+    "known_error": "104",
+    "resolved": "106",
+    "closed": "107",
 }
 IMPACT: dict[Impact, str] = {"person": "3", "team": "2", "organisation": "1"}
 URGENCY: dict[Urgency, str] = {"low": "3", "high": "2", "critical": "1"}
@@ -116,3 +126,18 @@ def to_ticket(record: dict[str, Any]) -> UpstreamTicket:
         assignee=_display(record.get("assigned_to")) or None,
         updated_at=sn_datetime(_value(record["sys_updated_on"])),
     )
+
+
+def problem_body(payload: ProblemPayload, *, creating: bool = False) -> dict[str, str]:
+    """A `problem` record's fields; `correlation_id` (Guichet's reference) on creation."""
+    body = {
+        "short_description": payload.title[:160],
+        "description": payload.description,
+        "state": PROBLEM_STATE[payload.status],
+        "cause_notes": payload.root_cause,
+        "workaround": payload.workaround,
+        "known_error": "true" if payload.status == "known_error" else "false",
+    }
+    if creating:
+        body |= {"correlation_id": payload.reference, "correlation_display": "Guichet"}
+    return body

@@ -61,6 +61,8 @@ class Glpi:
         self.categories: dict[int, str] = {}
         self.changes: dict[int, dict[str, Any]] = {}
         self.change_tasks: list[dict[str, Any]] = []
+        self.problems: dict[int, dict[str, Any]] = {}
+        self.problem_tickets: dict[int, dict[str, Any]] = {}
 
     def add_change(
         self, name: str, begin: datetime, end: datetime, *, category: str, status: int = 7
@@ -302,6 +304,8 @@ def glpi_app(faults: Faults) -> tuple[ASGIApp, Glpi]:
             if not parts[1].isdigit() or int(parts[1]) not in glpi.changes:
                 return fail(404, "ERROR_ITEM_NOT_FOUND", "Item not found")
             return JSONResponse([t for t in glpi.change_tasks if t["changes_id"] == int(parts[1])])
+        if parts[0] in ("Problem", "Problem_Ticket"):
+            return await problems(request, parts)
         if parts[0] == "Ticket" and len(parts) >= 2:
             ticket = glpi.tickets.get(int(parts[1])) if parts[1].isdigit() else None
             if ticket is None and request.method == "PUT":
@@ -353,6 +357,55 @@ def glpi_app(faults: Faults) -> tuple[ASGIApp, Glpi]:
         if len(parts) == 2:
             return JSONResponse(item if expand else {**item, "knowbaseitemcategories_id": 3})
         return JSONResponse(glpi.knowbase_sub_items(item["id"], parts[2], expand))
+
+    async def problems(request: Request, parts: list[str]) -> Response:
+        """Problem (name, content, status, causecontent, symptomcontent) and Problem_Ticket."""
+        params = request.query_params
+        if parts == ["Problem"] and request.method == "GET":
+            wanted = params.get("searchText[name]", "")
+            return JSONResponse([p for p in glpi.problems.values() if wanted in p["name"]])
+        if parts == ["Problem"] and request.method == "POST":
+            fields = (await request.json())["input"]
+            problem_id = len(glpi.problems) + 1
+            glpi.problems[problem_id] = {
+                "id": problem_id, "entities_id": 0, "status": 1, "content": "",
+                "causecontent": "", "symptomcontent": "", "impactcontent": "",
+                **fields, "date_creation": _now(), "date_mod": _now(),
+            }  # fmt: skip
+            return JSONResponse({"id": problem_id, "message": ""}, 201)
+        if parts == ["Problem_Ticket"] and request.method == "POST":
+            fields = (await request.json())["input"]
+            problem = glpi.problems.get(int(fields["problems_id"]))
+            ticket = glpi.tickets.get(int(fields["tickets_id"]))
+            if problem is None or ticket is None:
+                return fail(
+                    400, "ERROR_GLPI_ADD", "You don't have permission to perform this action."
+                )
+            link_id = max(glpi.problem_tickets, default=0) + 1
+            glpi.problem_tickets[link_id] = {
+                "id": link_id,
+                "problems_id": problem["id"],
+                "tickets_id": ticket["id"],
+            }
+            return JSONResponse({"id": link_id, "message": ""}, 201)
+        if parts[0] == "Problem_Ticket" and len(parts) == 2 and request.method == "DELETE":
+            if glpi.problem_tickets.pop(int(parts[1]), None) is None:
+                return fail(404, "ERROR_ITEM_NOT_FOUND", "Item not found")
+            return JSONResponse([{parts[1]: True, "message": ""}])
+        problem = glpi.problems.get(int(parts[1])) if parts[1:] and parts[1].isdigit() else None
+        if problem is None and request.method == "PUT":
+            return JSONResponse([{parts[1]: False, "message": "Item not found"}])
+        if problem is None:
+            return fail(404, "ERROR_ITEM_NOT_FOUND", "Item not found")
+        if request.method == "PUT":
+            problem.update((await request.json())["input"])
+            problem["date_mod"] = _now()
+            return JSONResponse([{str(problem["id"]): True, "message": ""}])
+        if len(parts) == 3 and parts[2] == "Problem_Ticket":
+            return JSONResponse(
+                [k for k in glpi.problem_tickets.values() if k["problems_id"] == problem["id"]]
+            )
+        return JSONResponse(problem)
 
     def sub_items(ticket: dict[str, Any], kind: str, expand: str | None) -> list[dict[str, Any]]:
         if kind == "Log":

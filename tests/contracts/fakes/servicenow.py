@@ -1,5 +1,6 @@
-"""A local ServiceNow instance for the tests: the Table API on incident, sys_user, sys_audit,
-sys_journal_field, and change_request (with the cmdb_ci its changes affect), with its
+"""A local ServiceNow instance for the tests: the Table API on incident, problem (state 101-107,
+`known_error`, `cause_notes`, `workaround`; incidents point at it with `problem_id`), sys_user,
+sys_audit, sys_journal_field, and change_request (with the cmdb_ci its changes affect), with its
 documented JSON (`{"result": ...}`, errors as `{"error": {"message", "detail"}, "status":
 "failure"}`), basic auth, encoded queries
 (`field=value^field>value^fieldINa,b^ORDERBYfield`), and the default priority lookup.
@@ -105,6 +106,7 @@ class Instance:
         self.lock = threading.Lock()
         self.tables: dict[str, list[dict[str, Any]]] = {
             "incident": [],
+            "problem": [],
             "sys_audit": [],
             "sys_journal_field": [],
             "sys_user": [{"sys_id": uuid.uuid4().hex, **user} for user in USERS],
@@ -181,6 +183,30 @@ class Instance:
         if comments:
             self._journal(record, str(comments), user, now)
         return record
+
+    def insert_problem(self, fields: dict[str, Any], user: str) -> dict[str, Any]:
+        self.counter += 1
+        now = _now()
+        record = {
+            "sys_id": uuid.uuid4().hex,
+            "number": f"PRB{self.counter:07d}",
+            "state": "101",
+            "known_error": "false",
+            "cause_notes": "",
+            "workaround": "",
+            "correlation_id": "",
+            "sys_created_on": now,
+            "sys_created_by": user,
+            "sys_updated_on": now,
+            "sys_updated_by": user,
+        }
+        record.update({k: str(v) for k, v in fields.items()})
+        self.tables["problem"].append(record)
+        return record
+
+    def update_problem(self, record: dict[str, Any], fields: dict[str, Any], user: str) -> None:
+        record.update({k: str(v) for k, v in fields.items()})
+        record["sys_updated_on"], record["sys_updated_by"] = _now(), user
 
     def update_incident(self, record: dict[str, Any], fields: dict[str, Any], user: str) -> None:
         now = _now()
@@ -324,10 +350,11 @@ def servicenow_app(faults: Faults) -> tuple[ASGIApp, Instance]:
                 if name in KNOWLEDGE_TABLES:
                     created = instance.insert(name, body, user)
                     return JSONResponse({"result": _shape(instance, created, request)}, 201)
-                if name != "incident":
+                if name not in ("incident", "problem"):
                     return JSONResponse(error("Operation Failed", "not in this fake"), 403)
-                created = instance.insert_incident(body, user)
-                location = f"{request.base_url}api/now/table/incident/{created['sys_id']}"
+                insert = instance.insert_incident if name == "incident" else instance.insert_problem
+                created = insert(body, user)
+                location = f"{request.base_url}api/now/table/{name}/{created['sys_id']}"
                 return JSONResponse(
                     {"result": _shape(instance, created, request)}, 201, {"location": location}
                 )
@@ -349,6 +376,8 @@ def servicenow_app(faults: Faults) -> tuple[ASGIApp, Instance]:
                 )
             if request.method in ("PATCH", "PUT") and name in KNOWLEDGE_TABLES:
                 instance.update(name, sys_id, body)
+            elif request.method in ("PATCH", "PUT") and name == "problem":
+                instance.update_problem(record, body, user)
             elif request.method in ("PATCH", "PUT"):
                 instance.update_incident(record, body, user)
             return JSONResponse({"result": _shape(instance, record, request)})

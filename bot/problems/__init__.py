@@ -1,0 +1,1 @@
+"""Problem management: problem records, known errors in the index, their ITSM sync."""
