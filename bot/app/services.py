@@ -48,7 +48,6 @@ from bot.tickets.approvals import ApprovalService
 from bot.tickets.incidents import IncidentBroadcaster, NoticeSubscriptions, ParentResolution
 from bot.tickets.maintenance import Announcer, CalendarSync, MaintenanceRounds
 from bot.tickets.notify import TicketNotifier
-from bot.tickets.person_reach import PersonReach
 from bot.tickets.reach import Reach
 from bot.tickets.service import TicketService
 from bot.tickets.survey import SatisfactionSurveys
@@ -313,7 +312,7 @@ def maintenance_rounds(services: Services) -> MaintenanceRounds:
         services.database,
         services.notices,
         services.directory,
-        PersonReach(services.notifier),
+        services.reach,
         settings.changes,
         default_language=settings.default_language,
         default_zone=settings.default_timezone,

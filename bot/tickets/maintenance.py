@@ -31,7 +31,7 @@ from bot.settings.changes import ChangeSettings
 from bot.storage.database import Database
 from bot.storage.notices import NoticeStore
 from bot.storage.tables import ChangeRow, ConversationRow, MaintenanceAnnouncementRow, TicketRow
-from bot.tickets.person_reach import PersonReach
+from bot.tickets.reach import Reach
 
 log = logging.getLogger("guichet.maintenance")
 KEEP_PAST = timedelta(days=90)  # changes read this far back, for their pages
@@ -155,7 +155,7 @@ class Announcer:
         database: Database,
         notices: NoticeStore,
         directory: Directory,
-        reach: PersonReach,
+        reach: Reach,
         settings: ChangeSettings,
         *,
         default_language: Language,

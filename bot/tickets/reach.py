@@ -18,6 +18,8 @@ from bot.kernel.language import Language
 from bot.storage.database import Database
 from bot.storage.tables import ChannelAddressRow, ConversationRow, NotificationRow
 
+FALLBACK_CHANNEL = "web"
+
 
 class Reach:
     def __init__(self, database: Database, *, default_language: Language = "en") -> None:
@@ -60,6 +62,14 @@ class Reach:
                 delivered_at=None,
             )
         )
+
+    async def send(self, email: str, replies: list[Reply]) -> None:
+        """Queue `replies` for one person in a transaction of its own and deliver them soon:
+        on the channel they used last, the web widget when none is known."""
+        channel = await self.last_channel(email) or FALLBACK_CHANNEL
+        async with self._sessions.begin() as session:
+            self.queue(session, email=email, channel=channel, replies=replies)
+        self.wake()
 
     def wake(self) -> None:
         if self.on_queued is not None:

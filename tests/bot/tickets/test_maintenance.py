@@ -20,7 +20,6 @@ from bot.settings.changes import ChangeSettings
 from bot.settings.itsm import ServiceNowSettings
 from bot.storage.tables import NotificationRow
 from bot.tickets.maintenance import Announcer, CalendarSync
-from bot.tickets.person_reach import PersonReach
 from connectors.itsm.servicenow.changes import ServiceNowChangeCalendar
 from tests.contracts.fakes.faults import Faults
 from tests.contracts.fakes.server import LocalServer
@@ -150,7 +149,7 @@ async def test_an_announcement_reaches_each_affected_user_once(services: Service
         services.database,
         services.notices,
         services.directory,
-        PersonReach(services.notifier),
+        services.reach,
         ChangeSettings(announce_hours=24),
         default_language="en",
         default_zone="Europe/Paris",
@@ -172,7 +171,7 @@ async def test_an_announcement_reaches_each_affected_user_once(services: Service
         services.database,
         services.notices,
         services.directory,
-        PersonReach(services.notifier),
+        services.reach,
         ChangeSettings(service_groups={"vpn": "service-desk"}),
         default_language="en",
         default_zone="Europe/Paris",
