@@ -38,13 +38,13 @@ def slack_user(user: str) -> dict[str, str]:
 
 async def code_sent(services: Services, email: str, language: str) -> str:
     """The password-reset flow's first message, as Guichet words it in `language`."""
-    account = await services.identity.lookup(email)
-    assert account is not None
+    person = await services.directory.lookup(email)
+    assert person is not None
     return t(
         "To check it's you, I've sent a 6-digit code to {second_factor}. Type "
         "it here. I will never ask for your password.",
         language,
-        second_factor=account.second_factor,
+        second_factor=person.destinations[0].masked(),  # the first way codes go
     )
 
 
