@@ -24,6 +24,7 @@ from bot.kernel.formats import is_zone
 from bot.kernel.language import Language
 from bot.kernel.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
 from bot.kernel.tickets import DEFAULT_MATRIX, IMPACTS, PRIORITIES, URGENCIES
+from bot.settings.assets import AssetSettings
 from bot.settings.channels import ChannelSettings
 from bot.settings.directory import DirectorySettings
 from bot.settings.insights import InsightsSettings
@@ -203,6 +204,7 @@ class Settings(BaseSettings):
     tickets: TicketSettings = TicketSettings()
     identity_provider: str = "builtin"
     directory: DirectorySettings = DirectorySettings()
+    assets: AssetSettings = AssetSettings()
     # Redis for several processes side by side (locks, live updates, shared rate limits);
     # unset: one process, everything in memory.
     redis_url: str | None = None

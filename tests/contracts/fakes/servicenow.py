@@ -1,7 +1,9 @@
 """A local ServiceNow instance for the tests: the Table API on incident, sys_user, sys_audit and
-sys_journal_field, with its documented JSON (`{"result": ...}`, errors as
-`{"error": {"message", "detail"}, "status": "failure"}`), basic auth, encoded queries
-(`field=value^field>value^fieldINa,b^ORDERBYfield`), and the default priority lookup."""
+sys_journal_field, and the CMDB's alm_hardware, cmdb_ci_computer, alm_license and
+alm_entitlement_user (reference fields shown by their display value), with its documented
+JSON (`{"result": ...}`, errors as `{"error": {"message", "detail"}, "status": "failure"}`),
+basic auth, encoded queries (`field=value^field>value^fieldINa,b^ORDERBYfield`), and the
+default priority lookup."""
 
 from __future__ import annotations
 
@@ -32,6 +34,16 @@ PRIORITY = {  # (impact, urgency) → priority, ServiceNow's default data lookup
     ("3", "1"): "3", ("3", "2"): "4", ("3", "3"): "5",
 }  # fmt: skip
 AUDITED = ("state", "hold_reason", "assigned_to", "impact", "urgency")
+# Reference fields: the table they point to and the field shown as their display value.
+REFERENCES = {
+    "assigned_to": ("sys_user", "name"),
+    "model": ("cmdb_model", "display_name"),
+    "model_category": ("cmdb_model_category", "name"),
+    "ci": ("cmdb_ci_computer", "name"),
+    "cmdb_ci": ("cmdb_ci_computer", "name"),
+    "licensed_by": ("alm_license", "display_name"),
+}
+CHOICES = {"install_status": {"1": "In use", "6": "In stock", "7": "Retired"}}
 CONDITION = re.compile(r"^([a-z_]+?)(IN|!=|>=|<=|>|<|=)(.*)$")
 
 
@@ -87,6 +99,12 @@ class Instance:
             "sys_audit": [],
             "sys_journal_field": [],
             "sys_user": [{"sys_id": uuid.uuid4().hex, **user} for user in USERS],
+            "alm_hardware": [],
+            "cmdb_ci_computer": [],
+            "cmdb_model": [],
+            "cmdb_model_category": [],
+            "alm_license": [],
+            "alm_entitlement_user": [],
         }
         self.counter = 10000
 
@@ -95,6 +113,71 @@ class Instance:
 
     def find(self, table: str, sys_id: str) -> dict[str, Any] | None:
         return next((r for r in self.tables.get(table, []) if r["sys_id"] == sys_id), None)
+
+    def _named(self, table: str, field: str, value: str) -> str:
+        """The sys_id of the record of `table` whose `field` is `value`, created if missing."""
+        found = next((r for r in self.tables[table] if r.get(field) == value), None)
+        if found is None:
+            found = {"sys_id": uuid.uuid4().hex, field: value}
+            self.tables[table].append(found)
+        return str(found["sys_id"])
+
+    def add_hardware(
+        self,
+        user_name: str,
+        *,
+        model: str,
+        category: str,
+        tag: str,
+        serial: str,
+        purchased: str,
+        form_factor: str | None = None,
+    ) -> str:
+        """An asset assigned to the user; a computer also gets its CI. Returns the id an
+        incident's cmdb_ci takes (the CI's), else the asset's."""
+        with self.lock:
+            ci = ""
+            if form_factor is not None:
+                ci = uuid.uuid4().hex
+                self.tables["cmdb_ci_computer"].append(
+                    {"sys_id": ci, "name": tag, "form_factor": form_factor, "serial_number": serial}
+                )
+            asset = uuid.uuid4().hex
+            self.tables["alm_hardware"].append(
+                {
+                    "sys_id": asset,
+                    "asset_tag": tag,
+                    "serial_number": serial,
+                    "display_name": f"{tag} - {model}",
+                    "model": self._named("cmdb_model", "display_name", model),
+                    "model_category": self._named("cmdb_model_category", "name", category),
+                    "purchase_date": purchased,
+                    "assigned": purchased + " 09:00:00",
+                    "install_status": "1",
+                    "assigned_to": self.user(user_name)["sys_id"],
+                    "ci": ci,
+                }
+            )
+            return ci or asset
+
+    def add_entitlement(self, user_name: str, licence: str) -> str:
+        with self.lock:
+            entitlement = uuid.uuid4().hex
+            self.tables["alm_entitlement_user"].append(
+                {
+                    "sys_id": entitlement,
+                    "licensed_by": self._named("alm_license", "display_name", licence),
+                    "assigned_to": self.user(user_name)["sys_id"],
+                    "sys_created_on": _now(),
+                }
+            )
+            return entitlement
+
+    def add_user(self, user_name: str, name: str, email: str) -> None:
+        with self.lock:
+            self.tables["sys_user"].append(
+                {"sys_id": uuid.uuid4().hex, "user_name": user_name, "name": name, "email": email}
+            )
 
     def insert_incident(self, fields: dict[str, Any], user: str) -> dict[str, Any]:
         self.counter += 1
@@ -182,10 +265,11 @@ def _shape(instance: Instance, record: dict[str, Any], request: Request) -> dict
     for key in keys:
         value = str(record.get(key, ""))
         if display_all:
-            display = value
-            if key == "assigned_to" and value:
-                user = instance.find("sys_user", value)
-                display = user["name"] if user else value
+            display = CHOICES.get(key, {}).get(value, value)
+            if key in REFERENCES and value:
+                table, shown = REFERENCES[key]
+                target = instance.find(table, value)
+                display = str(target.get(shown, "")) if target else value
             shaped[key] = {"display_value": display, "value": value}
         else:
             shaped[key] = value
