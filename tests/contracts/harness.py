@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.kernel.assets import AssetLink
 from bot.kernel.itsm import TicketBackend
 from bot.kernel.tickets import Status
 from bot.settings.itsm import ItsmSettings
@@ -30,6 +31,8 @@ class Harness:
     patience: float = 0.5
     # Statuses the tool has no state of its own for, and what they read back as.
     reads_back: dict[Status, Status] = field(default_factory=dict)
+    # Where the tool is also an asset inventory: a device it holds, for a ticket to link.
+    seed_asset: Callable[[], Awaitable[AssetLink]] | None = None
 
     def backend(
         self, account: Account = "guichet", *, timeout: float = 5.0, url: str | None = None

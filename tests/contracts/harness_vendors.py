@@ -14,6 +14,7 @@ from bot.settings.itsm import (
     ServiceNowSettings,
     ZammadSettings,
 )
+from bot.kernel.assets import AssetKind, AssetLink
 from tests.contracts.fakes.faults import Faults
 from tests.contracts.fakes.glpi import APP_TOKEN as GLPI_APP_TOKEN
 from tests.contracts.fakes.glpi import glpi_app
@@ -26,6 +27,7 @@ from tests.contracts.fakes.server import LocalServer
 from tests.contracts.fakes.servicenow import servicenow_app
 from tests.contracts.fakes.zammad import zammad_app
 from tests.contracts.harness import Account, Harness
+from tests.contracts.harness_assets import seed_glpi, seed_servicenow
 
 
 def servicenow_harness() -> Iterator[Harness]:
@@ -49,6 +51,16 @@ def servicenow_harness() -> Iterator[Harness]:
     async def assign(upstream_id: str) -> None:
         instance.assign(upstream_id, "itil.agent")
 
+    async def seed_asset() -> AssetLink:
+        laptop = seed_servicenow(instance).laptop
+        assert laptop is not None
+        return AssetLink(
+            inventory="servicenow",
+            upstream_id=laptop,
+            kind=AssetKind.LAPTOP,
+            label="Latitude 5550, PC-04512",
+        )
+
     try:
         yield Harness(
             name="servicenow",
@@ -59,6 +71,7 @@ def servicenow_harness() -> Iterator[Harness]:
             agent="ITIL Agent",
             missing_id=uuid.uuid4().hex,
             reads_back={"assigned": "in_progress", "reopened": "in_progress"},
+            seed_asset=seed_asset,
         )
     finally:
         server.stop()
@@ -116,6 +129,13 @@ def glpi_harness() -> Iterator[Harness]:
     async def assign(upstream_id: str) -> None:
         glpi.assign(upstream_id, 8)
 
+    async def seed_asset() -> AssetLink:
+        monitor = seed_glpi(glpi).monitor
+        assert monitor is not None
+        return AssetLink(
+            inventory="glpi", upstream_id=monitor, kind=AssetKind.MONITOR, label="P2422H"
+        )
+
     try:
         yield Harness(
             name="glpi",
@@ -131,6 +151,7 @@ def glpi_harness() -> Iterator[Harness]:
                 "rejected": "closed",
                 "reopened": "in_progress",
             },
+            seed_asset=seed_asset,
         )
     finally:
         server.stop()
