@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime, timedelta
 
-from bot.kernel.domain import utcnow
 from bot.kernel.assets import AssetLink
+from bot.kernel.domain import utcnow
 from bot.kernel.itsm import BackendError, TicketBackend, TicketPayload, UpstreamChange
 from bot.kernel.ticket_models import Ticket
 from bot.kernel.tickets import InvalidTransition

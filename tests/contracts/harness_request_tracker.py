@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 import httpx
 from pydantic import SecretStr
 
-from bot.settings.itsm import ItsmSettings, RequestTrackerSettings
 from bot.kernel.assets import AssetKind, AssetLink
+from bot.settings.itsm import ItsmSettings, RequestTrackerSettings
 from tests.contracts.fakes.faults import Faults
 from tests.contracts.fakes.rt_proxy import rt_proxy
 from tests.contracts.fakes.server import LocalServer

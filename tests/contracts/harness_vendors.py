@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from pydantic import SecretStr
 
+from bot.kernel.assets import AssetKind, AssetLink
 from bot.settings.itsm import (
     GlpiSettings,
     ItsmSettings,
@@ -14,7 +15,6 @@ from bot.settings.itsm import (
     ServiceNowSettings,
     ZammadSettings,
 )
-from bot.kernel.assets import AssetKind, AssetLink
 from tests.contracts.fakes.faults import Faults
 from tests.contracts.fakes.glpi import APP_TOKEN as GLPI_APP_TOKEN
 from tests.contracts.fakes.glpi import glpi_app
