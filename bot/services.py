@@ -11,6 +11,7 @@ from bot.channels.protocol import ChatChannel
 from bot.channels.registry import channel_registry
 from bot.dialogue.engine import DialogueEngine
 from bot.events import EventBus
+from bot.kernel.assets import AssetInventory
 from bot.kernel.directory import Directory
 from bot.kernel.registry import Registry
 from bot.scale.setup import Scale
@@ -59,6 +60,8 @@ class Services:
     channels: Registry[ChatChannel] = field(default_factory=channel_registry)
     # Conversation locks and the Redis link shared with the other processes.
     scale: Scale = field(default_factory=Scale)
+    # The employees' devices and licences (GUICHET_ASSETS__BACKEND); None: no inventory.
+    assets: AssetInventory | None = None
 
     @property
     def knowledge(self) -> IndexedKnowledgeBase:
@@ -70,6 +73,8 @@ class Services:
 
     async def close(self) -> None:
         await self.directory.aclose()
+        if self.assets is not None:
+            await self.assets.aclose()
         await self.events.aclose()
         await self.scale.aclose()
         await self.database.close()

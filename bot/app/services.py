@@ -29,6 +29,7 @@ from bot.storage.tickets import TicketStore
 from bot.tickets.notify import TicketNotifier
 from bot.tickets.service import TicketService
 from bot.tickets.sync import SyncWorker
+from connectors.assets.registry import InventoryContext, build_inventory
 from connectors.directory.registry import build_directory
 from connectors.itsm.registry import BackendContext, build_backend
 from knowledge_index.abstention import AbstentionModel, Sureness
@@ -106,6 +107,7 @@ async def open_services(settings: Settings, components: Components | None = None
     knowledge = FeedbackKnowledgeBase(components.knowledge, feedback, sureness=sureness)
     identity = IDENTITY_PROVIDERS.get(settings.identity_provider)()
     directory = build_directory(settings.directory)
+    assets = build_inventory(InventoryContext(settings.assets, settings.itsm))
     conversations = ConversationStore(database, redactor)
     events = open_bus(settings.redis_url)
     auth = AuthStore(
@@ -134,6 +136,9 @@ async def open_services(settings: Settings, components: Components | None = None
             "default_timezone": settings.default_timezone,
             # The organisation's language: a parent incident's title, for the service desk.
             "default_language": settings.default_language,
+            "assets": assets,
+            "replacement_age_years": settings.assets.replacement_age_years,
+            "replacement_item": settings.assets.replacement_item,
             **(
                 {"publish_notice": outage_notice_publisher(notices)}
                 if settings.insights.auto_publish_outages
@@ -168,6 +173,7 @@ async def open_services(settings: Settings, components: Components | None = None
         ),
         auth=auth,
         events=events,
+        assets=assets,
     )
 
 

@@ -16,6 +16,7 @@ from typing import Protocol
 from pydantic import BaseModel
 
 from bot.kernel.errors import GuichetError
+from bot.kernel.i18n import N_
 
 DAYS_PER_YEAR = 365.25
 
@@ -31,6 +32,16 @@ class AssetKind(StrEnum):
     OTHER = "other"
 
 
+KIND_NAMES: dict[str, str] = {
+    AssetKind.LAPTOP: N_("laptop"),
+    AssetKind.DESKTOP: N_("desktop computer"),
+    AssetKind.MONITOR: N_("monitor"),
+    AssetKind.PHONE: N_("phone"),
+    AssetKind.TABLET: N_("tablet"),
+    AssetKind.PRINTER: N_("printer"),
+    AssetKind.LICENCE: N_("licence"),
+    AssetKind.OTHER: N_("other device"),
+}
 HARDWARE: frozenset[AssetKind] = frozenset(AssetKind) - {AssetKind.LICENCE}
 COMPUTERS: frozenset[AssetKind] = frozenset({AssetKind.LAPTOP, AssetKind.DESKTOP})
 
@@ -111,6 +122,10 @@ class AssetLink(BaseModel, frozen=True):
     upstream_id: str
     kind: AssetKind
     label: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.inventory}:{self.upstream_id}"
 
     @classmethod
     def of(cls, asset: Asset) -> AssetLink:
