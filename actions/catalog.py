@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from actions.assets import held_licence, holdings, words
 from actions.protocol import ActionContext, SimpleAction, Slot, SlotKind
 from actions.tickets import transcript_excerpt
 from bot.kernel.domain import Link, Reply
@@ -35,6 +36,37 @@ class OrderItem(SimpleAction):
         item = self._item(context)
         fields = [field_slot(field) for field in item.fields] if item else []
         return (Slot("catalog_item", SlotKind.CATALOG_ITEM), *fields)
+
+    async def begin(self, context: ActionContext) -> list[Reply]:
+        """A licence the user already holds is not ordered twice."""
+        already = await self._already_held(context)
+        if already:
+            context.conversation.state.active_action = None
+        return already
+
+    async def review(self, context: ActionContext) -> list[Reply]:
+        return await self._already_held(context)
+
+    async def _already_held(self, context: ActionContext) -> list[Reply]:
+        item = self._item(context)
+        if item is None or item.category != "software":
+            return []
+        named = words(" ".join([item.title.en, *item.tags]))
+        licence = held_licence(await holdings(context), named)
+        if licence is None:
+            return []
+        language = context.language
+        return [
+            Reply(
+                text=t(
+                    "You already have a licence for {product} ({tag}): no need to order a "
+                    "second one. If it does not work, tell me and I'll open a ticket.",
+                    language,
+                    product=licence.model,
+                    tag=licence.tag or licence.upstream_id,
+                )
+            )
+        ]
 
     def _values(self, item: CatalogItem, context: ActionContext) -> dict[str, str]:
         values = {}

@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from actions.assets import concerned, device_question, holdings, named_kinds
 from actions.known_errors import LINKER, known_errors, matching_known_error
 from actions.outage import group_outage
 from actions.protocol import ActionContext, SimpleAction, Slot, SlotKind
+from bot.kernel.assets import AssetLink
 from bot.kernel.domain import Button, Link, Reply, payload
 from bot.kernel.errors import TicketNotFound
 from bot.kernel.formats import when
@@ -29,6 +31,7 @@ REVIEW_ARTICLE_SCORE = 0.5
 DUPLICATE_SIMILARITY = 0.8
 INCIDENT_SIMILARITY = 0.7
 ARTICLES: tuple[EntryType, ...] = ("procedure", "faq", "known_error")
+NO_DEVICE = "none"  # "another one": the device is not among those the inventory knows
 
 
 def ticket_title(description: str, limit: int = 80) -> str:
@@ -73,23 +76,58 @@ class CreateTicket(SimpleAction):
     confirm = True
 
     def slots(self, context: ActionContext) -> Sequence[Slot]:
-        return (
+        form = (
             Slot("description", SlotKind.TEXT),
             Slot("impact", SlotKind.IMPACT),
             Slot("urgency", SlotKind.URGENCY),
             Slot("category", SlotKind.CATEGORY),
         )
+        devices = self._devices(context)
+        if not devices:
+            return form
+        return (
+            *form,
+            Slot(
+                "asset",
+                SlotKind.CHOICE,
+                label={lang: device_question(devices, lang) for lang in ("en", "fr")},
+                options=(
+                    *((d.id, {"en": d.label, "fr": d.label}) for d in devices),
+                    (NO_DEVICE, {lang: t("Another one", lang) for lang in ("en", "fr")}),
+                ),
+            ),
+        )
+
+    @staticmethod
+    def _devices(context: ActionContext) -> list[AssetLink]:
+        """The user's devices this incident may be about (its category and words say which)."""
+        slots = context.slots
+        if not slots.get("category") or not slots.get("description"):
+            return []
+        held = [AssetLink.model_validate(h) for h in slots.get("holdings") or []]
+        return concerned(held, slots["category"], slots["description"])[:4]
+
+    def _device(self, context: ActionContext) -> AssetLink | None:
+        chosen = context.slots.get("asset")
+        return next((d for d in self._devices(context) if d.id == chosen), None)
 
     async def begin(self, context: ActionContext) -> list[Reply]:
-        """Propose a category from what the user asked about; they can change it."""
+        """Propose a category from what the user asked about; they can change it. Their
+        devices are looked up once, to ask which one is concerned."""
         intent = context.conversation.state.last_intent or ""
-        context.slots.setdefault("category", CATEGORY_BY_INTENT.get(intent, "other"))
+        # A device named in the description ("mon écran...") makes it a hardware problem.
+        named = "hardware" if named_kinds(context.slots.get("description") or "") else "other"
+        context.slots.setdefault("category", CATEGORY_BY_INTENT.get(intent, named))
+        context.slots["holdings"] = [
+            AssetLink.of(asset).model_dump(mode="json") for asset in await holdings(context)
+        ]
         return []
 
     def summary(self, context: ActionContext) -> str:
         slots, language = context.slots, context.language
         impact, urgency, category = slots["impact"], slots["urgency"], slots["category"]
-        return t(
+        device = self._device(context)
+        summary = t(
             "I'll create a ticket:\n- Problem: {description}\n- Affected: {impact}\n- "
             "Urgency: {urgency}\n- Category: {category}\n- Priority: {priority}",
             language,
@@ -99,6 +137,9 @@ class CreateTicket(SimpleAction):
             category=t(CATEGORY_LABELS[category], language),
             priority=context.tickets.priority(impact, urgency),
         )
+        if device is not None:
+            summary += "\n" + t("- Device: {device}", language, device=device.label)
+        return summary
 
     async def review(self, context: ActionContext) -> list[Reply]:
         """Before creating: articles that may solve it, a similar open ticket, a major incident."""
@@ -208,6 +249,12 @@ class CreateTicket(SimpleAction):
 
     async def run(self, context: ActionContext) -> list[Reply]:
         slots, conversation = context.slots, context.conversation
+        device = self._device(context)
+        description = slots["description"]
+        if device is not None:
+            description += "\n\n" + t(
+                "Device: {device}", conversation.language, device=device.label
+            )
         ticket = await context.tickets.create(
             NewTicket(
                 kind="incident",
@@ -215,7 +262,7 @@ class CreateTicket(SimpleAction):
                 channel=conversation.channel,
                 conversation_id=conversation.id,
                 title=ticket_title(slots["description"]),
-                description=slots["description"],
+                description=description,
                 category=slots.get("category", "other"),
                 impact=slots["impact"],
                 urgency=slots["urgency"],
@@ -227,6 +274,7 @@ class CreateTicket(SimpleAction):
                     "articles_offered": conversation.state.offered_articles,
                     "intent": conversation.state.last_intent,
                     **({"known_error": slots["problem"]} if slots.get("problem") else {}),
+                    **({"asset": device.model_dump(mode="json")} if device else {}),
                 },
             )
         )

@@ -12,6 +12,7 @@ from bot.channels.protocol import ChatChannel
 from bot.channels.registry import channel_registry
 from bot.dialogue.engine import DialogueEngine
 from bot.events import EventBus
+from bot.kernel.assets import AssetInventory
 from bot.kernel.directory import Directory
 from bot.kernel.registry import Registry
 from bot.observability.observer import NO_OBSERVER, Observer
@@ -87,6 +88,9 @@ class Services:
         """One-time sign-in links for the pages the bot links to in chat (bot/auth/chat_links)."""
         return ChatLinks(self.database, self.auth, minutes=self.settings.auth.chat_link_minutes)
 
+    # The employees' devices and licences (GUICHET_ASSETS__BACKEND); None: no inventory.
+    assets: AssetInventory | None = None
+
     @property
     def knowledge(self) -> IndexedKnowledgeBase:
         return self.components.knowledge
@@ -99,6 +103,8 @@ class Services:
         for sender in {id(s): s for s in self.self_service.senders.values()}.values():
             await sender.aclose()
         await self.directory.aclose()
+        if self.assets is not None:
+            await self.assets.aclose()
         await self.events.aclose()
         await self.scale.aclose()
         await self.database.close()

@@ -12,6 +12,7 @@ PASSWORD="${GUICHET_RT_PASSWORD:-guichet-rt-root}"
 SITE_CONFIG=/etc/request-tracker5/RT_SiteConfig.d/90-guichet.pm
 CF_MARKER=/var/lib/request-tracker5/guichet-custom-fields
 AGENT_MARKER=/var/lib/request-tracker5/guichet-test-agent
+ASSET_CF_MARKER=/var/lib/request-tracker5/guichet-asset-fields
 RUN_DIR="${GUICHET_RT_RUN_DIR:-/tmp/guichet-rt}"
 PID_FILE="$RUN_DIR/rt-server.pid"
 LOG_FILE="$RUN_DIR/rt-server.log"
@@ -59,6 +60,13 @@ EOF
     rt-setup-database-5 --action insert --skip-create \
       --datafile "$HERE/request-tracker-test-agent.pl"
     touch "$AGENT_MARKER"
+  fi
+  if [ ! -f "$ASSET_CF_MARKER" ]; then
+    # The asset fields Guichet reads (connectors/assets/request_tracker.py): type, model,
+    # serial number, purchase and issue dates.
+    rt-setup-database-5 --action insert --skip-create \
+      --datafile "$HERE/request-tracker-asset-fields.pl"
+    touch "$ASSET_CF_MARKER"
   fi
 }
 

@@ -52,6 +52,7 @@ from bot.tickets.reach import Reach
 from bot.tickets.service import TicketService
 from bot.tickets.survey import SatisfactionSurveys
 from bot.tickets.sync import SyncWorker
+from connectors.assets.registry import InventoryContext, build_inventory
 from connectors.delivery.registry import build_senders
 from connectors.directory.registry import build_directory
 from connectors.itsm.registry import (
@@ -180,6 +181,7 @@ async def open_services(settings: Settings, components: Components | None = None
     directory = build_directory(settings.directory)
     readers = Readers(components.knowledge, directory)
     self_service = open_self_service(settings, database, directory)
+    assets = build_inventory(InventoryContext(settings.assets, settings.itsm))
     conversations = ConversationStore(database, redactor)
     events = open_bus(settings.redis_url)
     auth = AuthStore(
@@ -246,6 +248,9 @@ async def open_services(settings: Settings, components: Components | None = None
             "request_approval": approvals.request,
             # Published known errors: offered to matching incidents, which are linked to them.
             "known_errors": problems,
+            "assets": assets,
+            "replacement_age_years": settings.assets.replacement_age_years,
+            "replacement_item": settings.assets.replacement_item,
             **(
                 {"publish_notice": outage_notice_publisher(notices)}
                 if settings.insights.auto_publish_outages
@@ -299,6 +304,7 @@ async def open_services(settings: Settings, components: Components | None = None
         subscriptions=NoticeSubscriptions(database, notices),
         surveys=surveys,
         problems=problems,
+        assets=assets,
     )
 
 

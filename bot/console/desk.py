@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 
 from bot.auth.roles import Principal
 from bot.console.live import ESCALATIONS, conversation_topic, publish, turn_event
+from bot.kernel.assets import Asset, AssetError
 from bot.kernel.domain import Conversation, Link, Reply, Turn, bot_turns, utcnow
 from bot.kernel.errors import Conflict, Forbidden, NotFound
 from bot.kernel.i18n import N_, t
@@ -87,6 +88,8 @@ class EscalationDetail(QueueItem):
     pressed: list[str | None]  # per turn: the title of the button the user pressed, if any
     articles: list[Link]
     ticket: TicketView | None
+    # The requester's devices and licences from the asset inventory; None: it did not answer.
+    devices: list[Asset] | None = []
 
 
 class EscalationDesk:
@@ -240,7 +243,17 @@ class EscalationDesk:
             ),
             articles=self._articles(row.summary.get("articles_offered") or []),
             ticket=ticket,
+            devices=await self._devices(conversation.user_id),
         )
+
+    async def _devices(self, requester: str) -> list[Asset] | None:
+        inventory = self.services.assets
+        if inventory is None:
+            return []
+        try:
+            return await inventory.assets_of(requester)
+        except AssetError:
+            return None
 
     @staticmethod
     def _problem(row: EscalationRow, transcript: list[Turn]) -> str | None:

@@ -36,6 +36,7 @@ from bot.auth.store import NewSession
 from bot.channels.throttle import wait_words
 from bot.console.desk import ESCALATION_STATUS_NAMES, ESCALATION_STATUSES, EscalationDesk
 from bot.console.markdown import markdown
+from bot.kernel.assets import KIND_NAMES
 from bot.kernel.errors import GuichetError, InvalidRequest, NotAuthenticated
 from bot.kernel.i18n import N_, gettext_callables, t
 from bot.kernel.language import Language
@@ -386,6 +387,7 @@ async def escalation_page(
                 ("category", CATEGORY_LABELS),
                 ("reason", HANDOFF_REASONS),
                 ("sync", SYNC_STATE_NAMES),
+                ("asset_kind", KIND_NAMES),
             )
         },
         language_names=Locale.parse(language).languages,

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from actions.assets import holdings, replacement_offer, slow_computer
 from actions.protocol import Action, Similarity
 from actions.tickets import answer_resolution
 from bot.dialogue.approvals import ApprovalChat
@@ -521,7 +522,11 @@ class DialogueEngine:
             )
         if intent in ORDERS:
             state.last_intent = intent
-            return await self.forms.start(conversation, "order_item", parse)
+            # A button may name the item's own fields too (a replacement: its reason).
+            fields: dict[str, str | None] = {
+                e.entity: str(e.value) for e in parse.entities if e.entity.startswith("field_")
+            }
+            return await self.forms.start(conversation, "order_item", parse, prefill=fields)
         if intent == "incident_status":
             return await self.forms.start(conversation, "ticket_status", parse)
         if intent in {"affirm", "deny"}:
@@ -557,13 +562,17 @@ class DialogueEngine:
         hits = answered.hits
         if answered.answer:
             state.consecutive_failures = 0
-            return self._article_reply(conversation, hits[0])
+            return await self._with_replacement(
+                conversation, text, self._article_reply(conversation, hits[0])
+            )
         if not confident_intent:
             state.consecutive_failures += 1
         topic = topic_of(state.last_intent) if confident_intent else None
         if topic is not None:
             related = [h for h in hits if h.score >= self.thresholds.suggest]
-            return topic_reply(topic, related, language, self._escalate(language))
+            return await self._with_replacement(
+                conversation, text, topic_reply(topic, related, language, self._escalate(language))
+            )
         escalate = self._escalate(language)
         suggestions = [h for h in hits if h.score >= self.thresholds.suggest]
         if suggestions:
@@ -597,6 +606,16 @@ class DialogueEngine:
                 buttons=escalate,
             )
         ]
+
+    async def _with_replacement(
+        self, conversation: Conversation, text: str, replies: list[Reply]
+    ) -> list[Reply]:
+        """ "My laptop is slow" from someone whose laptop is past age: offer its replacement."""
+        context = self.forms.context(conversation)
+        if "assets" not in context.services or not slow_computer(text):
+            return replies
+        offer = replacement_offer(context, await holdings(context), text)
+        return replies if offer is None else [*replies[:1], offer, *replies[1:]]
 
     def _escalate(self, language: str) -> list[Button]:
         return [

@@ -11,6 +11,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
+from bot.kernel.assets import AssetLink
 from bot.kernel.errors import GuichetError
 from bot.kernel.tickets import Impact, Status, TicketKind, Urgency
 
@@ -28,6 +29,9 @@ class TicketPayload(BaseModel):
     urgency: Urgency
     priority: str  # P1..P5
     status: Status = "new"
+    # The device or licence the ticket is about. Linked upstream when the ITSM tool is also
+    # its inventory (`asset.inventory == backend.name`); the description names it anyway.
+    asset: AssetLink | None = None
 
 
 class UpstreamTicket(BaseModel):
@@ -38,6 +42,8 @@ class UpstreamTicket(BaseModel):
     priority: str | None = None
     assignee: str | None = None
     updated_at: datetime
+    # Upstream ids of the assets linked to the ticket, where the tool links tickets to assets.
+    assets: tuple[str, ...] = ()
 
 
 class UpstreamChange(BaseModel):

@@ -25,6 +25,7 @@ from bot.kernel.language import Language
 from bot.kernel.sla import DEFAULT_POLICIES, BusinessCalendar, SlaPolicy
 from bot.kernel.tickets import DEFAULT_MATRIX, IMPACTS, PRIORITIES, URGENCIES
 from bot.settings.approvals import ApprovalSettings
+from bot.settings.assets import AssetSettings
 from bot.settings.changes import ChangeSettings
 from bot.settings.channels import ChannelSettings
 from bot.settings.delivery import DeliverySettings
@@ -234,6 +235,7 @@ class Settings(BaseSettings):
     approvals: ApprovalSettings = ApprovalSettings()
     # How one-time codes reach people (e-mail over SMTP, SMS, the demo inbox).
     delivery: DeliverySettings = DeliverySettings()
+    assets: AssetSettings = AssetSettings()
     # Redis for several processes side by side (locks, live updates, shared rate limits);
     # unset: one process, everything in memory.
     redis_url: str | None = None

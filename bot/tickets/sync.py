@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime, timedelta
 
+from bot.kernel.assets import AssetLink
 from bot.kernel.domain import utcnow
 from bot.kernel.itsm import BackendError, TicketBackend, TicketPayload, UpstreamChange
 from bot.kernel.ticket_models import Ticket
@@ -38,6 +39,9 @@ def payload_of(ticket: Ticket) -> TicketPayload:
         urgency=ticket.urgency,
         priority=ticket.priority,
         status=ticket.status,
+        asset=AssetLink.model_validate(ticket.details["asset"])
+        if ticket.details.get("asset")
+        else None,
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.kernel.assets import AssetLink
 from bot.kernel.itsm import TicketBackend
 from bot.kernel.tickets import Status
 from bot.settings.itsm import ItsmSettings
@@ -34,6 +35,8 @@ class Harness:
     # text, in one string), and the problems an incident is linked to there.
     problem_text: Callable[[str], str] | None = None
     linked_problems: Callable[[str], list[str]] | None = None
+    # Where the tool is also an asset inventory: a device it holds, for a ticket to link.
+    seed_asset: Callable[[], Awaitable[AssetLink]] | None = None
 
     def backend(
         self, account: Account = "guichet", *, timeout: float = 5.0, url: str | None = None

@@ -7,11 +7,13 @@ from collections.abc import Callable, Iterator
 import httpx
 from pydantic import SecretStr
 
+from bot.kernel.assets import AssetKind, AssetLink
 from bot.settings.itsm import ItsmSettings, RequestTrackerSettings
 from tests.contracts.fakes.faults import Faults
 from tests.contracts.fakes.rt_proxy import rt_proxy
 from tests.contracts.fakes.server import LocalServer
 from tests.contracts.harness import Account, Harness
+from tests.contracts.harness_assets import seed_request_tracker
 from tests.request_tracker import AGENT, AGENT_PASSWORD, PASSWORD, RunningRequestTracker
 
 ACCOUNTS = {"guichet": ("root", PASSWORD), "agent": (AGENT, AGENT_PASSWORD), "wrong": ("root", "x")}
@@ -42,6 +44,16 @@ def request_tracker_harness(rt: RunningRequestTracker) -> Iterator[Harness]:
             )
             answer.raise_for_status()
 
+    async def seed_asset() -> AssetLink:
+        seeded = await seed_request_tracker(rt.url)
+        assert seeded.monitor is not None
+        return AssetLink(
+            inventory="request_tracker",
+            upstream_id=seeded.monitor,
+            kind=AssetKind.MONITOR,
+            label="P2422H, MON-01877",
+        )
+
     try:
         yield Harness(
             name="request_tracker",
@@ -52,6 +64,7 @@ def request_tracker_harness(rt: RunningRequestTracker) -> Iterator[Harness]:
             agent=AGENT,
             missing_id="999999999",
             patience=3.0,
+            seed_asset=seed_asset,
         )
     finally:
         proxy.stop()

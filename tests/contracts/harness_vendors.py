@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from pydantic import SecretStr
 
+from bot.kernel.assets import AssetKind, AssetLink
 from bot.settings.itsm import (
     GlpiSettings,
     ItsmSettings,
@@ -26,6 +27,7 @@ from tests.contracts.fakes.server import LocalServer
 from tests.contracts.fakes.servicenow import servicenow_app
 from tests.contracts.fakes.zammad import zammad_app
 from tests.contracts.harness import Account, Harness
+from tests.contracts.harness_assets import seed_glpi, seed_servicenow
 
 
 def servicenow_harness() -> Iterator[Harness]:
@@ -49,6 +51,16 @@ def servicenow_harness() -> Iterator[Harness]:
     async def assign(upstream_id: str) -> None:
         instance.assign(upstream_id, "itil.agent")
 
+    async def seed_asset() -> AssetLink:
+        laptop = seed_servicenow(instance).laptop
+        assert laptop is not None
+        return AssetLink(
+            inventory="servicenow",
+            upstream_id=laptop,
+            kind=AssetKind.LAPTOP,
+            label="Latitude 5550, PC-04512",
+        )
+
     try:
         yield Harness(
             name="servicenow",
@@ -65,6 +77,7 @@ def servicenow_harness() -> Iterator[Harness]:
             linked_problems=lambda sys_id: [
                 p for p in [(instance.find("incident", sys_id) or {}).get("problem_id")] if p
             ],
+            seed_asset=seed_asset,
         )
     finally:
         server.stop()
@@ -133,6 +146,13 @@ def glpi_harness() -> Iterator[Harness]:
             if str(link["tickets_id"]) == ticket_id
         ]
 
+    async def seed_asset() -> AssetLink:
+        monitor = seed_glpi(glpi).monitor
+        assert monitor is not None
+        return AssetLink(
+            inventory="glpi", upstream_id=monitor, kind=AssetKind.MONITOR, label="P2422H"
+        )
+
     try:
         yield Harness(
             name="glpi",
@@ -150,6 +170,7 @@ def glpi_harness() -> Iterator[Harness]:
             },
             problem_text=glpi_problem_text,
             linked_problems=glpi_linked,
+            seed_asset=seed_asset,
         )
     finally:
         server.stop()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.kernel.assets import AssetKind, AssetLink
 from bot.kernel.itsm import (
     BackendRejected,
     BackendUnavailable,
@@ -55,6 +56,24 @@ async def test_create_then_read(backend: TicketBackend) -> None:
     assert ticket.status == "new"
     assert ticket.priority == "P4"
     assert ticket.assignee is None
+
+
+async def test_the_ticket_links_its_asset_where_the_tool_is_the_inventory(
+    harness: Harness, backend: TicketBackend
+) -> None:
+    elsewhere = AssetLink(
+        inventory="builtin", upstream_id="1", kind=AssetKind.LAPTOP, label="Latitude 5550"
+    )
+    link = await harness.seed_asset() if harness.seed_asset is not None else elsewhere
+    sent = payload(category="hardware", asset=link)
+
+    upstream_id = await backend.create(sent)
+    assert await backend.create(sent) == upstream_id  # a retry links it once
+
+    ticket = await backend.get(upstream_id)
+    assert ticket.assets == ((link.upstream_id,) if harness.seed_asset is not None else ())
+    other = await backend.get(await backend.create(payload(asset=elsewhere)))
+    assert other.assets == ()  # a device of another inventory is not linked (named in the text)
 
 
 async def test_create_again_returns_the_same_ticket(backend: TicketBackend) -> None:

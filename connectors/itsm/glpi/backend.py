@@ -88,15 +88,33 @@ class GlpiBackend:
         )
         existing = [t for t in found or [] if t.get("externalid") == payload.reference]
         if existing:
-            return str(min(int(t["id"]) for t in existing))
-        created = await self._call(
-            "POST", "Ticket", json_body={"input": translate.create_input(payload)}
+            ticket_id = str(min(int(t["id"]) for t in existing))
+        else:
+            created = await self._call(
+                "POST", "Ticket", json_body={"input": translate.create_input(payload)}
+            )
+            ticket_id = str(created["id"])
+        link = translate.item_link(payload, int(ticket_id))
+        if link is not None and not await self._linked(ticket_id, link):
+            await self._call("POST", "Item_Ticket", json_body={"input": link})
+        return ticket_id
+
+    async def _items(self, ticket_id: str) -> list[dict[str, Any]]:
+        return list(await self._call("GET", f"{_ticket(ticket_id)}/Item_Ticket") or [])
+
+    async def _linked(self, ticket_id: str, link: dict[str, Any]) -> bool:
+        """Whether the ticket already has the item (a retry after the link was made)."""
+        return any(
+            (i.get("itemtype"), int(i.get("items_id", 0))) == (link["itemtype"], link["items_id"])
+            for i in await self._items(ticket_id)
         )
-        return str(created["id"])
 
     async def get(self, upstream_id: str) -> UpstreamTicket:
         item = await self._call("GET", _ticket(upstream_id))
         ticket = translate.to_ticket(item, self._zone)
+        ticket.assets = tuple(
+            f"{i['itemtype']}/{int(i['items_id'])}" for i in await self._items(upstream_id)
+        )
         actors = await self._call(
             "GET", f"{_ticket(upstream_id)}/Ticket_User", params={"expand_dropdowns": "true"}
         )

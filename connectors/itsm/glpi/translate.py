@@ -65,6 +65,20 @@ def create_input(payload: TicketPayload) -> dict[str, Any]:
     }
 
 
+INVENTORY = "glpi"  # the asset inventory that is this GLPI (connectors.assets)
+
+
+def item_link(payload: TicketPayload, ticket_id: int) -> dict[str, Any] | None:
+    """The Item_Ticket linking the ticket to its asset ("Computer/12"), when GLPI holds it."""
+    asset = payload.asset
+    if asset is None or asset.inventory != INVENTORY:
+        return None
+    itemtype, _, item_id = asset.upstream_id.partition("/")
+    if not item_id.isdigit():
+        return None
+    return {"itemtype": itemtype, "items_id": int(item_id), "tickets_id": ticket_id}
+
+
 def glpi_datetime(value: str, zone: ZoneInfo) -> datetime:
     return datetime.strptime(value, TIME_FORMAT).replace(tzinfo=zone)
 

@@ -41,8 +41,11 @@ PRIORITY_TO_RT = {"P1": 100, "P2": 75, "P3": 50, "P4": 25, "P5": 0}
 NOBODY = "Nobody"
 
 
+INVENTORY = "request_tracker"  # the asset inventory that is this RT (connectors.assets)
+
+
 def create_body(payload: TicketPayload, queue: str) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "Queue": queue,
         "Subject": f"[{payload.reference}] {payload.title}",
         "Requestor": payload.requester,
@@ -58,6 +61,9 @@ def create_body(payload: TicketPayload, queue: str) -> dict[str, Any]:
             "Urgency": payload.urgency,
         },
     }
+    if payload.asset is not None and payload.asset.inventory == INVENTORY:
+        body["RefersTo"] = f"asset:{payload.asset.upstream_id}"  # RT's link to one of its assets
+    return body
 
 
 def status_body(status: Status) -> dict[str, Any]:
@@ -113,6 +119,11 @@ def to_ticket(data: dict[str, Any]) -> UpstreamTicket:
         priority=_priority(data.get("Priority")),
         assignee=None if owner in (None, NOBODY) else str(owner),
         updated_at=rt_datetime(str(data["LastUpdated"])),
+        assets=tuple(
+            str(link["id"])
+            for link in data.get("_hyperlinks") or []
+            if link.get("ref") == "refers-to" and link.get("type") == "asset"
+        ),
     )
 
 

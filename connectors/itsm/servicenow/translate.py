@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.kernel.assets import AssetKind
 from bot.kernel.itsm import TicketPayload, UpstreamTicket
 from bot.kernel.problems import ProblemPayload, ProblemStatus
 from bot.kernel.tickets import Impact, Status, Urgency
@@ -53,8 +54,9 @@ DEFAULT_CATEGORY = "inquiry"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"  # sys_updated_on, sys_created_on: UTC in the Table API
 READ_FIELDS = (
     "sys_id,number,short_description,state,hold_reason,priority,assigned_to,"
-    "correlation_id,sys_updated_on"
+    "correlation_id,sys_updated_on,cmdb_ci"
 )
+INVENTORY = "servicenow"  # the asset inventory that is this instance's CMDB (connectors.assets)
 
 
 def status(state: str, hold_reason: str = "") -> Status:
@@ -87,6 +89,9 @@ def create_body(
         body["caller_id"] = caller
     if assignment_group:
         body["assignment_group"] = assignment_group
+    asset = payload.asset
+    if asset is not None and asset.inventory == INVENTORY and asset.kind != AssetKind.LICENCE:
+        body["cmdb_ci"] = asset.upstream_id  # the configuration item the incident is about
     return body
 
 
@@ -125,6 +130,7 @@ def to_ticket(record: dict[str, Any]) -> UpstreamTicket:
         priority=f"P{priority}" if priority in ("1", "2", "3", "4", "5") else None,
         assignee=_display(record.get("assigned_to")) or None,
         updated_at=sn_datetime(_value(record["sys_updated_on"])),
+        assets=(ci,) if (ci := _value(record.get("cmdb_ci"))) else (),
     )
 
 

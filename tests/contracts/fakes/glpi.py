@@ -1,8 +1,10 @@
-"""A local GLPI for the tests: `apirest.php` with initSession/killSession/getFullSession, the
-Ticket itemtype (get, getItems with searchText, add, update), its Log, ITILFollowup and
-Ticket_User sub-items, and search/Ticket on date_mod; the Change itemtype (getItems with
-range and expand_dropdowns) and its ChangeTask sub-items (planned `begin` and `end`); GLPI's
-JSON and its error arrays (`["ERROR_...", "message"]`); dates without offset, in UTC here.
+"""A local GLPI for the tests: `apirest.php` with initSession/killSession/getFullSession, the Ticket
+itemtype (get, getItems with searchText, add, update), its Log, ITILFollowup and Ticket_User
+sub-items, and search/Ticket on date_mod; the assets of a user (Computer, Monitor, Phone, Printer,
+SoftwareLicense getItems with searchText[users_id], dropdowns expanded on request, infocoms
+with_infocoms), search/User by e-mail, and Item_Ticket links; the Change itemtype (getItems with
+range and expand_dropdowns) and its ChangeTask sub-items (planned `begin` and `end`); GLPI's JSON
+and its error arrays (`["ERROR_...", "message"]`); dates without offset, in UTC here.
 And the knowledge base: `KnowbaseItem` (getItems with `only_id`, `range` and the
 `Content-Range: start-end/total` header, 206 for a part; getItem with `expand_dropdowns`),
 `search/KnowbaseItem` on date_mod (search option 19, `morethan`, sorted, `range`), and the
@@ -13,6 +15,7 @@ items, Get sub items, Search items) and https://glpi-user-documentation.readthed
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from datetime import UTC, datetime
@@ -31,6 +34,17 @@ USERS = {7: "guichet", 8: "tech.agent"}
 USER_TOKENS = {"guichet-user-token": 7, "agent-user-token": 8}
 STATUS_OPTION, TECHNICIAN_OPTION, DATE_MOD_OPTION, ID_OPTION = 12, 5, 19, 2
 PROFILES = {"Self-Service": 1, "Technician": 6, "Super-Admin": 4}
+EMAIL_OPTION = 5  # search option of User: its e-mail addresses
+ASSET_TYPES = ("Computer", "Monitor", "Phone", "Printer", "SoftwareLicense")
+# Dropdown foreign keys, and the dropdown's own itemtype (what `expand_dropdowns` resolves).
+DROPDOWNS = (
+    "computermodels_id",
+    "monitormodels_id",
+    "computertypes_id",
+    "manufacturers_id",
+    "states_id",
+    "softwares_id",
+)
 
 
 def glpi_error(status: int) -> object:
@@ -63,6 +77,10 @@ class Glpi:
         self.change_tasks: list[dict[str, Any]] = []
         self.problems: dict[int, dict[str, Any]] = {}
         self.problem_tickets: dict[int, dict[str, Any]] = {}
+        self.emails: dict[int, str] = {7: "", 8: "agent@norvane.example"}
+        self.assets: dict[str, dict[int, dict[str, Any]]] = {t: {} for t in ASSET_TYPES}
+        self.dropdowns: dict[tuple[str, str], int] = {}
+        self.item_links: list[dict[str, Any]] = []
 
     def add_change(
         self, name: str, begin: datetime, end: datetime, *, category: str, status: int = 7
@@ -97,6 +115,46 @@ class Glpi:
                 }
             )
             return change_id
+
+    def add_user(self, login: str, email: str) -> int:
+        with self.lock:
+            user = max(USERS) + 1
+            USERS[user] = login
+            self.emails[user] = email
+            return user
+
+    def _dropdown(self, field: str, name: str) -> int:
+        return self.dropdowns.setdefault((field, name), len(self.dropdowns) + 1)
+
+    def add_asset(
+        self,
+        itemtype: str,
+        user: int,
+        *,
+        name: str,
+        buy_date: str | None = None,
+        **fields: str,
+    ) -> str:
+        """An item held by `user`; dropdown fields are given by name. Returns "Itemtype/id"."""
+        with self.lock:
+            item_id = sum(len(items) for items in self.assets.values()) + 1
+            item: dict[str, Any] = {"id": item_id, "name": name, "users_id": user}
+            for field, value in fields.items():
+                item[field] = self._dropdown(field, value) if field in DROPDOWNS else value
+            item["_infocoms"] = {"buy_date": buy_date, "use_date": buy_date} if buy_date else []
+            self.assets[itemtype][item_id] = item
+            return f"{itemtype}/{item_id}"
+
+    def expanded(self, item: dict[str, Any], expand: bool, infocoms: bool) -> dict[str, Any]:
+        names = {(field, number): name for (field, name), number in self.dropdowns.items()}
+        shown = {k: v for k, v in item.items() if k != "_infocoms"}
+        if expand:
+            for field in DROPDOWNS:
+                if field in shown:
+                    shown[field] = names.get((field, shown[field]), 0)
+        if infocoms:
+            shown["_infocoms"] = item["_infocoms"]
+        return shown
 
     def log(self, ticket_id: int, option: int, old: str, new: str, user: int) -> None:
         self.logs.append(
@@ -243,6 +301,24 @@ def glpi_app(faults: Faults) -> tuple[ASGIApp, Glpi]:
             start, end = (int(n) for n in params.get("range", "0-49").split("-"))
             page = rows[start : end + 1]
             return JSONResponse({"totalcount": len(rows), "count": len(page), "data": page})
+        if parts == ["search", "User"]:
+            wanted = params.get("criteria[0][value]", "").lower()
+            rows = [{str(ID_OPTION): u} for u, e in glpi.emails.items() if e and e == wanted]
+            return JSONResponse({"totalcount": len(rows), "count": len(rows), "data": rows})
+        if parts[0] in ASSET_TYPES and request.method == "GET":
+            return asset_items(parts, params)
+        if parts == ["Item_Ticket"] and request.method == "POST":
+            fields = (await request.json())["input"]
+            if int(fields["tickets_id"]) not in glpi.tickets:
+                return fail(400, "ERROR_GLPI_ADD", "Item not found")
+            link = {
+                "id": len(glpi.item_links) + 1,
+                "itemtype": fields["itemtype"],
+                "items_id": int(fields["items_id"]),
+                "tickets_id": int(fields["tickets_id"]),
+            }
+            glpi.item_links.append(link)
+            return JSONResponse({"id": link["id"], "message": ""}, 201)
         if parts[0] in ("KnowbaseItem", "search") and parts[-1] != "Ticket":
             return knowbase(parts, params)
         if parts == ["Ticket"] and request.method == "GET":
@@ -407,11 +483,31 @@ def glpi_app(faults: Faults) -> tuple[ASGIApp, Glpi]:
             )
         return JSONResponse(problem)
 
+    def asset_items(parts: list[str], params: Any) -> Response:
+        expand = params.get("expand_dropdowns") == "true"
+        infocoms = params.get("with_infocoms") == "true"
+        items = glpi.assets[parts[0]]
+        if len(parts) == 2:
+            item = items.get(int(parts[1])) if parts[1].isdigit() else None
+            if item is None:
+                return fail(404, "ERROR_ITEM_NOT_FOUND", "Item not found")
+            return JSONResponse(glpi.expanded(item, expand, infocoms))
+        pattern = params.get("searchText[users_id]")
+        found = [
+            glpi.expanded(item, expand, False)
+            for item in items.values()
+            if pattern is None or re.search(pattern, str(item["users_id"]))
+        ]
+        start, end = (int(n) for n in params.get("range", "0-49").split("-"))
+        return JSONResponse(found[start : end + 1])
+
     def sub_items(ticket: dict[str, Any], kind: str, expand: str | None) -> list[dict[str, Any]]:
         if kind == "Log":
             return [log for log in glpi.logs if log["items_id"] == ticket["id"]]
         if kind == "ITILFollowup":
             return [f for f in glpi.followups if f["items_id"] == ticket["id"]]
+        if kind == "Item_Ticket":
+            return [link for link in glpi.item_links if link["tickets_id"] == ticket["id"]]
         actors = [a for a in glpi.actors if a["tickets_id"] == ticket["id"]]
         if expand == "true":
             return [{**a, "users_id": USERS[a["users_id"]]} for a in actors]

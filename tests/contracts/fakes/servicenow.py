@@ -1,9 +1,10 @@
 """A local ServiceNow instance for the tests: the Table API on incident, problem (state 101-107,
 `known_error`, `cause_notes`, `workaround`; incidents point at it with `problem_id`), sys_user,
-sys_audit, sys_journal_field, and change_request (with the cmdb_ci its changes affect), with its
-documented JSON (`{"result": ...}`, errors as `{"error": {"message", "detail"}, "status":
-"failure"}`), basic auth, encoded queries
-(`field=value^field>value^fieldINa,b^ORDERBYfield`), and the default priority lookup.
+sys_audit, sys_journal_field, change_request (with the cmdb_ci its changes affect), and the CMDB's
+alm_hardware, cmdb_ci_computer, alm_license and alm_entitlement_user, with its documented JSON
+(`{"result": ...}`, errors as `{"error": {"message", "detail"}, "status": "failure"}`), basic auth,
+encoded queries (`field=value^field>value^fieldINa,b^ORDERBYfield`), and the default priority
+lookup.
 And the knowledge tables: kb_knowledge (articles and their `workflow_state`, `language`,
 `parent` for a translation, `can_read_user_criteria` / `cannot_read_user_criteria` glide
 lists), kb_knowledge_base, kb_category, user_criteria, sys_user_group, and the Deleted Records
@@ -52,8 +53,14 @@ REFERENCES = {
     "can_read_user_criteria": ("user_criteria", "name"),
     "cannot_read_user_criteria": ("user_criteria", "name"),
     "group": ("sys_user_group", "name"),
+    "model": ("cmdb_model", "display_name"),
+    "model_category": ("cmdb_model_category", "name"),
+    "ci": ("cmdb_ci_computer", "name"),
+    "cmdb_ci": ("cmdb_ci_computer", "name"),  # or a cmdb_ci of a change (see _shape)
+    "licensed_by": ("alm_license", "display_name"),
 }
 KNOWLEDGE_TABLES = ("kb_knowledge", "kb_knowledge_base", "kb_category", "user_criteria")
+CHOICES = {"install_status": {"1": "In use", "6": "In stock", "7": "Retired"}}
 CONDITION = re.compile(r"^([a-z_]+?)(IN|!=|>=|<=|>|<|=)(.*)$")
 
 
@@ -115,6 +122,12 @@ class Instance:
             **{table: [] for table in KNOWLEDGE_TABLES},
             "change_request": [],
             "cmdb_ci": [],
+            "alm_hardware": [],
+            "cmdb_ci_computer": [],
+            "cmdb_model": [],
+            "cmdb_model_category": [],
+            "alm_license": [],
+            "alm_entitlement_user": [],
         }
         self.counter = 10000
         self.articles = 1000
@@ -158,6 +171,71 @@ class Instance:
 
     def find(self, table: str, sys_id: str) -> dict[str, Any] | None:
         return next((r for r in self.tables.get(table, []) if r["sys_id"] == sys_id), None)
+
+    def _named(self, table: str, field: str, value: str) -> str:
+        """The sys_id of the record of `table` whose `field` is `value`, created if missing."""
+        found = next((r for r in self.tables[table] if r.get(field) == value), None)
+        if found is None:
+            found = {"sys_id": uuid.uuid4().hex, field: value}
+            self.tables[table].append(found)
+        return str(found["sys_id"])
+
+    def add_hardware(
+        self,
+        user_name: str,
+        *,
+        model: str,
+        category: str,
+        tag: str,
+        serial: str,
+        purchased: str,
+        form_factor: str | None = None,
+    ) -> str:
+        """An asset assigned to the user; a computer also gets its CI. Returns the id an
+        incident's cmdb_ci takes (the CI's), else the asset's."""
+        with self.lock:
+            ci = ""
+            if form_factor is not None:
+                ci = uuid.uuid4().hex
+                self.tables["cmdb_ci_computer"].append(
+                    {"sys_id": ci, "name": tag, "form_factor": form_factor, "serial_number": serial}
+                )
+            asset = uuid.uuid4().hex
+            self.tables["alm_hardware"].append(
+                {
+                    "sys_id": asset,
+                    "asset_tag": tag,
+                    "serial_number": serial,
+                    "display_name": f"{tag} - {model}",
+                    "model": self._named("cmdb_model", "display_name", model),
+                    "model_category": self._named("cmdb_model_category", "name", category),
+                    "purchase_date": purchased,
+                    "assigned": purchased + " 09:00:00",
+                    "install_status": "1",
+                    "assigned_to": self.user(user_name)["sys_id"],
+                    "ci": ci,
+                }
+            )
+            return ci or asset
+
+    def add_entitlement(self, user_name: str, licence: str) -> str:
+        with self.lock:
+            entitlement = uuid.uuid4().hex
+            self.tables["alm_entitlement_user"].append(
+                {
+                    "sys_id": entitlement,
+                    "licensed_by": self._named("alm_license", "display_name", licence),
+                    "assigned_to": self.user(user_name)["sys_id"],
+                    "sys_created_on": _now(),
+                }
+            )
+            return entitlement
+
+    def add_user(self, user_name: str, name: str, email: str) -> None:
+        with self.lock:
+            self.tables["sys_user"].append(
+                {"sys_id": uuid.uuid4().hex, "user_name": user_name, "name": name, "email": email}
+            )
 
     def insert_incident(self, fields: dict[str, Any], user: str) -> dict[str, Any]:
         self.counter += 1
@@ -308,7 +386,7 @@ def _shape(instance: Instance, record: dict[str, Any], request: Request) -> dict
     for key in keys:
         value = str(record.get(key, ""))
         if display_all:
-            display = value
+            display = CHOICES.get(key, {}).get(value, value)
             if key in REFERENCES and value:
                 table, label = REFERENCES[key]
                 found = [instance.find(table, part) for part in value.split(",")]
@@ -317,8 +395,9 @@ def _shape(instance: Instance, record: dict[str, Any], request: Request) -> dict
                     for r, part in zip(found, value.split(","), strict=True)
                 )
             if key in ("cmdb_ci", "business_service") and value:
-                ci = instance.find("cmdb_ci", value)
-                display = ci["name"] if ci else value
+                ci = instance.find("cmdb_ci", value)  # a change's configuration item
+                if ci is not None:
+                    display = ci["name"]
             shaped[key] = {"display_value": display, "value": value}
         else:
             shaped[key] = value

@@ -1,0 +1,2 @@
+"""Asset inventories (`bot.kernel.assets.AssetInventory`): Request Tracker assets, GLPI, the
+ServiceNow CMDB and the demo `builtin`."""
