@@ -24,6 +24,7 @@ def as_utc(moment: datetime) -> datetime:
 class ConversationStore:
     def __init__(self, database: Database, redactor: Redactor | None = None) -> None:
         self._sessions = database.sessions
+        self._reads = database.reads
         # Turns and slots are stored with secrets, cards and IBANs redacted.
         self.redactor = redactor or Redactor()
 
@@ -59,7 +60,8 @@ class ConversationStore:
         return conversation
 
     async def get(self, conversation_id: str) -> Conversation:
-        async with self._sessions() as session:
+        # Under the conversation's lock when a message is handled: nothing to isolate from.
+        async with self._reads() as session:
             row = await session.get(ConversationRow, conversation_id)
             if row is None:
                 raise ConversationNotFound(conversation_id=conversation_id)
