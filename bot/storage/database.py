@@ -109,9 +109,7 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Read-only work: no BEGIN and ROLLBACK round trips around it (each statement sees
         # what was committed when it runs, not one snapshot for the session).
-        self.reads = async_sessionmaker(
-            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
-        )
+        self.reads: AsyncEngine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def migrate(self) -> None:
         """Bring the schema to the latest Alembic revision."""
