@@ -75,6 +75,14 @@ def highlight(
     return _marked(text, matcher or Matcher(stems, prefix))
 
 
+@lru_cache(maxsize=8192)
+def _scanned(text: str) -> tuple[list[str], tuple[tuple[str, ...], ...]]:
+    """The first SCANNED_WORDS words of a passage, and the tokens of each: the same passages
+    come back keystroke after keystroke. (The list is shared: read it, never change it.)"""
+    parts = SPACES.split(_MARKUP.sub("", text).strip(), maxsplit=SCANNED_WORDS)[:SCANNED_WORDS]
+    return parts, tuple(tuple(_TOKEN.findall(part)) for part in parts)
+
+
 def snippet(
     text: str,
     stems: Collection[str],
@@ -85,8 +93,8 @@ def snippet(
 ) -> str:
     """A window of `words` words around the first match, highlighted."""
     matches = matcher or Matcher(stems, prefix)
-    parts = SPACES.split(_MARKUP.sub("", text).strip(), maxsplit=SCANNED_WORDS)[:SCANNED_WORDS]
-    first = next((i for i, part in enumerate(parts) if any(map(matches, _TOKEN.findall(part)))), 0)
+    parts, tokens = _scanned(text)
+    first = next((i for i, words_of in enumerate(tokens) if any(map(matches, words_of))), 0)
     start = max(0, min(first - 4, len(parts) - words))
     window = " ".join(parts[start : start + words])
     more = start + words < len(parts) or len(parts) == SCANNED_WORDS

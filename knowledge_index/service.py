@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from bot.kernel.errors import NotReady
 from bot.kernel.language import Language
 from knowledge_index.documents import CatalogItem, Entry, KnowledgeContent
@@ -93,6 +95,24 @@ class QueryVectors:
             if len(self._cache) > self._size:
                 self._cache.popitem(last=False)
         return vector
+
+
+class SharedQueryEmbedder:
+    """`embedder`, answering one query at a time from `vectors`, the knowledge base's cache of
+    recent queries: the chat's intent model and the search that follows embed a message once.
+    Batches, and texts whose spacing the cache would change, go to `embedder` as they are."""
+
+    def __init__(self, embedder: Embedder, vectors: QueryVectors) -> None:
+        self.name = embedder.name
+        self.dimension = embedder.dimension
+        self._embedder = embedder
+        self._vectors = vectors
+
+    def embed(self, texts: Sequence[str]) -> Floats:
+        if len(texts) == 1 and texts[0] and texts[0] == " ".join(texts[0].split()):
+            vector: Floats = self._vectors(texts[0])[np.newaxis, :]
+            return vector
+        return self._embedder.embed(texts)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
 
-import anyio
 import joblib
 import numpy as np
 import numpy.typing as npt
@@ -257,4 +256,6 @@ class EmbeddedIntentParser:
         )
 
     async def parse(self, text: str, *, language: Language) -> ParseResult:
-        return await anyio.to_thread.run_sync(self._classify, text)
+        # On the event loop, as the knowledge base's search: a few milliseconds of CPU that a
+        # worker thread would spend too, plus the hand-offs and the fight for the GIL.
+        return self._classify(text)

@@ -65,7 +65,7 @@ from knowledge_index.abstention import AbstentionModel, Sureness
 from knowledge_index.documents import Entry
 from knowledge_index.embedders import Embedder, load_embedder
 from knowledge_index.feedback import FeedbackKnowledgeBase
-from knowledge_index.service import open_knowledge_base
+from knowledge_index.service import SharedQueryEmbedder, open_knowledge_base
 from nlu.data import load_training_data
 from nlu.language import LanguageDetector
 from nlu.registry import PARSERS, ParserContext
@@ -156,7 +156,13 @@ async def load_components(
     )
     data = await anyio.to_thread.run_sync(load_training_data, settings.nlu.data_dir)
     parser = await PARSERS.get(settings.nlu.engine)(
-        ParserContext(settings=settings, embedder=embedder, data=data, progress=train_progress)
+        ParserContext(
+            settings=settings,
+            # One embedding of a message for its intent and its search.
+            embedder=SharedQueryEmbedder(embedder, knowledge.vectors),
+            data=data,
+            progress=train_progress,
+        )
     )
     languages = await anyio.to_thread.run_sync(LanguageDetector, data)
     return Components(embedder=embedder, knowledge=knowledge, parser=parser, languages=languages)

@@ -37,10 +37,16 @@ def turn_event(conversation_id: str, turn: Turn) -> Event:
 
 async def publish(bus: EventBus, topic: str, event: Event) -> None:
     """Live updates are a convenience: a bus that is down must not fail the user's message."""
+    await publish_all(bus, [(topic, event)])
+
+
+async def publish_all(bus: EventBus, events: list[tuple[str, Event]]) -> None:
+    """`publish` for several events, in order, in one round trip to the bus."""
     try:
-        await bus.publish(topic, event)
+        await bus.publish_all(events)
     except Exception as exc:
-        logger.warning("live update on %s not published: %s: %s", topic, type(exc).__name__, exc)
+        topics = ", ".join(dict.fromkeys(topic for topic, _ in events))
+        logger.warning("live update on %s not published: %s: %s", topics, type(exc).__name__, exc)
 
 
 def announcer(bus: EventBus) -> TurnsSaved:
@@ -48,14 +54,11 @@ def announcer(bus: EventBus) -> TurnsSaved:
     conversation (a new escalation included) to the queue's topic."""
 
     async def announce(conversation: Conversation, turns: list[Turn]) -> None:
-        for turn in turns:
-            await publish(
-                bus, conversation_topic(conversation.id), turn_event(conversation.id, turn)
-            )
+        topic = conversation_topic(conversation.id)
+        events = [(topic, turn_event(conversation.id, turn)) for turn in turns]
         if conversation.state.handed_off or conversation.state.agent is not None:
-            await publish(
-                bus, ESCALATIONS, {"type": "activity", "conversation_id": conversation.id}
-            )
+            events.append((ESCALATIONS, {"type": "activity", "conversation_id": conversation.id}))
+        await publish_all(bus, events)
 
     return announce
 

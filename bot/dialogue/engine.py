@@ -303,17 +303,19 @@ class DialogueEngine:
         text = parse.text
         if text.startswith("/"):
             return
-        detection = self.languages.detect(text)
         # Before a language was chosen, the first message typed tells it; after, "ok" or
         # "Outlook" in the middle of a French conversation says nothing of the language, but
-        # "bonjour" or "thanks" does.
+        # "bonjour" or "thanks" does (and only then is the detector asked).
         first_message = not conversation.language_locked and not _written_yet(conversation)
         telling = (
             first_message
             or len(text.split()) >= SHORT_MESSAGE_WORDS
             or parse.intent in {"greet", "goodbye", "thank"}
         )
-        if telling and (detection.confidence >= self.thresholds.language_switch):
+        if not telling:
+            return
+        detection = self.languages.detect(text)
+        if detection.confidence >= self.thresholds.language_switch:
             conversation.language = detection.language
 
     # -- routing ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from bot.events.protocol import Event
@@ -21,6 +21,10 @@ class MemoryBus:
             if queue.full():  # a stalled consumer loses its oldest event, not the publisher
                 queue.get_nowait()
             queue.put_nowait((topic, event))
+
+    async def publish_all(self, events: Sequence[tuple[str, Event]]) -> None:
+        for topic, event in events:
+            await self.publish(topic, event)
 
     @asynccontextmanager
     async def subscribe(self, *topics: str) -> AsyncIterator[AsyncIterator[tuple[str, Event]]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
@@ -20,6 +20,10 @@ class EventBus(Protocol):
     """
 
     async def publish(self, topic: str, event: Event) -> None: ...
+
+    async def publish_all(self, events: Sequence[tuple[str, Event]]) -> None:
+        """`publish` each (topic, event) in order, at the cost of one (a single round trip)."""
+        ...
 
     def subscribe(
         self, *topics: str

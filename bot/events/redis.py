@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from redis.asyncio import Redis
@@ -20,6 +20,14 @@ class RedisBus:
 
     async def publish(self, topic: str, event: Event) -> None:
         await self._redis.publish(PREFIX + topic, json.dumps(event, default=str))
+
+    async def publish_all(self, events: Sequence[tuple[str, Event]]) -> None:
+        if not events:
+            return
+        pipeline = self._redis.pipeline(transaction=False)
+        for topic, event in events:
+            pipeline.publish(PREFIX + topic, json.dumps(event, default=str))
+        await pipeline.execute()
 
     @asynccontextmanager
     async def subscribe(self, *topics: str) -> AsyncIterator[AsyncIterator[tuple[str, Event]]]:

@@ -3,6 +3,13 @@ through Redis.
 
 The `limits` library does the counting: in Redis, each check is one Lua script (atomic across
 processes and machines); without Redis, in the process's memory.
+
+A generous limit (the omnibox's 300 suggestions a minute, a keystroke each) would cost a Redis
+round trip per keystroke: with Redis, a process takes a few hits of such a limit at once (a
+lease: at most `lease_hits`, and at most one fiftieth of the limit) and spends them on the
+caller's next requests within `lease_seconds`. The shared count never goes over the limit;
+hits taken and left unspent make a refusal come at most that many requests early. Tight
+limits (messages, writes) are counted one request at a time.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import dataclass
 from typing import Literal
 
 from limits import RateLimitItem, parse
@@ -26,6 +34,14 @@ Category = Literal["messages", "suggestions", "writes"]
 Scope = Literal["user", "ip", "workspace"]
 SCOPES: tuple[Scope, ...] = ("user", "ip", "workspace")
 CATEGORIES: tuple[Category, ...] = ("messages", "suggestions", "writes")
+LEASE_SHARE = 50  # a lease takes at most 1/50 of a limit
+MAX_LEASES = 10_000
+
+
+@dataclass
+class _Lease:
+    left: int
+    until: float  # time.monotonic() after which the hits left are not spent
 
 
 def storage_for(pool: ConnectionPool | None, key_prefix: str) -> Storage:
@@ -59,7 +75,14 @@ class RateLimits:
                 rate: str = getattr(settings, f"{category}_per_{scope}")
                 if rate:
                     self.items[category, scope] = parse(rate)
+        self._leases: dict[tuple[Category, Scope, str], _Lease] = {}
         self._warned_at = 0.0
+
+    def lease_size(self, item: RateLimitItem) -> int:
+        """Hits of `item` taken from Redis at once (1: none ahead of use)."""
+        if self.pool is None:
+            return 1
+        return max(1, min(self.settings.lease_hits, item.amount // LEASE_SHARE))
 
     async def check(
         self,
@@ -89,7 +112,7 @@ class RateLimits:
             if item is None or not identity:
                 continue
             try:
-                if await self.limiter.hit(item, category, scope, identity):
+                if await self._hit(item, category, scope, identity):
                     continue
                 stats = await self.limiter.get_window_stats(item, category, scope, identity)
             except StorageError as error:
@@ -100,6 +123,24 @@ class RateLimits:
                 limit=f"{item.amount} per {item.multiples} {item.GRANULARITY.name}",
                 retry_after=max(1, math.ceil(stats.reset_time - time.time())),
             )
+
+    async def _hit(self, item: RateLimitItem, category: Category, scope: Scope, key: str) -> bool:
+        """One hit, from this process's lease when it holds one, else counted in the storage."""
+        held = (category, scope, key)
+        lease = self._leases.get(held)
+        now = time.monotonic()
+        if lease is not None and lease.left > 0 and lease.until > now:
+            lease.left -= 1
+            return True
+        size = self.lease_size(item)
+        if size > 1 and await self.limiter.hit(item, category, scope, key, cost=size):
+            self._leases.pop(held, None)
+            if len(self._leases) >= MAX_LEASES:  # the oldest goes first (insertion order)
+                del self._leases[next(iter(self._leases))]
+            self._leases[held] = _Lease(size - 1, now + self.settings.lease_seconds)
+            return True
+        # Near the limit (or a tight one): exactly one hit.
+        return await self.limiter.hit(item, category, scope, key)
 
     def _warn(self, error: StorageError) -> None:
         now = time.monotonic()

@@ -60,6 +60,16 @@ class LimitSettings(BaseModel):
         default_factory=lambda: ["/slack/", "/api/messages", "/webhook"]
     )
     redis_key_prefix: str = "guichet:ratelimit"
+    lease_hits: int = Field(
+        8,
+        ge=1,
+        description="with Redis, a process takes up to this many hits of a generous limit "
+        "(one fiftieth of it at most) in one round trip and spends them within "
+        "lease_seconds; 1: one round trip per request",
+    )
+    lease_seconds: float = Field(
+        5.0, gt=0, description="how long the hits taken ahead stay usable in the process"
+    )
     sign_in: SignInLimitSettings = SignInLimitSettings()
 
     @field_validator(

@@ -15,14 +15,16 @@ all heads; `migrate` first rewrites such a database's record as one revision of 
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, String, column, event, inspect, select, table
+from sqlalchemy import Connection, String, column, event, exc, inspect, select, table
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -45,6 +47,8 @@ BRANCHED_REVISIONS = frozenset(
     }
 )
 ALEMBIC_VERSION = table("alembic_version", column("version_num", String))
+# A connection back in the pool for longer than this is pinged before it is handed out again.
+IDLE_PING_SECONDS = 5.0
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,34 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
+def ping_when_idle(engine: AsyncEngine, idle_seconds: float = IDLE_PING_SECONDS) -> None:
+    """SQLAlchemy's `pool_pre_ping`, only for connections idle `idle_seconds` or more.
+
+    A ping on every checkout is a round trip per session (three or four per chat message); a
+    connection used a moment ago is alive. One the server dropped since (a restart) is
+    replaced before it is handed out, as with `pool_pre_ping`; within `idle_seconds` of its
+    last use the statement fails instead, and the pool replaces every connection older than
+    the failure.
+    """
+    dialect = engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _returned(_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(connection: DBAPIConnection, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned < idle_seconds:
+            return  # new, or used a moment ago
+        try:
+            dialect.do_ping(connection)
+        except Exception as error:
+            if dialect.is_disconnect(error, connection, None):  # type: ignore[arg-type]
+                raise exc.InvalidatePoolError(str(error)) from error  # all reconnect
+            raise
+
+
 class Database:
     """One async engine and its session factory. Free-text columns are stored redacted by
     `redactor` (bot/storage/redacted.py); by default, with the built-in patterns only."""
@@ -69,11 +101,15 @@ class Database:
             path = url.split(":///", 1)[1]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(url)
+        ping_when_idle(self.engine)
         if url.startswith("sqlite"):
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         redact_with(self.engine.dialect, redactor or Redactor())
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Read-only work: no BEGIN and ROLLBACK round trips around it (each statement sees
+        # what was committed when it runs, not one snapshot for the session).
+        self.reads: AsyncEngine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def migrate(self) -> None:
         """Bring the schema to the latest Alembic revision."""

@@ -6,10 +6,11 @@ import math
 
 import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.services import Components
 from nlu.embedded import EmbeddedIntentParser
-from nlu.features import union_transform
+from nlu.features import tfidf_transform, union_transform
 from nlu.language import _logit
 
 pytestmark = pytest.mark.slow
@@ -55,3 +56,32 @@ def test_intent_probabilities_are_the_classifier_s(components: Components, text:
     scores = model.classifier.decision_function(features) / model.temperature
     expected = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
     np.testing.assert_allclose(model.probabilities(features), expected, rtol=1e-12)
+
+
+CORPUS = [
+    "mon VPN ne marche plus depuis ce matin",
+    "reset my password please",
+    "l'imprimante du 3e étage est bloquée",
+    "Outlook crashes when I open the calendar",
+    "je n'arrive pas à me connecter au wifi",
+]
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"analyzer": "char_wb", "ngram_range": (2, 4), "sublinear_tf": True},
+        {"analyzer": "word", "use_idf": False},
+        {"analyzer": "char", "ngram_range": (1, 3), "norm": "l1", "smooth_idf": False},
+        {"analyzer": "word", "norm": None, "sublinear_tf": True},
+        {"analyzer": "word", "dtype": np.float32},
+    ],
+)
+def test_tfidf_weighting_of_one_message_is_scikit_learn_s(options: dict[str, object]) -> None:
+    vectorizer = TfidfVectorizer(**options).fit(CORPUS)
+    for text in [*MESSAGES, *CORPUS, "VPN VPN VPN wifi"]:
+        ours, theirs = tfidf_transform(vectorizer, [text]), vectorizer.transform([text])
+        assert type(ours) is type(theirs)
+        assert (ours != theirs).nnz == 0
+        np.testing.assert_array_equal(ours.toarray(), theirs.toarray())

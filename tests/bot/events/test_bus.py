@@ -67,6 +67,26 @@ async def test_subscribers_get_events_in_order_per_topic(
     await publisher.publish(topic("queue"), {"type": "after"})
 
 
+async def test_events_published_together_arrive_in_order(
+    buses: tuple[EventBus, EventBus], topic: Callable[[str], str]
+) -> None:
+    publisher, subscriber = buses
+    async with subscriber.subscribe(topic("conversation"), topic("queue")) as events:
+        await publisher.publish_all(
+            [
+                (topic("conversation"), {"type": "turn", "n": 1}),
+                (topic("conversation"), {"type": "turn", "n": 2}),
+                (topic("queue"), {"type": "activity"}),
+            ]
+        )
+        await publisher.publish_all([])
+        assert await _take(events, 3) == [
+            (topic("conversation"), {"type": "turn", "n": 1}),
+            (topic("conversation"), {"type": "turn", "n": 2}),
+            (topic("queue"), {"type": "activity"}),
+        ]
+
+
 @pytest.mark.integration
 async def test_redis_delivers_to_every_process(topic: Callable[[str], str]) -> None:
     console_a, console_b, api = (open_bus(REDIS_URL) for _ in range(3))

@@ -135,3 +135,71 @@ def test_a_wrong_rate_names_the_setting(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("GUICHET_LIMITS__MESSAGES_PER_USER", "thirty a minute")
     with pytest.raises(SettingsInvalid, match="GUICHET_LIMITS__MESSAGES_PER_USER"):
         load_settings()
+
+
+async def _window(settings: LimitSettings, *parts: str) -> int:
+    """Hits counted in Redis for one limit (the moving window's list)."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = await client.keys(f"{settings.redis_key_prefix}*{'*'.join(parts)}*")
+        assert len(keys) == 1, keys
+        return int(await client.llen(keys[0]))
+    finally:
+        await client.aclose()
+
+
+@pytest.mark.integration
+async def test_a_generous_limit_takes_hits_from_redis_a_few_at_a_time() -> None:
+    settings = _settings(suggestions_per_user="300/minute", lease_hits=4)
+    limits = RateLimits(settings, REDIS_URL)
+    try:
+        assert limits.lease_size(limits.items["suggestions", "user"]) == 4
+        assert limits.lease_size(limits.items["messages", "user"]) == 1  # 30 a minute: exact
+        for _ in range(4):
+            await limits.check("suggestions", user="ann", ip=None)
+        assert await _window(settings, "suggestions", "ann") == 4  # one round trip for four
+        await limits.check("suggestions", user="ann", ip=None)
+        assert await _window(settings, "suggestions", "ann") == 8
+    finally:
+        await limits.aclose()
+
+
+@pytest.mark.integration
+async def test_leases_never_let_more_than_the_limit_through() -> None:
+    """Two processes leasing from one limit: together never over it, and the last hits are
+    counted one at a time, so that hardly any is refused early."""
+    settings = _settings(suggestions_per_user="100/minute", lease_hits=8)
+    first, second = RateLimits(settings, REDIS_URL), RateLimits(settings, REDIS_URL)
+    admitted = 0
+    try:
+        assert first.lease_size(first.items["suggestions", "user"]) == 2
+        for number in range(120):
+            try:
+                await (first, second)[number % 3 == 0].check("suggestions", user="ann", ip=None)
+            except RateLimited:
+                continue
+            admitted += 1
+        assert await _window(settings, "suggestions", "ann") == 100
+        assert 99 <= admitted <= 100
+    finally:
+        await first.aclose()
+        await second.aclose()
+
+
+@pytest.mark.integration
+async def test_hits_taken_ahead_expire() -> None:
+    settings = _settings(suggestions_per_user="300/minute", lease_hits=4, lease_seconds=0.2)
+    limits = RateLimits(settings, REDIS_URL)
+    try:
+        await limits.check("suggestions", user="ann", ip=None)
+        await asyncio.sleep(0.3)
+        await limits.check("suggestions", user="ann", ip=None)  # a new lease, not the old one
+        assert await _window(settings, "suggestions", "ann") == 8
+    finally:
+        await limits.aclose()
+
+
+async def test_without_redis_every_hit_is_counted_in_memory() -> None:
+    limits = RateLimits(_settings(suggestions_per_user="300/minute"))
+    assert limits.lease_size(limits.items["suggestions", "user"]) == 1
+    await limits.aclose()
