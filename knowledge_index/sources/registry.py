@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.kernel.registry import Registry
+from bot.settings.sources import SourceSettings
 from knowledge_index.sources.confluence import ConfluencePages
 from knowledge_index.sources.folder import FolderSource
 from knowledge_index.sources.glpi import GlpiKnowledge
@@ -29,40 +30,24 @@ def configured_sources(context: SourceContext) -> list[str]:
 
 
 SOURCES.register(FOLDER, lambda context: FolderSource(context.kb_dir))
-SOURCES.register(
-    "request_tracker",
-    lambda context: RequestTrackerArticles(
-        context.settings.request_tracker, timeout_seconds=context.settings.timeout_seconds
-    ),
-)
-# The ITSM tools' knowledge bases.
-SOURCES.register(
-    "servicenow",
-    lambda context: ServiceNowKnowledge(
-        context.settings.servicenow, timeout_seconds=context.settings.timeout_seconds
-    ),
-)
-SOURCES.register(
-    "glpi",
-    lambda context: GlpiKnowledge(
-        context.settings.glpi, timeout_seconds=context.settings.timeout_seconds
-    ),
-)
-SOURCES.register(
-    "zammad",
-    lambda context: ZammadKnowledge(
-        context.settings.zammad, timeout_seconds=context.settings.timeout_seconds
-    ),
-)
-SOURCES.register(
-    "confluence",
-    lambda context: ConfluencePages(
-        context.settings.confluence, timeout_seconds=context.settings.timeout_seconds
-    ),
-)
-SOURCES.register(
-    "sharepoint",
-    lambda context: SharePointPages(
-        context.settings.sharepoint, timeout_seconds=context.settings.timeout_seconds
-    ),
-)
+
+
+def _remote(
+    source: Callable[..., KnowledgeSource], settings_of: Callable[[SourceSettings], object]
+) -> SourceFactory:
+    """A source reached over HTTP: its own settings, and the sources' common timeout."""
+
+    def build(context: SourceContext) -> KnowledgeSource:
+        settings = context.settings
+        return source(settings_of(settings), timeout_seconds=settings.timeout_seconds)
+
+    return build
+
+
+SOURCES.register("request_tracker", _remote(RequestTrackerArticles, lambda s: s.request_tracker))
+# The ITSM tools' knowledge bases, then the wikis.
+SOURCES.register("servicenow", _remote(ServiceNowKnowledge, lambda s: s.servicenow))
+SOURCES.register("glpi", _remote(GlpiKnowledge, lambda s: s.glpi))
+SOURCES.register("zammad", _remote(ZammadKnowledge, lambda s: s.zammad))
+SOURCES.register("confluence", _remote(ConfluencePages, lambda s: s.confluence))
+SOURCES.register("sharepoint", _remote(SharePointPages, lambda s: s.sharepoint))
