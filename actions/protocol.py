@@ -74,6 +74,9 @@ class Action(Protocol):
     `confirm` is true it shows `summary` with what `review` adds (articles that may solve the
     problem, a similar open ticket, an ongoing incident) and waits for a yes before `run`.
     `run` must not ask further questions: it does the work and says what happened.
+    `sometimes` names the slots `slots(context)` adds only in some conversations (the device
+    an incident concerns, when the inventory knows the user's): channels that declare their
+    slots beforehand (Rasa's domain) declare these too.
     `aside` sees each message that arrives while the form is in progress, before it is read as
     a slot value: an action may answer a side request that belongs to it ("I did not get the
     code") and keep the form where it is, or return None to let the form go on as usual.
@@ -84,6 +87,9 @@ class Action(Protocol):
 
     @property
     def confirm(self) -> bool: ...
+
+    @property
+    def sometimes(self) -> Sequence[Slot]: ...
 
     def slots(self, context: ActionContext) -> Sequence[Slot]: ...
 
@@ -102,7 +108,9 @@ class Action(Protocol):
 
 class SimpleAction:
     """Defaults for the optional steps: nothing to say at the start, nothing to review, no
-    side requests."""
+    side requests, no slot asked only sometimes."""
+
+    sometimes: Sequence[Slot] = ()
 
     async def aside(
         self, context: ActionContext, *, text: str, intent: str, entities: Mapping[str, str]

@@ -31,6 +31,7 @@ REVIEW_ARTICLE_SCORE = 0.5
 DUPLICATE_SIMILARITY = 0.8
 INCIDENT_SIMILARITY = 0.7
 ARTICLES: tuple[EntryType, ...] = ("procedure", "faq", "known_error")
+ASSET_SLOT = "asset"  # which of the user's devices the incident concerns
 NO_DEVICE = "none"  # "another one": the device is not among those the inventory knows
 
 
@@ -74,6 +75,7 @@ async def most_similar(
 class CreateTicket(SimpleAction):
     name = "create_ticket"
     confirm = True
+    sometimes = (Slot(ASSET_SLOT, SlotKind.CHOICE),)
 
     def slots(self, context: ActionContext) -> Sequence[Slot]:
         form = (
@@ -88,7 +90,7 @@ class CreateTicket(SimpleAction):
         return (
             *form,
             Slot(
-                "asset",
+                ASSET_SLOT,
                 SlotKind.CHOICE,
                 label={lang: device_question(devices, lang) for lang in ("en", "fr")},
                 options=(

@@ -252,7 +252,7 @@ def served_actions(bridge: RasaBridge) -> list[RasaAction]:
         served.append(GuichetAction(bridge, Served(f"action_{name}", name)))
         if needs_form(action, blank):
             served.append(ValidateForm(bridge, name))
-        slot_names |= {slot.name for slot in action.slots(blank)}
+        slot_names |= {slot.name for slot in (*action.slots(blank), *action.sometimes)}
     for item in bridge.services.knowledge.content.catalog:
         slot_names |= {field_slot(field).name for field in item.fields}
     served += [

@@ -91,6 +91,8 @@ def actions_domain(bridge: RasaBridge) -> dict[str, Any]:
                 for item in bridge.services.knowledge.content.catalog:
                     for field in item.fields:
                         slots.custom(field_slot(field))
+        for slot in action.sometimes:  # asked in some conversations only (a device)
+            slots.custom(slot)
         if action.confirm:
             slots.confirmation(form)
             required.append(CONFIRM_SLOT)

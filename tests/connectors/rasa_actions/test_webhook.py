@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -49,7 +50,7 @@ async def test_a_ticket_created_through_the_form(
     assert started["responses"] == []
     assert slot_sets(started) == {
         "description": "My laptop screen flickers when docked",
-        "category": "other",  # proposed; the user confirms or changes it
+        "category": "hardware",  # proposed (a laptop named); the user confirms or changes it
     }
     assert started["events"][-1] == {
         "event": "followup",
@@ -79,10 +80,21 @@ async def test_a_ticket_created_through_the_form(
         "urgency": "critical"
     }
 
+    # Marie's devices are in the inventory: which one is it?
+    rasa.loop("create_ticket_form", "asset")
+    which = (await run(http, rasa, "action_ask_asset"))["responses"][0]
+    assert which["text"] == "Which of your devices is it?"  # her laptop and her monitor
+    [laptop] = [b["payload"] for b in which["buttons"] if b["title"] == "Latitude 5550, PC-04512"]
+    device = json.loads(laptop.removeprefix("/inform"))["asset"]
+    rasa.user(laptop, "inform", {"asset": device})
+    rasa.set_slots(asset=device)
+    assert slot_sets(await run(http, rasa, "validate_create_ticket_form")) == {"asset": device}
+
     rasa.loop("create_ticket_form", "confirmed")
     review = await run(http, rasa, "action_ask_confirmed")
     confirmation = review["responses"][-1]
     assert "My laptop screen flickers when docked" in confirmation["text"]
+    assert "Latitude 5550, PC-04512" in confirmation["text"]
     assert "Shall I go ahead?" in confirmation["text"]
     assert [b["payload"] for b in confirmation["buttons"]] == ["/affirm", "/deny"]
 
@@ -105,7 +117,10 @@ async def test_a_ticket_created_through_the_form(
         "critical",
         "P1",
     )
-    assert ticket.description == "My laptop screen flickers when docked"
+    assert ticket.description == (
+        "My laptop screen flickers when docked\n\nDevice: Latitude 5550, PC-04512"
+    )
+    assert ticket.details["asset"]["label"] == "Latitude 5550, PC-04512"
     assert ticket.conversation_id is not None
     conversation = await services.conversations.get(ticket.conversation_id)
     said = [turn.text for turn in conversation.transcript]

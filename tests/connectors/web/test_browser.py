@@ -157,6 +157,8 @@ async def test_a_ticket_through_the_chat_kept_after_a_reload_and_its_update_push
     await expect(log).to_contain_text("Who is affected?")
     await log.get_by_role("button", name="Only me").last.click()
     await log.get_by_role("button", name="It can wait").last.click()
+    await expect(log).to_contain_text("Is it your Latitude 5550, PC-04512?")  # her laptop
+    await log.get_by_role("button", name="Latitude 5550, PC-04512").last.click()
     await expect(log).to_contain_text("Shall I go ahead?")
     await log.get_by_role("button", name="Yes", exact=True).last.click()
     await expect(log).to_contain_text(re.compile(r"INC-\d+"))
