@@ -3,6 +3,7 @@ the printed token opens the API, and is refused once revoked."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -21,8 +22,11 @@ pytestmark = pytest.mark.slow
 GUICHET = [sys.executable, "-m", "bot.app.cli"]
 
 
-def _run(args: list[str], database: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+async def _run(args: list[str], database: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """The CLI in its own process, waited for in a thread: the service under test keeps serving
+    (and finishes the write it may be in the middle of) while the CLI writes beside it."""
+    return await asyncio.to_thread(
+        subprocess.run,
         [*GUICHET, *args],
         input=stdin,
         capture_output=True,
@@ -57,7 +61,7 @@ async def api(
 async def test_token_create_prints_a_token_that_revoke_stops(
     api: httpx.AsyncClient, database: str
 ) -> None:
-    created = _run(
+    created = await _run(
         ["token", "create", "--user", "ops@norvane.example", "--role", "agent"], database
     )
     assert created.returncode == 0, created.stderr
@@ -67,23 +71,25 @@ async def test_token_create_prints_a_token_that_revoke_stops(
     headers = {"Authorization": f"Bearer {token}"}
     assert (await api.get("/api/v1/escalations", headers=headers)).status_code == 200
 
-    listed = _run(["token", "list"], database)
+    listed = await _run(["token", "list"], database)
     assert "ops@norvane.example" in listed.stdout and "active" in listed.stdout
     assert token not in listed.stdout
-    revoked = _run(["token", "revoke", token], database)
+    revoked = await _run(["token", "revoke", token], database)
     assert revoked.returncode == 0 and "revoked" in revoked.stdout
     assert (await api.get("/api/v1/escalations", headers=headers)).status_code == 401
 
-    wrong = _run(["token", "create", "--user", "ops@norvane.example", "--role", "boss"], database)
+    wrong = await _run(
+        ["token", "create", "--user", "ops@norvane.example", "--role", "boss"], database
+    )
     assert wrong.returncode == 2 and "unknown role 'boss'" in wrong.stderr
-    unknown = _run(["token", "revoke", "999"], database)
+    unknown = await _run(["token", "revoke", "999"], database)
     assert unknown.returncode == 1 and "token '999' not found" in unknown.stdout
 
 
 async def test_user_create_with_the_password_on_stdin(
     api: httpx.AsyncClient, database: str
 ) -> None:
-    created = _run(
+    created = await _run(
         ["user", "create", "Admin@Norvane.example", "--role", "admin", "--password-stdin"],
         database,
         stdin="first-admin-password\n",
@@ -101,16 +107,18 @@ async def test_user_create_with_the_password_on_stdin(
         },
     )
     assert signed.status_code == 303
-    again = _run(
+    again = await _run(
         ["user", "create", "admin@norvane.example", "--role", "agent", "--no-password"], database
     )
     assert again.returncode == 1 and "user exists" in again.stdout
-    short = _run(
+    short = await _run(
         ["user", "create", "b@norvane.example", "--role", "agent", "--password-stdin"],
         database,
         stdin="short\n",
     )
     assert short.returncode == 1 and "at least 10 characters" in short.stdout
-    demoted = _run(["user", "update", "admin@norvane.example", "--role", "employee"], database)
+    demoted = await _run(
+        ["user", "update", "admin@norvane.example", "--role", "employee"], database
+    )
     assert demoted.returncode == 0 and "employee" in demoted.stdout
-    assert "admin@norvane.example" in _run(["user", "list"], database).stdout
+    assert "admin@norvane.example" in (await _run(["user", "list"], database)).stdout
