@@ -25,6 +25,8 @@ TICKET_FROM_CHAT = (
     "/affirm",
 )
 
+REQUEST_WORK = {"dialogue.turn", "nlu.parse", "knowledge.search", "action.run"}
+
 
 def _one(found: list[ReadableSpan], name: str) -> ReadableSpan:
     named = [span for span in found if span.name == name]
@@ -78,8 +80,18 @@ async def test_a_message_is_one_trace_down_to_the_itsm_call(
     assert servicenow.instance.tables["incident"], "the ticket reached the ITSM tool"
 
     # A question answered from the knowledge base: one trace, each span inside the one above.
-    assert len(_traces(list(question))) == 1
+    # Background loops (sweeps, outbox) may finish a span of their own meanwhile: their own
+    # traces, none of the request's work in them.
     server = _one(list(question), "POST /api/v1/conversations/{conversation_id}/messages")
+    assert server.context is not None
+    others = [
+        span
+        for trace_id, found in _traces(list(question)).items()
+        if trace_id != server.context.trace_id
+        for span in found
+    ]
+    assert not {span.name for span in others} & REQUEST_WORK, [span.name for span in others]
+    question = tuple(span for span in question if span not in others)
     turn = _one(list(question), "dialogue.turn")
     assert _parent_of(turn, server)
     assert _parent_of(_one(list(question), "nlu.parse"), turn)
