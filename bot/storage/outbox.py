@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.domain import utcnow
@@ -16,6 +16,7 @@ from bot.kernel.ticket_models import SyncState, Ticket
 from bot.observability.spans import carrier
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
+from bot.storage.leases import claim_due
 from bot.storage.tables import OutboxRow, SyncCursorRow, TicketEventRow, TicketRow, TicketSyncRow
 from bot.storage.ticket_rows import reading, ticket_from_row
 
@@ -115,50 +116,21 @@ class TicketOutbox:
         The lease is taken with a conditional update, so two workers never take the same item;
         a worker that dies loses its lease, not the item.
         """
-        now = utcnow()
-        async with self._sessions() as session:
-            rows = (
-                await session.scalars(
-                    select(OutboxRow)
-                    .where(OutboxRow.backend == backend, OutboxRow.state == "pending")
-                    .order_by(OutboxRow.id)
-                    .limit(limit * 10)
-                )
-            ).all()
-        seen: set[int] = set()
-        claimed: list[OutboxItem] = []
-        for row in rows:
-            if row.ticket_id in seen:
-                continue
-            seen.add(row.ticket_id)
-            leased = row.locked_until is not None and as_utc(row.locked_until) > now
-            if leased or as_utc(row.next_attempt_at) > now:
-                continue
-            async with self._sessions.begin() as session:
-                taken = await session.execute(
-                    update(OutboxRow)
-                    .where(
-                        OutboxRow.id == row.id,
-                        OutboxRow.state == "pending",
-                        or_(OutboxRow.locked_until.is_(None), OutboxRow.locked_until <= now),
-                    )
-                    .values(locked_until=now + lease)
-                )
-            if taken.rowcount != 1:  # type: ignore[attr-defined]
-                continue
-            claimed.append(
-                OutboxItem(
-                    id=row.id,
-                    ticket_id=row.ticket_id,
-                    backend=row.backend,
-                    operation=row.operation,
-                    payload=row.payload,
-                    attempts=row.attempts,
-                )
+        rows = await claim_due(
+            self._sessions, OutboxRow, lambda row: row.ticket_id,
+            backend=backend, limit=limit, lease=lease,
+        )  # fmt: skip
+        return [
+            OutboxItem(
+                id=row.id,
+                ticket_id=row.ticket_id,
+                backend=row.backend,
+                operation=row.operation,
+                payload=row.payload,
+                attempts=row.attempts,
             )
-            if len(claimed) >= limit:
-                break
-        return claimed
+            for row in rows
+        ]
 
     async def delivered(self, item: OutboxItem, *, upstream_id: str | None = None) -> None:
         now = utcnow()

@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.kernel.domain import utcnow
 from bot.kernel.problems import NewProblem, Problem, ProblemEvent, ProblemNotFound
 from bot.storage.conversations import as_utc
 from bot.storage.database import Database
+from bot.storage.leases import claim_due
 from bot.storage.tables import (
     ProblemEventRow,
     ProblemIncidentRow,
@@ -71,19 +72,30 @@ class ProblemStore:
         now = utcnow()
         async with self._sessions.begin() as session:
             row = ProblemRow(
-                title=new.title, description=new.description, status="new", root_cause="",
-                workaround_en="", workaround_fr="", origin=new.origin, published=False,
-                created_by=actor, created_at=now, updated_at=now,
-            )  # fmt: skip
+                title=new.title,
+                description=new.description,
+                status="new",
+                root_cause="",
+                workaround_en="",
+                workaround_fr="",
+                origin=new.origin,
+                published=False,
+                created_by=actor,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(row)
             await session.flush()
             row.reference = f"PRB-{row.id:06d}"
             session.add(
                 ProblemEventRow(
-                    problem_id=row.id, at=now, actor=actor, kind="created",
+                    problem_id=row.id,
+                    at=now,
+                    actor=actor,
+                    kind="created",
                     data={"origin": new.origin, "incidents": new.incidents},
                 )
-            )  # fmt: skip
+            )
             _enqueue(session, row.id, backends, "create", {}, now)
             incidents = list(dict.fromkeys(reference.upper() for reference in new.incidents))
             for reference in incidents:
@@ -256,49 +268,21 @@ class ProblemStore:
         self, *, backend: str, limit: int = 20, lease: timedelta = timedelta(seconds=60)
     ) -> list[ProblemOutboxItem]:
         """Lease due items of one backend, oldest first, one per problem (delivered in order)."""
-        now = utcnow()
-        async with self._sessions() as session:
-            rows = (
-                await session.scalars(
-                    select(ProblemOutboxRow)
-                    .where(ProblemOutboxRow.backend == backend, ProblemOutboxRow.state == "pending")
-                    .order_by(ProblemOutboxRow.id)
-                    .limit(limit * 10)
-                )
-            ).all()
-        seen: set[int] = set()
-        claimed: list[ProblemOutboxItem] = []
-        for row in rows:
-            if row.problem_id in seen:
-                continue
-            seen.add(row.problem_id)
-            leased = row.locked_until is not None and as_utc(row.locked_until) > now
-            if leased or as_utc(row.next_attempt_at) > now:
-                continue
-            async with self._sessions.begin() as session:
-                taken = await session.execute(
-                    update(ProblemOutboxRow)
-                    .where(
-                        ProblemOutboxRow.id == row.id,
-                        ProblemOutboxRow.state == "pending",
-                        or_(
-                            ProblemOutboxRow.locked_until.is_(None),
-                            ProblemOutboxRow.locked_until <= now,
-                        ),
-                    )
-                    .values(locked_until=now + lease)
-                )
-            if getattr(taken, "rowcount", 0) != 1:
-                continue
-            claimed.append(
-                ProblemOutboxItem(
-                    id=row.id, problem_id=row.problem_id, backend=row.backend,
-                    operation=row.operation, payload=row.payload, attempts=row.attempts,
-                )
-            )  # fmt: skip
-            if len(claimed) >= limit:
-                break
-        return claimed
+        rows = await claim_due(
+            self._sessions, ProblemOutboxRow, lambda row: row.problem_id,
+            backend=backend, limit=limit, lease=lease,
+        )  # fmt: skip
+        return [
+            ProblemOutboxItem(
+                id=row.id,
+                problem_id=row.problem_id,
+                backend=row.backend,
+                operation=row.operation,
+                payload=row.payload,
+                attempts=row.attempts,
+            )
+            for row in rows
+        ]
 
     async def delivered(self, item: ProblemOutboxItem, *, upstream_id: str | None) -> None:
         now = utcnow()
