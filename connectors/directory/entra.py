@@ -267,20 +267,12 @@ class EntraDirectory:
         return [self._person(m) for m in members if m.get("@odata.type") == USER_TYPE]
 
     async def health(self) -> list[HealthCheck]:
-        try:
-            await self._http.token()
-        except DirectoryError as exc:
-            return [HealthCheck("directory sign-in", False, str(exc))]
-        checks = [HealthCheck("directory sign-in", True, "Microsoft Entra ID token obtained")]
-        try:
-            found = await self._http.json(
-                "GET", f"{self._graph}/users", params={"$top": "1", "$select": "id"}
-            )
-        except DirectoryError as exc:
-            return [*checks, HealthCheck("directory lookup", False, str(exc))]
-        seen = bool(found.get("value"))
-        detail = "one user read" if seen else "no user visible: check the User.Read.All permission"
-        return [*checks, HealthCheck("directory lookup", seen, f"Microsoft Graph: {detail}")]
+        return await self._http.health(
+            "Microsoft Graph",
+            f"{self._graph}/users",
+            {"$top": "1", "$select": "id"},
+            hint="check the User.Read.All permission",
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()

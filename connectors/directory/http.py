@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from bot.kernel.directory import DirectoryError, DirectoryUnavailable
+from bot.kernel.directory import DirectoryError, DirectoryUnavailable, HealthCheck
 from bot.settings.directory import DirectoryHttpSettings
 from connectors.http import problem_of, retry_after_seconds
 
@@ -216,6 +216,24 @@ class DirectoryHttp:
                 f"({type(exc).__name__}: {exc})",
                 redact,
             ) from exc
+
+    async def health(
+        self, vendor: str, users: str, params: Mapping[str, str], *, hint: str
+    ) -> list[HealthCheck]:
+        """`guichet doctor`'s two checks: a token is obtained, and a user can be read at `users`
+        (`hint` says which permission to grant when none is visible)."""
+        try:
+            await self.token()
+        except DirectoryError as exc:
+            return [HealthCheck("directory sign-in", False, str(exc))]
+        checks = [HealthCheck("directory sign-in", True, f"{vendor} token obtained")]
+        try:
+            found = await self.json("GET", users, params=params)
+        except DirectoryError as exc:
+            return [*checks, HealthCheck("directory lookup", False, str(exc))]
+        seen = bool(found.get("value") if isinstance(found, dict) else found)
+        detail = "one user read" if seen else f"no user visible: {hint}"
+        return [*checks, HealthCheck("directory lookup", seen, f"{vendor}: {detail}")]
 
     async def aclose(self) -> None:
         await self._client.aclose()

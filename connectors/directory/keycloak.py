@@ -236,20 +236,12 @@ class KeycloakDirectory:
                 return [self._person(u) for u in users if u.get("email")]
 
     async def health(self) -> list[HealthCheck]:
-        try:
-            await self._http.token()
-        except DirectoryError as exc:
-            return [HealthCheck("directory sign-in", False, str(exc))]
-        checks = [HealthCheck("directory sign-in", True, "Keycloak token obtained")]
-        try:
-            found = await self._http.json(
-                "GET", f"{self._admin}/users", params={"max": "1", "briefRepresentation": "true"}
-            )
-        except DirectoryError as exc:
-            return [*checks, HealthCheck("directory lookup", False, str(exc))]
-        seen = bool(found)
-        detail = "one user read" if seen else "no user visible: check the view-users role"
-        return [*checks, HealthCheck("directory lookup", seen, f"Keycloak admin API: {detail}")]
+        return await self._http.health(
+            "Keycloak admin API",
+            f"{self._admin}/users",
+            {"max": "1", "briefRepresentation": "true"},
+            hint="check the view-users role",
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()
