@@ -58,7 +58,9 @@ def proxy_options(settings: Settings) -> ProxyOptions:
 def _prepare() -> None:
     from bot.app.services import load_components
 
-    asyncio.run(load_components(load_settings()))
+    settings = load_settings()
+    configure_logging(settings)
+    asyncio.run(load_components(settings))
 
 
 def prepare() -> None:

@@ -10,7 +10,7 @@ A request's id is the caller's `X-Request-ID` when it is a short token of safe c
 from __future__ import annotations
 
 import re
-import uuid
+import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
@@ -58,7 +58,7 @@ def request_id_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
             if _REQUEST_ID.fullmatch(given):
                 return given
             break
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 def enter_request(request_id: str, scope: Scope) -> Token[LogContext | None]:

@@ -31,10 +31,11 @@ def _clean(redactor: Redactor, text: str) -> str:
 
 def _redacted(redactor: Redactor, text: str) -> str:
     redacted = _clean(redactor, text)
-    if "%" in text or "+" in text:
-        # URLs carry query strings: "?q=my+password+is+..." is caught once decoded.
-        decoded = unquote_plus(text)
-        if decoded != text:
+    if "%" in redacted or "+" in redacted:
+        # URLs carry query strings: "?q=my+password+is+..." is caught once decoded (what was
+        # found before decoding is out already: "a+b@example.org" is one address, not "a b@").
+        decoded = unquote_plus(redacted)
+        if decoded != redacted:
             cleaned = _clean(redactor, decoded)
             if cleaned != decoded:
                 redacted = cleaned

@@ -23,6 +23,9 @@ class MetricsSettings(BaseModel):
 
 
 class LogSettings(BaseModel):
+    """The service's log lines on stderr (docs/operations/observability.md, Logs);
+    their level is `GUICHET_LOG_LEVEL`."""
+
     format: Literal["json", "text"] | None = Field(
         None,
         description="`json`: one JSON object per line (time, level, logger, message, request "
