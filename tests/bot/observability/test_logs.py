@@ -5,6 +5,7 @@ lines, and nothing of what the caller sent in clear."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -16,9 +17,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from starlette.types import Receive, Scope, Send
 
 from bot.app.web import create_app
-from bot.observability.access import SPAN_ATTRIBUTE
+from bot.observability.access import SPAN_ATTRIBUTE, RequestLog
 from bot.observability.log_format import configure_logging
 from bot.observability.tracing import Tracing
 from bot.services import Services
@@ -229,3 +231,39 @@ async def test_the_request_id_is_on_the_request_span(services: Services) -> None
     (server,) = [s for s in exporter.get_finished_spans() if s.name == "GET /api/v1/suggest"]
     assert server.attributes is not None
     assert server.attributes[SPAN_ATTRIBUTE] == "req-2"
+
+
+async def test_an_unhandled_error_is_logged_as_part_of_its_request(json_logs: Captured) -> None:
+    """As uvicorn runs a request (a task of its own, which logs what the app raised): the
+    access line says 500, and the traceback's line carries the request's id."""
+
+    async def broken(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("a bug")
+
+    async def serve_one() -> None:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/x",
+            "headers": [(b"x-request-id", b"req-3")],
+            "client": ("203.0.113.9", 1),
+        }
+        try:
+            await RequestLog(broken, access=True)(scope, _nothing, _ignore)
+        except RuntimeError:
+            logging.getLogger("uvicorn.error").exception("Exception in ASGI application")
+
+    await asyncio.create_task(serve_one())
+    logging.getLogger("tests.after").warning("after the request")
+    access, error, after = json_logs.lines()
+    assert (access["status"], access["request_id"]) == (500, "req-3")
+    assert error["request_id"] == "req-3" and "RuntimeError: a bug" in error["exception"]
+    assert "request_id" not in after
+
+
+async def _nothing() -> dict[str, object]:
+    return {"type": "http.request", "body": b""}
+
+
+async def _ignore(message: object) -> None:
+    return None
