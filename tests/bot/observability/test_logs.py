@@ -153,6 +153,22 @@ async def test_a_message_lines_carry_its_request_and_conversation(
     assert "request_id" not in json_logs.lines()[-1]
 
 
+async def test_a_turn_outside_a_request_names_its_conversation(
+    services: Services, json_logs: Captured, sql_logged: None
+) -> None:
+    """A channel that is no route of its own (Slack's socket, the CLI's chat): the dialogue
+    turn names the conversation for the lines written during it, and only during it."""
+    conversation = await services.engine.start(channel="slack", user_id="ann@norvane.example")
+    await services.engine.handle(conversation.id, "How do I connect to the VPN?")
+    logging.getLogger("tests.after").warning("after the turn")
+    lines = json_logs.lines()
+    turns = [line for line in lines if line["logger"] == SQL_LOGGER and "turns" in line["message"]]
+    assert turns
+    assert all(line.get("conversation_id") == conversation.id for line in turns)
+    assert all("request_id" not in line for line in turns)
+    assert "conversation_id" not in lines[-1]
+
+
 @pytest.mark.parametrize(
     "given",
     ["x" * 129, "two words", "<script>", "id;drop", "-leading-dash", ""],
