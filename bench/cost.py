@@ -1,7 +1,8 @@
 """What one request costs: CPU per suggestion and per message in the API process, from the
 process's own accounting, with the SQL statements and Redis commands each one sends.
 
-Run with `.venv/bin/python -m bench.cost [--requests 400] [--concurrency 4] [--profile]`.
+Run with `.venv/bin/python -m bench.cost [--requests 400] [--concurrency 4] [--profile]
+[--log-level INFO]` (INFO: an access line per request in the process log, as in production).
 One API process (`bench.cost_server`: `guichet serve`'s app, counting its SQL statements),
 PostgreSQL and Redis, as the load test sets them up. After a warm-up, a few clients type
 labelled queries drawn at random as the load test's employees do (N suggestions: the first
@@ -125,7 +126,9 @@ async def _conversations(client: httpx.AsyncClient, tokens: list[str], count: in
     return ids
 
 
-async def run(requests: int, concurrency: int, profile: bool, console: Console) -> list[Phase]:
+async def run(
+    requests: int, concurrency: int, profile: bool, log_level: str, console: Console
+) -> list[Phase]:
     labelled = LabelledSet.load(DEFAULT_EVAL)
     queries = [(q.q, q.lang) for q in labelled.queries]
     conversations = max(1, -(-requests // MESSAGES_PER_CONVERSATION))
@@ -133,7 +136,12 @@ async def run(requests: int, concurrency: int, profile: bool, console: Console) 
     employees = conversations
     command = [sys.executable, "-m", "bench.cost_server"]
     async with running_stack(
-        api=1, workers=0, employees=employees, console=console, api_command=command
+        api=1,
+        workers=0,
+        employees=employees,
+        console=console,
+        api_command=command,
+        log_level=log_level,
     ) as stack:
         base = f"http://127.0.0.1:{stack.api_ports[0]}"
         limits = httpx.Limits(max_connections=concurrency + 2)
@@ -244,9 +252,17 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["WARNING", "INFO"],
+        help="the API process's GUICHET_LOG_LEVEL; INFO writes an access line per request",
+    )
     args = parser.parse_args()
     console = Console()
-    phases = asyncio.run(run(args.requests, args.concurrency, args.profile, console))
+    phases = asyncio.run(
+        run(args.requests, args.concurrency, args.profile, args.log_level, console)
+    )
     report(phases, args.requests, args.concurrency, console)
 
 

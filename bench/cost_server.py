@@ -14,7 +14,9 @@ import uvicorn
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from bot.app.serve import UVICORN_LOGGING
 from bot.app.web import create_app
+from bot.observability.log_format import configure_logging
 from bot.settings import Settings
 
 statements = 0
@@ -30,13 +32,21 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     event.listen(Engine, "before_cursor_execute", _count)
-    app = create_app(Settings())
+    settings = Settings()
+    configure_logging(settings)  # as `guichet serve` does: the log lines are part of the cost
+    app = create_app(settings)
 
     @app.get("/bench/counters", include_in_schema=False)
     async def counters() -> dict[str, int]:
         return {"sql": statements}
 
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        **UVICORN_LOGGING,
+    )
 
 
 if __name__ == "__main__":

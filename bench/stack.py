@@ -123,13 +123,15 @@ async def _tokens(database_url: str, count: int) -> list[str]:
     return tokens
 
 
-def _environment(database_url: str, redis_port: int, itsm_port: int) -> dict[str, str]:
+def _environment(
+    database_url: str, redis_port: int, itsm_port: int, log_level: str
+) -> dict[str, str]:
     return {
         **os.environ,
         "GUICHET_DATA_DIR": str(DATA_DIR),
         "GUICHET_DATABASE_URL": database_url,
         "GUICHET_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-        "GUICHET_LOG_LEVEL": "WARNING",
+        "GUICHET_LOG_LEVEL": log_level,
         "GUICHET_TICKETS__SYNC_BACKENDS": '["servicenow"]',
         "GUICHET_TICKETS__RUN_SYNC_WORKER": "false",
         "GUICHET_TICKETS__SYNC_INTERVAL_SECONDS": "1",
@@ -153,9 +155,11 @@ async def running_stack(
     employees: int,
     console: Console,
     api_command: list[str] | None = None,
+    log_level: str = "WARNING",
 ) -> AsyncIterator[Stack]:
     """Start everything, yield it, and stop it all (the database dropped) on the way out.
-    `api_command` replaces `guichet serve` (its port is appended as `--port N`)."""
+    `api_command` replaces `guichet serve` (its port is appended as `--port N`); `log_level`
+    is GUICHET_LOG_LEVEL (INFO: an access line per request, as in production)."""
     work = DATA_DIR / "logs"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -165,7 +169,7 @@ async def running_stack(
     database_url = POSTGRES.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
     database_url += f"/{name}"
     redis_port, itsm_port = free_port(), free_port()
-    env = _environment(database_url, redis_port, itsm_port)
+    env = _environment(database_url, redis_port, itsm_port, log_level)
     stack = Stack(env, database_url, redis_port, itsm_port, [free_port() for _ in range(api)], [])
     processes = stack.processes
     try:

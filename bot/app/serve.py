@@ -7,15 +7,15 @@ the workers start, so the workers do not all build them at once.
 from __future__ import annotations
 
 import asyncio
-import logging
 import multiprocessing
 import os
 import tempfile
 from pathlib import Path
-from typing import TypedDict
+from typing import Final, TypedDict
 
 from fastapi import FastAPI
 
+from bot.observability.log_format import configure_logging
 from bot.observability.metrics import MULTIPROCESS_ENV, prepare_multiprocess_dir
 from bot.settings import Settings, load_settings
 
@@ -25,10 +25,19 @@ def app() -> FastAPI:
     from bot.app.web import create_app
 
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings)
     return create_app(settings)
+
+
+class LogOptions(TypedDict):
+    log_config: None
+    access_log: bool
+
+
+# uvicorn's records go through the process's handler (`configure_logging`), not uvicorn's own
+# configuration; its access log is off: the app writes its own (observability/access.py),
+# without the query string uvicorn's has.
+UVICORN_LOGGING: Final = LogOptions(log_config=None, access_log=False)
 
 
 class ProxyOptions(TypedDict):
@@ -49,7 +58,9 @@ def proxy_options(settings: Settings) -> ProxyOptions:
 def _prepare() -> None:
     from bot.app.services import load_components
 
-    asyncio.run(load_components(load_settings()))
+    settings = load_settings()
+    configure_logging(settings)
+    asyncio.run(load_components(settings))
 
 
 def prepare() -> None:

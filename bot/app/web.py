@@ -26,6 +26,7 @@ from bot.channels.runtime import mount_channels, running_channels
 from bot.console import insights as console_insights
 from bot.console import mount as console
 from bot.observability import route as metrics_route
+from bot.observability.access import RequestLog
 from bot.observability.http import RequestMetrics
 from bot.observability.tracing import Tracing
 from bot.privacy.retention import run_purges
@@ -149,6 +150,9 @@ def create_app(
     app.include_router(notice_routes.router)
     # The channels last: in development the web channel serves `/`, the demo intranet page.
     mount_channels(app, settings, channel_plugins())
+    # The outermost of the app's middleware (added last): the request's id is set before
+    # anything else runs, and the access line sees every answer (a CORS preflight's too).
+    app.add_middleware(RequestLog, access=settings.log.access)
     if tracing is not None:
         tracing.instrument_app(app)  # the outermost middleware: a server span per request
     return app

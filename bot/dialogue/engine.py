@@ -24,6 +24,7 @@ from bot.kernel.i18n import t
 from bot.kernel.language import Language
 from bot.kernel.messages import SMALL_TALK as SMALL_TALK_ANSWERS
 from bot.kernel.registry import Registry
+from bot.observability import log_context
 from bot.observability.observer import NO_OBSERVER, Observer
 from bot.observability.spans import span
 from bot.scale.locks import ConversationLocks, LocalLocks
@@ -221,7 +222,7 @@ class DialogueEngine:
         """`handle`, also giving the conversation's language after the message; `check_owner`
         is called with the conversation's user before anything happens (it raises to refuse):
         the caller's checks ride on the one read of the conversation."""
-        with span("dialogue.turn"):
+        with span("dialogue.turn"), log_context.conversation(conversation_id):
             return await self._turn(
                 conversation_id, text, language, hint, timezone, check_owner, proven
             )

@@ -30,6 +30,12 @@ def span(
     return _tracer.start_as_current_span(name, attributes=attributes)
 
 
+def annotate(key: str, value: str) -> None:
+    """An attribute of the current span (a request's server span, in a middleware inside it)."""
+    if _tracer is not None:
+        trace.get_current_span().set_attribute(key, value)
+
+
 def carrier() -> dict[str, str]:
     """The current trace context, to be stored with work done later (an outbox item)."""
     if _tracer is None:

@@ -1,25 +1,44 @@
-"""Redaction of every log record of the process, whatever logger or handler emits it."""
+"""Redaction of every log record of the process, whatever logger or handler emits it.
+
+Besides what the redactor finds everywhere (privacy/redact.py), e-mail addresses are taken out
+of log lines: stored records keep them (tickets need their requester), logs have no need of
+them and are kept and shipped with fewer precautions. A masked one (`a•••@example.org`, as the
+self-service logs a code's destination) is left as it is.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from typing import Any
 from urllib.parse import unquote_plus
 
-from bot.privacy.redact import Redactor
+from bot.privacy.redact import Redactor, marker
 
 _active: Redactor | None = None
 _original_factory = logging.getLogRecordFactory()
 
 
-def _redacted(redactor: Redactor, text: str) -> str:
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_EMAIL_MARKER = marker("email")
+
+
+def _clean(redactor: Redactor, text: str) -> str:
     redacted = redactor.redact(text)
-    if "%" in text or "+" in text:
-        # Access logs carry query strings: "?q=my+password+is+..." is caught once decoded.
-        decoded = unquote_plus(text)
-        if decoded != text and redactor.spans(decoded):
-            redacted = redactor.redact(decoded)
+    return _EMAIL.sub(_EMAIL_MARKER, redacted) if "@" in redacted else redacted
+
+
+def _redacted(redactor: Redactor, text: str) -> str:
+    redacted = _clean(redactor, text)
+    if "%" in redacted or "+" in redacted:
+        # URLs carry query strings: "?q=my+password+is+..." is caught once decoded (what was
+        # found before decoding is out already: "a+b@example.org" is one address, not "a b@").
+        decoded = unquote_plus(redacted)
+        if decoded != redacted:
+            cleaned = _clean(redactor, decoded)
+            if cleaned != decoded:
+                redacted = cleaned
     return redacted
 
 
@@ -56,7 +75,7 @@ def _redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
     if record.exc_info and record.exc_info[1] is not None:
         # Formatters print exc_text when set: the traceback, exception message included.
         text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
-        record.exc_text = redactor.redact(text)
+        record.exc_text = _clean(redactor, text)
     return record
 
 

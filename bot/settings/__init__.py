@@ -33,7 +33,7 @@ from bot.settings.directory import DirectorySettings
 from bot.settings.insights import InsightsSettings
 from bot.settings.itsm import ItsmSettings
 from bot.settings.limits import LimitSettings
-from bot.settings.operations import MetricsSettings, OtelSettings
+from bot.settings.operations import LogSettings, MetricsSettings, OtelSettings
 from bot.settings.privacy import PrivacySettings
 from bot.settings.rasa_actions import RasaActionSettings
 from bot.settings.secret_strength import GENERATE, MIN_BITS, MIN_LENGTH, weakness
@@ -221,6 +221,7 @@ class Settings(BaseSettings):
     # Slack's or Teams'): an IANA name such as "Europe/Paris".
     default_timezone: str = "Europe/Paris"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log: LogSettings = LogSettings()
     forwarded_allow_ips: str | None = Field(
         None,
         description="the load balancers or reverse proxies whose X-Forwarded-For and "
@@ -327,6 +328,13 @@ class Settings(BaseSettings):
     @property
     def model_dir(self) -> Path:
         return self.data_dir / "models"
+
+    @property
+    def log_format(self) -> Literal["json", "text"]:
+        """The log lines' format: the one set, else readable text in development only."""
+        if self.log.format is not None:
+            return self.log.format
+        return "text" if self.environment is Environment.DEVELOPMENT else "json"
 
     @property
     def effective_public_url(self) -> str | None:

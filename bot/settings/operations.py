@@ -1,9 +1,10 @@
-"""Settings of what an operator watches: `/metrics` (`GUICHET_METRICS__*`) and traces
-(`GUICHET_OTEL__*`)."""
+"""Settings of what an operator watches: `/metrics` (`GUICHET_METRICS__*`), traces
+(`GUICHET_OTEL__*`) and the service's logs (`GUICHET_LOG__*`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, field_validator
@@ -18,6 +19,23 @@ class MetricsSettings(BaseModel):
         description="where the processes of `guichet serve --workers N` write their metrics "
         "for `/metrics` to add up (prometheus-client's multi-process mode); a local folder, "
         "emptied at start-up. Unset: a temporary folder made by `guichet serve`",
+    )
+
+
+class LogSettings(BaseModel):
+    """The service's log lines on stderr (docs/operations/observability.md, Logs);
+    their level is `GUICHET_LOG_LEVEL`."""
+
+    format: Literal["json", "text"] | None = Field(
+        None,
+        description="`json`: one JSON object per line (time, level, logger, message, request "
+        "and conversation ids); `text`: one readable line. Unset: `text` in development, "
+        "`json` elsewhere",
+    )
+    access: bool = Field(
+        True,
+        description="one line per HTTP request (method, route template, status, duration, "
+        "request id, client address); uvicorn's own access log is always off",
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Annotated
 
 import typer
@@ -66,8 +65,10 @@ def serve(
 
     from bot.app import serve as scaled
     from bot.app.web import create_app
+    from bot.observability.log_format import configure_logging
 
     settings = settings_or_exit()
+    configure_logging(settings)
     if workers > 1:
         scaled.prepare()
         scaled.share_metrics(settings)
@@ -80,11 +81,9 @@ def serve(
             log_level=settings.log_level.lower(),
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
             **scaled.proxy_options(settings),
+            **scaled.UVICORN_LOGGING,
         )
         return
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,
@@ -92,6 +91,7 @@ def serve(
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         **scaled.proxy_options(settings),
+        **scaled.UVICORN_LOGGING,
     )
 
 
@@ -168,7 +168,11 @@ async def _chat(settings: Settings, user: str, language: Language | None) -> Non
 @app.command()
 def sync(once: Annotated[bool, typer.Option(help="One round, then exit.")] = False) -> None:
     """Run the ticket sync worker: push the outbox to the ITSM tools, read their changes."""
-    asyncio.run(_sync(settings_or_exit(), once))
+    from bot.observability.log_format import configure_logging
+
+    settings = settings_or_exit()
+    configure_logging(settings)
+    asyncio.run(_sync(settings, once))
 
 
 async def _sync(settings: Settings, once: bool) -> None:

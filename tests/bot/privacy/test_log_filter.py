@@ -71,3 +71,28 @@ def test_query_strings_of_access_logs(output: io.StringIO) -> None:
     line = output.getvalue()
     assert "Soleil" not in line
     assert '"GET /api/v1/suggest?q=mon mdp : [REDACTED:secret] HTTP/1.1" 200' in line
+
+
+def test_email_addresses(output: io.StringIO) -> None:
+    """Logs only: stored records keep addresses, a log line never has one; a masked address
+    (the self-service's `a•••@domain`) is no address and stays readable."""
+    logging.getLogger("tests.some.library").warning(
+        "lookup of %s failed; code sent to z•••@norvane.example; see %s",
+        "zoe.martin+it@norvane.example",
+        "/api/v1/users/ann%40norvane.example",
+    )
+    line = output.getvalue()
+    assert "zoe.martin" not in line and "ann" not in line
+    assert line == (
+        "tests.some.library lookup of [REDACTED:email] failed; code sent to "
+        "z•••@norvane.example; see /api/v1/users/[REDACTED:email]\n"
+    )
+
+
+def test_email_in_a_traceback(output: io.StringIO) -> None:
+    try:
+        raise LookupError("no directory entry for zoe.martin@norvane.example")
+    except LookupError:
+        logging.getLogger("tests.some.library").exception("directory lookup failed")
+    assert "zoe.martin@norvane.example" not in output.getvalue()
+    assert "LookupError: no directory entry for [REDACTED:email]" in output.getvalue()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.kernel.errors import SettingsInvalid
-from bot.settings import Environment, load_settings
+from bot.settings import Environment, Settings, load_settings
 
 pytestmark = pytest.mark.unit
 
@@ -33,6 +33,18 @@ def test_environment_variables_and_nested_settings(monkeypatch: pytest.MonkeyPat
     assert settings.effective_database_url.startswith("postgresql+psycopg://")
 
 
+def test_log_lines_are_text_in_development_and_json_elsewhere(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GUICHET_LOG__FORMAT", raising=False)
+    assert Settings(environment=Environment.DEVELOPMENT).log_format == "text"
+    assert Settings(environment=Environment.PRODUCTION).log_format == "json"
+    monkeypatch.setenv("GUICHET_LOG__FORMAT", "json")
+    assert load_settings().log_format == "json"
+    monkeypatch.setenv("GUICHET_LOG__FORMAT", "text")
+    assert Settings(environment=Environment.PRODUCTION).log_format == "text"
+
+
 def test_toml_file_is_read_and_environment_wins(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -54,6 +66,7 @@ def test_toml_file_is_read_and_environment_wins(
         ("GUICHET_DATABASE_URL", "mysql://x", "GUICHET_DATABASE_URL"),
         ("GUICHET_NLU__CONFIDENCE_THRESHOLD", "2", "GUICHET_NLU__CONFIDENCE_THRESHOLD"),
         ("GUICHET_DEFAULT_LANGUAGE", "de", "GUICHET_DEFAULT_LANGUAGE"),
+        ("GUICHET_LOG__FORMAT", "yaml", "GUICHET_LOG__FORMAT"),
     ],
 )
 def test_wrong_value_names_the_setting_and_the_expected_form(
