@@ -31,6 +31,7 @@ from bot.kernel.errors import (
 )
 from bot.kernel.i18n import t
 from bot.kernel.language import Language
+from bot.observability import log_context
 from bot.protection.errors import PayloadTooLarge, RateLimited
 from bot.scale.errors import DatabaseUnavailable
 
@@ -264,7 +265,24 @@ async def _body_too_large(request: Request, error: Exception) -> Response:
     return await _guichet_error(request, error.error)
 
 
+async def _unexpected(request: Request, error: Exception) -> Response:
+    """A bug: a plain 500 naming the request's id, the one its log lines carry (the server then
+    logs the traceback). Starlette's outermost middleware sends it, outside the one that adds
+    the id to every other response."""
+    context = log_context.current()
+    request_id = context.request_id if context is not None else None
+    detail = "An unexpected error occurred; it has been logged."
+    if request_id is not None:
+        detail = f"{detail} Quote request {request_id} when reporting it."
+    return JSONResponse(
+        status_code=500,
+        content={"error": "InternalServerError", "detail": detail, "fields": {}},
+        headers={log_context.REQUEST_ID_HEADER: request_id} if request_id else None,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(BodyTooLarge, _body_too_large)
     app.add_exception_handler(IdempotencyKeyInProgress, _key_in_progress)

@@ -283,3 +283,31 @@ async def _nothing() -> dict[str, object]:
 
 async def _ignore(message: object) -> None:
     return None
+
+
+async def test_a_bug_answers_500_with_the_request_id(
+    services: Services, json_logs: Captured
+) -> None:
+    """Starlette's outermost middleware answers what the app raised: the client still gets the
+    id its request's lines carry, to quote when reporting it."""
+    app = create_app(services.settings, services)
+
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/api/v1/broken", broken)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+            base_url="http://guichet.test",
+            headers={"X-Request-ID": "req-500"},
+        ) as client,
+    ):
+        response = await client.get("/api/v1/broken")
+    assert response.status_code == 500
+    assert response.headers["X-Request-ID"] == "req-500"
+    assert response.json()["error"] == "InternalServerError"
+    assert "req-500" in response.json()["detail"] and "a bug" not in response.text
+    (access,) = json_logs.access()
+    assert (access["status"], access["request_id"]) == (500, "req-500")
