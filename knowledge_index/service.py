@@ -116,6 +116,13 @@ class SharedQueryEmbedder:
 
 
 @dataclass(frozen=True)
+class Prepared:
+    query: SearchQuery
+    vector: Floats | None
+    match: LexicalMatch
+
+
+@dataclass(frozen=True)
 class Found:
     hits: list[Hit]
     vector: Floats | None
@@ -175,6 +182,14 @@ class IndexedKnowledgeBase:
 
     def find_now(self, query: SearchQuery) -> Found:
         index = self.require()
+        prepared = self.prepare(query)
+        hits = index.search(prepared.query, prepared.vector, lexical=prepared.match)
+        return Found(hits=hits, vector=prepared.vector, match=prepared.match)
+
+    def prepare(self, query: SearchQuery) -> Prepared:
+        """The query as the index searches it: normalised, embedded, its words matched and
+        the kinds of entries it asks for weighed."""
+        index = self.require()
         query = normalised(query, index.lexical)  # courtesy off, one-letter typos corrected
         match = index.lexical.match(query.text, complete=query.complete)
         # A half-typed word says little to the embedder: embed its likeliest completion.
@@ -185,8 +200,7 @@ class IndexedKnowledgeBase:
         vector = self.vectors(text) if len(query.text.strip()) >= MIN_DENSE_CHARACTERS else None
         if query.type_shifts is None:
             query = replace(query, type_shifts=type_shifts(query.text))
-        hits = index.search(query, vector, lexical=match)
-        return Found(hits=hits, vector=vector, match=match)
+        return Prepared(query=query, vector=vector, match=match)
 
     def catalog_item(self, item_id: str) -> CatalogItem | None:
         return self.content.catalog_item(item_id)

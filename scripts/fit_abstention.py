@@ -26,7 +26,7 @@ from knowledge_index.service import open_knowledge_base
 from knowledge_index.suggest import SUGGESTABLE
 
 TUNE = Path("knowledge_index/eval/real/tune.yaml")
-VERSION = 2
+VERSION = 3
 
 
 def main() -> None:
