@@ -422,9 +422,7 @@ class KnowledgeIndex:
         )
         return rows, found, sorted(match.stems)
 
-    def _shown(
-        self, number: int, language: Language, hidden: npt.NDArray[np.bool_] | None
-    ) -> int:
+    def _shown(self, number: int, language: Language, hidden: npt.NDArray[np.bool_] | None) -> int:
         """The entry shown for entry `number`: its translation in `language` when readable."""
         twin = self.entries.in_language(number, language)
         return number if twin is None or (hidden is not None and hidden[twin]) else twin

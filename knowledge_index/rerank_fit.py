@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -69,7 +70,7 @@ class Figures:
 
 
 def figures(
-    samples: Sequence[Sample], order: Callable[[Sample], Matrix], *, shown_from: float
+    samples: Sequence[Sample], order: Callable[[Sample], Sequence[int]], *, shown_from: float
 ) -> dict[str, Figures]:
     """Top-1 and recall@5 per slice, over answerable queries; candidates whose fused score is
     under `shown_from` are not shown, as the service leaves them out."""
@@ -90,6 +91,10 @@ def figures(
     }
 
 
+def _recorded(orders: dict[int, list[int]], sample: Sample) -> list[int]:
+    return orders[id(sample)]
+
+
 def cross_validated(
     samples: Sequence[Sample],
     *,
@@ -105,17 +110,18 @@ def cross_validated(
     for seed in seeds:
         permuted = np.random.RandomState(seed).permutation(len(names))
         fold_of = {name: int(permuted[i]) % folds for i, name in enumerate(names)}
-        orders: dict[int, Matrix] = {}
+        orders: dict[int, list[int]] = {}  # by the sample's id()
         for k in range(folds):
             model = fit(
                 [s for s in samples if fold_of[s.group] != k], version=0, fitted_on="", l2=l2
             )
             weights = np.asarray(model.weights)
-            for n, sample in enumerate(samples):
+            for sample in samples:
                 if fold_of[sample.group] == k:
-                    orders[n] = np.argsort(-(sample.x @ weights), kind="stable")
-        index_of = {id(s): n for n, s in enumerate(samples)}
-        runs.append(figures(samples, lambda s: orders[index_of[id(s)]], shown_from=shown_from))
+                    orders[id(sample)] = [
+                        int(i) for i in np.argsort(-(sample.x @ weights), kind="stable")
+                    ]
+        runs.append(figures(samples, partial(_recorded, orders), shown_from=shown_from))
     return {
         name: Figures(
             top1=float(np.mean([run[name].top1 for run in runs])),

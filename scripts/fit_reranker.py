@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-import numpy as np
 import yaml
 
 from bot.settings import load_settings
@@ -94,7 +93,7 @@ def main() -> None:
         )
         found = samples(knowledge, queries, args.depth)
     shown_from = settings.knowledge.suggest_threshold
-    before = figures(found, lambda s: np.arange(len(s.x)), shown_from=shown_from)
+    before = figures(found, lambda s: range(len(s.x)), shown_from=shown_from)
     after = cross_validated(found, shown_from=shown_from, l2=args.l2)
     sys.stdout.write(f"{len(found)} searches; fused order -> re-ranked (cross-validated)\n")
     for name in sorted(before):
