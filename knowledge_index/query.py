@@ -147,13 +147,13 @@ def expanded(text: str, *, complete: bool = True) -> str:
     return "".join(pieces) + text[last:] if pieces else text
 
 
-def normalised(query: SearchQuery, lexical: LexicalIndex) -> SearchQuery:
-    """The query as it is searched (see the module docstring)."""
-    text = corrected(
-        expanded(without_courtesy(query.text), complete=query.complete),
-        lexical,
-        complete=query.complete,
-    )
+def normalised(query: SearchQuery, lexical: LexicalIndex, *, expand: bool = True) -> SearchQuery:
+    """The query as it is searched (see the module docstring); with `expand` off, shorthand
+    stays as typed (the words "not sure" reads)."""
+    text = without_courtesy(query.text)
+    if expand:
+        text = expanded(text, complete=query.complete)
+    text = corrected(text, lexical, complete=query.complete)
     if not query.complete and query.text[-1:].isspace() and not text[-1:].isspace():
         text += " "  # a trailing space says the last word is finished: keep it
     return query if text == query.text else replace(query, text=text)

@@ -86,3 +86,19 @@ async def test_greeting_before_the_problem_does_not_lower_the_score(components: 
 )
 def test_user_types_shorthand(typed: str, complete: bool, searched: str) -> None:
     assert expanded(typed, complete=complete) == searched
+
+
+async def test_not_sure_reads_the_shorthand_as_typed(components: Components) -> None:
+    knowledge = components.knowledge
+    typed = await knowledge.find(SearchQuery("reinit mdp confluence", "fr"))
+    spelled = await knowledge.find(SearchQuery("reinit mot de passe confluence", "fr"))
+    # Shown: the results of the words "mdp" stands for ...
+    assert [h.entry.id for h in typed.hits] == [h.entry.id for h in spelled.hits]
+    # ... judged: the text as typed, its unknown word counted as unknown.
+    assert typed.evidence.match.unknown > spelled.evidence.match.unknown
+    assert typed.evidence.hits != typed.hits and spelled.evidence.hits == spelled.hits
+
+
+async def test_without_shorthand_not_sure_reads_what_is_searched(components: Components) -> None:
+    found = await components.knowledge.find(SearchQuery("reset my password", "en"))
+    assert found.evidence.hits is found.hits and found.evidence.match is found.match
