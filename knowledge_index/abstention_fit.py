@@ -43,8 +43,9 @@ def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
     return float(((pos > neg).sum() + 0.5 * (pos == neg).sum()) / (pos.size * neg.size))
 
 
-def cross_validated_auc(x: Matrix, y: Matrix, groups: Sequence[str], folds: int = FOLDS) -> float:
-    """AUC of out-of-fold confidences; the texts of one ticket (`groups`) share a fold."""
+def out_of_fold(x: Matrix, y: Matrix, groups: Sequence[str], folds: int = FOLDS) -> Matrix:
+    """Each row's confidence from a model fitted without its fold; the texts of one ticket
+    (`groups`) share a fold."""
     fold_of = {g: i % folds for i, g in enumerate(sorted(set(groups)))}
     fold = np.asarray([fold_of[g] for g in groups])
     scores = np.zeros(len(y))
@@ -52,4 +53,25 @@ def cross_validated_auc(x: Matrix, y: Matrix, groups: Sequence[str], folds: int 
         held = fold == k
         model = fit(x[~held], y[~held], version=0, fitted_on="")
         scores[held] = [model.confidence(list(row)) for row in x[held]]
+    return scores
+
+
+def cross_validated_auc(x: Matrix, y: Matrix, groups: Sequence[str], folds: int = FOLDS) -> float:
+    """AUC of out-of-fold confidences, all rows pooled."""
+    scores = out_of_fold(x, y, groups, folds)
     return auc(list(scores[y == 1]), list(scores[y == 0]))
+
+
+def cross_validated_auc_by_slice(
+    x: Matrix, y: Matrix, groups: Sequence[str], slices: Sequence[str], folds: int = FOLDS
+) -> dict[str, float]:
+    """AUC of out-of-fold confidences within each slice (e.g. "fr half"), the model fitted on
+    all slices as it is shipped."""
+    scores = out_of_fold(x, y, groups, folds)
+    named = np.asarray(slices)
+    return {
+        name: auc(
+            list(scores[(named == name) & (y == 1)]), list(scores[(named == name) & (y == 0)])
+        )
+        for name in sorted(set(slices))
+    }

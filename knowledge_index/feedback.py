@@ -114,7 +114,7 @@ class FeedbackKnowledgeBase:
         found = await self.knowledge.find(
             replace(query, boosts=boosts(await self.feedback.signals(), key))
         )
-        verdict = self.sureness.judge(found.hits, found.match)
+        verdict = self.sureness.judge(found.evidence.hits, found.evidence.match)
         asks_articles = query.types is not None and set(query.types) == set(ARTICLE_TYPES)
         if asks_articles and not verdict.sure and key:
             best = found.hits[0].score if found.hits else 0.0

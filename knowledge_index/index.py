@@ -29,6 +29,8 @@ from knowledge_index.columns import Entries, Passage, Passages
 from knowledge_index.documents import ANONYMOUS, Entry, EntryType, Reader, passages
 from knowledge_index.embedders import Embedder, embed_documents
 from knowledge_index.lexical import LexicalIndex, LexicalMatch
+from knowledge_index.query_shape import shape_of
+from knowledge_index.rerank import DEPTH, Candidates, Reranker, default_reranker
 from knowledge_index.text import SPACES
 from knowledge_index.vectors import (
     APPROXIMATE_FROM,
@@ -102,6 +104,11 @@ class Hit(BaseModel):
     # query and how much of the query it covers word for word (the abstention model reads them).
     dense: float = 0.0
     lexical: float = 0.0
+    # The re-ranker's score: the hits' order (`score` need not decrease down the list).
+    relevance: float = 0.0
+    # How much of the query the title of the entry shown covers, word for word and by meaning.
+    title_coverage: float = 0.0
+    title_cosine: float = 0.0
 
     def snippet(self, words: int = 40) -> str:
         """The passage's first words, without the entry's title it may begin with (an answer
@@ -310,15 +317,57 @@ class KnowledgeIndex:
     # -- searching --------------------------------------------------------------------------
 
     def search(
-        self, query: SearchQuery, vector: Floats | None, *, lexical: LexicalMatch | None = None
+        self,
+        query: SearchQuery,
+        vector: Floats | None,
+        *,
+        lexical: LexicalMatch | None = None,
+        reranker: Reranker | None = None,
     ) -> list[Hit]:
         """Best entries for a query, one per group, in the user's language when it exists.
 
         `vector` is the query's embedding (None: words only); `lexical` its word matches,
-        when the caller has them already.
+        when the caller has them already. The first `rerank.DEPTH` entries in fused order are
+        put in the order of `reranker` (the shipped model unless given); `score` stays the
+        fused score, `relevance` is the re-ranker's.
         """
-        if not self.passages:
+        found = self.candidates(query, vector, lexical=lexical, depth=query.limit)
+        if found is None:
             return []
+        rows, candidates, matched = found
+        relevance = (reranker or default_reranker()).scores(candidates, shape_of(query.text))
+        # The first DEPTH in the re-ranker's order, the others after them as they were: the
+        # entries shown among the first five stay those of the fused order.
+        order = np.concatenate(
+            [np.argsort(-relevance[:DEPTH], kind="stable"), np.arange(DEPTH, len(rows))]
+        )[: query.limit]
+        hidden = self.entries.hidden_from(query.reader)
+        return [
+            self._hit(
+                rows[i],
+                float(candidates.fused[i]),
+                query.language,
+                matched,
+                signals=(float(candidates.dense[i]), float(candidates.lexical[i])),
+                hidden=hidden,
+                relevance=float(relevance[i]),
+                title=(float(candidates.title_coverage[i]), float(candidates.title_cosine[i])),
+            )
+            for i in order
+        ]
+
+    def candidates(
+        self,
+        query: SearchQuery,
+        vector: Floats | None,
+        *,
+        lexical: LexicalMatch | None = None,
+        depth: int = DEPTH,
+    ) -> tuple[list[int], Candidates, list[str]] | None:
+        """The best passage of each of the first `depth` groups in fused order, the signals
+        the re-ranker reads of them, and the query's matched stems; None on an empty index."""
+        if not self.passages:
+            return None
         cosine: dict[int, float] = {}
         floor = 0.0
         if vector is not None:
@@ -351,19 +400,32 @@ class KnowledgeIndex:
                 best[group] = (score, row)
         if boosts := query.boosts:
             best = {g: (s + boosts.get(g, 0.0), r) for g, (s, r) in best.items()}
-        ranked = sorted(best.values(), key=lambda sr: sr[0], reverse=True)[: query.limit]
-        matched = sorted(match.stems)
-        return [
-            self._hit(
-                row,
-                score,
-                query.language,
-                matched,
-                signals=(cosine.get(row, floor), float(coverage[row])),
-                hidden=hidden,
-            )
-            for score, row in ranked
-        ]
+        ranked = sorted(best.values(), key=lambda sr: sr[0], reverse=True)[:depth]
+        rows = [row for _, row in ranked]
+        # The title row of the entry shown (in the query's language when it exists).
+        first_title = len(self.passages) - len(self.entries)
+        shown = [self._shown(int(self.passages.entry[row]), query.language, hidden) for row in rows]
+        title_rows = np.asarray([first_title + number for number in shown], dtype=np.int64)
+        title_cosine = (
+            np.asarray(self.vectors[title_rows], dtype=np.float32) @ vector
+            if vector is not None and rows
+            else np.zeros(len(rows))
+        )
+        found = Candidates(
+            fused=np.asarray([score for score, _ in ranked], dtype=np.float64),
+            dense=np.asarray([cosine.get(row, floor) for row in rows], dtype=np.float64),
+            lexical=np.asarray([coverage[row] for row in rows], dtype=np.float64),
+            title_coverage=np.asarray(coverage[title_rows], dtype=np.float64),
+            title_cosine=np.asarray(title_cosine, dtype=np.float64).reshape(len(rows)),
+            types=[self.entries.type_of(number) for number in shown],
+            groups=[self.entries.group_of(number) for number in shown],
+        )
+        return rows, found, sorted(match.stems)
+
+    def _shown(self, number: int, language: Language, hidden: npt.NDArray[np.bool_] | None) -> int:
+        """The entry shown for entry `number`: its translation in `language` when readable."""
+        twin = self.entries.in_language(number, language)
+        return number if twin is None or (hidden is not None and hidden[twin]) else twin
 
     def _hit(
         self,
@@ -374,9 +436,12 @@ class KnowledgeIndex:
         *,
         signals: tuple[float, float] = (0.0, 0.0),
         hidden: npt.NDArray[np.bool_] | None = None,
+        relevance: float = 0.0,
+        title: tuple[float, float] = (0.0, 0.0),
     ) -> Hit:
         passage = self.passages[row]
         dense, lexical = signals
+        title_coverage, title_cosine = title
         entry = self.entries[passage.entry]
         if entry.language != language:
             twin = self.entries.in_language(passage.entry, language)
@@ -393,6 +458,9 @@ class KnowledgeIndex:
                     matched=matched,
                     dense=dense,
                     lexical=lexical,
+                    relevance=relevance,
+                    title_coverage=title_coverage,
+                    title_cosine=title_cosine,
                 )
         return Hit(
             entry=entry,
@@ -402,6 +470,9 @@ class KnowledgeIndex:
             matched=matched,
             dense=dense,
             lexical=lexical,
+            relevance=relevance,
+            title_coverage=title_coverage,
+            title_cosine=title_cosine,
         )
 
     def by_id(self, entry_id: str) -> Entry | None:

@@ -20,6 +20,30 @@ from knowledge_index.lexical import LexicalIndex
 from knowledge_index.text import STOP_WORDS, fold
 
 MIN_TYPO_LENGTH = 5  # shorter words have too many neighbours one edit away
+# Shorthand employees type, read as the words it stands for: the embedder knows "mot de passe"
+# and "mise a jour", not "mdp" and "maj". Chosen from common French and English IT usage, not
+# from the evaluation sets; only words nothing else means in a ticket.
+ABBREVIATIONS = {
+    "mdp": "mot de passe",
+    "maj": "mise a jour",
+    "pb": "probleme",
+    "pbm": "probleme",
+    "prob": "probleme",
+    "bal": "boite aux lettres",
+    "ordi": "ordinateur",
+    "appli": "application",
+    "applis": "applications",
+    "pj": "piece jointe",
+    "cnx": "connexion",
+    "msg": "message",
+    "tel": "telephone",
+    "imprim": "imprimante",
+    "pwd": "password",
+    "passwd": "password",
+    "acct": "account",
+    "pls": "please",
+    "laptp": "laptop",
+}
 # Folded, longest first so that "merci beaucoup" goes before "merci".
 COURTESY = sorted(
     {
@@ -107,9 +131,29 @@ def corrected(text: str, lexical: LexicalIndex, *, complete: bool = True) -> str
     return "".join(pieces) + text[last:] if pieces else text
 
 
-def normalised(query: SearchQuery, lexical: LexicalIndex) -> SearchQuery:
-    """The query as it is searched (see the module docstring)."""
-    text = corrected(without_courtesy(query.text), lexical, complete=query.complete)
+def expanded(text: str, *, complete: bool = True) -> str:
+    """Shorthand words replaced by what they stand for; unless the text is `complete`, its
+    last word may be half-typed and is left as it is ("co" may become "compte")."""
+    matches = list(_WORD.finditer(text))
+    typing = not complete and not text[-1:].isspace()
+    pieces: list[str] = []
+    last = 0
+    for position, match in enumerate(matches):
+        full = ABBREVIATIONS.get(fold(match.group()))
+        if full is None or (typing and position == len(matches) - 1):
+            continue
+        pieces += [text[last : match.start()], full]
+        last = match.end()
+    return "".join(pieces) + text[last:] if pieces else text
+
+
+def normalised(query: SearchQuery, lexical: LexicalIndex, *, expand: bool = True) -> SearchQuery:
+    """The query as it is searched (see the module docstring); with `expand` off, shorthand
+    stays as typed (the words "not sure" reads)."""
+    text = without_courtesy(query.text)
+    if expand:
+        text = expanded(text, complete=query.complete)
+    text = corrected(text, lexical, complete=query.complete)
     if not query.complete and query.text[-1:].isspace() and not text[-1:].isspace():
         text += " "  # a trailing space says the last word is finished: keep it
     return query if text == query.text else replace(query, text=text)

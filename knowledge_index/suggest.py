@@ -267,7 +267,7 @@ class SuggestionService:
             # Every hit carries the query's matched stems: one matcher for all of them.
             matcher = Matcher(shown[0].matched, prefix) if shown else None
             items = [self._entry_suggestion(h, prefix, matcher) for h in shown]
-            verdict = self.sureness.judge(found.hits, found.match)
+            verdict = self.sureness.judge(found.evidence.hits, found.evidence.match)
             confidence, confident = verdict.confidence, verdict.sure and bool(shown)
         found_notices = self._notice_matcher.match(text, vector, active) if active else []
         now = self.clock()
@@ -298,7 +298,7 @@ class SuggestionService:
         )
         hits = [h for h in found.hits if h.score >= self.suggest_threshold]
         best = found.hits[0].score if found.hits else 0.0
-        verdict = self.sureness.judge(found.hits, found.match)
+        verdict = self.sureness.judge(found.evidence.hits, found.evidence.match)
         confidence, confident = verdict.confidence, verdict.sure and bool(hits)
         if not confident:
             await self.feedback.record_gap(

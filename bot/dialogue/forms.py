@@ -54,7 +54,10 @@ def entity_value(slot: Slot, parse: ParseResult) -> str | None:
 async def catalog_choice(
     knowledge: KnowledgeBase, text: str, language: str
 ) -> tuple[str | None, list[Button]]:
-    """The catalog item a message names, or buttons for the closest ones when unclear."""
+    """The catalog item a message names, or buttons for the closest ones when unclear.
+
+    Hits come in the order shown (the re-ranker's `relevance`), so `score` need not decrease:
+    the first shown is named only when its score also clears every other hit's by the margin."""
     hits = await knowledge.search(
         SearchQuery(
             text,
@@ -66,7 +69,7 @@ async def catalog_choice(
     if not hits:
         return None, []
     best = hits[0]
-    runner_up = hits[1].score if len(hits) > 1 else 0.0
+    runner_up = max((h.score for h in hits[1:]), default=0.0)
     if best.score >= CATALOG_MATCH and best.score - runner_up >= CATALOG_MARGIN:
         return best.entry.group.removeprefix("catalog-"), []
     return None, [

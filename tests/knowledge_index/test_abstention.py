@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge_index.abstention import FEATURES, AbstentionModel, Sureness
+from knowledge_index.abstention import FEATURES, AbstentionModel, Sureness, features
 from knowledge_index.abstention_fit import auc, cross_validated_auc, fit
 from knowledge_index.documents import Entry
 from knowledge_index.index import Hit
@@ -17,8 +17,8 @@ from knowledge_index.lexical import LexicalMatch
 def test_the_shipped_model_trusts_a_strong_match_more_than_a_weak_one() -> None:
     model = AbstentionModel.load()
     assert len(model.weights) == len(FEATURES) and model.version >= 1 and "tune" in model.fitted_on
-    strong = model.confidence([0.7, 0.2, 1.0, 0.0, 0.65])
-    weak = model.confidence([0.25, 0.01, 0.2, 0.5, 0.2])
+    strong = model.confidence([0.7, 0.2, 1.0, 0.0, 0.65, 0.9, 0.7])
+    weak = model.confidence([0.25, 0.01, 0.2, 0.5, 0.2, 0.0, 0.1])
     assert 0.0 < weak < 0.5 < strong < 1.0
 
 
@@ -51,9 +51,9 @@ def test_auc_counts_ties_as_half() -> None:
 
 
 def test_search_may_be_sure_where_the_chat_does_not_answer_outright() -> None:
-    model = AbstentionModel(version=0, weights=(1.0, 0.0, 0.0, 0.0, 0.0), intercept=0.0)
+    model = AbstentionModel(version=0, weights=(1.0, 0, 0, 0, 0, 0, 0), intercept=0.0)
     judge = Sureness(model, threshold=0.5, answer_threshold=0.7)
-    assert judge.model.confidence([0.4, 0, 0, 0, 0]) == pytest.approx(0.599, abs=0.001)
+    assert judge.model.confidence([0.4, 0, 0, 0, 0, 0, 0]) == pytest.approx(0.599, abs=0.001)
     match = LexicalMatch(coverage=np.zeros(1, dtype=np.float32), stems=set(), completion=None)
     hit = _hit(score=0.4)
     verdict = judge.judge([hit], match)
@@ -75,3 +75,13 @@ def _hit(*, score: float) -> Hit:
         body="Open GlobalProtect.",
     )
     return Hit(entry=entry, passage=entry.body, score=score)
+
+
+def test_a_first_result_whose_title_covers_the_query_is_trusted_more() -> None:
+    model = AbstentionModel.load()
+    match = LexicalMatch(coverage=np.full(1, 0.5, dtype=np.float32), stems=set(), completion=None)
+    body_only = _hit(score=0.4).model_copy(update={"title_coverage": 0.0, "title_cosine": 0.1})
+    in_title = body_only.model_copy(update={"title_coverage": 0.8, "title_cosine": 0.6})
+    assert model.confidence(features([in_title], match)) > model.confidence(
+        features([body_only], match)
+    )

@@ -6,7 +6,7 @@ import pytest
 
 from bot.services import Components, Services
 from knowledge_index.index import SearchQuery
-from knowledge_index.query import corrected, without_courtesy
+from knowledge_index.query import corrected, expanded, without_courtesy
 
 ARTICLES = ("procedure", "faq", "known_error")
 
@@ -70,3 +70,35 @@ async def test_greeting_before_the_problem_does_not_lower_the_score(components: 
     assert [h.entry.group for h in greeted] == [h.entry.group for h in plain]
     assert greeted[0].score == pytest.approx(plain[0].score)
     assert greeted[0].entry.category == "printing"
+
+
+@pytest.mark.parametrize(
+    ("typed", "complete", "searched"),
+    [
+        ("j'ai oublie mon mdp", True, "j'ai oublie mon mot de passe"),
+        ("aide maj windows", True, "aide mise a jour windows"),
+        ("Pb imprimante", True, "probleme imprimante"),
+        ("forgot my pwd", True, "forgot my password"),
+        ("reinit mdp", False, "reinit mdp"),  # the last word is being typed: left as typed
+        ("reinit mdp ", False, "reinit mot de passe "),  # a space says it is finished
+        ("maje", True, "maje"),  # whole words only
+    ],
+)
+def test_user_types_shorthand(typed: str, complete: bool, searched: str) -> None:
+    assert expanded(typed, complete=complete) == searched
+
+
+async def test_not_sure_reads_the_shorthand_as_typed(components: Components) -> None:
+    knowledge = components.knowledge
+    typed = await knowledge.find(SearchQuery("reinit mdp confluence", "fr"))
+    spelled = await knowledge.find(SearchQuery("reinit mot de passe confluence", "fr"))
+    # Shown: the results of the words "mdp" stands for ...
+    assert [h.entry.id for h in typed.hits] == [h.entry.id for h in spelled.hits]
+    # ... judged: the text as typed, its unknown word counted as unknown.
+    assert typed.evidence.match.unknown > spelled.evidence.match.unknown
+    assert typed.evidence.hits != typed.hits and spelled.evidence.hits == spelled.hits
+
+
+async def test_without_shorthand_not_sure_reads_what_is_searched(components: Components) -> None:
+    found = await components.knowledge.find(SearchQuery("reset my password", "en"))
+    assert found.evidence.hits is found.hits and found.evidence.match is found.match
