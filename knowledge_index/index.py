@@ -376,9 +376,9 @@ class KnowledgeIndex:
         if len(dense_ids) and len(rows):
             order = np.argsort(dense_ids)
             known = dense_ids[order]
-            at = np.minimum(np.searchsorted(known, rows), len(known) - 1)
-            found = known[at] == rows
-            cosine[found] = dense_scores[order][at[found]]
+            slot = np.minimum(np.searchsorted(known, rows), len(known) - 1)
+            found = known[slot] == rows
+            cosine[found] = dense_scores[order][slot[found]]
         words = coverage[rows].astype(np.float64)
         scores = (1 - LEXICAL_WEIGHT) * cosine + LEXICAL_WEIGHT * words
         if shifts := query.type_shifts:
