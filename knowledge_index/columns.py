@@ -8,7 +8,7 @@ and the texts are read from the mapped file, and parsed, for the few hits shown.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -38,7 +38,8 @@ class Texts:
     """Many texts in one UTF-8 buffer, in memory or mapped from a file, and their offsets."""
 
     def __init__(self, blob: Bytes, offsets: Offsets) -> None:
-        self._blob, self._offsets = blob, offsets
+        # A plain array over the mapped bytes: a slice of a `np.memmap` costs a memmap object.
+        self._blob, self._offsets = blob.view(np.ndarray), offsets
 
     @classmethod
     def of(cls, texts: Sequence[str]) -> Texts:
@@ -183,6 +184,10 @@ class Entries:
 
     def type_of(self, index: int) -> EntryType:
         return ENTRY_TYPES[int(self.kind[index])]
+
+    def of_kinds(self, types: Collection[EntryType]) -> npt.NDArray[np.bool_]:
+        """By kind code (`kind`): whether it is one of `types`."""
+        return np.array([kind in types for kind in ENTRY_TYPES], dtype=np.bool_)
 
     def hidden_from(self, reader: Reader) -> npt.NDArray[np.bool_] | None:
         """Which entries `reader` may not read, by number; None when they may read all (the

@@ -4,20 +4,47 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from functools import lru_cache
+from itertools import compress
+from typing import NamedTuple
 
 from knowledge_index.lexical import stems_of
 from knowledge_index.text import SPACES, STOP_WORDS, fold
 
 _TOKEN = re.compile(r"\w+")
+_SPLIT = re.compile(r"(\w+)")
 _MARKUP = re.compile(r"[*_`>#|]+")
 SCANNED_WORDS = 200  # a match further down a long passage is not worth the time per keystroke
 
 
+class _Word(NamedTuple):
+    """What marking a word needs to know of it, whatever the query (kept across requests)."""
+
+    folded: str
+    markable: bool  # two letters or more, not a stop word
+    same_length: bool  # folding kept one character per letter
+    stems: frozenset[str]
+
+
 @lru_cache(maxsize=100_000)
-def _folded(word: str) -> str:
-    return fold(word)
+def _word(word: str) -> _Word:
+    folded = fold(word)
+    markable = len(folded) >= 2 and folded not in STOP_WORDS
+    stems = stems_of(folded) if markable else frozenset()
+    return _Word(folded, markable, len(folded) == len(word), stems)
+
+
+class _Lengths(dict[str, int]):
+    """Word -> characters to mark, measured on first use; then a plain dictionary read."""
+
+    def __init__(self, measure: Callable[[str], int]) -> None:
+        super().__init__()
+        self._measure = measure
+
+    def __missing__(self, word: str) -> int:
+        length = self[word] = self._measure(word)
+        return length
 
 
 class Matcher:
@@ -30,40 +57,40 @@ class Matcher:
     def __init__(self, stems: Collection[str], prefix: str | None) -> None:
         self._stems = frozenset(stems)
         self._prefix = prefix if prefix and len(prefix) >= 2 else None
-        self._seen: dict[str, int] = {}
+        # `length(word)`: the number of leading characters of `word` to mark (0: none)
+        self.length: Callable[[str], int] = _Lengths(self._measure).__getitem__
 
     def __call__(self, word: str) -> int:
         """The number of leading characters of `word` to mark (0: none)."""
-        found = self._seen.get(word)
-        if found is None:
-            found = self._measure(word)
-            self._seen[word] = found
-        return found
+        return self.length(word)
 
     def _measure(self, word: str) -> int:
-        folded = _folded(word)
-        if len(folded) < 2 or folded in STOP_WORDS:
+        facts = _word(word)
+        if not facts.markable:
             return 0
-        if self._prefix is not None and folded.startswith(self._prefix):
+        if self._prefix is not None and facts.folded.startswith(self._prefix):
             # Only what was typed: the search's completions of it are guesses, not matches.
             # Folding keeps one character per letter for Latin text; otherwise mark it all.
-            return len(self._prefix) if len(folded) == len(word) else len(word)
-        if not stems_of(folded).isdisjoint(self._stems):
+            return len(self._prefix) if facts.same_length else len(word)
+        if not facts.stems.isdisjoint(self._stems):
             return len(word)
         return 0
 
 
 def _marked(text: str, matches: Matcher) -> str:
+    # [between, word, between, word, ..., between]: the words measured in one pass (C loops),
+    # the text between marks escaped in one piece (escaping is character by character)
+    pieces = _SPLIT.split(text)
+    lengths = list(map(matches.length, pieces[1::2]))
     out: list[str] = []
-    last = 0
-    for token in _TOKEN.finditer(text):
-        length = matches(token.group(0))
+    start, tail = 0, ""
+    for word, length in enumerate(lengths):
         if length:
-            end = token.start() + length
-            out.append(html.escape(text[last : token.start()]))
-            out.append(f"<mark>{html.escape(text[token.start() : end])}</mark>")
-            last = end
-    out.append(html.escape(text[last:]))
+            at = 2 * word + 1
+            out.append(html.escape(tail + "".join(pieces[start:at])))
+            out.append(f"<mark>{html.escape(pieces[at][:length])}</mark>")
+            start, tail = at + 1, pieces[at][length:]
+    out.append(html.escape(tail + "".join(pieces[start:])))
     return "".join(out)
 
 
@@ -75,12 +102,19 @@ def highlight(
     return _marked(text, matcher or Matcher(stems, prefix))
 
 
+class _Scanned(NamedTuple):
+    parts: list[str]  # the first SCANNED_WORDS words of a passage
+    tokens: tuple[str, ...]  # their tokens, in order
+    part_of: tuple[int, ...]  # the word each token is in
+
+
 @lru_cache(maxsize=8192)
-def _scanned(text: str) -> tuple[list[str], tuple[tuple[str, ...], ...]]:
-    """The first SCANNED_WORDS words of a passage, and the tokens of each: the same passages
-    come back keystroke after keystroke. (The list is shared: read it, never change it.)"""
+def _scanned(text: str) -> _Scanned:
+    """A passage's words and tokens, split once: the same passages come back keystroke after
+    keystroke. (Shared: read it, never change it.)"""
     parts = SPACES.split(_MARKUP.sub("", text).strip(), maxsplit=SCANNED_WORDS)[:SCANNED_WORDS]
-    return parts, tuple(tuple(_TOKEN.findall(part)) for part in parts)
+    found = [(token, number) for number, part in enumerate(parts) for token in _TOKEN.findall(part)]
+    return _Scanned(parts, tuple(t for t, _ in found), tuple(n for _, n in found))
 
 
 def snippet(
@@ -93,8 +127,9 @@ def snippet(
 ) -> str:
     """A window of `words` words around the first match, highlighted."""
     matches = matcher or Matcher(stems, prefix)
-    parts, tokens = _scanned(text)
-    first = next((i for i, words_of in enumerate(tokens) if any(map(matches, words_of))), 0)
+    parts, tokens, part_of = _scanned(text)
+    # the word of the first token to mark; tokens after it are not measured
+    first = next(compress(part_of, map(matches.length, tokens)), 0)
     start = max(0, min(first - 4, len(parts) - words))
     window = " ".join(parts[start : start + words])
     more = start + words < len(parts) or len(parts) == SCANNED_WORDS

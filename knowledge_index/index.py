@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ from pydantic import BaseModel, Field
 
 from bot.kernel.errors import IndexMismatch, NotReady
 from bot.kernel.language import Language
-from knowledge_index.columns import Entries, Passage, Passages
+from knowledge_index.columns import ENTRY_TYPES, Entries, Passage, Passages
 from knowledge_index.documents import ANONYMOUS, Entry, EntryType, Reader, passages
 from knowledge_index.embedders import Embedder, embed_documents
 from knowledge_index.lexical import LexicalIndex, LexicalMatch
@@ -186,6 +187,8 @@ class KnowledgeIndex:
         self.vectors = vectors
         self.dense = dense
         self.lexical = lexical
+        # A translation's chunks, for hits found in the other language: split once, not per hit.
+        self._chunks = lru_cache(maxsize=1024)(self._split)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -368,40 +371,30 @@ class KnowledgeIndex:
         the re-ranker reads of them, and the query's matched stems; None on an empty index."""
         if not self.passages:
             return None
-        cosine: dict[int, float] = {}
-        floor = 0.0
+        dense_ids: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        dense_scores: npt.NDArray[np.float64] = np.zeros(0, dtype=np.float64)
         if vector is not None:
             scores, ids = self.dense.search(vector, min(len(self.passages), DENSE_DEPTH))
-            cosine = {int(i): float(s) for s, i in zip(scores, ids, strict=True) if i >= 0}
-            floor = min(cosine.values(), default=0.0)
+            valid = ids >= 0
+            dense_ids, dense_scores = ids[valid].astype(np.int64), scores[valid].astype(np.float64)
+        floor = float(dense_scores.min()) if len(dense_scores) else 0.0
         match = lexical or self.lexical.match(query.text, complete=query.complete)
         coverage = match.coverage
         top = min(LEXICAL_DEPTH, int(np.count_nonzero(coverage)))
         lexical_ids = np.argpartition(-coverage, top - 1)[:top] if top else np.array([], int)
-        candidates = set(cosine) | {int(i) for i in lexical_ids}
-        wanted = set(query.types) if query.types else None
-        shifts = query.type_shifts
+        # Equal scores (words alone: two letters typed) rank in the order this set is met,
+        # which depends on how it was built: built as it always was, ranked as before.
+        candidates = set(dict.fromkeys(dense_ids.tolist())) | set(lexical_ids.tolist())
         hidden = self.entries.hidden_from(query.reader)
-        best: dict[str, tuple[float, int]] = {}
-        for row in candidates:
-            number = int(self.passages.entry[row])
-            if wanted is not None and self.entries.type_of(number) not in wanted:
-                continue
-            if hidden is not None and hidden[number]:
-                continue
-            group = self.entries.group_of(number)
-            score = (1 - LEXICAL_WEIGHT) * cosine.get(row, floor) + LEXICAL_WEIGHT * float(
-                coverage[row]
-            )
-            if shifts:
-                score += shifts.get(self.entries.type_of(number), 0.0)
-            current = best.get(group)
-            if current is None or score > current[0]:
-                best[group] = (score, row)
-        if boosts := query.boosts:
-            best = {g: (s + boosts.get(g, 0.0), r) for g, (s, r) in best.items()}
-        ranked = sorted(best.values(), key=lambda sr: sr[0], reverse=True)[:depth]
-        rows = [row for _, row in ranked]
+        scored = self._scored(
+            np.fromiter(candidates, dtype=np.int64, count=len(candidates)),
+            query,
+            hidden,
+            (dense_ids, dense_scores, floor),
+            coverage,
+            depth,
+        )
+        rows = [row for row, _, _ in scored]
         # The title row of the entry shown (in the query's language when it exists).
         first_title = len(self.passages) - len(self.entries)
         shown = [self._shown(int(self.passages.entry[row]), query.language, hidden) for row in rows]
@@ -412,9 +405,9 @@ class KnowledgeIndex:
             else np.zeros(len(rows))
         )
         found = Candidates(
-            fused=np.asarray([score for score, _ in ranked], dtype=np.float64),
-            dense=np.asarray([cosine.get(row, floor) for row in rows], dtype=np.float64),
-            lexical=np.asarray([coverage[row] for row in rows], dtype=np.float64),
+            fused=np.asarray([score for _, score, _ in scored], dtype=np.float64),
+            dense=np.asarray([signals[0] for _, _, signals in scored], dtype=np.float64),
+            lexical=np.asarray([signals[1] for _, _, signals in scored], dtype=np.float64),
             title_coverage=np.asarray(coverage[title_rows], dtype=np.float64),
             title_cosine=np.asarray(title_cosine, dtype=np.float64).reshape(len(rows)),
             types=[self.entries.type_of(number) for number in shown],
@@ -426,6 +419,64 @@ class KnowledgeIndex:
         """The entry shown for entry `number`: its translation in `language` when readable."""
         twin = self.entries.in_language(number, language)
         return number if twin is None or (hidden is not None and hidden[twin]) else twin
+
+    def _scored(
+        self,
+        rows: npt.NDArray[np.int64],
+        query: SearchQuery,
+        hidden: npt.NDArray[np.bool_] | None,
+        dense: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], float],
+        coverage: Floats,
+        limit: int,
+    ) -> list[tuple[int, float, tuple[float, float]]]:
+        """The best passage of each group among the candidate `rows`, best first, at most
+        `limit`: (row, fused score, its cosine and word coverage). The filters and the
+        scores are array operations (the same float operations as one passage at a time)."""
+        numbers = self.passages.entry[rows]
+        kinds = self.entries.kind[numbers]
+        if query.types:
+            rows, numbers, kinds = self._kept(
+                rows, numbers, kinds, self.entries.of_kinds(query.types)[kinds]
+            )
+        if hidden is not None:
+            rows, numbers, kinds = self._kept(rows, numbers, kinds, ~hidden[numbers])
+        dense_ids, dense_scores, floor = dense
+        cosine = np.full(len(rows), floor, dtype=np.float64)
+        if len(dense_ids) and len(rows):
+            order = np.argsort(dense_ids)
+            known = dense_ids[order]
+            slot = np.minimum(np.searchsorted(known, rows), len(known) - 1)
+            found = known[slot] == rows
+            cosine[found] = dense_scores[order][slot[found]]
+        words = coverage[rows].astype(np.float64)
+        scores = (1 - LEXICAL_WEIGHT) * cosine + LEXICAL_WEIGHT * words
+        if shifts := query.type_shifts:
+            scores += np.array([shifts.get(kind, 0.0) for kind in ENTRY_TYPES])[kinds]
+        best: dict[int, tuple[float, int]] = {}
+        for at, (group, score) in enumerate(
+            zip(self.entries.group[numbers].tolist(), scores.tolist(), strict=True)
+        ):
+            current = best.get(group)
+            if current is None or score > current[0]:
+                best[group] = (score, at)
+        if boosts := query.boosts:
+            names = self.entries.group_names
+            best = {g: (s + boosts.get(names[g], 0.0), at) for g, (s, at) in best.items()}
+        ranked = sorted(best.values(), key=lambda sa: sa[0], reverse=True)[:limit]
+        return [
+            (int(rows[at]), score, (float(cosine[at]), float(words[at]))) for score, at in ranked
+        ]
+
+    @staticmethod
+    def _kept(
+        rows: npt.NDArray[np.int64],
+        numbers: npt.NDArray[np.int32],
+        kinds: npt.NDArray[np.int8],
+        keep: npt.NDArray[np.bool_],
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.int8]]:
+        if keep.all():
+            return rows, numbers, kinds
+        return rows[keep], numbers[keep], kinds[keep]
 
     def _hit(
         self,
@@ -448,32 +499,37 @@ class KnowledgeIndex:
             if twin is not None and not (hidden is not None and hidden[twin]):
                 entry = self.entries[twin]
                 # the twin's passage of the same rank, when it has as many
-                chunks = passages(entry)
+                chunks = self._chunks(twin)
                 number = min(passage.number, len(chunks) - 1)
-                return Hit(
+                return Hit.model_construct(
                     entry=entry,
                     passage=chunks[number],
                     score=score,
                     passage_number=number,
-                    matched=matched,
+                    matched=list(matched),
                     dense=dense,
                     lexical=lexical,
                     relevance=relevance,
                     title_coverage=title_coverage,
                     title_cosine=title_cosine,
                 )
-        return Hit(
+        # built from checked parts: pydantic's validation of every field is skipped (8 hits
+        # a keystroke)
+        return Hit.model_construct(
             entry=entry,
             passage=passage.text,
             score=score,
             passage_number=passage.number,
-            matched=matched,
+            matched=list(matched),
             dense=dense,
             lexical=lexical,
             relevance=relevance,
             title_coverage=title_coverage,
             title_cosine=title_cosine,
         )
+
+    def _split(self, number: int) -> tuple[str, ...]:
+        return tuple(passages(self.entries[number]))
 
     def by_id(self, entry_id: str) -> Entry | None:
         found = self.entries.index_of(entry_id)

@@ -10,7 +10,7 @@ import pytest
 from bot.kernel.errors import IndexMismatch, NotReady
 from bot.services import Components
 from knowledge_index.documents import Entry
-from knowledge_index.index import KnowledgeIndex, SearchQuery
+from knowledge_index.index import LEXICAL_WEIGHT, KnowledgeIndex, SearchQuery
 
 pytestmark = pytest.mark.slow
 
@@ -112,3 +112,64 @@ def test_refuses_an_index_built_with_another_embedder(
     assert "use-multilingual" in str(caught.value) and "guichet index build" in str(caught.value)
     with pytest.raises(NotReady, match="guichet index build"):
         KnowledgeIndex.load(tmp_path / "nothing", components.embedder)
+
+
+def _one_passage_at_a_time(
+    index: KnowledgeIndex, query: SearchQuery, vector: np.ndarray | None
+) -> list[tuple[str, float, float, float]]:
+    """The search's ranking as it was written before its arrays: a loop over the candidates."""
+    cosine: dict[int, float] = {}
+    if vector is not None:
+        scores, ids = index.dense.search(vector, min(len(index.passages), 100))
+        cosine = {int(i): float(s) for s, i in zip(scores, ids, strict=True) if i >= 0}
+    floor = min(cosine.values(), default=0.0)
+    match = index.lexical.match(query.text, complete=query.complete)
+    coverage = match.coverage
+    top = min(100, int(np.count_nonzero(coverage)))
+    lexical_ids = np.argpartition(-coverage, top - 1)[:top] if top else np.array([], int)
+    best: dict[str, tuple[float, int]] = {}
+    for row in set(cosine) | {int(i) for i in lexical_ids}:
+        number = int(index.passages.entry[row])
+        if query.types and index.entries.type_of(number) not in query.types:
+            continue
+        score = (1 - LEXICAL_WEIGHT) * cosine.get(row, floor) + LEXICAL_WEIGHT * float(
+            coverage[row]
+        )
+        score += (query.type_shifts or {}).get(index.entries.type_of(number), 0.0)
+        group = index.entries.group_of(number)
+        if group not in best or score > best[group][0]:
+            best[group] = (score, row)
+    best = {g: (s + (query.boosts or {}).get(g, 0.0), r) for g, (s, r) in best.items()}
+    ranked = sorted(best.values(), key=lambda sr: sr[0], reverse=True)[: query.limit]
+    return [
+        (
+            index.entries.group_of(int(index.passages.entry[r])),
+            s,
+            cosine.get(r, floor),
+            float(coverage[r]),
+        )
+        for s, r in ranked
+    ]
+
+
+@pytest.mark.parametrize("text", ["vp", "ou", "mot de pa", "printer jobs stu", "écran noir"])
+def test_the_ranking_is_the_one_passage_at_a_time_loops(components: Components, text: str) -> None:
+    """Equal scores (two letters typed: words alone) rank as the loop met them, every float the
+    same: arrays changed the cost of a search, not its answers."""
+    index = components.knowledge.require()
+    vector = components.knowledge.vectors(text) if len(text) >= 3 else None
+    for query in (
+        SearchQuery(text, "en", limit=50, complete=False),
+        SearchQuery(
+            text,
+            "fr",
+            limit=8,
+            complete=False,
+            types=("faq", "procedure", "known_error"),
+            boosts={index.entries.group_names[0]: 0.07, index.entries.group_names[3]: -0.05},
+            type_shifts={"catalog_item": 0.04, "known_error": -0.02},
+        ),
+    ):
+        expected = _one_passage_at_a_time(index, query, vector)
+        hits = index.search(query, vector)
+        assert [(h.entry.group, h.score, h.dense, h.lexical) for h in hits] == expected
