@@ -45,8 +45,8 @@ def _shape(word: str) -> str:
     return "lower"
 
 
-def _word_features(token: Token, prefix: str) -> Features:
-    word = fold(token.text)
+def _word_features(token: Token, word: str, prefix: str) -> Features:
+    """`word` is the token's folded text."""
     return [
         f"{prefix}w={word}",
         f"{prefix}suf3={word[-3:]}",
@@ -56,22 +56,23 @@ def _word_features(token: Token, prefix: str) -> Features:
 
 
 def features(tokens: Sequence[Token]) -> list[Features]:
+    words = [fold(token.text) for token in tokens]  # each token's once, not seven times
     rows = []
     for i, token in enumerate(tokens):
-        row = ["bias", *_word_features(token, "")]
-        word = fold(token.text)
+        word = words[i]
+        row = ["bias", *_word_features(token, word, "")]
         row.append(f"suf2={word[-2:]}")
         for offset in (-2, -1, 1, 2):
             j = i + offset
             if 0 <= j < len(tokens):
-                neighbour = fold(tokens[j].text)
+                neighbour = words[j]
                 row.append(f"{offset}:w={neighbour}")
                 if abs(offset) == 1:
                     row.append(f"{offset}:suf3={neighbour[-3:]}")
             else:
                 row.append(f"{offset}:edge")
         if i > 0:
-            row.append(f"bigram={fold(tokens[i - 1].text)}|{word}")
+            row.append(f"bigram={words[i - 1]}|{word}")
         rows.append(row)
     return rows
 

@@ -32,7 +32,7 @@ from knowledge_index.embedders import Embedder, Vectors
 from nlu.crf import CrfTagger
 from nlu.data import TrainingData
 from nlu.entities import EntityExtractor
-from nlu.features import quick, union_transform
+from nlu.features import linear_scores, one_text, union_transform
 from nlu.protocol import FALLBACK_INTENT, MAX_PARSE_CHARS, IntentScore, ParseResult
 from nlu.text import fold
 
@@ -60,10 +60,12 @@ class IntentModel:
     def features(self, vectors: Vectors, texts: list[str]) -> Matrix:
         return _features(vectors, union_transform(self.ngrams, texts))
 
+    def features_of_one(self, vector: Vectors, text: str) -> Matrix:
+        """`features(vector, [text])` for one message (`vector` its embedding's one row)."""
+        return one_text(self.ngrams, text, first=vector)
+
     def probabilities(self, features: Matrix) -> npt.NDArray[np.float64]:
-        with quick():
-            scores = self.classifier.decision_function(features)
-        return _softmax(scores / self.temperature)
+        return _softmax(linear_scores(self.classifier, features) / self.temperature)
 
 
 def _ngram_vectorizer() -> FeatureUnion:
@@ -239,7 +241,8 @@ class EmbeddedIntentParser:
         if not clipped.strip():
             return ParseResult(text=text, intent=FALLBACK_INTENT, confidence=0.0)
         vector = self._embedder.embed([clipped])
-        probabilities = self._model.probabilities(self._model.features(vector, [clipped]))[0]
+        features = self._model.features_of_one(vector, clipped)
+        probabilities = self._model.probabilities(features)[0]
         order = np.argsort(probabilities)[::-1]
         ranking = [
             IntentScore(name=self._model.labels[i], confidence=float(probabilities[i]))

@@ -13,7 +13,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline, make_pipeline
 
 from bot.kernel.language import Language
 from nlu.data import TrainingData
-from nlu.features import quick, union_transform
+from nlu.features import naive_bayes_probabilities, one_text
 
 _EPSILON = 1e-4
 # Languages told apart from English and French, so that a message in one of them is reported
@@ -90,8 +90,8 @@ class LanguageDetector:
         values = self._lingua.compute_language_confidence_values(text)
         lingua_fr = next((v.value for v in values if v.language == LinguaLanguage.FRENCH), 0.5)
         features, model = self._domain.steps[0][1], self._domain.steps[-1][1]
-        with quick():  # the pipeline's predict_proba, without its per-call overhead
-            scores = model.predict_proba(union_transform(features, [text.lower()]))
+        # the pipeline's predict_proba, without its per-call overhead
+        scores = naive_bayes_probabilities(model, one_text(features, text.lower()))
         domain_fr = float(scores[0][self._french_column])
         french = 1 / (1 + math.exp(-(_logit(lingua_fr) + _logit(domain_fr))))
         if french >= 0.5:

@@ -12,13 +12,13 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 
-from redis.asyncio.lock import Lock as RedisLock
-from redis.exceptions import LockError, RedisError
+from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -28,6 +28,20 @@ from bot.scale.redis_link import RedisLink
 log = logging.getLogger("guichet.scale")
 ADVISORY_NAMESPACE = 0x6775  # first key of the two-key advisory lock: "gu"
 POLL_SECONDS = 0.01
+# A Redis lock's value is its holder's token: only the holder releases or renews it (the
+# scripts of redis-py's Lock, which these replace).
+RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
+RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
 
 
 class ConversationLocks(Protocol):
@@ -59,7 +73,8 @@ class LocalLocks:
             lock = asyncio.Lock()
             self._locks[key] = lock
         try:
-            await asyncio.wait_for(lock.acquire(), self.wait_seconds)
+            async with asyncio.timeout(self.wait_seconds):  # a timer, not wait_for's task
+                await lock.acquire()
         except TimeoutError:
             raise ConversationBusy(conversation_id=key, waited=self.wait_seconds) from None
         try:
@@ -136,58 +151,78 @@ class RedisLocks:
         self.ttl_seconds = ttl_seconds
         self.wait_seconds = wait_seconds
         self.local = LocalLocks(wait_seconds=wait_seconds)
+        self._release_script = link.client.register_script(RELEASE)
+        self._renew_script = link.client.register_script(RENEW)
 
     @asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:
         async with self.local.hold(key):
-            lock = await self._acquire(key) if self.link.usable else None
-            if lock is None:
+            token = await self._acquire(key) if self.link.usable else None
+            if token is None:
                 async with self.fallback.hold(key):
                     yield
                 return
-            renewal = asyncio.create_task(self._renew(lock))
+            # Renewed from a third of its time to live on: most messages are done before, and
+            # a timer costs less than a task per message.
+            renewals: list[asyncio.Task[None]] = []
+            timer = asyncio.get_running_loop().call_later(
+                self.ttl_seconds / 3,
+                lambda: renewals.append(asyncio.create_task(self._renew(key, token))),
+            )
             try:
                 yield
             finally:
-                renewal.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await renewal
-                await self._release(lock, key)
+                timer.cancel()
+                for renewal in renewals:
+                    renewal.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await renewal
+                await self._release(key, token)
 
-    async def _acquire(self, key: str) -> RedisLock | None:
-        """The Redis lock, or None when Redis failed (the fallback is used instead)."""
-        lock = self.link.client.lock(
-            self.link.key(f"lock:conversation:{key}"),
-            timeout=self.ttl_seconds,
-            sleep=POLL_SECONDS,
-            blocking_timeout=self.wait_seconds,
-        )
+    def _name(self, key: str) -> str:
+        return self.link.key(f"lock:conversation:{key}")
+
+    async def _acquire(self, key: str) -> str | None:
+        """The lock's token, or None when Redis failed (the fallback is used instead)."""
+        token = uuid.uuid4().hex
+        deadline = time.monotonic() + self.wait_seconds
         try:
-            acquired = await lock.acquire()
+            while not await self.link.client.set(self._name(key), token, nx=True, px=self._ttl_ms):
+                if time.monotonic() > deadline:
+                    raise ConversationBusy(conversation_id=key, waited=self.wait_seconds)
+                await asyncio.sleep(POLL_SECONDS)
         except (RedisError, OSError) as error:
             self.link.failed(error)
             return None
-        if not acquired:
-            raise ConversationBusy(conversation_id=key, waited=self.wait_seconds)
         self.link.succeeded()
-        return lock
+        return token
 
-    async def _renew(self, lock: RedisLock) -> None:
+    @property
+    def _ttl_ms(self) -> int:
+        return int(self.ttl_seconds * 1000)
+
+    async def _renew(self, key: str, token: str) -> None:
         while True:
-            await asyncio.sleep(self.ttl_seconds / 3)
             try:
-                await lock.extend(self.ttl_seconds, replace_ttl=True)
+                renewed = await self._renew_script(
+                    keys=[self._name(key)], args=[token, self._ttl_ms]
+                )
             except (RedisError, OSError) as error:
-                log.warning("conversation lock %s not renewed: %s", lock.name, error)
+                log.warning("conversation lock %s not renewed: %s", key, error)
                 return
+            if not renewed:
+                log.warning("conversation lock %s not renewed: no longer held", key)
+                return
+            await asyncio.sleep(self.ttl_seconds / 3)
 
-    async def _release(self, lock: RedisLock, key: str) -> None:
+    async def _release(self, key: str, token: str) -> None:
         try:
-            await lock.release()
-        except LockError:
-            log.warning("conversation %s: lock expired before the message was done", key)
+            released = await self._release_script(keys=[self._name(key)], args=[token])
         except (RedisError, OSError) as error:
             self.link.failed(error)  # it expires by itself after its time to live
+            return
+        if not released:
+            log.warning("conversation %s: lock expired before the message was done", key)
 
     def describe(self) -> str:
         if self.link.problem is None:
