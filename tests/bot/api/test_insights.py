@@ -22,6 +22,7 @@ from knowledge_index.service import open_knowledge_base
 from tests.bot.api.conftest import ClientFor
 from tests.bot.auth.helpers import bearer
 from tests.bot.insights.history import seed
+from tests.conftest import CACHE
 
 pytestmark = pytest.mark.slow
 
@@ -229,6 +230,9 @@ async def own_kb(
     """A service over its own copy of the sample knowledge base, which articles may change."""
     kb_dir = tmp_path / "kb"
     shutil.copytree(SAMPLE_KB_DIR, kb_dir)
+    # The shared index of that same content, copied: it is up to date, so nothing is rebuilt.
+    shutil.copytree((CACHE / "index").resolve(), tmp_path / ".index-cached")
+    (tmp_path / "index").symlink_to(".index-cached")
     settings = load_settings(
         data_dir=tmp_path, database_url=database_url, knowledge={"kb_dir": kb_dir}
     )
