@@ -5,14 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from bot.app.cli.common import console
-from bot.app.cli.main import app
+from tests.bot.app.cli.invoke import invoke
 from tests.conftest import CACHE
 
 pytestmark = pytest.mark.slow
@@ -41,24 +38,9 @@ def _run(
 
 
 def _in_process(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """The same command through its entry point, in this process: for the commands whose process
-    boundary is not under test, without a new interpreter importing and loading everything
-    again. Its own thread, as the command runs its own event loop."""
-    environment = {
-        "GUICHET_DATA_DIR": str(CACHE),
-        "GUICHET_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}",
-        **env,
-    }
-    width = console._width
-    console.width = 200  # as COLUMNS=200 does for the process
-    try:
-        with ThreadPoolExecutor(1) as pool:
-            result = pool.submit(CliRunner().invoke, app, args, env=environment).result()
-    finally:
-        console._width = width
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception  # a crash is not the exit code the test expects
-    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+    """As `_run`, in this process: for the commands whose process boundary is not under test."""
+    database = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    return invoke(args, {"GUICHET_DATA_DIR": str(CACHE), "GUICHET_DATABASE_URL": database, **env})
 
 
 def test_chat_holds_a_conversation_in_both_languages(components, tmp_path: Path) -> None:
@@ -115,6 +97,6 @@ def test_invalid_setting_stops_with_a_clear_message(tmp_path: Path) -> None:
 
 
 def test_index_build_reports_what_it_built(components, tmp_path: Path) -> None:
-    result = _run(["index", "build"], tmp_path)
+    result = _in_process(["index", "build"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "entries" in result.stdout and "use-multilingual" in result.stdout
