@@ -5,17 +5,30 @@ loads the model again for each command."""
 from __future__ import annotations
 
 import subprocess
+import sys
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from unittest import mock
 
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
+from bot.app.cli import main as entry
 from bot.app.cli.common import console
-from bot.app.cli.main import app
 
 
-def invoke(
-    args: list[str], env: dict[str, str], stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
+class _Script:
+    """What the `guichet` script runs, `main()` (its own errors become their message and exit
+    code 1), in the shape CliRunner invokes."""
+
+    name = "guichet"
+
+    def main(self, args: Sequence[str], prog_name: str, **_extra: Any) -> None:
+        with mock.patch.object(sys, "argv", [prog_name, *args]):
+            entry.main()
+
+
+def invoke(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """What `subprocess.run([guichet, *args])` gives, with `env` over the test's environment.
 
     Its own thread, as the commands run their own event loop; 200 columns, as COLUMNS=200 gives
@@ -25,7 +38,7 @@ def invoke(
     console.width = 200
     try:
         with ThreadPoolExecutor(1) as pool:
-            result = pool.submit(CliRunner().invoke, app, args, env=env).result()
+            result = pool.submit(CliRunner().invoke, _Script(), args, env=env).result()  # type: ignore[arg-type]
     finally:
         console._width = width
     if result.exception is not None and not isinstance(result.exception, SystemExit):
