@@ -17,7 +17,7 @@ from bot.app.services import open_services
 from bot.app.web import create_app
 from bot.services import Components
 from bot.settings import load_settings
-from tests.bot.app.cli.invoke import invoke
+from tests.cli import invoke
 
 pytestmark = pytest.mark.slow
 GUICHET = [sys.executable, "-m", "bot.app.cli"]
@@ -40,7 +40,7 @@ async def _run(args: list[str], database: str, stdin: str = "") -> subprocess.Co
 
 async def _in_process(args: list[str], database: str) -> subprocess.CompletedProcess[str]:
     """The commands that only read, or stop before writing: their output and exit code are
-    under test, not a second process beside the service (tests/bot/app/cli/invoke.py)."""
+    under test, not a second process beside the service (tests/cli.py)."""
     return await asyncio.to_thread(invoke, args, {"GUICHET_DATABASE_URL": database})
 
 

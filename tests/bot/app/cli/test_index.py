@@ -10,7 +10,7 @@ import pytest
 
 from bot.settings import SAMPLE_KB_DIR
 from knowledge_index.documents import KnowledgeContent
-from tests.bot.app.cli.invoke import invoke
+from tests.cli import invoke
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.app.cli.invoke import invoke
+from tests.cli import invoke
 from tests.conftest import CACHE
 
 pytestmark = pytest.mark.slow
