@@ -28,14 +28,16 @@ class _Script:
             entry.main()
 
 
-def invoke(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def invoke(
+    args: list[str], env: dict[str, str], *, columns: int = 200
+) -> subprocess.CompletedProcess[str]:
     """What `subprocess.run([guichet, *args])` gives, with `env` over the test's environment.
 
-    Its own thread, as the commands run their own event loop; 200 columns, as COLUMNS=200 gives
-    a process. A crash is raised, never taken for the exit code 1 a test may expect.
+    Its own thread, as the commands run their own event loop; `columns` as COLUMNS gives a
+    process. A crash is raised, never taken for the exit code 1 a test may expect.
     """
     width = console._width
-    console.width = 200
+    console.width = columns
     try:
         with ThreadPoolExecutor(1) as pool:
             result = pool.submit(CliRunner().invoke, _Script(), args, env=env).result()  # type: ignore[arg-type]
