@@ -22,7 +22,7 @@ from knowledge_index.service import open_knowledge_base
 from tests.bot.api.conftest import ClientFor
 from tests.bot.auth.helpers import bearer
 from tests.bot.insights.history import seed
-from tests.conftest import CACHE
+from tests.conftest import copy_cached_index
 
 pytestmark = pytest.mark.slow
 
@@ -230,12 +230,10 @@ async def own_kb(
     """A service over its own copy of the sample knowledge base, which articles may change."""
     kb_dir = tmp_path / "kb"
     shutil.copytree(SAMPLE_KB_DIR, kb_dir)
-    # The shared index of that same content, copied: it is up to date, so nothing is rebuilt.
-    shutil.copytree((CACHE / "index").resolve(), tmp_path / ".index-cached")
-    (tmp_path / "index").symlink_to(".index-cached")
     settings = load_settings(
         data_dir=tmp_path, database_url=database_url, knowledge={"kb_dir": kb_dir}
     )
+    copy_cached_index(settings.index_dir)  # that same content's: nothing to embed again
     knowledge = open_knowledge_base(kb_dir, settings.index_dir, components.embedder)
     services = await open_services(settings, dataclasses.replace(components, knowledge=knowledge))
     app = create_app(settings, services)
