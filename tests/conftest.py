@@ -7,6 +7,7 @@ The index and the intent model are built for real once and cached under `var/tes
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -38,6 +39,14 @@ def _postgres_database() -> Iterator[str]:
     finally:
         with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def copy_cached_index(index_dir: Path) -> None:
+    """The shared index of the sample knowledge base (`components` builds it), copied as the
+    published version at `index_dir`: a copy of the sample is up to date without embedding it
+    all again, and publishing into the copy updates this index, never the shared one."""
+    shutil.copytree((CACHE / "index").resolve(), index_dir.with_name(".index-cached"))
+    index_dir.symlink_to(".index-cached")
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -21,11 +19,11 @@ from bot.services import Components, Services
 from bot.settings import SAMPLE_KB_DIR, load_settings
 from knowledge_index.service import open_knowledge_base
 from tests.bot.auth.helpers import bearer
+from tests.cli import invoke
 from tests.contracts.fakes import confluence as confluence_fake
 from tests.contracts.fakes.server import LocalServer, serve_fake
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-GUICHET = [sys.executable, "-m", "bot.app.cli"]
 MEMBER = "sam.taylor@norvane.example"  # in service-desk in the builtin directory
 OUTSIDER = "john.smith@norvane.example"
 
@@ -82,14 +80,12 @@ async def guichet(
 
 async def _sync(services: Services, environment: dict[str, str], wiki_url: str) -> None:
     before = services.knowledge.version
+    # Through the entry point in this process (tests/cli.py): the command publishes to the data
+    # folder, which the service reads, as from a process of its own.
     done = await asyncio.to_thread(
-        subprocess.run,
-        [*GUICHET, "index", "sync", "confluence"],
-        capture_output=True,
-        text=True,
-        env={**environment, "GUICHET_KNOWLEDGE__SOURCES__CONFLUENCE__BASE_URL": f"{wiki_url}/wiki"},
-        timeout=600,
-        check=False,
+        invoke,
+        ["index", "sync", "confluence"],
+        {**environment, "GUICHET_KNOWLEDGE__SOURCES__CONFLUENCE__BASE_URL": f"{wiki_url}/wiki"},
     )
     assert done.returncode == 0, done.stdout + done.stderr
     for _ in range(300):  # the service picks the version the command published up

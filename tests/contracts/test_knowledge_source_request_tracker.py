@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,11 +23,11 @@ from bot.services import Components, Services
 from bot.settings import SAMPLE_KB_DIR, load_settings
 from bot.storage.knowledge_sources import KnowledgeSourceStore
 from knowledge_index.service import open_knowledge_base
+from tests.cli import invoke
 from tests.contracts.fakes.server import free_port
 from tests.request_tracker import PASSWORD, RunningRequestTracker
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-GUICHET = [sys.executable, "-m", "bot.app.cli"]
 
 
 @dataclass
@@ -51,14 +50,9 @@ class Setup:
         }
 
     def sync(self, rt_url: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*GUICHET, "index", "sync", "request_tracker"],
-            capture_output=True,
-            text=True,
-            env=self.environment(rt_url or self.rt.url),
-            timeout=600,
-            check=False,
-        )
+        """The command through its entry point in this process (tests/cli.py): it publishes to
+        the data folder, which the service reads, as from a process of its own."""
+        return invoke(["index", "sync", "request_tracker"], self.environment(rt_url or self.rt.url))
 
 
 def _small_kb(kb: Path) -> None:

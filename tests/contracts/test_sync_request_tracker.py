@@ -1,6 +1,6 @@
 """End to end with the real Request Tracker: a ticket created in chat reaches RT with the right
 fields, a status changed in RT reaches the employee, and RT stopped in the middle of a burst of
-200 tickets ends with exactly 200 tickets upstream once it is back."""
+80 tickets ends with exactly 80 tickets upstream once it is back."""
 
 from __future__ import annotations
 
@@ -29,7 +29,10 @@ from tests.contracts.fakes.server import free_port
 from tests.request_tracker import AGENT, AGENT_PASSWORD, PASSWORD, SCRIPT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-BURST = 200
+# RT stops once a quarter of the burst is delivered, while the worker's next batch (20 requests
+# at once) is in flight: its creates may be committed with their answers lost. The burst was 200;
+# RT's own time per ticket made it the slowest test of the suite, and the window is the same.
+BURST = 80
 
 
 @dataclass
@@ -198,12 +201,12 @@ async def test_rt_down_in_a_burst_loses_and_duplicates_nothing(synced: Services,
             references.append(ticket.reference)
         delivery = asyncio.create_task(worker.deliver_once())
         for _ in range(900):  # at most 3 minutes
-            if await synced.tickets.store.outbox.pending_count("request_tracker") <= BURST - 40:
+            if await synced.tickets.store.outbox.pending_count("request_tracker") <= BURST * 3 // 4:
                 break
             assert not delivery.done(), "the worker stopped before a quarter of the burst"
             await asyncio.sleep(0.2)
         else:
-            pytest.fail("fewer than 40 tickets of the burst delivered in 3 minutes")
+            pytest.fail("less than a quarter of the burst delivered in 3 minutes")
         rt.stop()  # in the middle of the burst, with requests in flight
         await delivery
         assert await synced.tickets.store.outbox.pending_count("request_tracker") > 0

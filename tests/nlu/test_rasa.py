@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -24,6 +21,7 @@ from nlu.rasa_parser import NluUnavailable, RasaIntentParser, from_rasa
 from nlu.rasa_project import export_project, project_files, project_fingerprint
 from nlu.registry import PARSERS, ParserContext
 from tests.bot.auth.helpers import bearer
+from tests.cli import invoke
 
 # What Rasa 3.6 answers on POST /model/parse (its HTTP API reference, with the fields its
 # DIET, regex and synonym components add).
@@ -96,16 +94,9 @@ def test_export_is_a_complete_rasa_project(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_guichet_rasa_export(tmp_path: Path) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "bot.app.cli", "rasa", "export", "out"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+def test_guichet_rasa_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # "out" is where the operator runs the command
+    completed = invoke(["rasa", "export", "out"], {})  # in this process (tests/cli.py)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "Rasa project written to out" in completed.stdout
     assert {p.name for p in (tmp_path / "out").iterdir()} == {"config.yml", "domain.yml", "data"}

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +9,7 @@ import pytest
 from bot.settings import SAMPLE_NLU_DIR
 from nlu.data import TrainingDataInvalid, load_training_data
 from nlu.validation import TrainingDataRejected, check_training_data, find_problems
+from tests.cli import invoke
 
 pytestmark = pytest.mark.unit
 
@@ -111,19 +109,14 @@ def test_guichet_train_stops_with_file_line_and_reason(tmp_path: Path) -> None:
         _intent("greet", [*GREETS, "hi [Lyon](city)"])
         + _intent("goodbye", [*BYES, "hello number 0"]),
     )
-    completed = subprocess.run(
-        [sys.executable, "-m", "bot.app.cli", "train"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={
-            **os.environ,
+    completed = invoke(  # in this process (tests/cli.py): the message and exit code are tested
+        ["train"],
+        {
             "GUICHET_DATA_DIR": str(tmp_path / "var"),
             "GUICHET_NLU__DATA_DIR": str(tmp_path),
             "GUICHET_NLU__MIN_EXAMPLES": "3",
-            "COLUMNS": "250",
         },
+        columns=250,
     )
     assert completed.returncode == 1, completed.stdout + completed.stderr
     output = " ".join(completed.stdout.split())

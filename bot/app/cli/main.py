@@ -61,13 +61,13 @@ def serve(
     ] = 1,
 ) -> None:
     """Start the HTTP service."""
+    settings = settings_or_exit()  # before the service's imports: a wrong setting stops at once
     import uvicorn
 
     from bot.app import serve as scaled
     from bot.app.web import create_app
     from bot.observability.log_format import configure_logging
 
-    settings = settings_or_exit()
     configure_logging(settings)
     if workers > 1:
         scaled.prepare()
@@ -221,6 +221,20 @@ def doctor() -> None:
 
 
 async def _doctor(table: Table) -> int:
+    failures = 0
+
+    def report(name: str, ok: bool, detail: str) -> None:
+        nonlocal failures
+        failures += not ok
+        table.add_row(name, ("[green]ok[/green] " if ok else "[red]FAIL[/red] ") + detail)
+
+    try:
+        settings = load_settings()
+    except GuichetError as exc:  # said before the imports below, which take seconds
+        report("settings", False, str(exc))
+        return failures
+    report("settings", True, f"environment {settings.environment}")
+
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.app.cli.doctor import SECTIONS, run_sections
@@ -232,19 +246,6 @@ async def _doctor(table: Table) -> int:
     from knowledge_index.index import KnowledgeIndex
     from nlu.data import load_training_data
 
-    failures = 0
-
-    def report(name: str, ok: bool, detail: str) -> None:
-        nonlocal failures
-        failures += not ok
-        table.add_row(name, ("[green]ok[/green] " if ok else "[red]FAIL[/red] ") + detail)
-
-    try:
-        settings = load_settings()
-    except GuichetError as exc:
-        report("settings", False, str(exc))
-        return failures
-    report("settings", True, f"environment {settings.environment}")
     database = Database(settings.effective_database_url)
     try:
         await database.ping()

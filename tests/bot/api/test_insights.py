@@ -22,6 +22,7 @@ from knowledge_index.service import open_knowledge_base
 from tests.bot.api.conftest import ClientFor
 from tests.bot.auth.helpers import bearer
 from tests.bot.insights.history import seed
+from tests.conftest import copy_cached_index
 
 pytestmark = pytest.mark.slow
 
@@ -232,6 +233,7 @@ async def own_kb(
     settings = load_settings(
         data_dir=tmp_path, database_url=database_url, knowledge={"kb_dir": kb_dir}
     )
+    copy_cached_index(settings.index_dir)  # that same content's: nothing to embed again
     knowledge = open_knowledge_base(kb_dir, settings.index_dir, components.embedder)
     services = await open_services(settings, dataclasses.replace(components, knowledge=knowledge))
     app = create_app(settings, services)

@@ -24,6 +24,7 @@ from bot.storage.tables import (
 from knowledge_index.feedback import query_key
 from knowledge_index.index import SearchQuery
 from knowledge_index.service import open_knowledge_base
+from tests.conftest import copy_cached_index
 
 pytestmark = pytest.mark.slow
 
@@ -132,6 +133,7 @@ async def test_a_drafted_article_is_found_at_once_without_restart(
 ) -> None:
     kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
     shutil.copytree(SAMPLE_KB_DIR, kb_dir)
+    copy_cached_index(index_dir)  # that same content's: nothing to embed again
     knowledge = open_knowledge_base(kb_dir, index_dir, components.embedder)
     question = "où trouver le menu de la cantine cette semaine"
     before = await knowledge.search(SearchQuery(question, "fr", limit=3))

@@ -29,7 +29,7 @@ from knowledge_index.index import SearchQuery
 from knowledge_index.service import open_knowledge_base
 from tests.bot.problems.conftest import ServiceNow, report_outage, synced_settings
 from tests.browser import ARTIFACTS, chromium, served
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_cached_index
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 AGENT, PASSWORD = "zoe@norvane.example", "correct horse 42"
@@ -65,6 +65,7 @@ async def running(
         knowledge=KnowledgeSettings(kb_dir=kb_dir),
         web=WebSettings(portal_key=SecretStr(PORTAL_KEY)),
     )
+    copy_cached_index(settings.index_dir)  # that same content's: nothing to embed again
     knowledge = await anyio.to_thread.run_sync(
         lambda: open_knowledge_base(kb_dir, settings.index_dir, components.embedder)
     )

@@ -17,6 +17,7 @@ from bot.app.services import open_services
 from bot.app.web import create_app
 from bot.services import Components
 from bot.settings import load_settings
+from tests.cli import invoke
 
 pytestmark = pytest.mark.slow
 GUICHET = [sys.executable, "-m", "bot.app.cli"]
@@ -35,6 +36,12 @@ async def _run(args: list[str], database: str, stdin: str = "") -> subprocess.Co
         timeout=120,
         check=False,
     )
+
+
+async def _in_process(args: list[str], database: str) -> subprocess.CompletedProcess[str]:
+    """The commands that only read, or stop before writing: their output and exit code are
+    under test, not a second process beside the service (tests/cli.py)."""
+    return await asyncio.to_thread(invoke, args, {"GUICHET_DATABASE_URL": database})
 
 
 @pytest.fixture
@@ -71,18 +78,18 @@ async def test_token_create_prints_a_token_that_revoke_stops(
     headers = {"Authorization": f"Bearer {token}"}
     assert (await api.get("/api/v1/escalations", headers=headers)).status_code == 200
 
-    listed = await _run(["token", "list"], database)
+    listed = await _in_process(["token", "list"], database)
     assert "ops@norvane.example" in listed.stdout and "active" in listed.stdout
     assert token not in listed.stdout
     revoked = await _run(["token", "revoke", token], database)
     assert revoked.returncode == 0 and "revoked" in revoked.stdout
     assert (await api.get("/api/v1/escalations", headers=headers)).status_code == 401
 
-    wrong = await _run(
+    wrong = await _in_process(
         ["token", "create", "--user", "ops@norvane.example", "--role", "boss"], database
     )
     assert wrong.returncode == 2 and "unknown role 'boss'" in wrong.stderr
-    unknown = await _run(["token", "revoke", "999"], database)
+    unknown = await _in_process(["token", "revoke", "999"], database)
     assert unknown.returncode == 1 and "token '999' not found" in unknown.stdout
 
 
@@ -107,7 +114,7 @@ async def test_user_create_with_the_password_on_stdin(
         },
     )
     assert signed.status_code == 303
-    again = await _run(
+    again = await _in_process(
         ["user", "create", "admin@norvane.example", "--role", "agent", "--no-password"], database
     )
     assert again.returncode == 1 and "user exists" in again.stdout
@@ -121,4 +128,4 @@ async def test_user_create_with_the_password_on_stdin(
         ["user", "update", "admin@norvane.example", "--role", "employee"], database
     )
     assert demoted.returncode == 0 and "employee" in demoted.stdout
-    assert "admin@norvane.example" in (await _run(["user", "list"], database)).stdout
+    assert "admin@norvane.example" in (await _in_process(["user", "list"], database)).stdout

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import load_settings
-from tests.bot.app.cli.test_main import _run
+from tests.bot.app.cli.test_main import _in_process
 from tests.connectors.delivery.mailbox import free_port, smtp_server
 
 pytestmark = pytest.mark.slow
@@ -26,7 +26,7 @@ SMTP = {
 
 async def _doctor(tmp_path: Path, port: int) -> subprocess.CompletedProcess[str]:
     env = {**SMTP, "GUICHET_DELIVERY__SMTP__PORT": str(port)}
-    return await asyncio.to_thread(_run, ["doctor"], tmp_path, **env)
+    return await asyncio.to_thread(_in_process, ["doctor"], tmp_path, **env)
 
 
 async def test_doctor_checks_the_directory_and_a_live_mail_server(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import invoke
 from tests.conftest import CACHE
 
 pytestmark = pytest.mark.slow
@@ -34,6 +35,12 @@ def _run(
         timeout=300,
         check=False,
     )
+
+
+def _in_process(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """As `_run`, in this process: for the commands whose process boundary is not under test."""
+    database = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    return invoke(args, {"GUICHET_DATA_DIR": str(CACHE), "GUICHET_DATABASE_URL": database, **env})
 
 
 def test_chat_holds_a_conversation_in_both_languages(components, tmp_path: Path) -> None:
@@ -67,10 +74,10 @@ def test_chat_holds_a_conversation_in_both_languages(components, tmp_path: Path)
 
 
 def test_doctor_reports_ok_then_names_what_is_wrong(components, tmp_path: Path) -> None:
-    ok = _run(["doctor"], tmp_path)
+    ok = _in_process(["doctor"], tmp_path)
     assert ok.returncode == 0, ok.stdout
     assert "Everything looks fine" in ok.stdout
-    broken = _run(
+    broken = _in_process(
         ["doctor"],
         tmp_path,
         GUICHET_DATA_DIR=str(tmp_path / "empty"),
@@ -90,6 +97,6 @@ def test_invalid_setting_stops_with_a_clear_message(tmp_path: Path) -> None:
 
 
 def test_index_build_reports_what_it_built(components, tmp_path: Path) -> None:
-    result = _run(["index", "build"], tmp_path)
+    result = _in_process(["index", "build"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert "entries" in result.stdout and "use-multilingual" in result.stdout
