@@ -12,12 +12,12 @@ fitted on the tune split of the real-text set (`scripts/fit_abstention.py`) and 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge_index import model_file
 from knowledge_index.index import Hit
 from knowledge_index.lexical import LexicalMatch
 
@@ -64,25 +64,23 @@ class AbstentionModel:
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> AbstentionModel:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data["features"]) != FEATURES:
-            raise ValueError(f"{path}: features {data['features']} are not {list(FEATURES)}")
+        data = model_file.read(path, FEATURES)
         return cls(
             version=int(data["version"]),
-            weights=tuple(float(w) for w in data["weights"]),
+            weights=model_file.weights(data),
             intercept=float(data["intercept"]),
             fitted_on=str(data.get("fitted_on", "")),
         )
 
     def dump(self, path: Path = MODEL_PATH) -> None:
-        data = {
-            "version": self.version,
-            "features": list(FEATURES),
-            "weights": [round(w, 6) for w in self.weights],
-            "intercept": round(self.intercept, 6),
-            "fitted_on": self.fitted_on,
-        }
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        model_file.write(
+            path,
+            version=self.version,
+            features=FEATURES,
+            weights=self.weights,
+            fitted_on=self.fitted_on,
+            intercept=self.intercept,
+        )
 
 
 @dataclass(frozen=True)

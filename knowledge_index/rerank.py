@@ -14,7 +14,6 @@ matrix.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from knowledge_index import model_file
 from knowledge_index.documents import EntryType
 from knowledge_index.query_shape import Shape
 
@@ -121,23 +121,21 @@ class Reranker:
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Reranker:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data["features"]) != FEATURES:
-            raise ValueError(f"{path}: features {data['features']} are not {list(FEATURES)}")
+        data = model_file.read(path, FEATURES)
         return cls(
             version=int(data["version"]),
-            weights=tuple(float(w) for w in data["weights"]),
+            weights=model_file.weights(data),
             fitted_on=str(data.get("fitted_on", "")),
         )
 
     def dump(self, path: Path = MODEL_PATH) -> None:
-        data = {
-            "version": self.version,
-            "features": list(FEATURES),
-            "weights": [round(w, 6) for w in self.weights],
-            "fitted_on": self.fitted_on,
-        }
-        path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        model_file.write(
+            path,
+            version=self.version,
+            features=FEATURES,
+            weights=self.weights,
+            fitted_on=self.fitted_on,
+        )
 
 
 @cache
