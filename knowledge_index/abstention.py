@@ -64,23 +64,10 @@ class AbstentionModel:
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> AbstentionModel:
-        data = model_file.read(path, FEATURES)
-        return cls(
-            version=int(data["version"]),
-            weights=model_file.weights(data),
-            intercept=float(data["intercept"]),
-            fitted_on=str(data.get("fitted_on", "")),
-        )
+        return model_file.load(cls, path, FEATURES)
 
     def dump(self, path: Path = MODEL_PATH) -> None:
-        model_file.write(
-            path,
-            version=self.version,
-            features=FEATURES,
-            weights=self.weights,
-            fitted_on=self.fitted_on,
-            intercept=self.intercept,
-        )
+        model_file.dump(self, path, FEATURES)
 
 
 @dataclass(frozen=True)

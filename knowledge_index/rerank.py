@@ -121,21 +121,10 @@ class Reranker:
 
     @classmethod
     def load(cls, path: Path = MODEL_PATH) -> Reranker:
-        data = model_file.read(path, FEATURES)
-        return cls(
-            version=int(data["version"]),
-            weights=model_file.weights(data),
-            fitted_on=str(data.get("fitted_on", "")),
-        )
+        return model_file.load(cls, path, FEATURES)
 
     def dump(self, path: Path = MODEL_PATH) -> None:
-        model_file.write(
-            path,
-            version=self.version,
-            features=FEATURES,
-            weights=self.weights,
-            fitted_on=self.fitted_on,
-        )
+        model_file.dump(self, path, FEATURES)
 
 
 @cache
