@@ -81,7 +81,43 @@ objectclass ( 1.3.6.1.4.1.4203.666.11.99.1 NAME 'guichetTestPerson' AUXILIARY
 """
 
 
+def _openldap_database(run: Path, folder: str, base: str, root_dn: str, service_dn: str) -> str:
+    """An OpenLDAP tree with ppolicy and memberOf; `service_dn` is Guichet's account in it."""
+    return f"""
+database mdb
+suffix "{base}"
+rootdn "{root_dn}"
+rootpw {ROOT_PASSWORD}
+directory {run}/{folder}
+maxsize 16777216
+overlay memberof
+memberof-group-oc groupOfNames
+memberof-member-ad member
+memberof-memberof-ad memberOf
+memberof-refint true
+overlay ppolicy
+ppolicy_default "cn=default,ou=policies,{base}"
+ppolicy_hash_cleartext
+access to attrs=userPassword
+  by dn.exact="{service_dn}" write
+  by self write
+  by anonymous auth
+  by * none
+access to attrs=pwdAccountLockedTime,pwdFailureTime
+  by dn.exact="{service_dn}" manage
+  by * read
+access to *
+  by dn.exact="{service_dn}" write
+  by users read
+  by * none
+"""
+
+
 def _config(run: Path) -> str:
+    norvane = _openldap_database(run, "norvane", BASE, ROOT_DN, SERVICE_DN)
+    contract = _openldap_database(
+        run, "contract", CONTRACT_BASE, CONTRACT_ROOT_DN, CONTRACT_SERVICE_DN
+    )
     return f"""
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -97,34 +133,7 @@ TLSCACertificateFile {run}/ca.pem
 TLSCertificateFile {run}/server.pem
 TLSCertificateKeyFile {run}/server.key
 password-hash {{SSHA}}
-
-database mdb
-suffix "{BASE}"
-rootdn "{ROOT_DN}"
-rootpw {ROOT_PASSWORD}
-directory {run}/norvane
-maxsize 16777216
-overlay memberof
-memberof-group-oc groupOfNames
-memberof-member-ad member
-memberof-memberof-ad memberOf
-memberof-refint true
-overlay ppolicy
-ppolicy_default "cn=default,ou=policies,{BASE}"
-ppolicy_hash_cleartext
-access to attrs=userPassword
-  by dn.exact="{SERVICE_DN}" write
-  by self write
-  by anonymous auth
-  by * none
-access to attrs=pwdAccountLockedTime,pwdFailureTime
-  by dn.exact="{SERVICE_DN}" manage
-  by * read
-access to *
-  by dn.exact="{SERVICE_DN}" write
-  by users read
-  by * none
-
+{norvane}
 database mdb
 suffix "{AD_BASE}"
 rootdn "{AD_ROOT_DN}"
@@ -144,34 +153,7 @@ access to *
   by dn.exact="{AD_SERVICE_DN}" write
   by users read
   by * none
-
-database mdb
-suffix "{CONTRACT_BASE}"
-rootdn "{CONTRACT_ROOT_DN}"
-rootpw {ROOT_PASSWORD}
-directory {run}/contract
-maxsize 16777216
-overlay memberof
-memberof-group-oc groupOfNames
-memberof-member-ad member
-memberof-memberof-ad memberOf
-memberof-refint true
-overlay ppolicy
-ppolicy_default "cn=default,ou=policies,{CONTRACT_BASE}"
-ppolicy_hash_cleartext
-access to attrs=userPassword
-  by dn.exact="{CONTRACT_SERVICE_DN}" write
-  by self write
-  by anonymous auth
-  by * none
-access to attrs=pwdAccountLockedTime,pwdFailureTime
-  by dn.exact="{CONTRACT_SERVICE_DN}" manage
-  by * read
-access to *
-  by dn.exact="{CONTRACT_SERVICE_DN}" write
-  by users read
-  by * none
-"""
+{contract}"""
 
 
 def _person(
