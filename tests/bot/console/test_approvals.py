@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from html import unescape
 
@@ -14,37 +13,17 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.app.web import create_app
 from bot.console.live import ESCALATIONS
 from bot.kernel.domain import utcnow
 from bot.services import Services
 from tests.bot.auth.helpers import bearer
+from tests.bot.console.helpers import hidden, open_browser
 from tests.bot.tickets.test_approvals import CLAIRE, JOHN, MARIE, PAUL, on_the_web, order_monitor
 
 pytestmark = pytest.mark.slow
-HTML = {"Accept": "text/html"}
 PASSWORD = "correct horse 42"
 ZOE = "zoe@norvane.example"
 ADMIN = "ada@norvane.example"
-
-
-@pytest.fixture
-async def app(services: Services) -> AsyncIterator[FastAPI]:
-    app = create_app(services.settings, services)
-    async with app.router.lifespan_context(app):
-        yield app
-
-
-def _browser(app: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://guichet.test", headers=HTML
-    )
-
-
-def _hidden(page: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert match, f"no {name} in the page"
-    return match.group(1)
 
 
 async def _sign_in(browser: httpx.AsyncClient, email: str) -> str:
@@ -52,11 +31,11 @@ async def _sign_in(browser: httpx.AsyncClient, email: str) -> str:
     form = await browser.get("/console/login")
     answer = await browser.post(
         "/console/login",
-        data={"email": email, "password": PASSWORD, "csrf_token": _hidden(form.text, "csrf_token")},
+        data={"email": email, "password": PASSWORD, "csrf_token": hidden(form.text, "csrf_token")},
     )
     assert answer.status_code == 303, answer.text
     page = await browser.get("/console/approvals")
-    return _hidden(page.text, "csrf_token")
+    return hidden(page.text, "csrf_token")
 
 
 def _rows(page: str) -> list[str]:
@@ -89,7 +68,7 @@ async def test_the_desks_approvals_come_first_and_an_agent_decides_them(
 ) -> None:
     await services.auth.create_user(ZOE, role="agent", password=PASSWORD)
     marie, paul, john = await three_waiting(services)
-    async with _browser(app) as browser:
+    async with open_browser(app) as browser:
         csrf = await _sign_in(browser, ZOE)
         page = await browser.get("/console/approvals?lang=en")
         assert page.status_code == 200
@@ -159,7 +138,7 @@ async def test_the_desks_approvals_come_first_and_an_agent_decides_them(
 
     # an admin may decide on any, John's included
     await services.auth.create_user(ADMIN, role="admin", password=PASSWORD)
-    async with _browser(app) as admin:
+    async with open_browser(app) as admin:
         admin_csrf = await _sign_in(admin, ADMIN)
         assert f"/console/approvals/{john}/approve" in (await admin.get("/console/approvals")).text
         await admin.post(f"/console/approvals/{john}/approve", data={"csrf_token": admin_csrf})

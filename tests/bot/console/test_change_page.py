@@ -4,7 +4,6 @@ weeks before, and, before a change is approved, the questions similar past chang
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -12,7 +11,6 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
-from bot.app.web import create_app
 from bot.insights.service import open_insights
 from bot.kernel.changes import PlannedChange
 from bot.kernel.ticket_models import NewTicket
@@ -89,13 +87,6 @@ async def _seed(services: Services) -> None:
         await ticket("Printer jam", START - timedelta(days=day))
     for hour in range(0, 12, 2):
         await ticket("Outlook keeps asking for my password", START + timedelta(hours=hour))
-
-
-@pytest.fixture
-async def app(services: Services) -> AsyncIterator[FastAPI]:
-    app = create_app(services.settings, services)
-    async with app.router.lifespan_context(app):
-        yield app
 
 
 async def _agent(app: FastAPI, services: Services) -> httpx.AsyncClient:

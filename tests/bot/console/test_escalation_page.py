@@ -3,13 +3,10 @@ rendered (and nothing else of a message taken as HTML), statuses named, never co
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.app.web import create_app
 from bot.console.desk import EscalationDesk
 from bot.console.live import turn_event
 from bot.console.markdown import markdown
@@ -19,13 +16,6 @@ from tests.bot.auth.helpers import bearer
 from tests.bot.dialogue.chat import Chat
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def app(services: Services) -> AsyncIterator[FastAPI]:
-    app = create_app(services.settings, services)
-    async with app.router.lifespan_context(app):
-        yield app
 
 
 def test_the_bots_markdown_is_rendered_and_html_in_a_message_is_escaped() -> None:

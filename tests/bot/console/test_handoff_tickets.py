@@ -4,27 +4,18 @@ tickets (a pending order), and the ticket shows who has it (issue 14, item 1).""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from html import unescape
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.app.web import create_app
 from bot.console.desk import EscalationDesk
 from bot.services import Services
 from tests.bot.auth.helpers import bearer
 from tests.bot.dialogue.chat import Chat
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def app(services: Services) -> AsyncIterator[FastAPI]:
-    app = create_app(services.settings, services)
-    async with app.router.lifespan_context(app):
-        yield app
 
 
 async def _order_waiting_for_approval(services: Services, chat: Chat, language: str = "en") -> str:

@@ -10,7 +10,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.app.web import create_app
 from bot.services import Services
 from tests.bot.insights.history import seed
 
@@ -26,13 +25,6 @@ FORMS = [
     "/console/notices/candidates/INC-000001/dismiss",
     "/console/gaps/articles",
 ]
-
-
-@pytest.fixture
-async def app(services: Services) -> AsyncIterator[FastAPI]:
-    app = create_app(services.settings, services)
-    async with app.router.lifespan_context(app):
-        yield app
 
 
 def _csrf(page: str) -> str:

@@ -4,7 +4,6 @@ route, forms refused without the session's CSRF token, the escalation API."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from html import unescape
 
 import httpx
@@ -12,43 +11,23 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
-from bot.app.web import create_app
 from bot.console.desk import EscalationDesk
 from bot.kernel.domain import utcnow
 from bot.services import Services
 from bot.storage.tables import SessionRow
 from tests.bot.auth.helpers import bearer
+from tests.bot.console.helpers import hidden, open_browser
 from tests.bot.dialogue.chat import Chat
 
 pytestmark = pytest.mark.slow
-HTML = {"Accept": "text/html"}
 PASSWORD = "correct horse 42"
-
-
-@pytest.fixture
-async def app(services: Services) -> AsyncIterator[FastAPI]:
-    app = create_app(services.settings, services)
-    async with app.router.lifespan_context(app):
-        yield app
-
-
-def _browser(app: FastAPI) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://guichet.test", headers=HTML
-    )
-
-
-def _hidden(page: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert match, f"no {name} in the page"
-    return match.group(1)
 
 
 async def _sign_in(browser: httpx.AsyncClient, email: str, password: str = PASSWORD) -> str:
     form = await browser.get("/console/login")
     answer = await browser.post(
         "/console/login",
-        data={"email": email, "password": password, "csrf_token": _hidden(form.text, "csrf_token")},
+        data={"email": email, "password": password, "csrf_token": hidden(form.text, "csrf_token")},
     )
     assert answer.status_code == 303, answer.text
     return answer.headers["location"]
@@ -65,18 +44,18 @@ async def test_sign_in_needs_the_forms_csrf_token_and_the_right_password(
     app: FastAPI, services: Services
 ) -> None:
     await services.auth.create_user("zoe@norvane.example", role="agent", password=PASSWORD)
-    async with _browser(app) as browser:
+    async with open_browser(app) as browser:
         anonymous = await browser.get("/console")
         assert anonymous.status_code == 303
         assert anonymous.headers["location"] == "/console/login?next=/console"
         form = await browser.get("/console/login")
-        token = _hidden(form.text, "csrf_token")
+        token = hidden(form.text, "csrf_token")
         forged = await browser.post(
             "/console/login",
             data={"email": "zoe@norvane.example", "password": PASSWORD, "csrf_token": "forged"},
         )
         assert forged.status_code == 403 and "expired" in forged.text
-        token = _hidden(forged.text, "csrf_token")  # each form comes with a new token
+        token = hidden(forged.text, "csrf_token")  # each form comes with a new token
         wrong = await browser.post(
             "/console/login",
             data={"email": "zoe@norvane.example", "password": "nope", "csrf_token": token},
@@ -87,7 +66,7 @@ async def test_sign_in_needs_the_forms_csrf_token_and_the_right_password(
         queue = await browser.get("/console")
         assert queue.status_code == 200 and "Escalations" in queue.text
         assert "Zoe" in queue.text or "zoe" in queue.text
-    offsite = await _browser(app).__aenter__()
+    offsite = await open_browser(app).__aenter__()
     form = await offsite.get("/console/login?next=//evil.example/")
     assert 'name="next" value="/console"' in form.text
     await offsite.aclose()
@@ -98,7 +77,7 @@ async def test_employees_are_refused_every_console_page_and_api(
 ) -> None:
     await services.auth.create_user("ann@norvane.example", role="employee", password=PASSWORD)
     escalation_id = await _escalation(services)
-    async with _browser(app) as browser:
+    async with open_browser(app) as browser:
         await _sign_in(browser, "ann@norvane.example")
         for path in ["/console", f"/console/escalations/{escalation_id}"]:
             page = await browser.get(path)
@@ -106,7 +85,7 @@ async def test_employees_are_refused_every_console_page_and_api(
             assert "needs role" not in page.text and 'href="/tickets"' in page.text
         french = unescape((await browser.get("/console", headers={"Accept-Language": "fr"})).text)
         assert '<html lang="fr">' in french and "compte de technicien" in french
-        csrf = _hidden((await browser.get("/console/logout")).text, "csrf_token")
+        csrf = hidden((await browser.get("/console/logout")).text, "csrf_token")
         for path in ["/api/v1/escalations", f"/api/v1/escalations/{escalation_id}"]:
             assert (await browser.get(path)).status_code == 403
         taken = await browser.post(
@@ -136,10 +115,10 @@ async def test_forms_need_the_sessions_csrf_token_and_sessions_expire(
 ) -> None:
     await services.auth.create_user("zoe@norvane.example", role="agent", password=PASSWORD)
     escalation_id = await _escalation(services)
-    async with _browser(app) as browser:
+    async with open_browser(app) as browser:
         await _sign_in(browser, "zoe@norvane.example")
         page = await browser.get(f"/console/escalations/{escalation_id}")
-        csrf = _hidden(page.text, "csrf_token")
+        csrf = hidden(page.text, "csrf_token")
         url = f"/console/escalations/{escalation_id}/take"
         refused = await browser.post(url)
         assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
@@ -168,9 +147,9 @@ async def test_forms_need_the_sessions_csrf_token_and_sessions_expire(
 
 async def test_sign_out_ends_the_session(app: FastAPI, services: Services) -> None:
     await services.auth.create_user("zoe@norvane.example", role="agent", password=PASSWORD)
-    async with _browser(app) as browser:
+    async with open_browser(app) as browser:
         await _sign_in(browser, "zoe@norvane.example")
-        csrf = _hidden((await browser.get("/console")).text, "csrf_token")
+        csrf = hidden((await browser.get("/console")).text, "csrf_token")
         cookie = browser.cookies["guichet_session"]
         assert (await browser.post("/console/logout")).status_code == 403  # no CSRF token
         out = await browser.post("/console/logout", data={"csrf_token": csrf})
@@ -219,7 +198,7 @@ async def test_the_console_speaks_french_to_a_french_browser_and_english_otherwi
 ) -> None:
     await services.auth.create_user("zoe@norvane.example", role="agent", password=PASSWORD)
     escalation = await _escalation(services)
-    async with _browser(app) as browser:
+    async with open_browser(app) as browser:
         await _sign_in(browser, "zoe@norvane.example")
         french = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
         queue = unescape((await browser.get("/console", headers=french)).text)
