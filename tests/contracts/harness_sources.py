@@ -4,6 +4,7 @@ delete a document there. A new source adds a `*_harness` function and a `HARNESS
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,8 @@ from bot.settings.sources import (
     SharePointSourceSettings,
     SourceSettings,
 )
+from bot.storage.knowledge_sources import KnowledgeSourceStore
+from knowledge_index.documents import Entry
 from knowledge_index.sources.protocol import KnowledgeSource, SourceContext
 from knowledge_index.sources.registry import build_source
 from tests.contracts.fakes import confluence as confluence_fake
@@ -123,3 +126,13 @@ HARNESSES: dict[str, Callable[[], Iterator[SourceHarness]]] = {
     "confluence": confluence_harness,
     "sharepoint": sharepoint_harness,
 }
+
+
+async def synced_entries(store: KnowledgeSourceStore, source: str) -> dict[str, Entry]:
+    """The entries the store holds from `source`, by id."""
+    return {entry.id: entry for entry in await store.entries([source])}
+
+
+def unique_word() -> str:
+    """A word no document has yet: what a test creates is found by it alone."""
+    return f"zq{uuid.uuid4().hex[:8]}"

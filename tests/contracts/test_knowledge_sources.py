@@ -6,7 +6,6 @@ last good content."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,13 +15,12 @@ from bot.kernel.language import Language
 from bot.settings import SAMPLE_NLU_DIR
 from bot.storage.database import Database
 from bot.storage.knowledge_sources import KnowledgeSourceStore
-from knowledge_index.documents import Entry
 from knowledge_index.sources.protocol import DetectLanguage, KnowledgeSource
 from knowledge_index.sources.sync import SyncResult, sync_source
 from nlu.data import load_training_data
 from nlu.language import LanguageDetector
 from tests.contracts.fakes.server import free_port
-from tests.contracts.harness_sources import HARNESSES, SourceHarness
+from tests.contracts.harness_sources import HARNESSES, SourceHarness, synced_entries, unique_word
 
 pytestmark = pytest.mark.unit
 
@@ -63,18 +61,10 @@ async def _sync(
         await opened.aclose()
 
 
-async def _entries(store: KnowledgeSourceStore, harness: SourceHarness) -> dict[str, Entry]:
-    return {entry.id: entry for entry in await store.entries([harness.name])}
-
-
-def _word() -> str:
-    return f"zq{uuid.uuid4().hex[:8]}"
-
-
 async def test_created_changed_and_deleted_after_one_sync_each(
     harness: SourceHarness, store: KnowledgeSourceStore, detect: DetectLanguage
 ) -> None:
-    word = _word()
+    word = unique_word()
     english = harness.create(
         f"Plotter {word} jams", f"Open the {word} plotter tray and remove the jammed sheet.", ()
     )
@@ -85,7 +75,7 @@ async def test_created_changed_and_deleted_after_one_sync_each(
     )
     synced = await _sync(harness, store, detect)
     assert not synced.errors and synced.created >= 2
-    found = await _entries(store, harness)
+    found = await synced_entries(store, harness.name)
     assert found[english].title == f"Plotter {word} jams"
     assert f"Open the {word} plotter tray" in found[english].body
     assert found[english].language == "en" and found[french].language == "fr"
@@ -97,14 +87,14 @@ async def test_created_changed_and_deleted_after_one_sync_each(
     harness.change(english, f"Plotter {word} shows E42", "Turn it off and on again.")
     changed = await _sync(harness, store, detect)
     assert not changed.errors and changed.changed == 1 and changed.created == 0
-    found = await _entries(store, harness)
+    found = await synced_entries(store, harness.name)
     assert found[english].title == f"Plotter {word} shows E42"
     assert "Turn it off and on again." in found[english].body
 
     harness.delete(english)
     deleted = await _sync(harness, store, detect)
     assert not deleted.errors and deleted.deleted == 1
-    found = await _entries(store, harness)
+    found = await synced_entries(store, harness.name)
     assert english not in found and french in found
     state = await store.state(harness.name)
     assert state is not None and state.last_error is None and state.deleted == 1
@@ -113,14 +103,14 @@ async def test_created_changed_and_deleted_after_one_sync_each(
 async def test_every_page_of_results_is_read(
     harness: SourceHarness, store: KnowledgeSourceStore, detect: DetectLanguage
 ) -> None:
-    word = _word()
+    word = unique_word()
     created = [
         harness.create(f"Badge reader {word} {n}", f"Badge reader {word} number {n}.", ())
         for n in range(harness.page_size * 2 + 1)
     ]
     synced = await _sync(harness, store, detect)
     assert not synced.errors
-    assert set(created) <= set(await _entries(store, harness))
+    assert set(created) <= set(await synced_entries(store, harness.name))
 
 
 async def test_a_group_restriction_becomes_the_entry_groups(
@@ -128,17 +118,17 @@ async def test_a_group_restriction_becomes_the_entry_groups(
 ) -> None:
     if not harness.restricts:
         pytest.skip(f"{harness.name} restricts by configuration, not per document")
-    word = _word()
+    word = unique_word()
     restricted = harness.create(f"Console {word}", f"Hold the {word} key.", ("service-desk",))
     await _sync(harness, store, detect)
-    assert (await _entries(store, harness))[restricted].groups == ["service-desk"]
+    assert (await synced_entries(store, harness.name))[restricted].groups == ["service-desk"]
 
 
 @pytest.mark.parametrize("failure", ["wrong credentials", "server down", "server error"])
 async def test_a_failure_is_recorded_and_the_last_good_content_kept(
     harness: SourceHarness, store: KnowledgeSourceStore, detect: DetectLanguage, failure: str
 ) -> None:
-    word = _word()
+    word = unique_word()
     kept = harness.create(f"Docking station {word}", f"Replug the {word} dock.", ())
     assert not (await _sync(harness, store, detect)).errors
     before = await store.state(harness.name)
@@ -165,10 +155,10 @@ async def test_a_failure_is_recorded_and_the_last_good_content_kept(
     assert state is not None and state.last_error is not None and expected in state.last_error
     assert state.last_success == before.last_success and state.documents == before.documents
     assert state.cursor == before.cursor
-    assert (await _entries(store, harness))[kept].title == f"Docking station {word}"
+    assert (await synced_entries(store, harness.name))[kept].title == f"Docking station {word}"
 
     recovered = await _sync(harness, store, detect)
     assert not recovered.errors and recovered.changed >= 1
-    assert (await _entries(store, harness))[kept].title == f"Docking station {word} v2"
+    assert (await synced_entries(store, harness.name))[kept].title == f"Docking station {word} v2"
     state = await store.state(harness.name)
     assert state is not None and state.last_error is None

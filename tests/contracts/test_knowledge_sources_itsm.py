@@ -6,7 +6,6 @@ a refused or unreachable source records its error and keeps the last content."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -20,7 +19,6 @@ from bot.services import Components
 from bot.settings import load_settings
 from bot.storage.database import Database
 from bot.storage.knowledge_sources import KnowledgeSourceStore
-from knowledge_index.documents import Entry
 from knowledge_index.service import open_knowledge_base
 from knowledge_index.sources.itsm_common import AGENTS_ONLY
 from knowledge_index.sources.protocol import SourceContext
@@ -28,6 +26,7 @@ from knowledge_index.sources.registry import build_source
 from knowledge_index.sources.sync import SyncResult, sync_source
 from tests.bot.auth.helpers import bearer
 from tests.contracts.fakes.server import free_port
+from tests.contracts.harness_sources import synced_entries, unique_word
 from tests.contracts.harness_sources_itsm import (
     ITSM_SOURCE_HARNESSES,
     Article,
@@ -72,18 +71,10 @@ async def _sync(
         await source.aclose()
 
 
-async def _entries(harness: SourceHarness, store: KnowledgeSourceStore) -> dict[str, Entry]:
-    return {entry.id: entry for entry in await store.entries([harness.name])}
-
-
-def _word() -> str:
-    return f"zq{uuid.uuid4().hex[:8]}"
-
-
 async def test_created_changed_and_removed_after_one_sync_each(
     source_harness: SourceHarness, store: KnowledgeSourceStore, components: Components
 ) -> None:
-    word = _word()
+    word = unique_word()
     article = Article(
         f"The {word} VPN drops every hour",
         f"<p>Open <b>Settings</b>, then reconnect the {word} VPN.</p><ul><li>Step one</li></ul>",
@@ -91,7 +82,7 @@ async def test_created_changed_and_removed_after_one_sync_each(
     document_id = source_harness.create(article)
     first = await _sync(source_harness, store, components)
     assert first.errors == [] and first.created >= 1
-    entry = (await _entries(source_harness, store))[document_id]
+    entry = (await synced_entries(store, source_harness.name))[document_id]
     assert entry.title == article.title
     assert f"reconnect the {word} VPN" in entry.body and "<p>" not in entry.body
     assert entry.groups == [] and entry.url.startswith(source_harness.url)
@@ -101,14 +92,14 @@ async def test_created_changed_and_removed_after_one_sync_each(
     source_harness.change(document_id, Article(f"The {word} VPN asks for a token", "<p>Retry.</p>"))
     second = await _sync(source_harness, store, components)
     assert second.errors == [] and second.changed == 1 and second.created == 0
-    assert (await _entries(source_harness, store))[document_id].title == (
+    assert (await synced_entries(store, source_harness.name))[document_id].title == (
         f"The {word} VPN asks for a token"
     )
 
     source_harness.remove(document_id)
     third = await _sync(source_harness, store, components)
     assert third.errors == [] and third.deleted == 1
-    assert document_id not in await _entries(source_harness, store)
+    assert document_id not in await synced_entries(store, source_harness.name)
     state = await store.state(source_harness.name)
     assert state is not None and state.deleted == 1 and state.last_error is None
 
@@ -116,20 +107,20 @@ async def test_created_changed_and_removed_after_one_sync_each(
 async def test_every_page_is_read(
     source_harness: SourceHarness, store: KnowledgeSourceStore, components: Components
 ) -> None:
-    word = _word()
+    word = unique_word()
     created = {
         source_harness.create(Article(f"Printer {word} tip {n}", f"<p>Tip {n} for {word}.</p>"))
         for n in range(5)
     }
     result = await _sync(source_harness, store, components, page_size=2)
     assert result.errors == []
-    assert created <= set(await _entries(source_harness, store))
+    assert created <= set(await synced_entries(store, source_harness.name))
 
 
 async def test_restricted_articles_go_to_their_groups_or_to_agents(
     source_harness: SourceHarness, store: KnowledgeSourceStore, components: Components
 ) -> None:
-    word = _word()
+    word = unique_word()
     internal = source_harness.create(
         Article(f"Internal {word} runbook", "<p>Restart the broker.</p>", agents_only=True)
     )
@@ -140,7 +131,7 @@ async def test_restricted_articles_go_to_their_groups_or_to_agents(
         )
     result = await _sync(source_harness, store, components)
     assert result.errors == []
-    entries = await _entries(source_harness, store)
+    entries = await synced_entries(store, source_harness.name)
     assert entries[internal].groups == list(AGENTS_ONLY)
     if grouped:
         assert entries[grouped].groups == ["service-desk"]
@@ -149,7 +140,7 @@ async def test_restricted_articles_go_to_their_groups_or_to_agents(
 async def test_translations_are_paired_with_their_languages(
     source_harness: SourceHarness, store: KnowledgeSourceStore, components: Components
 ) -> None:
-    word = _word()
+    word = unique_word()
     original = source_harness.create(
         Article(
             f"Connecting to the {word} wifi",
@@ -160,7 +151,7 @@ async def test_translations_are_paired_with_their_languages(
     )  # fmt: skip
     translated = source_harness.translation_id(original, "fr")
     assert (await _sync(source_harness, store, components)).errors == []
-    entries = await _entries(source_harness, store)
+    entries = await synced_entries(store, source_harness.name)
     assert entries[original].language == "en" and entries[translated].language == "fr"
     assert entries[translated].title == f"Se connecter au wifi {word}"
     assert entries[original].group == entries[translated].group
@@ -169,7 +160,8 @@ async def test_translations_are_paired_with_their_languages(
 async def test_a_refused_or_unreachable_source_keeps_the_last_content(
     source_harness: SourceHarness, store: KnowledgeSourceStore, components: Components
 ) -> None:
-    document_id = source_harness.create(Article(f"Badge {_word()} reader", "<p>Tap twice.</p>"))
+    article = Article(f"Badge {unique_word()} reader", "<p>Tap twice.</p>")
+    document_id = source_harness.create(article)
     assert (await _sync(source_harness, store, components)).errors == []
     good = await store.state(source_harness.name)
     assert good is not None
@@ -185,7 +177,7 @@ async def test_a_refused_or_unreachable_source_keeps_the_last_content(
     state = await store.state(source_harness.name)
     assert state is not None and state.last_error and "HTTP 500" in state.last_error
     assert state.cursor == good.cursor and state.last_success == good.last_success
-    assert document_id in await _entries(source_harness, store)
+    assert document_id in await synced_entries(store, source_harness.name)
     assert (await _sync(source_harness, store, components)).errors == []
 
 
@@ -200,7 +192,7 @@ async def test_an_article_for_a_group_is_suggested_to_its_members_only(
 ) -> None:
     """Through the real app: synced from ServiceNow, offered in the omnibox to a member of
     the group its user criteria name, and to agents; not to other employees."""
-    word = _word()
+    word = unique_word()
     restricted = servicenow.create(
         Article(
             f"Rebooting the {word} core switch",
