@@ -23,13 +23,8 @@ from pathlib import Path
 from knowledge_index.text import words
 
 
-def _any(found: list[str], exact: set[str] = frozenset(), starts: tuple[str, ...] = ()) -> bool:  # type: ignore[assignment]
-    return any(w in exact or (starts and w.startswith(starts)) for w in found)
-
-
-def _phrase(found: list[str], *phrases: str) -> bool:
-    joined = f" {' '.join(found)} "
-    return any(f" {p} " in joined for p in phrases)
+def _any(found: list[str], exact: frozenset[str], starts: tuple[str, ...] = ()) -> bool:
+    return any(w in exact or bool(starts and w.startswith(starts)) for w in found)
 
 
 @dataclass(frozen=True)
@@ -39,50 +34,16 @@ class Rule:
     reads: str  # the rule in words, as the report states it
 
 
-def _windows_upgrade(w: list[str]) -> bool:
-    return _any(w, {"windows", "win"}) and (
-        _any(w, starts=("upgrad", "migrat")) or _phrase(w, "mise a niveau")
-    )
-
-
-_FAILURE = {"cannot", "cant", "unable", "impossible", "down", "slow", "lent", "bandwidth"}
-_FAILURE_STARTS = ("problem", "issue", "souci", "debit")
-_OTHER_NETWORK = {
-    "wifi", "wi", "wireless", "fil", "vpn", "drive", "drives", "lecteur", "lecteurs", "folder",
-    "folders", "dossier", "dossiers", "tel", "phone", "telephone", "mobile", "mobiles",
-}  # fmt: skip
-
-
-def _wired_network(w: list[str]) -> bool:
-    network = _any(w, {"network", "networks", "reseau", "reseaux", "ethernet", "lan"})
-    failure = _any(w, _FAILURE, _FAILURE_STARTS) or _phrase(
-        w, "not working", "ne marche", "no connection", "pas de connexion"
-    )
-    return network and failure and not _any(w, _OTHER_NETWORK)
-
-
 def _outlook_setup(w: list[str]) -> bool:
-    return _any(w, {"outlook", "messagerie"}) and _any(
-        w, {"set", "setup", "setting"}, ("configur", "install", "reinstall")
+    return _any(w, frozenset({"outlook", "messagerie"})) and _any(
+        w, frozenset({"set", "setup", "setting"}), ("configur", "install", "reinstall")
     )
 
 
+# Round 4 wrote two more rules, for a Windows upgrade article and a wired-network article; both
+# entries were rejected by the tune split's acceptance rule and are not in the sample KB, so their
+# rules are not applied (docs/benchmarks/search-real-2026-12-05.md states them).
 RULES = (
-    Rule(
-        "windows-upgrade",
-        _windows_upgrade,
-        "a word 'windows' or 'win', and a word beginning with 'upgrad' or 'migrat' or the "
-        "words 'mise a niveau'",
-    ),
-    Rule(
-        "wired-network",
-        _wired_network,
-        "a word network(s), reseau(x), ethernet or lan; and a failure cue (cannot, cant, "
-        "unable, impossible, down, slow, lent, bandwidth, a word beginning with problem, "
-        "issue, souci or debit, or the words 'not working', 'ne marche', 'no connection', "
-        "'pas de connexion'); and none of wifi, wi(-fi), wireless, (sans) fil, vpn, drive(s), "
-        "lecteur(s), folder(s), dossier(s), tel, phone, telephone, mobile(s)",
-    ),
     Rule(
         "outlook-new-computer",
         _outlook_setup,
