@@ -139,7 +139,9 @@ async def test_article_choices_when_unsure(services) -> None:
         ("my vpn keeps disconnecting every few minutes at the hotel", True, True),
         # Skype is not in the knowledge base: likely enough answerable for search to head its
         # list "Best matches", not enough for the chat to give the Outlook article as the answer.
-        ("skype keeps crashing", True, False),
+        # (Confidence 0.65; "skype keeps crashing" fell to 0.49, "not sure", with the round-4
+        # abstention model: a sentence between the two levels is what this case needs.)
+        ("skype crashes", True, False),
         # An application the knowledge base never covers.
         ("workday payslip not loading", False, False),
     ],
