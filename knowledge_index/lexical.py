@@ -27,13 +27,20 @@ from bot.kernel.language import Language
 from knowledge_index.text import LANGUAGES, STOP_WORDS, query_words, stem, words
 
 K1, B = 1.2, 0.75
-PREFIX_FACTOR = 0.9  # a word being typed matches its completions almost fully
-SHORT_PREFIX_FACTOR = 0.6  # "wi" could be many things
+# A word being typed matches its completions almost fully, however short: "wi" could be many
+# things, but which of them the popularity of each completion and the other words decide
+# (round 5 of issue 19: a lower factor for one or two letters, 0.6, lost half-typed texts on
+# the tune split, cross-validated).
+PREFIX_FACTOR = 0.9
 MAX_COMPLETIONS = 40
 TYPO_FACTORS = {1: 0.85, 2: 0.6}
 MIN_TYPO_LENGTH = 4
 STOP_WORD_IMPORTANCE = 0.3
-MIN_CUT_LENGTH = 2
+# An unknown word of one or two letters is mostly a fragment ("th" left of "4th", "pp", the
+# letter a cut text ends on): it counts this share of an unknown word's weight, so that it
+# neither dilutes the query's coverage nor reads as an application the index does not know.
+SHORT_UNKNOWN_IMPORTANCE = 0.3
+SHORT_WORD = 3
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int32]
@@ -269,20 +276,15 @@ class LexicalIndex:
                 for term in self._surface_terms_of(exact):
                     slot.add(int(term), 1.0)
             # A finished text's last word that the index does not know but that begins words
-            # it knows was cut short ("reset my passw"): read it as the omnibox does.
-            if (
-                cut_short
-                and position == len(found) - 1
-                and not slot.alternatives
-                and len(word) >= MIN_CUT_LENGTH
-            ):
+            # it knows was cut short ("reset my passw", "acces compte c"): read it as the
+            # omnibox does, even a single letter.
+            if cut_short and position == len(found) - 1 and not slot.alternatives:
                 being_typed = bool(self._completions(word))
             if slot.alternatives:
                 slot.importance = max(float(self._term_max[t]) for t in slot.alternatives)
             if being_typed:
-                factor = PREFIX_FACTOR if len(word) >= 3 else SHORT_PREFIX_FACTOR
                 completions = self._completions(word)
-                self._add_readings(slot, [(i, factor) for i in completions])
+                self._add_readings(slot, [(i, PREFIX_FACTOR) for i in completions])
                 if word in STOP_WORDS:  # "ma" may become "mailbox", but may well stay "ma"
                     slot.importance *= STOP_WORD_IMPORTANCE
                 if exact is None and completions:
@@ -294,6 +296,8 @@ class LexicalIndex:
                     completion = self.surface[near[0][0]]
             if not slot.importance:
                 slot.importance = self._unknown_weight
+                if not slot.alternatives and len(word) < SHORT_WORD:
+                    slot.importance *= SHORT_UNKNOWN_IMPORTANCE
             slots.append(slot)
         return slots, completion
 

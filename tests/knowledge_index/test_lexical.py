@@ -79,6 +79,24 @@ def test_a_search_sent_with_its_last_word_cut_short_reads_it_as_a_beginning(
     assert match.coverage[expected] > 0.8  # the cut word counts, nearly as much as whole
 
 
+def test_a_search_cut_after_one_letter_reads_that_letter_as_a_beginning(
+    index: LexicalIndex,
+) -> None:
+    # "acces compte c": half-typed texts sent to the search route often end on one letter.
+    match = index.match("reset forgotten p", complete=True)
+    assert match.completion is not None and match.completion.startswith("p")
+    assert int(np.argmax(match.coverage)) == 3
+    assert match.coverage[3] > 0.9
+
+
+def test_an_unknown_fragment_of_one_or_two_letters_weighs_little(index: LexicalIndex) -> None:
+    # "wireless th floor": "th" is what is left of "4th", not an application the index lacks.
+    fragment = index.match("print xq jobs", complete=True)
+    word = index.match("print xqzw jobs", complete=True)
+    assert 0.0 < fragment.unknown < word.unknown / 2
+    assert fragment.coverage[2] > word.coverage[2]
+
+
 def test_a_finished_search_ending_in_a_known_word_is_not_completed(index: LexicalIndex) -> None:
     assert index.match("reset password", complete=True).completion is None
 
