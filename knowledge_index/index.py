@@ -31,7 +31,7 @@ from knowledge_index.documents import ANONYMOUS, Entry, EntryType, Reader, passa
 from knowledge_index.embedders import Embedder, embed_documents
 from knowledge_index.lexical import LexicalIndex, LexicalMatch
 from knowledge_index.query_shape import shape_of
-from knowledge_index.rerank import DEPTH, Candidates, Reranker, default_reranker
+from knowledge_index.rerank import DEPTH, Candidates, Reranker, default_reranker, depth_for
 from knowledge_index.text import SPACES
 from knowledge_index.vectors import (
     APPROXIMATE_FROM,
@@ -330,7 +330,8 @@ class KnowledgeIndex:
         """Best entries for a query, one per group, in the user's language when it exists.
 
         `vector` is the query's embedding (None: words only); `lexical` its word matches,
-        when the caller has them already. The first `rerank.DEPTH` entries in fused order are
+        when the caller has them already. The first `rerank.depth_for(language)` entries in
+        fused order are
         put in the order of `reranker` (the shipped model unless given); `score` stays the
         fused score, `relevance` is the re-ranker's.
         """
@@ -339,10 +340,11 @@ class KnowledgeIndex:
             return []
         rows, candidates, matched = found
         relevance = (reranker or default_reranker()).scores(candidates, shape_of(query.text))
-        # The first DEPTH in the re-ranker's order, the others after them as they were: the
-        # entries shown among the first five stay those of the fused order.
+        # The first `depth` in the re-ranker's order, the others after them as they were: the
+        # entries shown among the first `depth` stay those of the fused order.
+        depth = depth_for(query.language)
         order = np.concatenate(
-            [np.argsort(-relevance[:DEPTH], kind="stable"), np.arange(DEPTH, len(rows))]
+            [np.argsort(-relevance[:depth], kind="stable"), np.arange(depth, len(rows))]
         )[: query.limit]
         hidden = self.entries.hidden_from(query.reader)
         return [

@@ -3,9 +3,10 @@
     PYTHONPATH=. .venv/bin/python scripts/fit_reranker.py [--l2 3.0] [--write]
 
 Each tune text is searched as the search route sees it and as the omnibox sees it, finished
-and half-typed; the first `rerank.DEPTH` entries in fused order are the candidates. Prints the
-fused order's figures and the cross-validated re-ranked ones per slice, and with --write
-stores the weights in knowledge_index/rerank.json (bump VERSION when the features change).
+and half-typed; the first `rerank.depth_for(language)` entries in fused order are the
+candidates. Prints the fused order's figures and the cross-validated re-ranked ones per slice,
+and with --write stores the weights in knowledge_index/rerank.json (bump VERSION when the
+features change).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from knowledge_index.embedders import load_embedder
 from knowledge_index.evaluation import prefix_of
 from knowledge_index.index import SearchQuery
 from knowledge_index.query_shape import shape_of
-from knowledge_index.rerank import DEPTH, MODEL_PATH, features
+from knowledge_index.rerank import MODEL_PATH, depth_for, features
 from knowledge_index.rerank_fit import L2, Figures, Sample, cross_validated, figures, fit
 from knowledge_index.service import IndexedKnowledgeBase, open_knowledge_base
 from knowledge_index.suggest import SUGGESTABLE
@@ -32,7 +33,7 @@ VERSION = 1
 
 
 def samples(
-    knowledge: IndexedKnowledgeBase, queries: list[dict[str, object]], depth: int = DEPTH
+    knowledge: IndexedKnowledgeBase, queries: list[dict[str, object]], depth: int | None = None
 ) -> list[Sample]:
     index = knowledge.require()
     found: list[Sample] = []
@@ -52,7 +53,10 @@ def samples(
                 SearchQuery(typed, language, limit=depth, types=types, complete=complete)  # type: ignore[arg-type]
             )
             ranked = index.candidates(
-                prepared.query, prepared.vector, lexical=prepared.match, depth=depth
+                prepared.query,
+                prepared.vector,
+                lexical=prepared.match,
+                depth=depth or depth_for(language),  # type: ignore[arg-type]
             )
             if ranked is None:
                 continue
@@ -80,7 +84,9 @@ def _line(name: str, before: Figures, after: Figures) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--l2", type=float, default=L2, help="L2 penalty")
-    parser.add_argument("--depth", type=int, default=DEPTH, help="candidates re-ranked")
+    parser.add_argument(
+        "--depth", type=int, default=None, help="candidates re-ranked (default: rerank.DEPTHS)"
+    )
     parser.add_argument("--write", action="store_true", help="store the fitted weights")
     args = parser.parse_args()
     settings = load_settings()
@@ -101,8 +107,8 @@ def main() -> None:
     model = fit(found, version=VERSION, fitted_on=f"{TUNE} (search and omnibox, full and 60%)")
     sys.stdout.write(f"weights {[round(w, 3) for w in model.weights]}\n")
     if args.write:
-        if args.depth != DEPTH:
-            sys.exit(f"--write fits at rerank.DEPTH ({DEPTH}), not --depth {args.depth}")
+        if args.depth is not None:
+            sys.exit(f"--write fits at rerank.DEPTHS, not --depth {args.depth}")
         model.dump(MODEL_PATH)
         sys.stdout.write(f"written to {MODEL_PATH}\n")
 

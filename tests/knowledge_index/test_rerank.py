@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.kernel.language import Language
 from bot.services import Components
 from knowledge_index.index import SearchQuery
-from knowledge_index.rerank import DEPTH, FEATURES, Candidates, Reranker, features
+from knowledge_index.rerank import DEPTHS, FEATURES, Candidates, Reranker, depth_for, features
 from knowledge_index.rerank_fit import Sample, cross_validated, fit
 
 
@@ -73,20 +74,33 @@ def test_a_model_file_with_other_features_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "text", ["access documents", "outlook crash", "need a new monitor", "imprimante hs"]
+    ("text", "language"),
+    [
+        ("access documents", "en"),
+        ("outlook crash", "en"),
+        ("need a new monitor", "en"),
+        ("imprimante hs", "en"),
+        ("imprimante hs", "fr"),
+        ("besoin d'un nouvel ecran", "fr"),
+    ],
 )
-async def test_only_the_first_five_are_reordered(components: Components, text: str) -> None:
+async def test_only_the_first_few_are_reordered(
+    components: Components, text: str, language: Language
+) -> None:
+    """English: the first five; French: the first six (`rerank.DEPTHS`)."""
     knowledge = components.knowledge
     index = knowledge.require()
-    prepared = knowledge.prepare(SearchQuery(text, "en", limit=10))
+    prepared = knowledge.prepare(SearchQuery(text, language, limit=10))
+    depth = depth_for(language)
+    assert depth == DEPTHS[language]
     fused_only = Reranker(version=0, weights=(1.0,) + (0.0,) * (len(FEATURES) - 1))
     query, vector, match = prepared.query, prepared.vector, prepared.match
     fused = index.search(query, vector, lexical=match, reranker=fused_only)
     ranked = index.search(query, vector, lexical=match)
     assert [h.score for h in fused] == sorted((h.score for h in fused), reverse=True)
     groups = [h.entry.group for h in ranked]
-    assert set(groups[:DEPTH]) == {h.entry.group for h in fused[:DEPTH]}
-    assert groups[DEPTH:] == [h.entry.group for h in fused[DEPTH:]]
-    assert [h.relevance for h in ranked[:DEPTH]] == sorted(
-        (h.relevance for h in ranked[:DEPTH]), reverse=True
+    assert set(groups[:depth]) == {h.entry.group for h in fused[:depth]}
+    assert groups[depth:] == [h.entry.group for h in fused[depth:]]
+    assert [h.relevance for h in ranked[:depth]] == sorted(
+        (h.relevance for h in ranked[:depth]), reverse=True
     )
