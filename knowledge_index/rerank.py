@@ -4,12 +4,12 @@ The fused score (cosine raised by the words in common) finds the right entry amo
 five for nine employees' tickets in ten, but puts it first for six only: "access documents"
 scores "Jira access" above "Get access to a shared folder", because both share the word and the
 catalog item's short text sits close to any short query. A linear model over a few signals of
-each of the first `DEPTH` entries orders them better: the fused score, its two parts, how much
-of the query the entry's own title covers (word for word and by meaning), and the kind of entry
-against what the query asks (a symptom or a request). Its weights were fitted on the tune split
-of the real-text set (`scripts/fit_reranker.py`, a softmax over each query's candidates, chosen
-by cross-validation) and are read from `rerank.json`; a query costs a dot product of a 5 by 13
-matrix.
+each of the first `DEPTH` entries (`DEPTHS`: six in French) orders them better: the fused
+score, its two parts, how much of the query the entry's own title covers (word for word and by
+meaning), and the kind of entry against what the query asks (a symptom or a request). Its
+weights were fitted on the tune split of the real-text set (`scripts/fit_reranker.py`, a
+softmax over each query's candidates, chosen by cross-validation) and are read from
+`rerank.json`; a query costs a dot product of a 5 (or 6) by 13 matrix.
 """
 
 from __future__ import annotations
@@ -29,15 +29,15 @@ from knowledge_index.query_shape import Shape
 
 MODEL_PATH = Path(__file__).with_name("rerank.json")
 # Re-ranking the first five only keeps the five entries shown first (recall@5 is that of the
-# fused order) and moves the right one to the top: on the tune split, cross-validated, top-1
-# rose as much as with 8, 10 or 20 candidates, and recall@5 of half-typed texts fell with more.
+# fused order) and moves the right one to the top (round 3, both languages together): on the
+# tune split, cross-validated, top-1 rose as much as with 8, 10 or 20 candidates, and recall@5
+# of half-typed texts fell with more.
 DEPTH = 5
 # French texts: the first six. On the tune split, cross-validated (round 5 of issue 19), French
 # half-typed recall@5 rose from 0.789 to 0.842 (search) and 0.807 to 0.842 (omnibox), nothing
 # falling; English half-typed recall@5 fell with six (0.897 to 0.880, omnibox), so English keeps
-# five. Fewer French words reach the right entry in the fused order's five, and its sixth is
-# more often the one that answers. Chosen on the tune split: the held-back split says whether
-# it holds.
+# five. With six, recall@5 may fall (an entry pushed from fifth to sixth), and did once on the
+# project's own queries. Chosen on the tune split: the held-back split says whether it holds.
 DEPTHS: Mapping[Language, int] = {"en": DEPTH, "fr": 6}
 FEATURES = (
     "fused",
