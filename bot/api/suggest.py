@@ -70,7 +70,6 @@ class AnswerVote(BaseModel):
 @router.get("/suggest", response_model=Suggestions)
 async def suggest(
     services: ServicesDep,
-    suggestions: SuggestionsDep,
     user: MaybeUser,
     q: Annotated[str, Query(max_length=MAX_SUGGEST_CHARACTERS, description="what is typed")] = "",
     lang: Annotated[Language | None, Query(description="en or fr")] = None,
@@ -84,7 +83,7 @@ async def suggest(
     Entries restricted to some groups come only to their members (and to agents)."""
     # The service's bytes as they are (a model's JSON, kept in its cache): FastAPI would
     # validate the model again and encode it at every keystroke.
-    found = await suggestions.suggest_encoded(
+    found = await services.suggestions.suggest_encoded(
         q,
         language=lang or services.settings.default_language,
         limit=limit,
