@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Collection
 from functools import lru_cache
-from itertools import compress
 from typing import NamedTuple
 
 from knowledge_index.lexical import stems_of
@@ -64,6 +64,17 @@ class Matcher:
         """The number of leading characters of `word` to mark (0: none)."""
         return self.length(word)
 
+    def first_marked(self, scanned: _Scanned) -> int | None:
+        """The position of the first of a passage's tokens this matcher marks, None if none:
+        what measuring its tokens one by one finds, from the passage's index of them (a
+        passage without a match costed a measure per token, up to its 200 words)."""
+        found = [at for s in self._stems if (at := scanned.first_of_stem.get(s)) is not None]
+        if self._prefix is not None:
+            begins = scanned.markable_text.find(_SEPARATOR + self._prefix)
+            if begins >= 0:
+                found.append(scanned.markable_at[bisect_right(scanned.markable_from, begins) - 1])
+        return min(found) if found else None
+
     def _measure(self, word: str) -> int:
         facts = _word(word)
         if not facts.markable:
@@ -102,10 +113,18 @@ def highlight(
     return _marked(text, matcher or Matcher(stems, prefix))
 
 
+_SEPARATOR = "\x00"  # in no folded token (tokens are \w+)
+
+
 class _Scanned(NamedTuple):
     parts: list[str]  # the first SCANNED_WORDS words of a passage
     tokens: tuple[str, ...]  # their tokens, in order
     part_of: tuple[int, ...]  # the word each token is in
+    # Where a matcher marks first, without measuring each token (`Matcher.first_marked`):
+    first_of_stem: dict[str, int]  # a stem -> the first markable token having it
+    markable_text: str  # the markable tokens folded, each after a separator
+    markable_from: tuple[int, ...]  # where each of them starts in `markable_text`
+    markable_at: tuple[int, ...]  # the position of each of them among the tokens
 
 
 @lru_cache(maxsize=8192)
@@ -114,7 +133,31 @@ def _scanned(text: str) -> _Scanned:
     keystroke. (Shared: read it, never change it.)"""
     parts = SPACES.split(_MARKUP.sub("", text).strip(), maxsplit=SCANNED_WORDS)[:SCANNED_WORDS]
     found = [(token, number) for number, part in enumerate(parts) for token in _TOKEN.findall(part)]
-    return _Scanned(parts, tuple(t for t, _ in found), tuple(n for _, n in found))
+    tokens = tuple(t for t, _ in found)
+    first_of_stem: dict[str, int] = {}
+    folded: list[str] = []
+    starts: list[int] = []
+    positions: list[int] = []
+    offset = 0
+    for position, token in enumerate(tokens):
+        facts = _word(token)
+        if not facts.markable:
+            continue
+        for stem in facts.stems:
+            first_of_stem.setdefault(stem, position)
+        folded.append(facts.folded)
+        starts.append(offset)
+        positions.append(position)
+        offset += len(_SEPARATOR) + len(facts.folded)
+    return _Scanned(
+        parts,
+        tokens,
+        tuple(n for _, n in found),
+        first_of_stem,
+        "".join(_SEPARATOR + f for f in folded),
+        tuple(starts),
+        tuple(positions),
+    )
 
 
 def snippet(
@@ -127,9 +170,11 @@ def snippet(
 ) -> str:
     """A window of `words` words around the first match, highlighted."""
     matches = matcher or Matcher(stems, prefix)
-    parts, tokens, part_of = _scanned(text)
-    # the word of the first token to mark; tokens after it are not measured
-    first = next(compress(part_of, map(matches.length, tokens)), 0)
+    scanned = _scanned(text)
+    parts = scanned.parts
+    # the word of the first token to mark
+    marked = matches.first_marked(scanned)
+    first = 0 if marked is None else scanned.part_of[marked]
     start = max(0, min(first - 4, len(parts) - words))
     window = " ".join(parts[start : start + words])
     more = start + words < len(parts) or len(parts) == SCANNED_WORDS

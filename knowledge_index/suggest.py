@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -114,6 +114,27 @@ class SearchResults(BaseModel):
     results: list[SearchResult]
 
 
+class Encoded(NamedTuple):
+    """Suggestions as the API sends them, JSON bytes (kept in the cache as such: bytes are
+    nothing for the garbage collector to walk, pydantic objects were), with what the
+    counters need to know of them."""
+
+    body: bytes
+    shown: bool  # at least one suggestion
+    confident: bool
+
+    @classmethod
+    def of(cls, suggestions: Suggestions) -> Encoded:
+        return cls(
+            suggestions.model_dump_json().encode(),
+            bool(suggestions.suggestions),
+            suggestions.confident,
+        )
+
+    def decoded(self) -> Suggestions:
+        return Suggestions.model_validate_json(self.body)
+
+
 def clean(query: str, *, limit: int) -> str:
     """Control characters become spaces; too long a query is refused."""
     if len(query) > limit:
@@ -197,10 +218,13 @@ class SuggestionService:
         self.suggest_threshold = suggest_threshold
         self.sureness = sureness
         self._notice_matcher = NoticeMatcher(knowledge.embedder)
+        # (what was typed, language, limit, the reader's audience, zone) -> the answer; every
+        # entry of one generation (index, feedback, notices): a new one empties it
         self._cache: OrderedDict[
-            tuple[str, str, int, Reader | None, str], tuple[tuple[object, ...], Suggestions]
+            tuple[str, str, int, tuple[bool, tuple[str, ...]] | None, str], Encoded
         ]
         self._cache = OrderedDict()
+        self._generation: tuple[object, ...] = ()
 
     async def suggest(
         self,
@@ -211,27 +235,48 @@ class SuggestionService:
         reader: Reader = ANONYMOUS,
         zone: str | None = None,
     ) -> Suggestions:
+        found = await self.suggest_encoded(
+            query, language=language, limit=limit, reader=reader, zone=zone
+        )
+        return found.decoded()
+
+    async def suggest_encoded(
+        self,
+        query: str,
+        *,
+        language: Language,
+        limit: int = 8,
+        reader: Reader = ANONYMOUS,
+        zone: str | None = None,
+    ) -> Encoded:
+        """The suggestions as JSON bytes, ready to send (what `suggest` gives, encoded)."""
         text = clean(query, limit=MAX_SUGGEST_CHARACTERS)
         if len(text.strip()) < MIN_CHARACTERS or not query_words(text)[0]:
-            return Suggestions(query=query, language=language, suggestions=[])
+            return Encoded.of(Suggestions(query=query, language=language, suggestions=[]))
         signals, active = await self.feedback.signals(), await self.notices.active()
         # What everyone types first ("vp", "mot de p") comes back all day: keep the answers
-        # until the index, the feedback or the notices change (per reader only when the
+        # until the index, the feedback or the notices change (per audience only when the
         # index restricts some entries).
         index = self.knowledge.index
         generation = (index, signals, active)
-        who = reader if index is not None and len(index.entries.restricted) else None
+        if len(generation) != len(self._generation) or not all(
+            a is b for a, b in zip(self._generation, generation, strict=True)
+        ):
+            self._cache.clear()
+            self._generation = generation
+        restricted = index is not None and len(index.entries.restricted)
+        who = (reader.agent, tuple(sorted(reader.groups))) if restricted else None
         where = zone or self.default_zone
-        key = (text, language, limit, who, where)
+        key = (query, language, limit, who, where)
         cached = self._cache.get(key)
-        if cached is not None and all(a is b for a, b in zip(cached[0], generation, strict=True)):
+        if cached is not None:
             self._cache.move_to_end(key)
-            return cached[1].model_copy(update={"query": query})
+            return cached
         result = self._suggest(text, language, limit, signals, active, reader, where)
-        self._cache[key] = (generation, result)
+        found = self._cache[key] = Encoded.of(result.model_copy(update={"query": query}))
         if len(self._cache) > RESULT_CACHE:
             self._cache.popitem(last=False)
-        return result.model_copy(update={"query": query})
+        return found
 
     def _suggest(
         self,

@@ -39,6 +39,8 @@ _STEMMERS = {"en": Stemmer.Stemmer("english"), "fr": Stemmer.Stemmer("french")}
 
 def fold(text: str) -> str:
     """Lower case without accents; "Écran bloqué" -> "ecran bloque"."""
+    if text.isascii():  # most words and queries: nothing to decompose (the same string)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
 

@@ -70,7 +70,6 @@ class AnswerVote(BaseModel):
 @router.get("/suggest", response_model=Suggestions)
 async def suggest(
     services: ServicesDep,
-    suggestions: SuggestionsDep,
     user: MaybeUser,
     q: Annotated[str, Query(max_length=MAX_SUGGEST_CHARACTERS, description="what is typed")] = "",
     lang: Annotated[Language | None, Query(description="en or fr")] = None,
@@ -78,17 +77,20 @@ async def suggest(
     tz: Annotated[
         str, Query(max_length=64, description="the reader's IANA zone, for maintenance times")
     ] = "",
-) -> Suggestions:
+) -> Response:
     """Suggestions from the second character: notices, actions, catalog, procedures, known
     errors; always ending with "create a ticket with this text" and "chat with an agent".
     Entries restricted to some groups come only to their members (and to agents)."""
-    return await suggestions.suggest(
+    # The service's bytes as they are (a model's JSON, kept in its cache): FastAPI would
+    # validate the model again and encode it at every keystroke.
+    found = await services.suggestions.suggest_encoded(
         q,
         language=lang or services.settings.default_language,
         limit=limit,
         reader=await services.readers.of(user),
         zone=tz if is_zone(tz) else None,
     )
+    return Response(found.body, media_type="application/json")
 
 
 @router.post("/search", response_model=SearchResults)

@@ -7,18 +7,22 @@ newlines inside a URL and read a backslash as a slash, so those are refused too.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator
 
 SCHEMES = frozenset({"http", "https"})
+# control characters, space, DEL and the backslash (one pass in C; it runs for every link of
+# every suggestion)
+_REFUSED = re.compile(r"[\x00-\x20\x7f\\]")
 PROBLEM = "must be an http(s) URL with a host, or a path on this site starting with a single '/'"
 
 
 def is_safe_link(url: str) -> bool:
     """An absolute http(s) URL with a host, or a site-relative path ('/kb/en/vpn', not '//x')."""
-    if not url or "\\" in url or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
+    if not url or _REFUSED.search(url):
         return False
     if url.startswith("/"):
         return not url.startswith("//")

@@ -7,16 +7,17 @@ from typing import Any
 
 from bot.observability.observer import NO_OBSERVER, Observer
 from knowledge_index.index import SearchQuery
-from knowledge_index.suggest import SearchResults, Suggestions, SuggestionService
+from knowledge_index.suggest import Encoded, SearchResults, SuggestionService
 
 
 class ObservedSuggestions(SuggestionService):
     observer: Observer = NO_OBSERVER
 
-    async def suggest(self, query: str, *args: Any, **kwargs: Any) -> Suggestions:
-        found = await super().suggest(query, *args, **kwargs)
+    async def suggest_encoded(self, query: str, *args: Any, **kwargs: Any) -> Encoded:
+        # `suggest` answers through this method: counted once either way
+        found = await super().suggest_encoded(query, *args, **kwargs)
         self.observer.suggestions_served()
-        if found.suggestions:
+        if found.shown:
             self.observer.answer("suggest", answered=found.confident)
         return found
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,20 @@ def _best(index: LexicalIndex, query: str, complete: bool = False) -> int:
 
 def test_words_are_folded_and_split() -> None:
     assert fold("Écran BLOQUÉ") == "ecran bloque"
+
+
+def _fold_by_decomposing(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
+
+
+def test_an_ascii_text_folds_as_a_decomposed_one() -> None:
+    # `fold` skips the decomposition for ASCII texts: every pair of ASCII characters, and
+    # the texts of the examples, fold as they did through it
+    pairs = [chr(a) + chr(b) + "Zz" for a in range(128) for b in range(128)]
+    for text in [*pairs, *(t for t, _ in TEXTS), "Mot de PASSE d'Outlook", "Wi-Fi\tVPN"]:
+        assert fold(text) == _fold_by_decomposing(text), repr(text)
+    assert fold("L’Écran") == _fold_by_decomposing("L’Écran") == "l'ecran"
     assert words("l'imprimante Wi-Fi") == ["imprimante", "wi", "fi", "wifi"]
     assert terms("les impressions bloquées", "fr") == terms("impression bloquee", "fr")
     assert query_words("mot de pa") == (["mot", "pa"], True)
