@@ -27,8 +27,14 @@ from bot.storage.database import Database
 from bot.storage.tables import ApiTokenRow, AuditRow, SessionRow, UserRow
 
 TOKEN_PREFIX = "gch_"
-# Spent on an unknown e-mail too, so response time does not tell which e-mails exist.
-_DUMMY_HASH = hash_password("not-a-real-password-0")
+# Verified on an unknown e-mail too, so response time does not tell which e-mails exist.
+# Written once with today's parameters (a hash of "not-a-real-password-0") instead of hashed
+# at import, which cost every process a hash; tests/bot/auth/test_store.py checks that it is
+# still at the parameters `hash_password` uses.
+DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$9UyCY2IAr26+WLeKMSy34w"
+    "$BvebzuU4FSI3ZKEN51G66aoKwN55HEOHFOFmnEfBbxw"
+)
 
 
 # What a sign-in's e-mail field must look like to be recorded as typed (RFC 5322's atoms).
@@ -196,7 +202,7 @@ class AuthStore:
                 select(UserRow).where(UserRow.email == email.strip().lower())
             )
             if row is None or row.password_hash is None:
-                verify_password(_DUMMY_HASH, password)
+                verify_password(DUMMY_HASH, password)
                 raise NotAuthenticated(reason="wrong e-mail or password")
             if not verify_password(row.password_hash, password) or not row.active:
                 raise NotAuthenticated(reason="wrong e-mail or password")

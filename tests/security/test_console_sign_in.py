@@ -161,6 +161,7 @@ async def test_one_address_guessing_many_accounts_is_throttled(services: Service
     assert own.status_code == 303  # the agent, from their own address, is not held up
 
 
+@pytest.mark.usefixtures("production_password_hashing")  # what the dummy hash is made for
 async def test_an_unknown_account_gets_the_same_answers_in_similar_time(
     services: Services,
 ) -> None:

@@ -8,12 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.auth.passwords import hash_password, verify_password
-from bot.auth.store import AuthStore, digest
+from bot.auth import passwords
+from bot.auth.passwords import hash_password, needs_rehash, verify_password
+from bot.auth.store import DUMMY_HASH, AuthStore, digest
 from bot.kernel.domain import utcnow
 from bot.kernel.errors import Conflict, InvalidRequest, NotAuthenticated
 from bot.storage.database import Database
 from bot.storage.tables import ApiTokenRow, SessionRow, UserRow
+from tests.conftest import PRODUCTION_PASSWORD_HASHER
 
 
 @pytest.fixture
@@ -37,6 +39,36 @@ def test_passwords_are_argon2id_and_verified() -> None:
     assert not verify_password("not a hash", "correct horse battery")
     with pytest.raises(InvalidRequest, match="password"):
         hash_password("short")
+
+
+async def test_production_parameters_upgrade_weaker_hashes_at_sign_in(
+    store: AuthStore, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The suite hashes cheaply (tests/conftest.py); production hashes at argon2-cffi's
+    defaults, upgrades a weaker hash when its owner signs in, and checks an unknown e-mail's
+    password against a dummy hash that costs what a real one does."""
+    await store.create_user("weak@norvane.example", role="agent", password="weak-secret-42")
+    monkeypatch.setattr(passwords, "_HASHER", PRODUCTION_PASSWORD_HASHER)
+    assert hash_password("correct horse battery").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    # The dummy hash is a real hash at today's parameters: checking it is no shortcut.
+    assert not needs_rehash(DUMMY_HASH) and verify_password(DUMMY_HASH, "not-a-real-password-0")
+
+    async def stored() -> str:
+        async with database.sessions.begin() as session:
+            found = await session.scalar(
+                select(UserRow.password_hash).where(UserRow.email == "weak@norvane.example")
+            )
+        assert found is not None
+        return found
+
+    weak = await stored()
+    assert needs_rehash(weak)
+    await store.authenticate("weak@norvane.example", "weak-secret-42")
+    upgraded = await stored()
+    assert upgraded != weak and not needs_rehash(upgraded)
+    assert verify_password(upgraded, "weak-secret-42")
+    with pytest.raises(NotAuthenticated):
+        await store.authenticate("nobody@norvane.example", "weak-secret-42")
 
 
 async def test_users_sign_in_with_their_password_only(store: AuthStore) -> None:

@@ -40,6 +40,12 @@ BRANCHED_STATES = {
 }
 
 
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """Migrations start from a database without any table (not the suite's migrated copy)."""
+    return empty_database_url
+
+
 def _chain() -> list[str]:
     return [
         r.revision for r in reversed(list(ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()))
