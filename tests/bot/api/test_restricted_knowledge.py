@@ -10,63 +10,17 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.app.services import open_services
-from bot.app.web import create_app
 from bot.services import Components, Services
-from bot.settings import load_settings
-from knowledge_index.service import open_knowledge_base
+from tests.bot.api.restricted_kb import WORD, open_client, served_kb
 from tests.bot.auth.helpers import bearer
 
 pytestmark = pytest.mark.slow
-WORD = "quillbrake"  # in no other article
-RESTRICTED = f"""---
-title: Rebooting the {WORD} console
-lang: en
-type: procedure
-category: network
-groups: [service-desk]
----
-# Rebooting the {WORD} console
-
-Hold the {WORD} power key ten seconds, then wait for the green light.
-"""
-OPEN = f"""---
-title: The {WORD} printer queue
-lang: en
-type: faq
-category: printing
----
-# The {WORD} printer queue
-
-Print jobs to the {WORD} queue go to the second floor.
-"""
 
 
 @pytest.fixture
 async def served(components: Components, tmp_path: Path) -> AsyncIterator[tuple[Services, FastAPI]]:
-    kb = tmp_path / "kb"
-    (kb / "articles").mkdir(parents=True)
-    (kb / "articles" / "console-reboot.md").write_text(RESTRICTED, "utf-8")
-    (kb / "articles" / "printer-queue.md").write_text(OPEN, "utf-8")
-    settings = load_settings(
-        data_dir=tmp_path / "var",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'g.db'}",
-        knowledge={"kb_dir": kb},
-    )
-    knowledge = open_knowledge_base(kb, settings.index_dir, components.embedder)
-    mine = Components(components.embedder, knowledge, components.parser, components.languages)
-    services = await open_services(settings, mine)
-    app = create_app(settings, services)
-    try:
-        async with app.router.lifespan_context(app):
-            yield services, app
-    finally:
-        await services.close()
-
-
-async def _client(app: FastAPI, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app)
-    return httpx.AsyncClient(transport=transport, base_url="http://guichet.test", headers=headers)
+    async with served_kb(components, tmp_path) as (services, app, _):
+        yield services, app
 
 
 async def _offered(client: httpx.AsyncClient) -> set[str]:
@@ -86,7 +40,7 @@ async def test_a_restricted_article_is_offered_to_its_group_only(
     outsider = await bearer(services, role="employee", email="john.smith@norvane.example")
     agent = await bearer(services, role="agent", email="agent@norvane.example")
     for headers, sees in [(None, False), (outsider, False), (member, True), (agent, True)]:
-        async with await _client(app, headers) as client:
+        async with open_client(app, headers) as client:
             offered = await _offered(client)
             assert "en-printer-queue" in offered
             assert ("en-console-reboot" in offered) is sees, headers

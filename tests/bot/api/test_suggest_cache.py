@@ -11,38 +11,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.app.services import open_services
-from bot.app.web import create_app
 from bot.services import Components, Services
-from bot.settings import load_settings
 from knowledge_index.documents import ANONYMOUS
-from knowledge_index.service import build_index, open_knowledge_base
+from knowledge_index.service import build_index
 from knowledge_index.suggest import Suggestions
+from tests.bot.api.restricted_kb import WORD, open_client, served_kb
 from tests.bot.auth.helpers import bearer
 
 pytestmark = pytest.mark.slow
-WORD = "quillbrake"  # in no other article
-RESTRICTED = f"""---
-title: Rebooting the {WORD} console
-lang: en
-type: procedure
-category: network
-groups: [service-desk]
----
-# Rebooting the {WORD} console
-
-Hold the {WORD} power key ten seconds, then wait for the green light.
-"""
-OPEN = f"""---
-title: The {WORD} printer queue
-lang: en
-type: faq
-category: printing
----
-# The {WORD} printer queue
-
-Print jobs to the {WORD} queue go to the second floor.
-"""
 LATER = f"""---
 title: Cleaning the {WORD} badge reader
 lang: en
@@ -60,29 +36,8 @@ TYPED = [WORD[:2], WORD[:5], WORD, f"{WORD} cons", f"the {WORD} printer", "mot d
 async def served(
     components: Components, tmp_path: Path
 ) -> AsyncIterator[tuple[Services, FastAPI, Path]]:
-    kb = tmp_path / "kb"
-    (kb / "articles").mkdir(parents=True)
-    (kb / "articles" / "console-reboot.md").write_text(RESTRICTED, "utf-8")
-    (kb / "articles" / "printer-queue.md").write_text(OPEN, "utf-8")
-    settings = load_settings(
-        data_dir=tmp_path / "var",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'g.db'}",
-        knowledge={"kb_dir": kb},
-    )
-    knowledge = open_knowledge_base(kb, settings.index_dir, components.embedder)
-    mine = Components(components.embedder, knowledge, components.parser, components.languages)
-    services = await open_services(settings, mine)
-    app = create_app(settings, services)
-    try:
-        async with app.router.lifespan_context(app):
-            yield services, app, kb
-    finally:
-        await services.close()
-
-
-def _client(app: FastAPI, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app)
-    return httpx.AsyncClient(transport=transport, base_url="http://guichet.test", headers=headers)
+    async with served_kb(components, tmp_path) as found:
+        yield found
 
 
 async def _body(client: httpx.AsyncClient, q: str, lang: str = "en") -> bytes:
@@ -118,7 +73,7 @@ async def test_cached_bytes_are_those_fastapi_made_of_the_fresh_answer(
         )
 
     sent: set[bytes] = set()
-    async with _client(app) as client, _client(reference) as fresh_client:
+    async with open_client(app) as client, open_client(reference) as fresh_client:
         for q in TYPED:
             first, again = await _body(client, q), await _body(client, q)
             expected = await fresh_client.get("/fresh", params={"q": q, "lang": "en"})
@@ -137,7 +92,7 @@ async def test_one_audience_never_gets_another_s_cached_answer(
     agent = await bearer(services, role="agent", email="agent@norvane.example")
     # the member first, so that a cache keyed on the text alone would leak to those after
     for headers, sees in [(member, True), (None, False), (outsider, False), (agent, True)]:
-        async with _client(app, headers) as client:
+        async with open_client(app, headers) as client:
             for _ in range(2):  # computed, then from the cache
                 ids = _ids(await _body(client, WORD))
                 assert "en-printer-queue" in ids
@@ -148,7 +103,7 @@ async def test_a_new_index_version_is_answered_at_once(
     served: tuple[Services, FastAPI, Path],
 ) -> None:
     services, app, kb = served
-    async with _client(app) as client:
+    async with open_client(app) as client:
         before = await _body(client, WORD)
         assert "en-badge-reader" not in _ids(before)
         (kb / "articles" / "badge-reader.md").write_text(LATER, "utf-8")
