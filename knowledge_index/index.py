@@ -331,9 +331,8 @@ class KnowledgeIndex:
 
         `vector` is the query's embedding (None: words only); `lexical` its word matches,
         when the caller has them already. The first `rerank.depth_for(language)` entries in
-        fused order are
-        put in the order of `reranker` (the shipped model unless given); `score` stays the
-        fused score, `relevance` is the re-ranker's.
+        fused order are put in the order of `reranker` (the shipped model unless given);
+        `score` stays the fused score, `relevance` is the re-ranker's.
         """
         found = self.candidates(query, vector, lexical=lexical, depth=query.limit)
         if found is None:

@@ -224,7 +224,7 @@ class SuggestionService:
             tuple[str, str, int, tuple[bool, tuple[str, ...]] | None, str], Encoded
         ]
         self._cache = OrderedDict()
-        self._generation: tuple[object, ...] = ()
+        self._generation: tuple[object, ...] = (None, None, None)  # none yet
 
     async def suggest(
         self,
@@ -259,9 +259,7 @@ class SuggestionService:
         # index restricts some entries).
         index = self.knowledge.index
         generation = (index, signals, active)
-        if len(generation) != len(self._generation) or not all(
-            a is b for a, b in zip(self._generation, generation, strict=True)
-        ):
+        if not all(a is b for a, b in zip(self._generation, generation, strict=True)):
             self._cache.clear()
             self._generation = generation
         restricted = index is not None and len(index.entries.restricted)
