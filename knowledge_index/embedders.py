@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from bot.kernel.errors import GuichetError
 from bot.kernel.registry import Registry
+from knowledge_index.use_queries import QueryEncoder
 
 Vectors = npt.NDArray[np.float32]
 
@@ -62,10 +63,14 @@ class UniversalSentenceEncoder:
         # and more processes for more throughput.
         self._model = USE(threads=1)
         self._model.encode(["warm-up"])  # loads the weights now, not on the first request
+        # One text (a query, a keystroke) reuses the rows the last keystrokes computed.
+        self._queries = QueryEncoder(self._model._backend)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) == 1:
+            return self._queries.encode(texts[0])[np.newaxis, :]
         vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
         return vectors.reshape(len(texts), self.dimension)
 
