@@ -41,6 +41,9 @@ STOP_WORD_IMPORTANCE = 0.3
 # neither dilutes the query's coverage nor reads as an application the index does not know.
 SHORT_UNKNOWN_IMPORTANCE = 0.3
 SHORT_WORD = 3
+# Entries whose best passage covers the query within this of the best passage's coverage are
+# its rivals: a query many entries match equally well ("licenses", "access") is ambiguous.
+RIVAL_MARGIN = 0.05
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int32]
@@ -62,6 +65,31 @@ class Slot:
             self.alternatives[term] = factor
 
 
+@dataclass(frozen=True)
+class Grouping:
+    """The group of each passage, and the passages sorted by group: what `match` needs to say
+    how much of the query each group's passages cover together, and how many groups rival."""
+
+    of_row: Ints
+    order: npt.NDArray[np.int64]
+    starts: npt.NDArray[np.int64]
+    present: Ints
+    groups: int
+
+    @classmethod
+    def of(cls, of_row: Ints, groups: int) -> Grouping:
+        order = np.argsort(of_row, kind="stable").astype(np.int64)
+        present, starts = np.unique(of_row[order], return_index=True)
+        return cls(of_row, order, starts.astype(np.int64), present.astype(np.int32), groups)
+
+    def best(self, values: Floats) -> Floats:
+        """Each group's largest value among its passages."""
+        found = np.zeros(self.groups, dtype=np.float32)
+        if len(self.order):
+            found[self.present] = np.maximum.reduceat(values[self.order], self.starts)
+        return found
+
+
 @dataclass
 class LexicalMatch:
     """Per-passage query coverage in [0, 1], and the stems that matched (for highlighting)."""
@@ -72,6 +100,11 @@ class LexicalMatch:
     # The share of the query's weight in words the index does not know (found nowhere, or only
     # as a typo of another word): often an application the knowledge base never covers.
     unknown: float = 0.0
+    # With a `Grouping`: how much of the query each group covers across all its passages (each
+    # word counts its best match in any of them; the title row holds the tags), and how many
+    # groups' best passage covers it within `RIVAL_MARGIN` of the best passage.
+    group_coverage: Floats | None = None
+    rivals: int = 0
 
 
 class LexicalIndex:
@@ -316,9 +349,12 @@ class LexicalIndex:
                 float(self._term_max[t]) for t in self._surface_terms_of(likeliest)
             )
 
-    def match(self, query: str, *, complete: bool = False) -> LexicalMatch:
+    def match(
+        self, query: str, *, complete: bool = False, grouping: Grouping | None = None
+    ) -> LexicalMatch:
         slots, completion = self.slots(query, complete=complete)
         total = np.zeros(self.documents, dtype=np.float32)
+        by_group = np.zeros(grouping.groups if grouping else 0, dtype=np.float32)
         importance = unknown = 0.0
         stems: set[str] = set()
         for slot in slots:
@@ -335,12 +371,21 @@ class LexicalIndex:
                 best[docs] = np.maximum(best[docs], scaled)
                 stems.add(self.terms[term])
             total += best * slot.importance
+            if grouping is not None:
+                by_group += grouping.best(best) * slot.importance
         coverage = total / importance if importance > 0 else total
+        rivals = 0
+        if grouping is not None and coverage.size and (top := float(coverage.max())) > 0:
+            rivals = int(np.unique(grouping.of_row[coverage >= top - RIVAL_MARGIN]).size)
         return LexicalMatch(
             coverage=coverage,
             stems=stems,
             completion=completion,
             unknown=unknown / importance if importance > 0 else 0.0,
+            group_coverage=(by_group / importance if importance > 0 else by_group)
+            if grouping is not None
+            else None,
+            rivals=rivals,
         )
 
 
