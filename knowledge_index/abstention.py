@@ -34,6 +34,8 @@ FEATURES = (
     "catalog",
     "rivals",
 )
+# `catalog` is the share of catalog items among this many first results.
+CATALOG_DEPTH = 3
 
 
 def features(hits: Sequence[Hit], match: LexicalMatch) -> list[float]:
@@ -47,13 +49,14 @@ def features(hits: Sequence[Hit], match: LexicalMatch) -> list[float]:
     them; English finished texts 0.791 and 0.805).
 
     `entry_coverage` is how much of the query the first entry's passages and tags cover
-    together, where `coverage` counts its best passage alone; `catalog` says the first result
-    is a catalog item (an unanswerable ticket, about one of the company's own applications,
-    lands on an article far more often than on the catalog); `rivals` is the logarithm of one
-    plus the number of entries the words match about as well as the best passage (a bare
-    "licenses" or "access" matches many equally). Together, on the tune split, cross-validated
-    (round 6 of issue 19): English finished texts 0.837 to 0.849, half-typed 0.814 to 0.823;
-    French 0.821 to 0.848 and 0.785 to 0.788."""
+    together, where `coverage` counts its best passage alone; `catalog` is the share of catalog
+    items among the first three results (an unanswerable ticket, about one of the company's
+    own applications, lands among articles far more often than among the catalog's things to
+    order); `rivals` is the logarithm of one plus the number of entries the words match about
+    as well as the best passage (a bare "licenses" or "access" matches many equally).
+    Together, on the tune split, cross-validated (round 6 of issue 19): English finished
+    texts 0.837 to 0.852, half-typed 0.814 to 0.835; French 0.821 to 0.845, half-typed 0.785
+    to 0.780."""
     best = hits[0].score if hits else 0.0
     second = hits[1].score if len(hits) > 1 else 0.0
     coverage = float(match.coverage.max()) if match.coverage.size else 0.0
@@ -67,7 +70,7 @@ def features(hits: Sequence[Hit], match: LexicalMatch) -> list[float]:
         first.title_coverage if first else 0.0,
         first.title_cosine if first else 0.0,
         first.entry_coverage if first else 0.0,
-        1.0 if first and first.entry.type == "catalog_item" else 0.0,
+        sum(hit.entry.type == "catalog_item" for hit in hits[:CATALOG_DEPTH]) / CATALOG_DEPTH,
         math.log1p(match.rivals),
     ]
 

@@ -96,7 +96,7 @@ def test_the_new_signals_are_read_of_the_first_result_and_the_words() -> None:
     first = _hit(score=0.4, kind="catalog_item").model_copy(update={"entry_coverage": 0.8})
     values = dict(zip(FEATURES, features([first, _hit(score=0.3)], match), strict=True))
     assert values["entry_coverage"] == pytest.approx(0.8)
-    assert values["catalog"] == 1.0
+    assert values["catalog"] == pytest.approx(1 / 3)  # one catalog item among the first three
     assert values["rivals"] == pytest.approx(np.log(4))
     nothing = dict(zip(FEATURES, features([], match), strict=True))
     assert nothing["entry_coverage"] == nothing["catalog"] == 0.0
