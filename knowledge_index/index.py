@@ -191,7 +191,7 @@ class KnowledgeIndex:
         self.dense = dense
         self.lexical = lexical
         # Each passage's group, for the coverage of a whole entry and the query's rivals.
-        self.grouping = Grouping.of(
+        self.grouping = Grouping(
             np.asarray(entries.group, dtype=np.int32)[np.asarray(passage_table.entry)],
             len(entries.group_names),
         )

@@ -67,26 +67,17 @@ class Slot:
 
 @dataclass(frozen=True)
 class Grouping:
-    """The group of each passage, and the passages sorted by group: what `match` needs to say
-    how much of the query each group's passages cover together, and how many groups rival."""
+    """The group of each passage: what `match` needs to say how much of the query each group's
+    passages cover together, and how many groups rival the best passage."""
 
     of_row: Ints
-    order: npt.NDArray[np.int64]
-    starts: npt.NDArray[np.int64]
-    present: Ints
     groups: int
 
-    @classmethod
-    def of(cls, of_row: Ints, groups: int) -> Grouping:
-        order = np.argsort(of_row, kind="stable").astype(np.int64)
-        present, starts = np.unique(of_row[order], return_index=True)
-        return cls(of_row, order, starts.astype(np.int64), present.astype(np.int32), groups)
-
-    def best(self, values: Floats) -> Floats:
-        """Each group's largest value among its passages."""
+    def best(self, docs: npt.NDArray[np.int32], values: Floats) -> Floats:
+        """Each group's largest value among `docs` (passages, repeats allowed) and zero for
+        the groups without one: the cost is that of the passages the word matched."""
         found = np.zeros(self.groups, dtype=np.float32)
-        if len(self.order):
-            found[self.present] = np.maximum.reduceat(values[self.order], self.starts)
+        np.maximum.at(found, self.of_row[docs], values)
         return found
 
 
@@ -364,15 +355,18 @@ class LexicalIndex:
             if not slot.alternatives:
                 continue
             best = np.zeros(self.documents, dtype=np.float32)
+            touched: list[npt.NDArray[np.int32]] = []
             for term, factor in slot.alternatives.items():
                 start, end = self._indptr[term], self._indptr[term + 1]
                 docs = self._indices[start:end]
                 scaled = self._weights[start:end] * (factor / max(self._term_max[term], 1e-6))
                 best[docs] = np.maximum(best[docs], scaled)
                 stems.add(self.terms[term])
+                touched.append(docs)
             total += best * slot.importance
-            if grouping is not None:
-                by_group += grouping.best(best) * slot.importance
+            if grouping is not None and touched:
+                docs = np.concatenate(touched)
+                by_group += grouping.best(docs, best[docs]) * slot.importance
         coverage = total / importance if importance > 0 else total
         rivals = 0
         if grouping is not None and coverage.size and (top := float(coverage.max())) > 0:

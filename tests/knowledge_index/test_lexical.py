@@ -141,7 +141,7 @@ def test_a_group_covers_the_words_its_passages_hold_between_them() -> None:
         ["vpn access for contractors", "vpn token error", "printer jam", "printer toner"],
         ["en", "en", "en", "en"],
     )
-    grouping = Grouping.of(np.asarray([0, 0, 1, 1], dtype=np.int32), 2)
+    grouping = Grouping(np.asarray([0, 0, 1, 1], dtype=np.int32), 2)
     match = index.match("vpn token access", complete=True, grouping=grouping)
     assert match.group_coverage is not None
     # No passage holds the three words; the first entry's two passages do between them.
@@ -157,6 +157,6 @@ def test_entries_matched_alike_are_rivals() -> None:
         ["licence for visio", "licence for acrobat", "licence for jetbrains", "printer jam"],
         ["en", "en", "en", "en"],
     )
-    grouping = Grouping.of(np.asarray([0, 1, 2, 3], dtype=np.int32), 4)
+    grouping = Grouping(np.asarray([0, 1, 2, 3], dtype=np.int32), 4)
     assert index.match("licence", complete=True, grouping=grouping).rivals == 3
     assert index.match("licence visio", complete=True, grouping=grouping).rivals == 1
