@@ -299,10 +299,12 @@ class LexicalIndex:
             if exact is not None:
                 for term in self._surface_terms_of(exact):
                     slot.add(int(term), 1.0)
-            # A finished text's last word that the index does not know but that begins words
-            # it knows was cut short ("reset my passw", "acces compte c"): read it as the
-            # omnibox does, even a single letter.
-            if cut_short and position == len(found) - 1 and not slot.alternatives:
+            # A finished text's last word may have been cut short ("reset my passw", "acces
+            # compte c", "aide maj w", whose "w" is also a stray word of some passage): read it
+            # as the omnibox reads the word being typed, itself and the words it begins, even
+            # when the index knows it as a word (round 6 of issue 19: before, only when it did
+            # not).
+            if cut_short and position == len(found) - 1:
                 being_typed = bool(self._completions(word))
             if slot.alternatives:
                 slot.importance = max(float(self._term_max[t]) for t in slot.alternatives)

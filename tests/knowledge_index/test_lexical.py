@@ -160,3 +160,13 @@ def test_entries_matched_alike_are_rivals() -> None:
     grouping = Grouping(np.asarray([0, 1, 2, 3], dtype=np.int32), 4)
     assert index.match("licence", complete=True, grouping=grouping).rivals == 3
     assert index.match("licence visio", complete=True, grouping=grouping).rivals == 1
+
+
+def test_a_finished_text_ending_in_a_word_the_index_knows_may_still_be_cut_short() -> None:
+    # "w" is a word of a passage, but "update w" was most likely cut while typing "windows".
+    index = LexicalIndex.build(
+        ["press w to wake the screen", "windows update fails", "printer driver update"],
+        ["en", "en", "en"],
+    )
+    assert _best(index, "update w", complete=True) == 1
+    assert _best(index, "update w ", complete=True) != 1  # a space: the word was finished
