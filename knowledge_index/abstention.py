@@ -5,9 +5,10 @@ better than chance: a ticket about an application the knowledge base never cover
 password articles with a fair score. A logistic regression over a few signals does better: the
 best score, its margin to the next entry, how much of the query the best passage covers word for
 word, the share of the query in words the index does not know at all, the cosine alone of
-the first result, and how much of the query its title covers. Its coefficients were
-fitted on the tune split of the real-text set (`scripts/fit_abstention.py`) and are read from
-`abstention.json`, a small versioned file; nothing is trained at run time.
+the first result, how much of the query its title and its whole entry cover, the share of
+catalog items among the first results, and how many entries the words match alike. Its
+coefficients were fitted on the tune split of the real-text set (`scripts/fit_abstention.py`)
+and are read from `abstention.json`, a small versioned file; nothing is trained at run time.
 """
 
 from __future__ import annotations
