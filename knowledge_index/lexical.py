@@ -306,6 +306,12 @@ class LexicalIndex:
             # not).
             if cut_short and position == len(found) - 1:
                 being_typed = bool(self._completions(word))
+            # A word being typed of one or two letters is a fragment: it stands for the words
+            # it begins (itself among them, by its frequency), not for the stray word it may
+            # also be ("re", "w"), and the embedder reads the likeliest of them.
+            fragment = being_typed and len(word) < SHORT_WORD
+            if fragment:
+                slot.alternatives.clear()
             if slot.alternatives:
                 slot.importance = max(float(self._term_max[t]) for t in slot.alternatives)
             if being_typed:
@@ -313,7 +319,7 @@ class LexicalIndex:
                 self._add_readings(slot, [(i, PREFIX_FACTOR) for i in completions])
                 if word in STOP_WORDS:  # "ma" may become "mailbox", but may well stay "ma"
                     slot.importance *= STOP_WORD_IMPORTANCE
-                if exact is None and completions:
+                if (exact is None or fragment) and completions:
                     completion = self.surface[completions[0]]
             if not slot.alternatives and len(word) >= MIN_TYPO_LENGTH and word.isalpha():
                 near = self._near(word, prefix=being_typed)

@@ -170,3 +170,12 @@ def test_a_finished_text_ending_in_a_word_the_index_knows_may_still_be_cut_short
     )
     assert _best(index, "update w", complete=True) == 1
     assert _best(index, "update w ", complete=True) != 1  # a space: the word was finished
+
+
+def test_a_fragment_being_typed_reads_as_the_words_it_begins_not_as_a_stray_word() -> None:
+    index = LexicalIndex.build(
+        ["w key stuck", "windows update fails", "windows licence"], ["en", "en", "en"]
+    )
+    match = index.match("w", complete=False)
+    assert int(np.argmax(match.coverage)) in (1, 2)  # "w" itself is one of its completions
+    assert match.completion == "windows"  # what the embedder reads
