@@ -29,7 +29,7 @@ from bot.kernel.language import Language
 from knowledge_index.columns import ENTRY_TYPES, Entries, Passage, Passages
 from knowledge_index.documents import ANONYMOUS, Entry, EntryType, Reader, passages
 from knowledge_index.embedders import Embedder, embed_documents
-from knowledge_index.lexical import LexicalIndex, LexicalMatch
+from knowledge_index.lexical import Grouping, LexicalIndex, LexicalMatch
 from knowledge_index.query_shape import shape_of
 from knowledge_index.rerank import DEPTH, Candidates, Reranker, default_reranker, depth_for
 from knowledge_index.text import SPACES
@@ -110,6 +110,9 @@ class Hit(BaseModel):
     # How much of the query the title of the entry shown covers, word for word and by meaning.
     title_coverage: float = 0.0
     title_cosine: float = 0.0
+    # How much of the query the entry's passages cover together (each word its best match in
+    # any of them, the tags included): the abstention model reads it of the first result.
+    entry_coverage: float = 0.0
 
     def snippet(self, words: int = 40) -> str:
         """The passage's first words, without the entry's title it may begin with (an answer
@@ -187,6 +190,11 @@ class KnowledgeIndex:
         self.vectors = vectors
         self.dense = dense
         self.lexical = lexical
+        # Each passage's group, for the coverage of a whole entry and the query's rivals.
+        self.grouping = Grouping(
+            np.asarray(entries.group, dtype=np.int32)[np.asarray(passage_table.entry)],
+            len(entries.group_names),
+        )
         # A translation's chunks, for hits found in the other language: split once, not per hit.
         self._chunks = lru_cache(maxsize=1024)(self._split)
 
@@ -334,6 +342,9 @@ class KnowledgeIndex:
         fused order are put in the order of `reranker` (the shipped model unless given);
         `score` stays the fused score, `relevance` is the re-ranker's.
         """
+        if not self.passages:
+            return []
+        lexical = lexical or self.match(query)
         found = self.candidates(query, vector, lexical=lexical, depth=query.limit)
         if found is None:
             return []
@@ -356,9 +367,19 @@ class KnowledgeIndex:
                 hidden=hidden,
                 relevance=float(relevance[i]),
                 title=(float(candidates.title_coverage[i]), float(candidates.title_cosine[i])),
+                entry_coverage=self._entry_coverage(lexical, rows[i]),
             )
             for i in order
         ]
+
+    def match(self, query: SearchQuery) -> LexicalMatch:
+        """The query's word matches, with each group's coverage and the query's rivals."""
+        return self.lexical.match(query.text, complete=query.complete, grouping=self.grouping)
+
+    def _entry_coverage(self, match: LexicalMatch, row: int) -> float:
+        if match.group_coverage is None:
+            return 0.0
+        return float(match.group_coverage[self.grouping.of_row[row]])
 
     def candidates(
         self,
@@ -379,7 +400,7 @@ class KnowledgeIndex:
             valid = ids >= 0
             dense_ids, dense_scores = ids[valid].astype(np.int64), scores[valid].astype(np.float64)
         floor = float(dense_scores.min()) if len(dense_scores) else 0.0
-        match = lexical or self.lexical.match(query.text, complete=query.complete)
+        match = lexical or self.match(query)
         coverage = match.coverage
         top = min(LEXICAL_DEPTH, int(np.count_nonzero(coverage)))
         lexical_ids = np.argpartition(-coverage, top - 1)[:top] if top else np.array([], int)
@@ -490,6 +511,7 @@ class KnowledgeIndex:
         hidden: npt.NDArray[np.bool_] | None = None,
         relevance: float = 0.0,
         title: tuple[float, float] = (0.0, 0.0),
+        entry_coverage: float = 0.0,
     ) -> Hit:
         passage = self.passages[row]
         dense, lexical = signals
@@ -513,6 +535,7 @@ class KnowledgeIndex:
                     relevance=relevance,
                     title_coverage=title_coverage,
                     title_cosine=title_cosine,
+                    entry_coverage=entry_coverage,
                 )
         # built from checked parts: pydantic's validation of every field is skipped (8 hits
         # a keystroke)
@@ -527,6 +550,7 @@ class KnowledgeIndex:
             relevance=relevance,
             title_coverage=title_coverage,
             title_cosine=title_cosine,
+            entry_coverage=entry_coverage,
         )
 
     def _split(self, number: int) -> tuple[str, ...]:

@@ -41,6 +41,9 @@ STOP_WORD_IMPORTANCE = 0.3
 # neither dilutes the query's coverage nor reads as an application the index does not know.
 SHORT_UNKNOWN_IMPORTANCE = 0.3
 SHORT_WORD = 3
+# Entries whose best passage covers the query within this of the best passage's coverage are
+# its rivals: a query many entries match equally well ("licenses", "access") is ambiguous.
+RIVAL_MARGIN = 0.05
 
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int32]
@@ -62,6 +65,22 @@ class Slot:
             self.alternatives[term] = factor
 
 
+@dataclass(frozen=True)
+class Grouping:
+    """The group of each passage: what `match` needs to say how much of the query each group's
+    passages cover together, and how many groups rival the best passage."""
+
+    of_row: Ints
+    groups: int
+
+    def best(self, docs: npt.NDArray[np.int32], values: Floats) -> Floats:
+        """Each group's largest value among `docs` (passages, repeats allowed) and zero for
+        the groups without one: the cost is that of the passages the word matched."""
+        found = np.zeros(self.groups, dtype=np.float32)
+        np.maximum.at(found, self.of_row[docs], values)
+        return found
+
+
 @dataclass
 class LexicalMatch:
     """Per-passage query coverage in [0, 1], and the stems that matched (for highlighting)."""
@@ -72,6 +91,11 @@ class LexicalMatch:
     # The share of the query's weight in words the index does not know (found nowhere, or only
     # as a typo of another word): often an application the knowledge base never covers.
     unknown: float = 0.0
+    # With a `Grouping`: how much of the query each group covers across all its passages (each
+    # word counts its best match in any of them; the title row holds the tags), and how many
+    # groups' best passage covers it within `RIVAL_MARGIN` of the best passage.
+    group_coverage: Floats | None = None
+    rivals: int = 0
 
 
 class LexicalIndex:
@@ -275,11 +299,19 @@ class LexicalIndex:
             if exact is not None:
                 for term in self._surface_terms_of(exact):
                     slot.add(int(term), 1.0)
-            # A finished text's last word that the index does not know but that begins words
-            # it knows was cut short ("reset my passw", "acces compte c"): read it as the
-            # omnibox does, even a single letter.
-            if cut_short and position == len(found) - 1 and not slot.alternatives:
+            # A finished text's last word may have been cut short ("reset my passw", "acces
+            # compte c", "aide maj w", whose "w" is also a stray word of some passage): read it
+            # as the omnibox reads the word being typed, itself and the words it begins, even
+            # when the index knows it as a word (round 6 of issue 19: before, only when it did
+            # not).
+            if cut_short and position == len(found) - 1:
                 being_typed = bool(self._completions(word))
+            # A word being typed of one or two letters is a fragment: it stands for the words
+            # it begins (itself among them, by its frequency), not for the stray word it may
+            # also be ("re", "w"), and the embedder reads the likeliest of them.
+            fragment = being_typed and len(word) < SHORT_WORD
+            if fragment:
+                slot.alternatives.clear()
             if slot.alternatives:
                 slot.importance = max(float(self._term_max[t]) for t in slot.alternatives)
             if being_typed:
@@ -287,7 +319,7 @@ class LexicalIndex:
                 self._add_readings(slot, [(i, PREFIX_FACTOR) for i in completions])
                 if word in STOP_WORDS:  # "ma" may become "mailbox", but may well stay "ma"
                     slot.importance *= STOP_WORD_IMPORTANCE
-                if exact is None and completions:
+                if (exact is None or fragment) and completions:
                     completion = self.surface[completions[0]]
             if not slot.alternatives and len(word) >= MIN_TYPO_LENGTH and word.isalpha():
                 near = self._near(word, prefix=being_typed)
@@ -316,9 +348,12 @@ class LexicalIndex:
                 float(self._term_max[t]) for t in self._surface_terms_of(likeliest)
             )
 
-    def match(self, query: str, *, complete: bool = False) -> LexicalMatch:
+    def match(
+        self, query: str, *, complete: bool = False, grouping: Grouping | None = None
+    ) -> LexicalMatch:
         slots, completion = self.slots(query, complete=complete)
         total = np.zeros(self.documents, dtype=np.float32)
+        by_group = np.zeros(grouping.groups if grouping else 0, dtype=np.float32)
         importance = unknown = 0.0
         stems: set[str] = set()
         for slot in slots:
@@ -328,19 +363,31 @@ class LexicalIndex:
             if not slot.alternatives:
                 continue
             best = np.zeros(self.documents, dtype=np.float32)
+            touched: list[npt.NDArray[np.int32]] = []
             for term, factor in slot.alternatives.items():
                 start, end = self._indptr[term], self._indptr[term + 1]
                 docs = self._indices[start:end]
                 scaled = self._weights[start:end] * (factor / max(self._term_max[term], 1e-6))
                 best[docs] = np.maximum(best[docs], scaled)
                 stems.add(self.terms[term])
+                touched.append(docs)
             total += best * slot.importance
+            if grouping is not None and touched:
+                docs = np.concatenate(touched)
+                by_group += grouping.best(docs, best[docs]) * slot.importance
         coverage = total / importance if importance > 0 else total
+        rivals = 0
+        if grouping is not None and coverage.size and (top := float(coverage.max())) > 0:
+            rivals = int(np.unique(grouping.of_row[coverage >= top - RIVAL_MARGIN]).size)
         return LexicalMatch(
             coverage=coverage,
             stems=stems,
             completion=completion,
             unknown=unknown / importance if importance > 0 else 0.0,
+            group_coverage=(by_group / importance if importance > 0 else by_group)
+            if grouping is not None
+            else None,
+            rivals=rivals,
         )
 
 

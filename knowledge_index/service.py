@@ -213,7 +213,7 @@ class IndexedKnowledgeBase:
         index = self.require()
         shorthand = expand and expanded(query.text, complete=query.complete) != query.text
         query = normalised(query, index.lexical, expand=expand)  # courtesy, shorthand, typos
-        match = index.lexical.match(query.text, complete=query.complete)
+        match = index.match(query)
         # A half-typed word says little to the embedder: embed its likeliest completion.
         text = query.text
         if match.completion:

@@ -30,7 +30,7 @@ from knowledge_index.service import open_knowledge_base
 from knowledge_index.suggest import SUGGESTABLE
 
 TUNE = Path("knowledge_index/eval/real/tune.yaml")
-VERSION = 3
+VERSION = 4
 
 
 def main() -> None:

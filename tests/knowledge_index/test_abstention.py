@@ -9,7 +9,7 @@ import pytest
 
 from knowledge_index.abstention import FEATURES, AbstentionModel, Sureness, features
 from knowledge_index.abstention_fit import auc, cross_validated_auc, fit
-from knowledge_index.documents import Entry
+from knowledge_index.documents import Entry, EntryType
 from knowledge_index.index import Hit
 from knowledge_index.lexical import LexicalMatch
 
@@ -17,8 +17,8 @@ from knowledge_index.lexical import LexicalMatch
 def test_the_shipped_model_trusts_a_strong_match_more_than_a_weak_one() -> None:
     model = AbstentionModel.load()
     assert len(model.weights) == len(FEATURES) and model.version >= 1 and "tune" in model.fitted_on
-    strong = model.confidence([0.7, 0.2, 1.0, 0.0, 0.65, 0.9, 0.7])
-    weak = model.confidence([0.25, 0.01, 0.2, 0.5, 0.2, 0.0, 0.1])
+    strong = model.confidence([0.7, 0.2, 1.0, 0.0, 0.65, 0.9, 0.7, 1.0, 0.0, 0.7])
+    weak = model.confidence([0.25, 0.01, 0.2, 0.5, 0.2, 0.0, 0.1, 0.2, 0.0, 1.6])
     assert 0.0 < weak < 0.5 < strong < 1.0
 
 
@@ -51,9 +51,11 @@ def test_auc_counts_ties_as_half() -> None:
 
 
 def test_search_may_be_sure_where_the_chat_does_not_answer_outright() -> None:
-    model = AbstentionModel(version=0, weights=(1.0, 0, 0, 0, 0, 0, 0), intercept=0.0)
+    weights = (1.0,) + (0.0,) * (len(FEATURES) - 1)
+    model = AbstentionModel(version=0, weights=weights, intercept=0.0)
     judge = Sureness(model, threshold=0.5, answer_threshold=0.7)
-    assert judge.model.confidence([0.4, 0, 0, 0, 0, 0, 0]) == pytest.approx(0.599, abs=0.001)
+    values = [0.4] + [0.0] * (len(FEATURES) - 1)
+    assert judge.model.confidence(values) == pytest.approx(0.599, abs=0.001)
     match = LexicalMatch(coverage=np.zeros(1, dtype=np.float32), stems=set(), completion=None)
     hit = _hit(score=0.4)
     verdict = judge.judge([hit], match)
@@ -62,13 +64,13 @@ def test_search_may_be_sure_where_the_chat_does_not_answer_outright() -> None:
     assert not judge.judge([], match).sure  # nothing found is never sure
 
 
-def _hit(*, score: float) -> Hit:
+def _hit(*, score: float, kind: EntryType = "procedure") -> Hit:
     entry = Entry(
         id="en-vpn-connect",
         group="vpn-connect",
         title="Connect to the VPN",
         language="en",
-        type="procedure",
+        type=kind,
         category="network",
         tags=[],
         url="/kb/en/vpn-connect",
@@ -85,3 +87,32 @@ def test_a_first_result_whose_title_covers_the_query_is_trusted_more() -> None:
     assert model.confidence(features([in_title], match)) > model.confidence(
         features([body_only], match)
     )
+
+
+def test_the_new_signals_are_read_of_the_first_result_and_the_words() -> None:
+    match = LexicalMatch(
+        coverage=np.full(1, 0.5, dtype=np.float32), stems=set(), completion=None, rivals=3
+    )
+    first = _hit(score=0.4, kind="catalog_item").model_copy(update={"entry_coverage": 0.8})
+    values = dict(zip(FEATURES, features([first, _hit(score=0.3)], match), strict=True))
+    assert values["entry_coverage"] == pytest.approx(0.8)
+    assert values["catalog"] == pytest.approx(1 / 3)  # one catalog item among the first three
+    assert values["rivals"] == pytest.approx(np.log(4))
+    nothing = dict(zip(FEATURES, features([], match), strict=True))
+    assert nothing["entry_coverage"] == nothing["catalog"] == 0.0
+
+
+def test_a_query_many_entries_match_alike_is_trusted_less() -> None:
+    model = AbstentionModel.load()
+    hit = _hit(score=0.45).model_copy(update={"title_coverage": 0.6, "entry_coverage": 0.7})
+
+    def confidence(rivals: int) -> float:
+        match = LexicalMatch(
+            coverage=np.full(1, 0.7, dtype=np.float32),
+            stems=set(),
+            completion=None,
+            rivals=rivals,
+        )
+        return model.confidence(features([hit], match))
+
+    assert confidence(12) < confidence(1)

@@ -55,6 +55,15 @@ async def test_catalog_items_are_searchable(components: Components) -> None:
     assert hits[0].entry.type == "catalog_item" and "asque" in hits[0].entry.title
 
 
+async def test_a_hit_says_how_much_of_the_query_its_whole_entry_covers(
+    components: Components,
+) -> None:
+    hits = await components.knowledge.search(SearchQuery("casque sans fil", "fr", limit=3))
+    first = hits[0]
+    assert first.entry_coverage >= first.lexical - 1e-6  # every passage, not only the best one
+    assert 0.0 < first.entry_coverage <= 1.0 + 1e-6
+
+
 def _entries() -> list[Entry]:
     return [
         Entry(

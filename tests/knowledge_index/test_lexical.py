@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge_index.lexical import LexicalIndex
+from knowledge_index.lexical import Grouping, LexicalIndex
 from knowledge_index.text import fold, query_words, terms, words
 
 pytestmark = pytest.mark.unit
@@ -134,3 +134,48 @@ def test_save_and_load(index: LexicalIndex, tmp_path: Path) -> None:
     loaded = LexicalIndex.load(tmp_path)
     query = "impressions bloquees"
     assert np.allclose(loaded.match(query).coverage, index.match(query).coverage)
+
+
+def test_a_group_covers_the_words_its_passages_hold_between_them() -> None:
+    index = LexicalIndex.build(
+        ["vpn access for contractors", "vpn token error", "printer jam", "printer toner"],
+        ["en", "en", "en", "en"],
+    )
+    grouping = Grouping(np.asarray([0, 0, 1, 1], dtype=np.int32), 2)
+    match = index.match("vpn token access", complete=True, grouping=grouping)
+    assert match.group_coverage is not None
+    # No passage holds the three words; the first entry's two passages do between them.
+    assert float(match.coverage.max()) < 0.9
+    assert float(match.group_coverage[0]) == pytest.approx(1.0, abs=1e-5)
+    assert float(match.group_coverage[1]) == 0.0
+    assert match.rivals == 1
+    assert index.match("vpn token access", complete=True).group_coverage is None
+
+
+def test_entries_matched_alike_are_rivals() -> None:
+    index = LexicalIndex.build(
+        ["licence for visio", "licence for acrobat", "licence for jetbrains", "printer jam"],
+        ["en", "en", "en", "en"],
+    )
+    grouping = Grouping(np.asarray([0, 1, 2, 3], dtype=np.int32), 4)
+    assert index.match("licence", complete=True, grouping=grouping).rivals == 3
+    assert index.match("licence visio", complete=True, grouping=grouping).rivals == 1
+
+
+def test_a_finished_text_ending_in_a_word_the_index_knows_may_still_be_cut_short() -> None:
+    # "w" is a word of a passage, but "update w" was most likely cut while typing "windows".
+    index = LexicalIndex.build(
+        ["press w to wake the screen", "windows update fails", "printer driver update"],
+        ["en", "en", "en"],
+    )
+    assert _best(index, "update w", complete=True) == 1
+    assert _best(index, "update w ", complete=True) != 1  # a space: the word was finished
+
+
+def test_a_fragment_being_typed_reads_as_the_words_it_begins_not_as_a_stray_word() -> None:
+    index = LexicalIndex.build(
+        ["w key stuck", "windows update fails", "windows licence"], ["en", "en", "en"]
+    )
+    match = index.match("w", complete=False)
+    assert int(np.argmax(match.coverage)) in (1, 2)  # "w" itself is one of its completions
+    assert match.completion == "windows"  # what the embedder reads
