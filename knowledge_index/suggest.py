@@ -259,7 +259,7 @@ class SuggestionService:
         # index restricts some entries).
         index = self.knowledge.index
         generation = (index, signals, active)
-        if not all(a is b for a, b in zip(self._generation, generation, strict=True)):
+        if not _same(self._generation, generation):
             self._cache.clear()
             self._generation = generation
         restricted = index is not None and len(index.entries.restricted)
@@ -270,13 +270,16 @@ class SuggestionService:
         if cached is not None:
             self._cache.move_to_end(key)
             return cached
-        result = self._suggest(text, language, limit, signals, active, reader, where)
-        found = self._cache[key] = Encoded.of(result.model_copy(update={"query": query}))
-        if len(self._cache) > RESULT_CACHE:
-            self._cache.popitem(last=False)
+        result = await self._suggest(text, language, limit, signals, active, reader, where)
+        found = Encoded.of(result.model_copy(update={"query": query}))
+        # Kept unless the index, feedback or notices changed while it waited for its embedding.
+        if _same(self._generation, generation) and self.knowledge.index is index:
+            self._cache[key] = found
+            if len(self._cache) > RESULT_CACHE:
+                self._cache.popitem(last=False)
         return found
 
-    def _suggest(
+    async def _suggest(
         self,
         text: str,
         language: Language,
@@ -294,7 +297,8 @@ class SuggestionService:
         ready = self.knowledge.ready
         vector = None
         if ready:
-            found = self.knowledge.find_now(
+            # with the embeddings of the keystrokes that came with it (`find`)
+            found = await self.knowledge.find(
                 SearchQuery(
                     text,
                     language,
@@ -460,3 +464,8 @@ class SuggestionService:
             passage=hit.passage_number,
             score=round(hit.score, 4),
         )
+
+
+def _same(kept: tuple[object, ...], now: tuple[object, ...]) -> bool:
+    """Whether the cache's generation is `now`'s: the same objects, not equal ones."""
+    return all(a is b for a, b in zip(kept, now, strict=True))

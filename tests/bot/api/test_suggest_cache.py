@@ -62,7 +62,7 @@ async def test_cached_bytes_are_those_fastapi_made_of_the_fresh_answer(
 
     @reference.get("/fresh", response_model=Suggestions)
     async def fresh(q: str, lang: str) -> Suggestions:
-        return service._suggest(  # the uncached path
+        return await service._suggest(  # the uncached path
             q,
             "en" if lang == "en" else "fr",
             8,
