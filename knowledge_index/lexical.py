@@ -362,18 +362,13 @@ class LexicalIndex:
             unknown += slot.importance * (1 - max(slot.alternatives.values(), default=0.0))
             if not slot.alternatives:
                 continue
+            docs, scaled = self._postings(slot.alternatives)
+            stems.update(self.terms[term] for term in slot.alternatives)
+            # each passage's best alternative (a word being typed has up to 40 completions)
             best = np.zeros(self.documents, dtype=np.float32)
-            touched: list[npt.NDArray[np.int32]] = []
-            for term, factor in slot.alternatives.items():
-                start, end = self._indptr[term], self._indptr[term + 1]
-                docs = self._indices[start:end]
-                scaled = self._weights[start:end] * (factor / max(self._term_max[term], 1e-6))
-                best[docs] = np.maximum(best[docs], scaled)
-                stems.add(self.terms[term])
-                touched.append(docs)
+            np.maximum.at(best, docs, scaled)
             total += best * slot.importance
-            if grouping is not None and touched:
-                docs = np.concatenate(touched)
+            if grouping is not None and docs.size:
                 by_group += grouping.best(docs, best[docs]) * slot.importance
         coverage = total / importance if importance > 0 else total
         rivals = 0
@@ -389,6 +384,24 @@ class LexicalIndex:
             else None,
             rivals=rivals,
         )
+
+    def _postings(self, alternatives: dict[int, float]) -> tuple[Ints, Floats]:
+        """The passages of all `alternatives` (term -> factor), one term after the other, each
+        with its weight scaled by the term's factor over the term's largest weight."""
+        terms = np.fromiter(alternatives, dtype=np.int64, count=len(alternatives))
+        # the factor of each term as a float32, as it multiplied a term's weights on its own
+        ratios = np.fromiter(
+            (factor / max(self._term_max[term], 1e-6) for term, factor in alternatives.items()),
+            dtype=np.float32,
+            count=len(alternatives),
+        )
+        starts = self._indptr[terms]
+        lengths = self._indptr[terms + 1] - starts
+        ends = np.cumsum(lengths)
+        at = np.arange(int(ends[-1]) if ends.size else 0) + np.repeat(
+            starts - (ends - lengths), lengths
+        )
+        return self._indices[at], self._weights[at] * np.repeat(ratios, lengths)
 
 
 @lru_cache(maxsize=50_000)

