@@ -35,6 +35,7 @@ from knowledge_index.query_shape import type_shifts
 log = logging.getLogger(__name__)
 QUERY_CACHE = 4096
 QUERY_BATCH = 8  # texts embedded together at most (concurrent keystrokes)
+Waiting = tuple[list[str], asyncio.Future[None]]  # the texts a request asked for, and it
 RELOAD_EVERY_S = 5.0
 MIN_DENSE_CHARACTERS = 3
 
@@ -83,8 +84,8 @@ class QueryVectors:
         self._size = size
         self._cache: OrderedDict[str, Floats] = OrderedDict()
         self._lock = threading.Lock()
-        # texts asked for in this turn of the event loop, and the requests waiting for them
-        self._waiting: list[tuple[list[str], asyncio.Future[None]]] = []
+        # per event loop: the texts asked for in its current turn, and the requests waiting
+        self._waiting: dict[asyncio.AbstractEventLoop, list[Waiting]] = {}
 
     def __call__(self, text: str) -> Floats:
         key = " ".join(text.split())
@@ -110,14 +111,18 @@ class QueryVectors:
             return
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[None] = loop.create_future()
-        self._waiting.append((keys, waiter))
-        if len(self._waiting) == 1:  # the first of this turn: embed them all after it
-            loop.call_soon(self._embed_waiting)
+        with self._lock:
+            for stopped in [other for other in self._waiting if other.is_closed()]:
+                del self._waiting[stopped]  # a loop closed before its turn ended (tests)
+            waiting = self._waiting.setdefault(loop, [])
+            if not waiting:  # the first of this turn: embed them all after it
+                loop.call_soon(self._embed_waiting, loop)
+            waiting.append((keys, waiter))
         await waiter
 
-    def _embed_waiting(self) -> None:
-        waiting, self._waiting = self._waiting, []
+    def _embed_waiting(self, loop: asyncio.AbstractEventLoop) -> None:
         with self._lock:
+            waiting = self._waiting.pop(loop, [])
             keys = [
                 key for key in dict.fromkeys(k for keys, _ in waiting for k in keys)
                 if key not in self._cache

@@ -101,6 +101,19 @@ async def test_a_request_that_went_away_does_not_stop_the_others(
     assert calls.calls == [[TYPED[0], TYPED[1]]]
 
 
+async def test_a_loop_closed_before_its_turn_ended_does_not_hold_up_the_next_ones(
+    use: UniversalSentenceEncoder,
+) -> None:
+    calls = Calls(use)
+    vectors = QueryVectors(calls)
+    stopped = asyncio.new_event_loop()  # as a test's loop that closed with a request waiting
+    vectors._waiting[stopped] = [([TYPED[0]], stopped.create_future())]
+    stopped.close()
+    await asyncio.wait_for(vectors.batched([TYPED[1]]), timeout=30)
+    assert calls.calls == [[TYPED[1]]]
+    assert stopped not in vectors._waiting
+
+
 async def test_searches_arriving_together_find_what_each_finds_alone(
     components: Components, monkeypatch: pytest.MonkeyPatch
 ) -> None:
