@@ -30,6 +30,9 @@ STOP_WORDS = frozenset(
     au aux avec ce ces cet cette dans de des du elle en est et etre il ils je la le les leur lui
     ma mais me mes moi mon ne nos notre nous on ou par pas pour qu que qui sa se ses son sur ta
     te tes toi ton tu un une vos votre vous y c ca comment est-ce quoi j l d s n m t qu
+    hi hello thanks thank regards
+    ai avons avez ont suis sommes etes sont tout tous toute toutes tres deja depuis peux peut
+    pouvez bien aussi aujourd hui aujourdhui bonjour merci svp stp salut cordialement
     """.split()
 )
 
