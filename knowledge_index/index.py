@@ -372,9 +372,15 @@ class KnowledgeIndex:
             for i in order
         ]
 
-    def match(self, query: SearchQuery) -> LexicalMatch:
-        """The query's word matches, with each group's coverage and the query's rivals."""
-        return self.lexical.match(query.text, complete=query.complete, grouping=self.grouping)
+    def match(self, query: SearchQuery, *, cue_importance: float = 1.0) -> LexicalMatch:
+        """The query's word matches, with each group's coverage and the query's rivals; cues
+        of what is asked count `cue_importance` of their weight (`LexicalIndex.slots`)."""
+        return self.lexical.match(
+            query.text,
+            complete=query.complete,
+            grouping=self.grouping,
+            cue_importance=cue_importance,
+        )
 
     def _entry_coverage(self, match: LexicalMatch, row: int) -> float:
         if match.group_coverage is None:

@@ -48,6 +48,12 @@ def _cue(word: str, starts: tuple[str, ...], whole: frozenset[str]) -> bool:
     return word in whole or (len(word) >= 3 and word.startswith(starts))
 
 
+def is_cue_word(word: str) -> bool:
+    """Whether a folded word says how or what is asked (a symptom or a request cue) rather
+    than what it is about ("besoin", "souci", "need", "issue")."""
+    return _cue(word, SYMPTOM_STARTS, SYMPTOM_WORDS) or _cue(word, REQUEST_STARTS, REQUEST_WORDS)
+
+
 def shape_of(text: str) -> Shape:
     """ "symptom", "request", or "neutral" when the cues are absent or both kinds are there
     ("new laptop not working" is a symptom: broken beats wanted)."""

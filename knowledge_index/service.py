@@ -28,9 +28,10 @@ from knowledge_index.index import (
     SearchQuery,
     content_hash,
 )
-from knowledge_index.lexical import LexicalMatch
+from knowledge_index.lexical import EVIDENCE_CUE_IMPORTANCE, LexicalMatch
 from knowledge_index.query import expanded, normalised
-from knowledge_index.query_shape import type_shifts
+from knowledge_index.query_shape import is_cue_word, type_shifts
+from knowledge_index.text import query_words
 
 log = logging.getLogger(__name__)
 QUERY_CACHE = 4096
@@ -181,10 +182,19 @@ class Evidence:
     it is. "reinit mdp confluence" is shown the results of "reinit mot de passe confluence",
     which land squarely on the password articles; judged on those, unanswerable French texts
     looked answerable (tune cross-validated AUC, French half-typed, 0.679 without the
-    shorthand, 0.613 with it, 0.642 with only the words as typed)."""
+    shorthand, 0.613 with it, 0.642 with only the words as typed). Its words that say how or
+    what is asked ("besoin", "demande", "souci", "need") weigh less
+    (`lexical.EVIDENCE_CUE_IMPORTANCE`)."""
 
     hits: list[Hit]
     match: LexicalMatch
+
+
+def has_cue(query: SearchQuery) -> bool:
+    """Whether a finished word of the query is a cue of what is asked (`is_cue_word`)."""
+    found, typing = query_words(query.text)
+    finished = found[:-1] if typing and not query.complete else found
+    return any(is_cue_word(word) for word in finished)
 
 
 @dataclass(frozen=True)
@@ -192,7 +202,7 @@ class Found:
     hits: list[Hit]
     vector: Floats | None
     match: LexicalMatch
-    evidence: Evidence  # the same hits and words unless shorthand was expanded
+    evidence: Evidence  # the same hits and words unless shorthand was expanded or a cue typed
 
 
 class IndexedKnowledgeBase:
@@ -265,10 +275,12 @@ class IndexedKnowledgeBase:
         prepared, *typed = [self.embedded(reading) for reading in readings]
         hits = index.search(prepared.query, prepared.vector, lexical=prepared.match)
         evidence = Evidence(hits=hits, match=prepared.match)
-        if typed:
+        judged = typed[0] if typed else prepared
+        if typed or has_cue(judged.query):
+            # The words as typed, cues of what is asked weighing less (`Evidence`).
+            match = index.match(judged.query, cue_importance=EVIDENCE_CUE_IMPORTANCE)
             evidence = Evidence(
-                hits=index.search(typed[0].query, typed[0].vector, lexical=typed[0].match),
-                match=typed[0].match,
+                hits=index.search(judged.query, judged.vector, lexical=match), match=match
             )
         return Found(hits=hits, vector=prepared.vector, match=prepared.match, evidence=evidence)
 
