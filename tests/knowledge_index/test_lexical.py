@@ -211,3 +211,22 @@ def test_a_word_being_typed_with_many_completions_scores_as_each_one_did() -> No
         match = index.match(query, grouping=grouping)
         assert len(index.slots(query, complete=False)[0][-1].alternatives) > 3  # completions
         np.testing.assert_array_equal(match.coverage, _coverage_term_by_term(index, query))
+
+
+def test_a_cue_of_what_is_asked_can_weigh_less() -> None:
+    # "demande de changer un cable": "demande" is in every request, the cable in none here;
+    # read with the cue weighing less, the passage that only shares the cue covers less.
+    index = LexicalIndex.build(
+        ["demande d'un nouvel ecran", "changer le toner de l'imprimante"],
+        ["fr", "fr"],
+    )
+    plain = index.match("demande cable", complete=True).coverage
+    lighter = index.match("demande cable", complete=True, cue_importance=0.6).coverage
+    assert 0.0 < lighter[0] < plain[0]
+    # Words that are no cue, and a cue still being typed, keep their weight.
+    assert index.match("toner cable", complete=True, cue_importance=0.6).coverage[1] == (
+        pytest.approx(index.match("toner cable", complete=True).coverage[1])
+    )
+    assert index.match("cable demande", cue_importance=0.6).coverage[0] == pytest.approx(
+        index.match("cable demande").coverage[0]
+    )

@@ -102,3 +102,13 @@ async def test_not_sure_reads_the_shorthand_as_typed(components: Components) -> 
 async def test_without_shorthand_not_sure_reads_what_is_searched(components: Components) -> None:
     found = await components.knowledge.find(SearchQuery("reset my password", "en"))
     assert found.evidence.hits is found.hits and found.evidence.match is found.match
+
+
+async def test_not_sure_weighs_the_words_of_what_is_asked_less(components: Components) -> None:
+    # "besoin" is in every request: the same results shown, the unknown word weighing more in
+    # what "not sure" reads.
+    found = await components.knowledge.find(SearchQuery("besoin d'un refroidisseur", "fr"))
+    assert found.evidence.match is not found.match
+    assert found.evidence.match.unknown > found.match.unknown > 0.0
+    plain = await components.knowledge.find(SearchQuery("refroidisseur ecran", "fr"))
+    assert plain.evidence.match is plain.match
