@@ -32,7 +32,7 @@ from knowledge_index.embedders import Embedder, embed_documents
 from knowledge_index.lexical import Grouping, LexicalIndex, LexicalMatch
 from knowledge_index.query_shape import shape_of
 from knowledge_index.rerank import DEPTH, Candidates, Reranker, default_reranker, depth_for
-from knowledge_index.text import SPACES
+from knowledge_index.text import SPACES, STOP_WORDS
 from knowledge_index.vectors import (
     APPROXIMATE_FROM,
     FaissIndex,
@@ -125,7 +125,10 @@ class Hit(BaseModel):
 
 
 def content_hash(entries: Sequence[Entry], embedder: Embedder) -> str:
+    """What an index was built from: the entries, the embedder, the format, and the stop words
+    the lexical index leaves out (a new stop word rebuilds the words, the vectors reused)."""
     digest = hashlib.sha256(f"{embedder.name}:{embedder.dimension}:{FORMAT}".encode())
+    digest.update(" ".join(sorted(STOP_WORDS)).encode())
     for entry in sorted(entries, key=lambda e: e.id):
         digest.update(entry.content_hash.encode())
     return digest.hexdigest()

@@ -83,3 +83,15 @@ def test_without_build_a_missing_index_is_reported(components: Components, tmp_p
         _small_kb(tmp_path), tmp_path / "index", components.embedder, build=False
     )
     assert knowledge.index is None and "guichet index build" in (knowledge.problem or "")
+
+
+def test_new_stop_words_rebuild_the_words_and_reuse_the_vectors(
+    components: Components, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb, index_dir = _small_kb(tmp_path), tmp_path / "index"
+    first, _ = update_index(kb, index_dir, components.embedder)
+    monkeypatch.setattr("knowledge_index.index.STOP_WORDS", frozenset({"the", "printer"}))
+    rebuilt, changes = update_index(kb, index_dir, components.embedder)
+    assert rebuilt.manifest.content_hash != first.manifest.content_hash
+    assert rebuilt.manifest.built_at > first.manifest.built_at
+    assert not changes.any and rebuilt.manifest.embedded == 0
