@@ -255,23 +255,26 @@ class IndexedKnowledgeBase:
         # On the event loop, not in a worker thread: a search is 2-3 ms of CPU, and handing it
         # to a thread made requests queue behind the GIL (243 against 398 requests/s
         # with 10 clients on this 2-core machine).
-        readings = self._readings(query)
+        # Searched in the index its words were matched in, even if another version is served
+        # by the time its embedding is ready.
+        index = self.require()
+        readings = self._readings(query, index)
         await self.vectors.batched([r.dense_text for r in readings if r.dense_text])
-        return self._found(readings)
+        return self._found(readings, index)
 
     def find_now(self, query: SearchQuery) -> Found:
         """`find` without waiting: its embeddings computed alone, at once."""
-        return self._found(self._readings(query))
+        index = self.require()
+        return self._found(self._readings(query, index), index)
 
-    def _readings(self, query: SearchQuery) -> list[Prepared]:
+    def _readings(self, query: SearchQuery, index: KnowledgeIndex) -> list[Prepared]:
         """The query prepared, not embedded yet; then, if shorthand was expanded, as typed."""
-        prepared = self.prepare(query, embed=False)
+        prepared = self.prepare(query, embed=False, index=index)
         if prepared.expanded:
-            return [prepared, self.prepare(query, expand=False, embed=False)]
+            return [prepared, self.prepare(query, expand=False, embed=False, index=index)]
         return [prepared]
 
-    def _found(self, readings: list[Prepared]) -> Found:
-        index = self.require()
+    def _found(self, readings: list[Prepared], index: KnowledgeIndex) -> Found:
         prepared, *typed = [self.embedded(reading) for reading in readings]
         hits = index.search(prepared.query, prepared.vector, lexical=prepared.match)
         evidence = Evidence(hits=hits, match=prepared.match)
@@ -284,11 +287,19 @@ class IndexedKnowledgeBase:
             )
         return Found(hits=hits, vector=prepared.vector, match=prepared.match, evidence=evidence)
 
-    def prepare(self, query: SearchQuery, *, expand: bool = True, embed: bool = True) -> Prepared:
-        """The query as the index searches it: normalised, embedded, its words matched and
-        the kinds of entries it asks for weighed; with `expand` off, shorthand stays as typed;
-        with `embed` off, `dense_text` says what to embed (`embedded` does it)."""
-        index = self.require()
+    def prepare(
+        self,
+        query: SearchQuery,
+        *,
+        expand: bool = True,
+        embed: bool = True,
+        index: KnowledgeIndex | None = None,
+    ) -> Prepared:
+        """The query as the index searches it (`index`, else the one served): normalised,
+        embedded, its words matched and the kinds of entries it asks for weighed; with `expand`
+        off, shorthand stays as typed; with `embed` off, `dense_text` says what to embed
+        (`embedded` does it)."""
+        index = index or self.require()
         shorthand = expand and expanded(query.text, complete=query.complete) != query.text
         query = normalised(query, index.lexical, expand=expand)  # courtesy, shorthand, typos
         match = index.match(query)

@@ -272,8 +272,9 @@ class SuggestionService:
             return cached
         result = await self._suggest(text, language, limit, signals, active, reader, where)
         found = Encoded.of(result.model_copy(update={"query": query}))
-        # Kept unless the index, feedback or notices changed while it waited for its embedding.
-        if _same(self._generation, generation) and self.knowledge.index is index:
+        # Not kept if another request found the index, feedback or notices changed while
+        # this one waited for its embedding: it was read before the change.
+        if _same(self._generation, generation):
             self._cache[key] = found
             if len(self._cache) > RESULT_CACHE:
                 self._cache.popitem(last=False)

@@ -4,6 +4,7 @@ answered at once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from fastapi import FastAPI
 
 from bot.services import Components, Services
 from knowledge_index.documents import ANONYMOUS
-from knowledge_index.service import build_index
+from knowledge_index.service import QueryVectors, build_index
 from knowledge_index.suggest import Suggestions
 from tests.bot.api.restricted_kb import WORD, open_client, served_kb
 from tests.bot.auth.helpers import bearer
@@ -113,3 +114,38 @@ async def test_a_new_index_version_is_answered_at_once(
         after = await _body(client, WORD)
         assert "en-badge-reader" in _ids(after), _ids(after)
         assert await _body(client, WORD) == after
+
+
+async def test_an_answer_begun_before_a_new_index_is_not_kept_after_it(
+    served: tuple[Services, FastAPI, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services, _, kb = served
+    service, knowledge = services.suggestions, services.knowledge
+    assert knowledge.index_dir is not None
+    (kb / "articles" / "badge-reader.md").write_text(LATER, "utf-8")
+    newer = build_index(kb, knowledge.index_dir, knowledge.embedder)
+    # The first keystroke is held while waiting for its embedding; meanwhile the new index
+    # is served and another keystroke finds it.
+    vectors = QueryVectors(knowledge.embedder)
+    embedded = vectors.batched
+    held, waiting, release = [f"{WORD} clea"], asyncio.Event(), asyncio.Event()
+
+    async def batched(texts: list[str]) -> None:
+        if held and texts and texts[0].startswith(held[0]):
+            held.clear()
+            waiting.set()
+            await release.wait()
+        await embedded(texts)
+
+    monkeypatch.setattr(knowledge, "vectors", vectors)
+    monkeypatch.setattr(vectors, "batched", batched)
+    begun = asyncio.ensure_future(service.suggest_encoded(f"{WORD} clea", language="en"))
+    await asyncio.wait_for(waiting.wait(), timeout=30)
+    knowledge.adopt(newer)
+    after = await service.suggest_encoded(f"{WORD} read", language="en")
+    release.set()
+    await begun
+    kept = {key[0] for key in service._cache}
+    assert f"{WORD} read" in kept
+    assert f"{WORD} clea" not in kept  # read under the former generation: answered anew
+    assert "en-badge-reader" in _ids(after.body)
