@@ -341,7 +341,7 @@ class KnowledgeIndex:
         """Best entries for a query, one per group, in the user's language when it exists.
 
         `vector` is the query's embedding (None: words only); `lexical` its word matches,
-        when the caller has them already. The first `rerank.depth_for(language)` entries in
+        when the caller has them already. The first `rerank.depth_for(language, text)` entries in
         fused order are put in the order of `reranker` (the shipped model unless given);
         `score` stays the fused score, `relevance` is the re-ranker's.
         """
@@ -355,7 +355,7 @@ class KnowledgeIndex:
         relevance = (reranker or default_reranker()).scores(candidates, shape_of(query.text))
         # The first `depth` in the re-ranker's order, the others after them as they were: the
         # entries shown among the first `depth` stay those of the fused order.
-        depth = depth_for(query.language)
+        depth = depth_for(query.language, query.text)
         order = np.concatenate(
             [np.argsort(-relevance[:depth], kind="stable"), np.arange(depth, len(rows))]
         )[: query.limit]

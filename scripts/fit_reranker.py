@@ -3,7 +3,7 @@
     PYTHONPATH=. .venv/bin/python scripts/fit_reranker.py [--l2 3.0] [--write]
 
 Each tune text is searched as the search route sees it and as the omnibox sees it, finished
-and half-typed; the first `rerank.depth_for(language)` entries in fused order are the
+and half-typed; the first `rerank.depth_for(language, text)` entries in fused order are the
 candidates. Prints the fused order's figures and the cross-validated re-ranked ones per slice,
 and with --write stores the weights in knowledge_index/rerank.json (bump VERSION when the
 features change).
@@ -56,7 +56,7 @@ def samples(
                 prepared.query,
                 prepared.vector,
                 lexical=prepared.match,
-                depth=depth or depth_for(language),  # type: ignore[arg-type]
+                depth=depth or depth_for(language, prepared.query.text),  # type: ignore[arg-type]
             )
             if ranked is None:
                 continue

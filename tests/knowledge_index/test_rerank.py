@@ -10,7 +10,16 @@ import pytest
 from bot.kernel.language import Language
 from bot.services import Components
 from knowledge_index.index import SearchQuery
-from knowledge_index.rerank import DEPTHS, FEATURES, Candidates, Reranker, depth_for, features
+from knowledge_index.rerank import (
+    DEPTH,
+    DEPTHS,
+    FEATURES,
+    SHORT_DEPTHS,
+    Candidates,
+    Reranker,
+    depth_for,
+    features,
+)
 from knowledge_index.rerank_fit import Sample, cross_validated, fit
 
 
@@ -66,6 +75,18 @@ def test_a_fit_learns_what_the_answers_share_and_round_trips(tmp_path: Path) -> 
     assert Reranker.load(tmp_path / "r.json").weights == pytest.approx(model.weights, abs=1e-5)
 
 
+def test_a_short_french_text_has_more_of_its_first_entries_reordered() -> None:
+    """Two words or fewer once stop words are left out (a word being typed too): eight in
+    French; English keeps five however short."""
+    assert SHORT_DEPTHS["fr"] == 8 and DEPTHS["fr"] == 6
+    assert depth_for("fr", "licence pour") == 8  # "pour" is a stop word
+    assert depth_for("fr", "demande de pc ") == 8
+    assert depth_for("fr", "besoin droits a") == 8  # "a" is a stop word, even being typed
+    assert depth_for("fr", "besoin droits admin") == 6
+    assert depth_for("fr", "besoin droits admin local") == 6
+    assert depth_for("en", "licence") == DEPTH == DEPTHS["en"]
+
+
 def test_a_model_file_with_other_features_is_refused(tmp_path: Path) -> None:
     (tmp_path / "r.json").write_text('{"version": 1, "features": ["fused"], "weights": [1]}')
     with pytest.raises(ValueError, match="features"):
@@ -74,25 +95,26 @@ def test_a_model_file_with_other_features_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("text", "language"),
+    ("text", "language", "expected"),
     [
-        ("access documents", "en"),
-        ("outlook crash", "en"),
-        ("need a new monitor", "en"),
-        ("imprimante hs", "en"),
-        ("imprimante hs", "fr"),
-        ("besoin d'un nouvel ecran", "fr"),
+        ("access documents", "en", 5),
+        ("outlook crash", "en", 5),
+        ("need a new monitor", "en", 5),
+        ("imprimante hs", "en", 5),
+        ("imprimante hs", "fr", 8),
+        ("besoin d'un nouvel ecran", "fr", 6),
     ],
 )
 async def test_only_the_first_few_are_reordered(
-    components: Components, text: str, language: Language
+    components: Components, text: str, language: Language, expected: int
 ) -> None:
-    """English: the first five; French: the first six (`rerank.DEPTHS`)."""
+    """English: the first five; French: the first six, eight for a text of two words or fewer
+    (`rerank.depth_for`)."""
     knowledge = components.knowledge
     index = knowledge.require()
     prepared = knowledge.prepare(SearchQuery(text, language, limit=10))
-    depth = depth_for(language)
-    assert depth == DEPTHS[language]
+    depth = depth_for(language, prepared.query.text)
+    assert depth == expected
     fused_only = Reranker(version=0, weights=(1.0,) + (0.0,) * (len(FEATURES) - 1))
     query, vector, match = prepared.query, prepared.vector, prepared.match
     fused = index.search(query, vector, lexical=match, reranker=fused_only)
