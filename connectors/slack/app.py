@@ -44,6 +44,7 @@ from bot.protection.ratelimit import Category
 from bot.scale.redis_link import RedisLink
 from bot.settings import Settings
 from connectors.slack import translate
+from connectors.slack.authorization import BoundedAuthorization
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -112,16 +113,22 @@ class SlackConnector:
         assert settings.slack_signing_secret and settings.slack_bot_token  # mount() checked
         self.settings = settings
         self.limits = limits
-        self.client = AsyncWebClient(
-            token=settings.slack_bot_token.get_secret_value(),
-            base_url=settings.slack_api_url.rstrip("/") + "/",
-        )
+        token = settings.slack_bot_token.get_secret_value()
+        base_url = settings.slack_api_url.rstrip("/") + "/"
+        self.client = AsyncWebClient(token=token, base_url=base_url)
         self.bolt = AsyncApp(
             signing_secret=settings.slack_signing_secret.get_secret_value(),
             client=self.client,
             process_before_response=False,
             logger=logging.getLogger("slack_bolt"),
         )
+        self.authorization = BoundedAuthorization(BoundedAuthorization.client_for(token, base_url))
+        middlewares = self.bolt._async_middleware_list
+        bolt_own = [
+            i for i, m in enumerate(middlewares) if isinstance(m, AsyncSingleTeamAuthorization)
+        ]
+        assert len(bolt_own) == 1, "slack-bolt changed how it authorizes a single workspace"
+        middlewares[bolt_own[0]] = self.authorization
         self.bolt.error(self._on_error)
         self.events = RecentEvents()
         self._services: Services | None = None
@@ -139,6 +146,7 @@ class SlackConnector:
         self._services = services
         self._session = aiohttp.ClientSession()
         self.client.session = self._session  # Bolt's per-request clients share it
+        self.authorization.client.session = self._session
         warm_up = asyncio.get_running_loop().create_task(self._warm_up())
         self._busy.add(warm_up)
         warm_up.add_done_callback(self._busy.discard)
@@ -147,15 +155,11 @@ class SlackConnector:
         """Ask Slack who the bot is now rather than on the first events, which would all ask
         at once and wait for it before being acknowledged."""
         try:
-            result = await self.client.auth_test()
-        except (SlackApiError, SlackClientError, aiohttp.ClientError, OSError) as error:
+            await self.authorization.who_am_i()
+        except UNREACHABLE as error:
             logger.warning(
-                "Slack auth.test failed at start-up (retried on the first event): %s", error
+                "Slack auth.test failed at start-up (retried on the first event): %r", error
             )
-            return
-        for middleware in self.bolt._async_middleware_list:
-            if isinstance(middleware, AsyncSingleTeamAuthorization):
-                middleware.auth_test_result = result
 
     async def aclose(self) -> None:
         """Let the listeners at work finish (Bolt runs them after acknowledging), then close."""
@@ -163,6 +167,7 @@ class SlackConnector:
             await asyncio.wait(self._busy, timeout=SHUTDOWN_SECONDS)
         if self._session is not None:
             self.client.session = None
+            self.authorization.client.session = None
             await self._session.close()
             self._session = None
 

@@ -4,6 +4,7 @@ its channels and their local vendor fakes: the app and its clients come from the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -72,6 +73,27 @@ async def slack_unreachable(services: Services) -> AsyncIterator[httpx.AsyncClie
     async for served in serve(settings, services):
         async with client_of(served) as client:
             yield client
+
+
+@pytest.fixture
+async def slack_hanging(services: Services) -> AsyncIterator[httpx.AsyncClient]:
+    """Guichet with Slack mounted while Slack's Web API takes connections and never answers."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # read nothing, answer nothing: a Web API that hangs
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async for served in serve(with_slack(services, f"http://127.0.0.1:{port}/api/"), services):
+            async with client_of(served) as client:
+                yield client
+    finally:
+        for writer in held:
+            writer.close()
+        server.close()
+        await server.wait_closed()
 
 
 @pytest.fixture(scope="module")

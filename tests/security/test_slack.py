@@ -57,6 +57,23 @@ async def test_a_signed_event_is_acknowledged_while_slack_cannot_be_reached(
     assert any("Slack" in r.getMessage() and r.levelno >= logging.WARNING for r in caplog.records)
 
 
+async def test_a_signed_event_is_acknowledged_in_time_while_slack_hangs(
+    slack_hanging: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bolt asks `auth.test` before acknowledging: against a Web API that takes the connection
+    and never answers, that waited for the SDK's 30-second timeout (and its retry), past the 3
+    seconds after which Slack sends the event again."""
+    body = event_callback(direct_message("U0ANN", "hello"))
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING):
+        response = await slack_hanging.post(
+            "/slack/events", content=body, headers={**JSON, **signed_headers(body)}
+        )
+    assert response.status_code == 200, response.text
+    assert time.monotonic() - started < 3
+    assert any("unreachable" in r.getMessage() for r in caplog.records)
+
+
 async def test_a_wrong_signature_is_still_refused_while_slack_cannot_be_reached(
     slack_unreachable: httpx.AsyncClient,
 ) -> None:
