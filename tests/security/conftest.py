@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 import pytest
@@ -66,34 +67,38 @@ async def slack_guichet(services: Services, slack: FakeSlack) -> AsyncIterator[h
             yield client
 
 
-@pytest.fixture
-async def slack_unreachable(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    """Guichet with Slack mounted while Slack's Web API cannot be reached (nothing listens)."""
-    settings = with_slack(services, f"http://127.0.0.1:{free_port()}/api/")
-    async for served in serve(settings, services):
-        async with client_of(served) as client:
-            yield client
-
-
-@pytest.fixture
-async def slack_hanging(services: Services) -> AsyncIterator[httpx.AsyncClient]:
-    """Guichet with Slack mounted while Slack's Web API takes connections and never answers."""
+@asynccontextmanager
+async def web_api_hanging() -> AsyncIterator[str]:
+    """The URL of a Slack Web API that takes connections and never answers."""
     held: list[asyncio.StreamWriter] = []
 
     async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        held.append(writer)  # read nothing, answer nothing: a Web API that hangs
+        held.append(writer)  # read nothing, answer nothing
 
     server = await asyncio.start_server(hold, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
     try:
-        async for served in serve(with_slack(services, f"http://127.0.0.1:{port}/api/"), services):
-            async with client_of(served) as client:
-                yield client
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/api/"
     finally:
         for writer in held:
             writer.close()
         server.close()
         await server.wait_closed()
+
+
+@pytest.fixture(params=["refused", "hanging"])
+async def slack_unreachable(
+    request: pytest.FixtureRequest, services: Services
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Guichet with Slack mounted while Slack's Web API cannot be reached: nothing listens
+    (the connection is refused), or it takes the connection and never answers."""
+    async with AsyncExitStack() as stack:
+        if request.param == "hanging":
+            api_url = await stack.enter_async_context(web_api_hanging())
+        else:
+            api_url = f"http://127.0.0.1:{free_port()}/api/"
+        async for served in serve(with_slack(services, api_url), services):
+            async with client_of(served) as client:
+                yield client
 
 
 @pytest.fixture(scope="module")
