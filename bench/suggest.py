@@ -11,7 +11,7 @@ The first `WARM_UP_S` seconds are printed apart ("start-up p95"): all typists st
 150 ms of the server being ready, its caches empty, and at 10,000 entries the server runs
 near one full core, so that first burst takes seconds to drain (with a 3-second warm-up,
 the steady p95 read 23 to 86 ms from one run to the next on 2026-12-05; after 10 seconds, 11
-to 17). The server's CPU is divided by every request it answered, start-up included.
+to 25). The server's CPU is divided by every request it answered, start-up included.
 """
 
 from __future__ import annotations
