@@ -122,7 +122,7 @@ class SlackConnector:
             process_before_response=False,
             logger=logging.getLogger("slack_bolt"),
         )
-        self.authorization = BoundedAuthorization(BoundedAuthorization.client_for(token, base_url))
+        self.authorization = BoundedAuthorization(token, base_url)
         middlewares = self.bolt._async_middleware_list
         bolt_own = [
             i for i, m in enumerate(middlewares) if isinstance(m, AsyncSingleTeamAuthorization)

@@ -29,14 +29,10 @@ AUTH_TEST_SECONDS = 1.5  # half of Slack's 3 seconds: the rest is for the acknow
 class BoundedAuthorization(AsyncSingleTeamAuthorization):
     """Bolt's single-workspace authorization with `auth.test` bounded in time and not retried."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, token: str, base_url: str) -> None:
         super().__init__(base_logger=logging.getLogger("slack_bolt"))
-        self.client = client  # the app's token and base URL, no retry handlers
-
-    @classmethod
-    def client_for(cls, token: str, base_url: str) -> AsyncWebClient:
-        """A Web API client for `auth.test` alone: no retries, a timeout inside the bound."""
-        return AsyncWebClient(
+        # The app's token and base URL; no retries, a timeout inside the bound.
+        self.client = AsyncWebClient(
             token=token, base_url=base_url, timeout=int(AUTH_TEST_SECONDS) + 1, retry_handlers=[]
         )
 
