@@ -38,6 +38,11 @@ class VectorIndex(Protocol):
 
     def search(self, query: Floats, k: int) -> tuple[Floats, Ints]: ...
 
+    def stored(self, rows: Ints) -> Floats:
+        """The vectors of `rows` as the index holds them (HNSW: 8-bit, each cosine read from
+        them within 0.001 of the float one)."""
+        ...
+
     def save(self, path: Path) -> None: ...
 
 
@@ -54,6 +59,10 @@ class FaissIndex:
         k = max(1, min(k, self.size)) if self.size else 1
         scores, rows = self._index.search(query.reshape(1, -1).astype(np.float32), k)
         return scores[0], rows[0]
+
+    def stored(self, rows: Ints) -> Floats:
+        found: Floats = self._index.reconstruct_batch(np.asarray(rows, dtype=np.int64))
+        return found
 
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))

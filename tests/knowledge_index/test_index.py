@@ -192,3 +192,34 @@ def test_the_ranking_is_the_one_passage_at_a_time_loops(components: Components, 
             strict=True,
         )
         assert list(fused) == expected
+
+
+class _Unread:
+    """Stands for `vectors.npy`: fails if a search reads it."""
+
+    def __len__(self) -> int:
+        return 2**31
+
+    def __getitem__(self, rows: object) -> np.ndarray:
+        raise AssertionError("a search read vectors.npy")
+
+
+def test_a_search_reads_the_vector_index_not_the_saved_vectors(
+    components: Components, tmp_path: Path
+) -> None:
+    """Serving keeps `vectors.npy` (kept for updates) out of memory: 200 MB of title rows at
+    100,000 entries were mapped in when each search read its candidates' title vectors there."""
+    KnowledgeIndex.build(_entries(), components.embedder).save(tmp_path / "index")
+    index = KnowledgeIndex.load(tmp_path / "index", components.embedder)
+    expected = index.search(SearchQuery("wireless network", "en"), _vector(components))
+    index.vectors = _Unread()  # type: ignore[assignment]
+    hits = index.search(SearchQuery("wireless network", "en"), _vector(components))
+    assert [(h.entry.id, h.title_cosine) for h in hits] == [
+        (h.entry.id, h.title_cosine) for h in expected
+    ]
+    assert hits[0].entry.title == "Wi-Fi" and hits[0].title_cosine > 0.3
+
+
+def _vector(components: Components) -> np.ndarray:
+    vector: np.ndarray = components.embedder.embed(["wireless network"])[0]
+    return vector
