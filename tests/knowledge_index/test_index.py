@@ -197,9 +197,6 @@ def test_the_ranking_is_the_one_passage_at_a_time_loops(components: Components, 
 class _Unread:
     """Stands for `vectors.npy`: fails if a search reads it."""
 
-    def __len__(self) -> int:
-        return 2**31
-
     def __getitem__(self, rows: object) -> np.ndarray:
         raise AssertionError("a search read vectors.npy")
 
